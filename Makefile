@@ -1,0 +1,36 @@
+# SPDX-License-Identifier: GPL-2.0
+# xtcp: `make` builds module/xtcp.ko against KDIR; the rest runs in UML.
+KDIR ?= /lib/modules/$(shell uname -r)/build
+KSRC ?=
+
+all: modules
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C selftests clean
+
+# Every KUnit case and selftest on the debug UML kernel.
+check:
+	scripts/check
+
+# xtcp's main job, live in UML.
+demo:
+	scripts/demo
+
+# An interactive shell inside UML with xtcp loaded.
+shell:
+	scripts/uml-run --interactive -- /bin/bash -l
+
+# Both UML kernels, built and cached ahead of time.
+uml:
+	scripts/uml-kernel
+	scripts/uml-kernel --debug
+
+# Kernel style, on every C file and header of ours.
+checkpatch:
+	scripts/checkpatch
+
+.PHONY: all modules clean check demo shell uml checkpatch

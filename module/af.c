@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The xtcp address family: socket creation and the proto_ops table that
- * maps the socket system calls onto xtcp.
- *
- * Calls xtcp does not implement yet answer EOPNOTSUPP through the
- * sock_no_*() helpers, never a crash or a silent success.
+ * The xtcp address family: the socket calls (socket, bind, connect,
+ * listen, accept, getsockname, poll, shutdown, close) as a program sees
+ * them, with Linux TCP's errno values. The protocol behind them lives in
+ * the other files; this one translates.
  */
 #include <linux/module.h>
 #include <linux/net.h>
+#include <linux/poll.h>
+#include <linux/sched/signal.h>
+#include <net/inet_common.h>
+#include <net/route.h>
 #include <net/sock.h>
 
 #include <uapi/linux/xtcp.h>
@@ -19,45 +22,683 @@ module_param_named(family, xtcp_family, int, 0444);
 MODULE_PARM_DESC(family, "address family number to register (default "
 		 __stringify(AF_XTCP) ", must be free and below AF_MAX)");
 
-static struct proto xtcp_prot = {
+static int xtcp_setsockopt(struct sock *sk, int level, int optname,
+			   sockptr_t optval, unsigned int optlen);
+static int xtcp_getsockopt(struct sock *sk, int level, int optname,
+			   char __user *optval, int __user *optlen);
+static int xtcp_prot_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
+			     int flags, int *addr_len);
+
+/*
+ * Not .owner = THIS_MODULE: orphaned connections (TIME-WAIT, FIN-WAIT-2)
+ * must not pin the module. Sockets a process holds pin it through
+ * xtcp_family_ops and xtcp_stream_ops; module exit aborts the orphans.
+ */
+struct proto xtcp_prot = {
 	.name		= "XTCP",
-	.owner		= THIS_MODULE,
 	.obj_size	= sizeof(struct xtcp_sock),
+	.release_cb	= xtcp_release_cb,
+	.setsockopt	= xtcp_setsockopt,
+	.getsockopt	= xtcp_getsockopt,
+	.sendmsg	= xtcp_sendmsg,
+	.recvmsg	= xtcp_prot_recvmsg,
+	.backlog_rcv	= xtcp_backlog_rcv,
+	.no_autobind	= true,	/* ports come from xtcp_port_get() */
 };
 
+static int xtcp_prot_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
+			     int flags, int *addr_len)
+{
+	return xtcp_recvmsg(sk, msg, len, flags, addr_len);
+}
+
+/* A sockaddr_in from userspace: AF_INET, or AF_XTCP for symmetry. */
+static int check_addr(const struct sockaddr *uaddr, int addr_len)
+{
+	if (addr_len < (int)sizeof(struct sockaddr_in))
+		return -EINVAL;
+	if (uaddr->sa_family != AF_INET && uaddr->sa_family != xtcp_family)
+		return -EAFNOSUPPORT;
+	return 0;
+}
+
+static int xtcp_bind(struct socket *sock, struct sockaddr *uaddr,
+		     int addr_len)
+{
+	const struct sockaddr_in *sin = (struct sockaddr_in *)uaddr;
+	struct sock *sk = sock->sk;
+	int err;
+
+	if (addr_len >= (int)sizeof(*sin) && uaddr->sa_family == AF_UNSPEC &&
+	    sin->sin_addr.s_addr == htonl(INADDR_ANY))
+		;	/* tolerated by Linux for compatibility (inet_bind) */
+	else if ((err = check_addr(uaddr, addr_len)))
+		return err;
+
+	lock_sock(sk);
+	err = -EINVAL;
+	if (sk->sk_state != TCP_CLOSE || xtcp_sk(sk)->port)
+		goto out;
+	err = xtcp_port_get(sk, sin->sin_addr.s_addr, sin->sin_port,
+			    sk->sk_reuse);
+	if (!err)
+		xtcp_sk(sk)->reuse = sk->sk_reuse;
+out:
+	release_sock(sk);
+	return err;
+}
+
+/* RFC 9293 3.10.1 OPEN, active: route, port, ISS, SYN. */
+static int active_open(struct sock *sk, const struct sockaddr_in *sin)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	struct flowi4 *fl4 = &inet->cork.fl.u.ip4;
+	struct rtable *rt;
+	int err;
+
+	if (!xs->port) {
+		err = xtcp_port_get(sk, htonl(INADDR_ANY), 0, sk->sk_reuse);
+		if (err)
+			return err;
+	}
+	rt = ip_route_connect(fl4, sin->sin_addr.s_addr, inet->inet_saddr,
+			      sk->sk_bound_dev_if, IPPROTO_TCP,
+			      inet->inet_sport, sin->sin_port, sk);
+	if (IS_ERR(rt))
+		return PTR_ERR(rt);
+	if (rt->rt_flags & (RTCF_MULTICAST | RTCF_BROADCAST)) {
+		ip_rt_put(rt);
+		return -ENETUNREACH;
+	}
+	if (!inet->inet_saddr) {
+		inet->inet_saddr = fl4->saddr;
+		inet->inet_rcv_saddr = fl4->saddr;
+	}
+	inet->inet_daddr = sin->sin_addr.s_addr;
+	inet->inet_dport = sin->sin_port;
+	sk_dst_set(sk, &rt->dst);
+
+	xs->rcv_mss = xtcp_route_mss(sk);
+	xs->iss = xtcp_isn(inet->inet_saddr, inet->inet_daddr,
+			   inet->inet_sport, inet->inet_dport);
+	xs->snd_una = xs->iss;
+	xs->snd_nxt = xs->iss + 1;
+	xs->write_seq = xs->iss + 1;
+
+	err = xtcp_ehash(sk);
+	if (err) {
+		inet->inet_daddr = 0;
+		inet->inet_dport = 0;
+		sk_dst_reset(sk);
+		return err;
+	}
+	xtcp_transition(sk, XTCP_EV_ACTIVE_OPEN);	/* CLOSED -> SYN-SENT */
+	err = xtcp_send_syn(sk);
+	xtcp_timer_event_sent(sk);	/* a lost SYN is retransmitted */
+	return 0;
+}
+
+/*
+ * After a failed connect the socket can try again, as a TCP socket can
+ * (tcp_disconnect): forget the peer, keep the port.
+ */
+static void disconnect(struct sock *sk)
+{
+	struct inet_sock *inet = inet_sk(sk);
+
+	inet->inet_daddr = 0;
+	inet->inet_dport = 0;
+	sk_dst_reset(sk);
+	xtcp_purge_queues(sk);
+	WRITE_ONCE(sk->sk_shutdown, 0);
+	xtcp_sk(sk)->fin_queued = 0;
+	xtcp_sk(sk)->fin_rcvd = 0;
+}
+
+/* Mirrors __inet_stream_connect(): the same errno in the same situation. */
+static int xtcp_connect(struct socket *sock, struct sockaddr *uaddr,
+			int addr_len, int flags)
+{
+	struct sock *sk = sock->sk;
+	long timeo;
+	int err;
+
+	if (addr_len < (int)sizeof(uaddr->sa_family))
+		return -EINVAL;
+	if (uaddr->sa_family == AF_UNSPEC) {
+		/* Disconnect, as TCP: abort whatever is there. */
+		lock_sock(sk);
+		if (sk->sk_state != TCP_CLOSE && sk->sk_state != TCP_LISTEN)
+			xtcp_abort(sk, 0);
+		sock->state = sk->sk_state == TCP_CLOSE ? SS_UNCONNECTED :
+			      sock->state;
+		release_sock(sk);
+		return 0;
+	}
+	err = check_addr(uaddr, addr_len);
+	if (err)
+		return err;
+
+	lock_sock(sk);
+	switch (sock->state) {
+	default:
+		err = -EINVAL;
+		goto out;
+	case SS_CONNECTED:
+		err = -EISCONN;
+		goto out;
+	case SS_CONNECTING:
+		err = -EALREADY;
+		break;		/* blocking callers wait again below */
+	case SS_UNCONNECTED:
+		err = -EISCONN;
+		if (sk->sk_state != TCP_CLOSE)
+			goto out;
+		err = active_open(sk, (struct sockaddr_in *)uaddr);
+		if (err)
+			goto out;
+		sock->state = SS_CONNECTING;
+		err = -EINPROGRESS;
+		break;
+	}
+
+	timeo = sock_sndtimeo(sk, flags & O_NONBLOCK);
+	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+		DEFINE_WAIT_FUNC(wait, woken_wake_function);
+
+		if (!timeo)
+			goto out;	/* EINPROGRESS or EALREADY */
+		add_wait_queue(sk_sleep(sk), &wait);
+		while ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+			release_sock(sk);
+			timeo = wait_woken(&wait, TASK_INTERRUPTIBLE, timeo);
+			lock_sock(sk);
+			if (signal_pending(current) || !timeo)
+				break;
+		}
+		remove_wait_queue(sk_sleep(sk), &wait);
+		if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+			err = signal_pending(current) ? sock_intr_errno(timeo) :
+			      -EINPROGRESS;
+			goto out;
+		}
+	}
+
+	if (sk->sk_state == TCP_CLOSE) {
+		err = sock_error(sk) ?: -ECONNABORTED;
+		sock->state = SS_UNCONNECTED;
+		disconnect(sk);
+		goto out;
+	}
+	sock->state = SS_CONNECTED;
+	err = 0;
+out:
+	release_sock(sk);
+	return err;
+}
+
+/**
+ * xtcp_listen_has_room() - whether a listener may take another SYN: both
+ * queues bounded by the backlog, as Linux (accept queue: backlog + 1)
+ * @sk: the listener, locked
+ */
+bool xtcp_listen_has_room(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 max = READ_ONCE(sk->sk_max_ack_backlog);
+
+	return READ_ONCE(xs->accept_qlen) <= max &&
+	       READ_ONCE(xs->syn_qlen) <= max;
+}
+
+/**
+ * xtcp_child_enqueue() - put a new child in its listener's SYN queue
+ * @parent: the listener, locked
+ * @child: the child; the queue holds its owner's reference
+ */
+void xtcp_child_enqueue(struct sock *parent, struct sock *child)
+{
+	struct xtcp_sock *xp = xtcp_sk(parent);
+
+	spin_lock_bh(&xp->queue_lock);
+	list_add_tail(&xtcp_sk(child)->queue_node, &xp->syn_queue);
+	xp->syn_qlen++;
+	spin_unlock_bh(&xp->queue_lock);
+}
+
+/**
+ * xtcp_child_established() - move a child that completed its handshake to
+ * the accept queue and wake accept()
+ * @child: the child, locked
+ *
+ * Return: false if the accept queue is full: the caller ignores the ACK,
+ * as Linux does; the peer's next ACK or our SYN-ACK retransmission retry.
+ */
+bool xtcp_child_established(struct sock *child)
+{
+	struct xtcp_sock *xs = xtcp_sk(child);
+	struct sock *parent = xs->parent;
+	struct xtcp_sock *xp = xtcp_sk(parent);
+	bool ok = false;
+
+	spin_lock_bh(&xp->queue_lock);
+	if (parent->sk_state == TCP_LISTEN && !list_empty(&xs->queue_node) &&
+	    xp->accept_qlen <= READ_ONCE(parent->sk_max_ack_backlog)) {
+		list_move_tail(&xs->queue_node, &xp->accept_queue);
+		xp->syn_qlen--;
+		xp->accept_qlen++;
+		ok = true;
+	}
+	spin_unlock_bh(&xp->queue_lock);
+	if (ok)
+		parent->sk_data_ready(parent);
+	return ok;
+}
+
+/**
+ * xtcp_child_unlink() - take a child that is going away out of its
+ * listener's queue, unless accept() took it first
+ * @child: the child, locked
+ *
+ * Return: true if unlinked: the child is now an orphan (SOCK_DEAD), and
+ * the queue's reference is the orphan's. False if accept() is taking it:
+ * the new owner sees it CLOSED, with its error.
+ */
+bool xtcp_child_unlink(struct sock *child)
+{
+	struct xtcp_sock *xs = xtcp_sk(child);
+	struct sock *parent = xs->parent;
+	struct xtcp_sock *xp = xtcp_sk(parent);
+	bool linked;
+
+	spin_lock_bh(&xp->queue_lock);
+	linked = !list_empty(&xs->queue_node);
+	if (linked) {
+		/* SYN-RECEIVED children are in the SYN queue, the rest in
+		 * the accept queue: they move under both locks.
+		 */
+		if (child->sk_state == TCP_SYN_RECV)
+			xp->syn_qlen--;
+		else
+			xp->accept_qlen--;
+		list_del_init(&xs->queue_node);
+	}
+	spin_unlock_bh(&xp->queue_lock);
+	if (!linked)
+		return false;
+	xs->parent = NULL;
+	sock_set_flag(child, SOCK_DEAD);
+	sock_put(parent);
+	return true;
+}
+
+/* Close a listener's children: RST the established, drop the half-open. */
+static void listen_stop(struct sock *sk)
+{
+	struct xtcp_sock *xp = xtcp_sk(sk);
+	struct xtcp_sock *xs;
+	struct sock *child;
+
+	for (;;) {
+		spin_lock_bh(&xp->queue_lock);
+		xs = list_first_entry_or_null(&xp->accept_queue,
+					      struct xtcp_sock, queue_node) ?:
+		     list_first_entry_or_null(&xp->syn_queue,
+					      struct xtcp_sock, queue_node);
+		if (xs)
+			sock_hold(&xs->inet.sk);
+		spin_unlock_bh(&xp->queue_lock);
+		if (!xs)
+			break;
+		child = &xs->inet.sk;
+		local_bh_disable();
+		bh_lock_sock_nested(child);
+		if (xs->parent == sk && !list_empty(&xs->queue_node)) {
+			if (child->sk_state == TCP_SYN_RECV) {
+				xtcp_transition(child, XTCP_EV_TIMEOUT);
+				xtcp_done(child);
+			} else {
+				xtcp_abort(child, ECONNRESET);
+			}
+		}
+		bh_unlock_sock(child);
+		local_bh_enable();
+		sock_put(child);
+	}
+}
+
+static int xtcp_listen(struct socket *sock, int backlog)
+{
+	struct sock *sk = sock->sk;
+	int err = -EINVAL;
+
+	lock_sock(sk);
+	if (sock->state != SS_UNCONNECTED || sock->type != SOCK_STREAM)
+		goto out;
+	if (sk->sk_state != TCP_CLOSE && sk->sk_state != TCP_LISTEN)
+		goto out;
+	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
+	if (sk->sk_state == TCP_LISTEN) {
+		err = 0;	/* only the backlog changes */
+		goto out;
+	}
+	if (xtcp_sk(sk)->in_ehash || sk->sk_shutdown)
+		goto out;	/* a former connection */
+	if (!xtcp_sk(sk)->port) {
+		err = xtcp_port_get(sk, htonl(INADDR_ANY), 0, sk->sk_reuse);
+		if (err)
+			goto out;
+	}
+	xtcp_transition(sk, XTCP_EV_PASSIVE_OPEN);	/* CLOSED -> LISTEN */
+	xtcp_lhash(sk);
+	err = xtcp_port_listen(sk);
+	if (err) {
+		xtcp_set_state(sk, TCP_CLOSE);
+		goto out;
+	}
+out:
+	release_sock(sk);
+	return err;
+}
+
+static int xtcp_accept(struct socket *sock, struct socket *newsock,
+		       struct proto_accept_arg *arg)
+{
+	struct sock *sk = sock->sk, *child = NULL;
+	struct xtcp_sock *xp = xtcp_sk(sk);
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	struct xtcp_sock *xs;
+	long timeo;
+	int err;
+
+	lock_sock(sk);
+	err = -EINVAL;
+	if (sk->sk_state != TCP_LISTEN)
+		goto out;
+	timeo = sock_rcvtimeo(sk, arg->flags & O_NONBLOCK);
+
+	add_wait_queue_exclusive(sk_sleep(sk), &wait);
+	for (;;) {
+		spin_lock_bh(&xp->queue_lock);
+		xs = list_first_entry_or_null(&xp->accept_queue,
+					      struct xtcp_sock, queue_node);
+		if (xs) {
+			list_del_init(&xs->queue_node);
+			xp->accept_qlen--;
+		}
+		spin_unlock_bh(&xp->queue_lock);
+		if (xs)
+			break;
+		err = -EAGAIN;
+		if (!timeo)
+			break;
+		err = sock_intr_errno(timeo);
+		if (signal_pending(current))
+			break;
+		err = -EINVAL;
+		if (sk->sk_state != TCP_LISTEN)
+			break;
+		release_sock(sk);
+		timeo = wait_woken(&wait, TASK_INTERRUPTIBLE, timeo);
+		lock_sock(sk);
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+	if (!xs)
+		goto out;
+
+	child = &xs->inet.sk;
+	lock_sock_nested(child, SINGLE_DEPTH_NESTING);
+	xs->parent = NULL;
+	sock_graft(child, newsock);
+	newsock->ops = sock->ops;
+	newsock->state = SS_CONNECTED;
+	release_sock(child);
+	sock_put(sk);		/* the child's reference on its listener */
+	err = 0;
+out:
+	release_sock(sk);
+	arg->err = err;
+	return err;
+}
+
+static __poll_t xtcp_poll(struct file *file, struct socket *sock,
+			  poll_table *wait)
+{
+	struct sock *sk = sock->sk;
+	__poll_t mask = 0;
+	u8 shutdown;
+	int state;
+
+	sock_poll_wait(file, sock, wait);
+	state = inet_sk_state_load(sk);
+	if (state == TCP_LISTEN)
+		return READ_ONCE(xtcp_sk(sk)->accept_qlen) ?
+		       EPOLLIN | EPOLLRDNORM : 0;
+
+	/* As tcp_poll(): HUP once both directions are done, or CLOSED. */
+	shutdown = READ_ONCE(sk->sk_shutdown);
+	if (shutdown == SHUTDOWN_MASK || state == TCP_CLOSE)
+		mask |= EPOLLHUP;
+	if (shutdown & RCV_SHUTDOWN)
+		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
+
+	if (state != TCP_SYN_SENT && state != TCP_SYN_RECV) {
+		if (!skb_queue_empty_lockless(&sk->sk_receive_queue))
+			mask |= EPOLLIN | EPOLLRDNORM;
+		if (!(shutdown & SEND_SHUTDOWN)) {
+			if (sk_stream_is_writeable(sk)) {
+				mask |= EPOLLOUT | EPOLLWRNORM;
+			} else {
+				sk_set_bit(SOCKWQ_ASYNC_NOSPACE, sk);
+				set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+				smp_mb__after_atomic();
+				if (sk_stream_is_writeable(sk))
+					mask |= EPOLLOUT | EPOLLWRNORM;
+			}
+		} else {
+			mask |= EPOLLOUT | EPOLLWRNORM;
+		}
+	}
+	/* Pairs with the error report of a reset. */
+	smp_rmb();
+	if (READ_ONCE(sk->sk_err))
+		mask |= EPOLLERR;
+	return mask;
+}
+
+/* Mirrors inet_shutdown() and tcp_shutdown(). */
+static int xtcp_shutdown(struct socket *sock, int how)
+{
+	struct sock *sk = sock->sk;
+	int err = 0;
+
+	how++;	/* SHUT_RD 0 -> RCV_SHUTDOWN 1, SHUT_WR -> 2, SHUT_RDWR -> 3 */
+	if ((how & ~SHUTDOWN_MASK) || !how)
+		return -EINVAL;
+
+	lock_sock(sk);
+	if (sock->state == SS_CONNECTING) {
+		if ((1 << sk->sk_state) &
+		    (TCPF_SYN_SENT | TCPF_SYN_RECV | TCPF_CLOSE))
+			sock->state = SS_DISCONNECTING;
+		else
+			sock->state = SS_CONNECTED;
+	}
+
+	switch (sk->sk_state) {
+	case TCP_CLOSE:
+		err = -ENOTCONN;
+		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | how);
+		break;
+	case TCP_LISTEN:
+		if (!(how & RCV_SHUTDOWN))
+			break;
+		listen_stop(sk);
+		xtcp_set_state(sk, TCP_CLOSE);
+		xtcp_port_put(sk);
+		sock->state = SS_UNCONNECTED;
+		break;
+	case TCP_SYN_SENT:
+		xtcp_abort(sk, 0);
+		sock->state = SS_UNCONNECTED;
+		break;
+	default:
+		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | how);
+		if ((how & SEND_SHUTDOWN) && !xtcp_sk(sk)->fin_queued &&
+		    xtcp_transition(sk, XTCP_EV_CLOSE)) {
+			xtcp_sk(sk)->fin_queued = 1;
+			xtcp_push(sk);
+		}
+	}
+	sk->sk_state_change(sk);
+	release_sock(sk);
+	return err;
+}
+
+/* RFC 9293 3.10.4 CLOSE, and what Linux adds: RST on unread data. */
 static int xtcp_release(struct socket *sock)
 {
 	struct sock *sk = sock->sk;
+	struct xtcp_sock *xs;
+	long linger = 0;
 
 	if (!sk)
 		return 0;
+	xs = xtcp_sk(sk);
+	if (sock_flag(sk, SOCK_LINGER) && !(current->flags & PF_EXITING))
+		linger = sk->sk_lingertime;
 
 	lock_sock(sk);
-	sock_orphan(sk);
-	release_sock(sk);
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 
+	if (sk->sk_state == TCP_LISTEN) {
+		listen_stop(sk);
+		xtcp_set_state(sk, TCP_CLOSE);
+	} else if (sk->sk_state == TCP_SYN_SENT) {
+		xtcp_transition(sk, XTCP_EV_CLOSE);	/* delete the TCB */
+	} else if (sk->sk_state != TCP_CLOSE) {
+		if (!skb_queue_empty(&sk->sk_receive_queue) ||
+		    (sock_flag(sk, SOCK_LINGER) && !sk->sk_lingertime)) {
+			/* Unread data (RFC 2525 2.17) or SO_LINGER 0: RST */
+			xtcp_abort(sk, 0);
+		} else if (!xs->fin_queued &&
+			   xtcp_transition(sk, XTCP_EV_CLOSE)) {
+			xs->fin_queued = 1;
+			xtcp_push(sk);
+		}
+	}
+	if (linger && sk->sk_state != TCP_CLOSE)
+		sk_stream_wait_close(sk, linger);
+
+	/*
+	 * The process lets go: from here on the socket is an orphan whose
+	 * own reference xtcp_done() drops when it reaches CLOSED.
+	 */
+	sock_orphan(sk);
 	sock->sk = NULL;
-	sock_put(sk);	/* the socket's reference, taken by sk_alloc() */
+	if (sk->sk_state == TCP_FIN_WAIT2)
+		xtcp_timer_event_fin_wait2(sk);
+	if (sk->sk_state == TCP_CLOSE) {
+		xtcp_timers_stop(sk);
+		xtcp_purge_queues(sk);
+		xtcp_port_put(sk);
+		release_sock(sk);
+		sock_put(sk);
+		return 0;
+	}
+	release_sock(sk);
 	return 0;
+}
+
+static int xtcp_sock_sendmsg(struct socket *sock, struct msghdr *msg,
+			     size_t size)
+{
+	return xtcp_sendmsg(sock->sk, msg, size);
+}
+
+static int xtcp_sock_recvmsg(struct socket *sock, struct msghdr *msg,
+			     size_t size, int flags)
+{
+	int addr_len = 0;
+
+	return xtcp_recvmsg(sock->sk, msg, size, flags, &addr_len);
+}
+
+static int xtcp_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
+{
+	return inet_getname(sock, uaddr, peer);
 }
 
 static const struct proto_ops xtcp_stream_ops = {
 	.family		= PF_XTCP,	/* informational; xtcp_family rules */
 	.owner		= THIS_MODULE,
 	.release	= xtcp_release,
-	.bind		= sock_no_bind,
-	.connect	= sock_no_connect,
+	.bind		= xtcp_bind,
+	.connect	= xtcp_connect,
 	.socketpair	= sock_no_socketpair,
-	.accept		= sock_no_accept,
-	.getname	= sock_no_getname,
-	.poll		= datagram_poll,
+	.accept		= xtcp_accept,
+	.getname	= xtcp_getname,
+	.poll		= xtcp_poll,
 	.ioctl		= sock_no_ioctl,
-	.listen		= sock_no_listen,
-	.shutdown	= sock_no_shutdown,
-	.sendmsg	= sock_no_sendmsg,
-	.recvmsg	= sock_no_recvmsg,
+	.listen		= xtcp_listen,
+	.shutdown	= xtcp_shutdown,
+	.setsockopt	= sock_common_setsockopt,
+	.getsockopt	= sock_common_getsockopt,
+	.sendmsg	= xtcp_sock_sendmsg,
+	.recvmsg	= xtcp_sock_recvmsg,
 	.mmap		= sock_no_mmap,
 };
+
+/* SOL_TCP options: more come with the timers and flow control. */
+static int xtcp_setsockopt(struct sock *sk, int level, int optname,
+			   sockptr_t optval, unsigned int optlen)
+{
+	int val;
+
+	if (level != SOL_TCP)
+		return -ENOPROTOOPT;
+	if (optlen < sizeof(int))
+		return -EINVAL;
+	if (copy_from_sockptr(&val, optval, sizeof(val)))
+		return -EFAULT;
+
+	switch (optname) {
+	case TCP_NODELAY:
+		/* Every segment goes out at once until Nagle arrives. */
+		return 0;
+	default:
+		return -ENOPROTOOPT;
+	}
+}
+
+static int xtcp_getsockopt(struct sock *sk, int level, int optname,
+			   char __user *optval, int __user *optlen)
+{
+	int len, val;
+
+	if (level != SOL_TCP)
+		return -ENOPROTOOPT;
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+	len = min_t(unsigned int, len, sizeof(int));
+
+	switch (optname) {
+	case TCP_MAXSEG:
+		val = xtcp_sk(sk)->snd_mss;
+		break;
+	case TCP_NODELAY:
+		val = 1;
+		break;
+	default:
+		return -ENOPROTOOPT;
+	}
+	if (put_user(len, optlen) || copy_to_user(optval, &val, len))
+		return -EFAULT;
+	return 0;
+}
 
 static int xtcp_create(struct net *net, struct socket *sock, int protocol,
 		       int kern)
@@ -76,7 +717,7 @@ static int xtcp_create(struct net *net, struct socket *sock, int protocol,
 	sock->state = SS_UNCONNECTED;
 	sock->ops = &xtcp_stream_ops;
 	sock_init_data(sock, sk);
-	sk->sk_protocol = IPPROTO_TCP;
+	xtcp_sock_init(sk);
 	return 0;
 }
 
@@ -119,5 +760,9 @@ int xtcp_af_register(void)
 void xtcp_af_unregister(void)
 {
 	sock_unregister(xtcp_family);
+}
+
+void xtcp_proto_unregister(void)
+{
 	proto_unregister(&xtcp_prot);
 }

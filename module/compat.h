@@ -27,4 +27,11 @@
 #endif
 #endif
 
+/* 6.12 moved the unaligned accessors out of asm/. */
+#if __has_include(<linux/unaligned.h>)
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
+
 #endif /* _XTCP_COMPAT_H */

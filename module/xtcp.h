@@ -1,24 +1,161 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * xtcp's shared definitions: the socket, the per-namespace state, and the
- * entry points each file offers the others.
+ * xtcp's shared definitions: the socket, the per-namespace state, the
+ * locking rules, and the entry points each file offers the others.
+ *
+ * Locking strategy
+ * ================
+ * Each socket is guarded by its socket lock (lock_sock() in process
+ * context, bh_lock_sock() in softirq: segment arrival and timers). Softirq
+ * work that finds the socket owned by a process defers: segments go to the
+ * socket backlog (sk_add_backlog, replayed by release_sock through
+ * xtcp_backlog_rcv), timer expiries set a bit in xtcp_sock.deferred that
+ * xtcp_release_cb replays. So every state change of a connection happens
+ * under its socket lock, in exactly one context at a time.
+ *
+ * A listener's SYN and accept queues are guarded by xtcp_sock.queue_lock,
+ * a spinlock taken with BHs disabled, because a child (under its own
+ * socket lock) moves itself from one queue to the other.
+ *
+ * The lookup tables (conn_table.c) are RCU for readers and one spinlock
+ * per table for writers; sockets are SOCK_RCU_FREE, and a reader keeps a
+ * socket only if refcount_inc_not_zero() succeeds.
+ *
+ * Lock order: socket lock of a listener, then socket lock of a child (never
+ * the reverse), then the listener's queue_lock, then a table lock.
  */
 #ifndef _XTCP_H
 #define _XTCP_H
 
+#include <linux/hrtimer.h>
+#include <linux/skbuff.h>
+#include <linux/tcp.h>
 #include <net/inet_sock.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
+#include <net/tcp_states.h>
 
 #include "compat.h"
+#include "state.h"
+
+/*
+ * Connection states are Linux TCP's numbers (net/tcp_states.h) in
+ * sk->sk_state, so the socket core's stream helpers and /proc readers
+ * understand them. state.c maps them to the RFC 9293 names.
+ */
 
 /**
- * struct xtcp_sock - one xtcp stream socket
- * @inet: the IPv4 socket it is (addresses, ports, IP options); first, so
- *	that the IP output path can treat an xtcp socket as an inet socket.
+ * struct xtcp_skb_cb - what xtcp keeps in skb->cb of a received segment
+ * @seq: SEG.SEQ
+ * @end_seq: SEG.SEQ + SEG.LEN (SYN and FIN each count one)
+ * @ack_seq: SEG.ACK
+ * @wnd: SEG.WND (unscaled)
+ * @flags: the TCP header's flag byte (TCPHDR_*)
+ * @mss: the MSS option, 0 if absent
+ * @offset: bytes of this skb's data the application has already read
+ */
+struct xtcp_skb_cb {
+	u32 seq;
+	u32 end_seq;
+	u32 ack_seq;
+	u16 wnd;
+	u8 flags;
+	u16 mss;
+	u32 offset;
+};
+
+#define XTCP_SKB_CB(skb) ((struct xtcp_skb_cb *)&((skb)->cb[0]))
+
+/* TCP header flag bits, as in the flag byte (RFC 9293 3.1) */
+#define XTCP_FIN	0x01
+#define XTCP_SYN	0x02
+#define XTCP_RST	0x04
+#define XTCP_PSH	0x08
+#define XTCP_ACK	0x10
+#define XTCP_URG	0x20
+
+/* Timer expiries that found the socket owned by a process (deferred). */
+enum {
+	XTCP_DEFER_RTX,		/* retransmission (and persist) timer */
+	XTCP_DEFER_WAIT,	/* TIME-WAIT / FIN-WAIT-2 timer */
+};
+
+struct xtcp_port;
+
+/**
+ * struct xtcp_rtt - the RFC 6298 estimator
+ * @srtt_us: smoothed round-trip time, 0 before the first sample
+ * @rttvar_us: round-trip time variation
+ * @rto_ms: retransmission timeout derived from them, 0 before a sample
+ */
+struct xtcp_rtt {
+	u32 srtt_us;
+	u32 rttvar_us;
+	u32 rto_ms;
+};
+
+/**
+ * struct xtcp_sock - one xtcp socket: a listener or a connection
+ *
+ * All fields are under the socket lock unless said otherwise.
  */
 struct xtcp_sock {
+	/* The IPv4 socket it is; first, so that inet_sk() works on it. */
 	struct inet_sock inet;
+
+	/* RFC 9293 3.3.1 send sequence variables */
+	u32 iss;		/* initial send sequence number */
+	u32 snd_una;		/* oldest unacknowledged sequence number */
+	u32 snd_nxt;		/* next sequence number to send */
+	u32 snd_wnd;		/* peer's window */
+	u32 snd_wl1;		/* SEG.SEQ of the last window update */
+	u32 snd_wl2;		/* SEG.ACK of the last window update */
+	u32 write_seq;		/* sequence number after the last queued byte */
+	u32 snd_mss;		/* largest segment we send (peer's MSS, MTU) */
+
+	/* RFC 9293 3.3.1 receive sequence variables */
+	u32 irs;		/* initial receive sequence number */
+	u32 rcv_nxt;		/* next sequence number expected */
+	u32 rcv_wnd;		/* window we last advertised */
+	u32 rcv_wup;		/* rcv_nxt when we last advertised it */
+	u16 rcv_mss;		/* MSS we advertise */
+
+	u8 fin_queued:1;	/* application closed its side: FIN after data */
+	u8 fin_rcvd:1;		/* peer's FIN is in sequence (rcv_nxt covers it) */
+	u8 reuse:1;		/* SO_REUSEADDR at bind time */
+	u8 in_ehash:1;		/* hashed by 4-tuple (conn_table.c) */
+	u8 in_lhash:1;		/* hashed as a listener (conn_table.c) */
+
+	u32 max_snd_wnd;	/* largest window the peer offered */
+
+	/* Retransmission and round-trip time (timer.c) */
+	struct hrtimer rtx_timer;
+	struct xtcp_rtt rtt;
+	u32 rtt_seq;		/* the sample ends when this is acked */
+	ktime_t rtt_start;
+	u8 rtt_timing:1;	/* a sample is being taken */
+	u8 retries;		/* consecutive expiries without progress */
+	u8 armed;		/* which timers an expiry is wanted of */
+	/* TIME-WAIT and FIN-WAIT-2 timer (timer.c) */
+	struct hrtimer wait_timer;
+	unsigned long deferred;	/* XTCP_DEFER_* bits, atomic */
+
+	/* Port held in the kernel's TCP (conn_table.c), shared with children */
+	struct xtcp_port *port;
+
+	/* Listener side (af.c): children, under queue_lock */
+	spinlock_t queue_lock;
+	struct list_head syn_queue;	/* children in SYN-RECEIVED */
+	struct list_head accept_queue;	/* established, not yet accepted */
+	u32 syn_qlen;
+	u32 accept_qlen;
+	/* Child side: the listener it came from (a reference), its queue link */
+	struct sock *parent;
+	struct list_head queue_node;
+
+	/* Lookup table links (conn_table.c), under the table lock */
+	struct hlist_node ehash_node;
+	struct hlist_node lhash_node;
 };
 
 static inline struct xtcp_sock *xtcp_sk(const struct sock *sk)
@@ -27,12 +164,13 @@ static inline struct xtcp_sock *xtcp_sk(const struct sock *sk)
 }
 
 /**
- * struct xtcp_net - per-network-namespace tunables (/proc/sys/net/xtcp/)
+ * struct xtcp_net - per-network-namespace state
  *
- * Names, units and defaults are Linux TCP's where Linux has the knob; the
- * _ms knobs expose what Linux keeps fixed, so tests can run in milliseconds.
- * Values are read when a timer is armed, so a write affects timers armed
- * afterwards. Written only through proc_dointvec_minmax (range-checked).
+ * Tunables (/proc/sys/net/xtcp/): names, units and defaults are Linux
+ * TCP's where Linux has the knob; the _ms knobs expose what Linux keeps
+ * fixed, so tests can run in milliseconds. Values are read when a timer is
+ * armed, so a write affects timers armed afterwards. Written only through
+ * proc_dointvec_minmax (range-checked).
  */
 struct xtcp_net {
 	int syn_retries;
@@ -50,9 +188,19 @@ struct xtcp_net {
 	int msl_ms;		/* TIME-WAIT lasts 2 * msl_ms */
 	int delack_ms;
 	struct ctl_table_header *sysctl_hdr;
+
+	/* Counters (stats.c) */
+	atomic_long_t bad_segments;	/* bad header or checksum */
+	atomic_long_t listen_drops;	/* SYNs dropped: queues full */
+	atomic_long_t synack_timeouts;	/* half-open children given up */
 };
 
 struct xtcp_net *xtcp_net(const struct net *net);
+
+static inline struct xtcp_net *xtcp_sk_net(const struct sock *sk)
+{
+	return xtcp_net(sock_net(sk));
+}
 
 /* sysctl.c */
 int xtcp_sysctl_register(void);
@@ -60,9 +208,95 @@ void xtcp_sysctl_unregister(void);
 void xtcp_net_set_defaults(struct xtcp_net *xn);
 const char *xtcp_sysctl_check(const struct xtcp_net *xn);
 
+/* stats.c */
+void xtcp_stats_bad_segment(struct net *net);
+void xtcp_stats_listen_drop(struct sock *sk);
+void xtcp_stats_synack_timeout(struct sock *sk);
+
 /* af.c */
 extern int xtcp_family;
+extern struct proto xtcp_prot;
 int xtcp_af_register(void);
 void xtcp_af_unregister(void);
+void xtcp_proto_unregister(void);
+bool xtcp_listen_has_room(struct sock *sk);
+void xtcp_child_enqueue(struct sock *parent, struct sock *child);
+bool xtcp_child_established(struct sock *child);
+bool xtcp_child_unlink(struct sock *child);
+
+/* sock.c */
+void xtcp_sock_init(struct sock *sk);
+struct sock *xtcp_child_create(struct sock *parent, struct sk_buff *skb);
+void xtcp_set_mss(struct sock *sk, u16 peer_mss);
+void xtcp_done(struct sock *sk);
+void xtcp_reset(struct sock *sk, int err);
+void xtcp_abort(struct sock *sk, int err);
+void xtcp_give_up(struct sock *sk);
+void xtcp_purge_queues(struct sock *sk);
+void xtcp_socks_wait(void);
+
+/* state.c (events and the table: state.h) */
+void xtcp_set_state(struct sock *sk, int state);
+const char *xtcp_state_name(int state);
+
+/* conn_table.c */
+extern struct workqueue_struct *xtcp_wq;
+int xtcp_port_get(struct sock *sk, __be32 addr, __be16 port, bool reuse);
+void xtcp_port_share(struct sock *child, struct sock *parent);
+int xtcp_port_listen(struct sock *sk);
+void xtcp_port_put(struct sock *sk);
+bool xtcp_port_held(struct net *net, __be32 addr, __be16 port);
+int xtcp_ehash(struct sock *sk);
+void xtcp_lhash(struct sock *sk);
+void xtcp_unhash(struct sock *sk);
+struct sock *xtcp_lookup(struct net *net, __be32 saddr, __be16 sport,
+			 __be32 daddr, __be16 dport);
+void xtcp_tables_drain(void (*fn)(struct sock *sk));
+
+/* isn.c */
+u32 xtcp_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
+u32 xtcp_isn_at(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport,
+		u64 ns);
+void xtcp_isn_init(void);
+
+/* output.c */
+u16 xtcp_route_mss(struct sock *sk);
+u16 xtcp_select_window(struct sock *sk);
+int xtcp_send_syn(struct sock *sk);
+int xtcp_send_ack(struct sock *sk);
+void xtcp_send_rst(struct sock *sk);
+int xtcp_send_probe(struct sock *sk);
+void xtcp_reply_rst(struct net *net, struct sk_buff *skb);
+void xtcp_push(struct sock *sk);
+int xtcp_retransmit_head(struct sock *sk);
+bool xtcp_fin_sent(const struct xtcp_sock *xs);
+
+/* input.c */
+int xtcp_input_register(void);
+void xtcp_input_unregister(void);
+int xtcp_backlog_rcv(struct sock *sk, struct sk_buff *skb);
+void xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb);
+bool xtcp_seq_acceptable(u32 seg_seq, u32 seg_len, u32 rcv_nxt, u32 rcv_wnd);
+
+/* stream.c */
+int xtcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size);
+int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
+		 int *addr_len);
+void xtcp_write_space(struct sock *sk);
+void xtcp_clean_acked(struct sock *sk);
+bool xtcp_queue_data(struct sock *sk, struct sk_buff *skb);
+void xtcp_rbuf_cleaned(struct sock *sk);
+
+/* timer.c: the event hooks; the table of timers is atop timer.c */
+void xtcp_timers_init(struct sock *sk);
+void xtcp_timers_stop(struct sock *sk);
+void xtcp_timer_event_sent(struct sock *sk);
+void xtcp_timer_event_acked(struct sock *sk);
+void xtcp_timer_event_window_closed(struct sock *sk);
+void xtcp_timer_event_time_wait(struct sock *sk);
+void xtcp_timer_event_fin_wait2(struct sock *sk);
+void xtcp_release_cb(struct sock *sk);
+void xtcp_rtt_sample(struct xtcp_rtt *est, u32 rtt_us, u32 rto_min_ms,
+		     u32 rto_max_ms);
 
 #endif /* _XTCP_H */

@@ -48,3 +48,7 @@ expect_fail_with()
 }
 
 tap_done() { [ $tap_failed -eq 0 ]; }
+
+# put FILE VALUE: write VALUE into FILE with bash's own write, whose error
+# names the errno ("write error: Invalid argument"); dash only says EIO.
+put() { printf '%s\n' "$2" > "$1"; }

@@ -8,17 +8,17 @@
 . "$(dirname "$0")/lib.sh"
 d=/proc/sys/net/xtcp
 
-cleanup() { ip netns del xt 2>/dev/null; echo 5 > $d/synack_retries; }
+cleanup() { ip netns del xt 2>/dev/null; put $d/synack_retries 5; }
 trap cleanup EXIT
 
 tap_plan 9
 check defaults_are_linux expect_eq "6 5 3 15 60 7200 75 9" \
 	sh -c "cd $d && echo \$(cat syn_retries synack_retries retries1 retries2 fin_timeout keepalive_time keepalive_intvl keepalive_probes)"
-check write_in_range sh -c "echo 3 > $d/synack_retries && [ \$(cat $d/synack_retries) = 3 ]"
-check write_above_range_einval expect_fail_with "Invalid argument" sh -c "echo 256 > $d/synack_retries"
+check write_in_range put $d/synack_retries 3
+check write_above_range_einval expect_fail_with "Invalid argument" put $d/synack_retries 256
 check value_kept_after_einval expect_eq 3 cat $d/synack_retries
-check write_below_range_einval expect_fail_with "Invalid argument" sh -c "echo 0 > $d/syn_retries"
-check delack_must40_cap expect_fail_with "Invalid argument" sh -c "echo 500 > $d/delack_ms"
+check write_below_range_einval expect_fail_with "Invalid argument" put $d/syn_retries 0
+check delack_must40_cap expect_fail_with "Invalid argument" put $d/delack_ms 500
 ip netns add xt
 check new_netns_starts_from_defaults expect_eq 5 ip netns exec xt cat $d/synack_retries
 check netns_write_stays_there sh -c "ip netns exec xt sh -c 'echo 7 > $d/synack_retries' && [ \$(cat $d/synack_retries) = 3 ]"

@@ -1,0 +1,404 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Where xtcp finds its sockets: the port reservations shared with the
+ * kernel's TCP, and the lookup tables segment arrival searches (by 4-tuple
+ * for connections, by local port for listeners).
+ *
+ * Ports. Every bound xtcp socket holds a "shadow": a kernel TCP socket
+ * bound to the same address and port (and listening while xtcp listens).
+ * The kernel's TCP therefore refuses that port with EADDRINUSE, and an
+ * xtcp bind to a port the kernel's TCP holds fails the same way, with the
+ * kernel's own rules for SO_REUSEADDR, CAP_NET_BIND_SERVICE and ephemeral
+ * ports. The shadow never sees a segment: input.c steals every segment for
+ * a port xtcp holds before the kernel's TCP runs. Children of a listener
+ * share its reservation (struct xtcp_port is reference counted).
+ *
+ * Tables. Readers walk them under RCU and keep a socket only if they win
+ * a reference (sockets are SOCK_RCU_FREE); writers take the table's lock.
+ */
+#include <linux/jhash.h>
+#include <linux/net.h>
+#include <linux/rculist.h>
+#include <linux/workqueue.h>
+#include <net/inet_sock.h>
+#include <net/netns/hash.h>
+#include <net/sock.h>
+
+#include "xtcp.h"
+
+/**
+ * struct xtcp_port - a local port xtcp holds in one namespace
+ * @ref: the sockets using it (a listener and its children)
+ * @shadow: the kernel TCP socket that reserves the port
+ * @net: its namespace (not a reference: the sockets hold one)
+ * @addr: the bound local address, or INADDR_ANY
+ * @num: the port, network order
+ * @node: link in port_hash, under tables_lock
+ * @rcu: for freeing after lockless readers of port_hash
+ * @release: releases the shadow from process context
+ *
+ * The shadow is a kernel socket, which holds no reference on its
+ * namespace, so the port holds one until the shadow is gone.
+ */
+struct xtcp_port {
+	refcount_t ref;
+	struct socket *shadow;
+	struct net *net;
+	__be32 addr;
+	__be16 num;
+	struct hlist_node node;
+	struct rcu_head rcu;
+	struct work_struct release;
+};
+
+/* Releases shadows (sock_release sleeps); drained at module unload. */
+struct workqueue_struct *xtcp_wq;
+
+#define EHASH_BITS	14
+#define LHASH_BITS	8
+
+static struct hlist_head ehash[1 << EHASH_BITS];	/* by 4-tuple */
+static struct hlist_head lhash[1 << LHASH_BITS];	/* listeners by port */
+static struct hlist_head port_hash[1 << LHASH_BITS];	/* held ports */
+/* Guards all three tables' chains; readers use RCU. */
+static DEFINE_SPINLOCK(tables_lock);
+
+static u32 ehashfn(const struct net *net, __be32 laddr, __be16 lport,
+		   __be32 raddr, __be16 rport)
+{
+	return jhash_3words((__force u32)laddr, (__force u32)raddr,
+			    (__force u32)lport << 16 | (__force u32)rport,
+			    net_hash_mix(net)) & ((1 << EHASH_BITS) - 1);
+}
+
+static u32 porthashfn(const struct net *net, __be16 port)
+{
+	return hash_32(net_hash_mix(net) ^ (__force u32)port, LHASH_BITS);
+}
+
+/**
+ * xtcp_port_get() - reserve a local port for @sk
+ * @sk: the socket, locked, not yet bound
+ * @addr: local address or INADDR_ANY
+ * @port: port in network order, 0 for an ephemeral one
+ * @reuse: SO_REUSEADDR
+ *
+ * Sleeps. The errors are the kernel TCP bind()'s: EADDRINUSE,
+ * EADDRNOTAVAIL, EACCES.
+ *
+ * Return: 0 with inet_num, inet_sport and inet_rcv_saddr set, or -errno.
+ */
+int xtcp_port_get(struct sock *sk, __be32 addr, __be16 port, bool reuse)
+{
+	struct net *net = sock_net(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_addr.s_addr = addr,
+		.sin_port = port,
+	};
+	struct xtcp_port *p;
+	int err;
+
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return -ENOBUFS;
+	err = sock_create_kern(net, AF_INET, SOCK_STREAM, IPPROTO_TCP,
+			       &p->shadow);
+	if (err)
+		goto err_free;
+	if (reuse)
+		sock_set_reuseaddr(p->shadow->sk);
+	err = kernel_bind(p->shadow, (struct sockaddr *)&sin, sizeof(sin));
+	if (err)
+		goto err_release;
+
+	refcount_set(&p->ref, 1);
+	p->net = get_net(net);
+	p->addr = addr;
+	p->num = inet_sk(p->shadow->sk)->inet_sport;
+
+	spin_lock_bh(&tables_lock);
+	hlist_add_head_rcu(&p->node, &port_hash[porthashfn(net, p->num)]);
+	spin_unlock_bh(&tables_lock);
+
+	xtcp_sk(sk)->port = p;
+	inet->inet_num = ntohs(p->num);
+	inet->inet_sport = p->num;
+	inet->inet_rcv_saddr = addr;
+	inet->inet_saddr = addr;
+	return 0;
+
+err_release:
+	sock_release(p->shadow);
+err_free:
+	kfree(p);
+	return err;
+}
+
+/**
+ * xtcp_port_share() - let @child use the port of @parent
+ * @child: a new child socket
+ * @parent: its listener, locked
+ */
+void xtcp_port_share(struct sock *child, struct sock *parent)
+{
+	struct xtcp_port *p = xtcp_sk(parent)->port;
+
+	refcount_inc(&p->ref);
+	xtcp_sk(child)->port = p;
+}
+
+/**
+ * xtcp_port_listen() - make the reservation a listening one, so that the
+ * kernel's TCP refuses the port even with SO_REUSEADDR, as it would for a
+ * TCP listener. Called after the xtcp listener is hashed: no SYN for the
+ * port can reach the shadow.
+ * @sk: the listener, locked
+ *
+ * Return: 0 or -errno (EADDRINUSE if a kernel TCP socket shares the port).
+ */
+int xtcp_port_listen(struct sock *sk)
+{
+	return kernel_listen(xtcp_sk(sk)->port->shadow, 1);
+}
+
+static void port_release(struct work_struct *work)
+{
+	struct xtcp_port *p = container_of(work, struct xtcp_port, release);
+	struct net *net = p->net;
+
+	sock_release(p->shadow);
+	kfree_rcu(p, rcu);	/* xtcp_port_held() may still be looking */
+	put_net(net);
+}
+
+/**
+ * xtcp_port_put() - drop @sk's use of its port; the last user frees it
+ * @sk: the socket. May be called from softirq: the shadow is released
+ *	from a work item then, since sock_release() sleeps.
+ */
+void xtcp_port_put(struct sock *sk)
+{
+	struct xtcp_port *p = xtcp_sk(sk)->port;
+
+	if (!p)
+		return;
+	xtcp_sk(sk)->port = NULL;
+	if (!refcount_dec_and_test(&p->ref))
+		return;
+
+	spin_lock_bh(&tables_lock);
+	hlist_del_rcu(&p->node);
+	spin_unlock_bh(&tables_lock);
+	INIT_WORK(&p->release, port_release);
+	queue_work(xtcp_wq, &p->release);
+}
+
+/**
+ * xtcp_port_held() - whether xtcp holds @port on @addr in @net
+ * @net: namespace
+ * @addr: the segment's destination address
+ * @port: the segment's destination port
+ *
+ * A segment to such a port that matches no xtcp socket is answered by
+ * xtcp (RST), not by the kernel's TCP. Caller holds rcu_read_lock().
+ */
+bool xtcp_port_held(struct net *net, __be32 addr, __be16 port)
+{
+	struct xtcp_port *p;
+
+	hlist_for_each_entry_rcu(p, &port_hash[porthashfn(net, port)], node)
+		if (p->num == port && net_eq(p->net, net) &&
+		    (!p->addr || p->addr == addr))
+			return true;
+	return false;
+}
+
+static bool ehash_match(const struct sock *sk, const struct net *net,
+			__be32 raddr, __be16 rport, __be32 laddr, __be16 lport);
+
+/**
+ * xtcp_ehash() - make @sk findable by its 4-tuple
+ * @sk: a connection with addresses and ports set
+ *
+ * Return: 0, or -EADDRNOTAVAIL if another connection has the 4-tuple
+ * (as connect() on Linux TCP).
+ */
+int xtcp_ehash(struct sock *sk)
+{
+	struct inet_sock *inet = inet_sk(sk);
+	struct net *net = sock_net(sk);
+	u32 h = ehashfn(net, inet->inet_saddr, inet->inet_sport,
+			inet->inet_daddr, inet->inet_dport);
+	struct xtcp_sock *xs;
+	int err = 0;
+
+	spin_lock_bh(&tables_lock);
+	hlist_for_each_entry(xs, &ehash[h], ehash_node) {
+		if (ehash_match(&xs->inet.sk, net, inet->inet_daddr,
+				inet->inet_dport, inet->inet_saddr,
+				inet->inet_sport)) {
+			err = -EADDRNOTAVAIL;
+			goto out;
+		}
+	}
+	if (!xtcp_sk(sk)->in_ehash) {
+		hlist_add_head_rcu(&xtcp_sk(sk)->ehash_node, &ehash[h]);
+		xtcp_sk(sk)->in_ehash = 1;
+		sock_hold(sk);	/* the table's reference */
+	}
+out:
+	spin_unlock_bh(&tables_lock);
+	return err;
+}
+
+/**
+ * xtcp_lhash() - make listener @sk findable by its local port
+ * @sk: the listener, locked
+ */
+void xtcp_lhash(struct sock *sk)
+{
+	u32 h = porthashfn(sock_net(sk), inet_sk(sk)->inet_sport);
+
+	spin_lock_bh(&tables_lock);
+	if (!xtcp_sk(sk)->in_lhash) {
+		hlist_add_head_rcu(&xtcp_sk(sk)->lhash_node, &lhash[h]);
+		xtcp_sk(sk)->in_lhash = 1;
+		sock_hold(sk);
+	}
+	spin_unlock_bh(&tables_lock);
+}
+
+/**
+ * xtcp_unhash() - take @sk out of every lookup table
+ * @sk: the socket
+ *
+ * Readers already inside the table may still find it; they see it CLOSED.
+ */
+void xtcp_unhash(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	int refs = 0;
+
+	spin_lock_bh(&tables_lock);
+	if (xs->in_ehash) {
+		hlist_del_init_rcu(&xs->ehash_node);
+		xs->in_ehash = 0;
+		refs++;
+	}
+	if (xs->in_lhash) {
+		hlist_del_init_rcu(&xs->lhash_node);
+		xs->in_lhash = 0;
+		refs++;
+	}
+	spin_unlock_bh(&tables_lock);
+	while (refs--)
+		__sock_put(sk);	/* never the last: the caller holds one */
+}
+
+static bool ehash_match(const struct sock *sk, const struct net *net,
+			__be32 raddr, __be16 rport, __be32 laddr, __be16 lport)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+
+	return inet->inet_dport == rport && inet->inet_sport == lport &&
+	       inet->inet_daddr == raddr && inet->inet_saddr == laddr &&
+	       net_eq(sock_net(sk), net);
+}
+
+static bool lhash_match(const struct sock *sk, const struct net *net,
+			__be32 laddr, __be16 lport)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+
+	return inet->inet_sport == lport && sk->sk_state == TCP_LISTEN &&
+	       (!inet->inet_rcv_saddr || inet->inet_rcv_saddr == laddr) &&
+	       net_eq(sock_net(sk), net);
+}
+
+/**
+ * xtcp_lookup() - the socket a segment belongs to (RFC 9293 3.10.7)
+ * @net: namespace the segment arrived in
+ * @saddr: the segment's source address (the remote end)
+ * @sport: its source port
+ * @daddr: its destination address (local)
+ * @dport: its destination port
+ *
+ * A connection matching the 4-tuple first, else a listener on the port,
+ * a listener on the exact address before one on INADDR_ANY.
+ *
+ * Return: the socket with a reference, or NULL.
+ */
+struct sock *xtcp_lookup(struct net *net, __be32 saddr, __be16 sport,
+			 __be32 daddr, __be16 dport)
+{
+	struct sock *sk, *wild = NULL;
+	struct xtcp_sock *xs;
+
+	rcu_read_lock();
+	hlist_for_each_entry_rcu(xs, &ehash[ehashfn(net, daddr, dport, saddr, sport)],
+				 ehash_node) {
+		sk = &xs->inet.sk;
+		if (!ehash_match(sk, net, saddr, sport, daddr, dport))
+			continue;
+		if (!refcount_inc_not_zero(&sk->sk_refcnt))
+			continue;
+		if (ehash_match(sk, net, saddr, sport, daddr, dport))
+			goto found;
+		sock_put(sk);
+	}
+
+	hlist_for_each_entry_rcu(xs, &lhash[porthashfn(net, dport)], lhash_node) {
+		sk = &xs->inet.sk;
+		if (!lhash_match(sk, net, daddr, dport))
+			continue;
+		if (inet_sk(sk)->inet_rcv_saddr == daddr)
+			break;
+		wild = wild ?: sk;
+	}
+	sk = xs ? &xs->inet.sk : wild;
+	if (sk && refcount_inc_not_zero(&sk->sk_refcnt))
+		goto found;
+	sk = NULL;
+found:
+	rcu_read_unlock();
+	return sk;
+}
+
+/**
+ * xtcp_tables_drain() - call @fn on every hashed xtcp socket until the
+ * tables are empty (module unload)
+ * @fn: called with a reference held and no lock; must unhash the socket
+ */
+void xtcp_tables_drain(void (*fn)(struct sock *sk))
+{
+	struct xtcp_sock *xs;
+	struct sock *sk;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(ehash) + ARRAY_SIZE(lhash); i++) {
+		struct hlist_head *head = i < ARRAY_SIZE(ehash) ?
+			&ehash[i] : &lhash[i - ARRAY_SIZE(ehash)];
+restart:
+		sk = NULL;
+		spin_lock_bh(&tables_lock);
+		if (i < ARRAY_SIZE(ehash)) {
+			xs = hlist_entry_safe(head->first, struct xtcp_sock,
+					      ehash_node);
+		} else {
+			xs = hlist_entry_safe(head->first, struct xtcp_sock,
+					      lhash_node);
+		}
+		if (xs) {
+			sk = &xs->inet.sk;
+			sock_hold(sk);
+		}
+		spin_unlock_bh(&tables_lock);
+		if (sk) {
+			fn(sk);		/* must unhash sk */
+			sock_put(sk);
+			goto restart;
+		}
+	}
+}

@@ -1,0 +1,558 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Segment arrival: taking xtcp's segments from the IP layer before the
+ * kernel's TCP sees them, checking them, and RFC 9293 3.10.7 "SEGMENT
+ * ARRIVES" for each state, in the RFC's order of checks.
+ *
+ * Where an RFC rule lives:
+ *   3.10.7.1 CLOSED (no socket)          xtcp_nf_hook -> xtcp_reply_rst
+ *   3.10.7.2 LISTEN                      rcv_listen
+ *   3.10.7.3 SYN-SENT                    rcv_syn_sent
+ *   3.10.7.4 other states, checks 1-8    rcv_synchronized
+ *            1st: acceptability test     xtcp_seq_acceptable
+ *            2nd: RST (RFC 5961 3.2)     check_rst
+ *            4th: SYN (RFC 5961 4.2)     rcv_synchronized
+ *            5th: ACK                    rcv_ack
+ *            7th: segment text           xtcp_queue_data (stream.c)
+ *            8th: FIN                    rcv_fin
+ */
+#include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
+#include <net/ip.h>
+#include <net/netns/generic.h>
+#include <net/tcp.h>
+
+#include "options.h"
+#include "seq.h"
+#include "trace.h"
+#include "xtcp.h"
+
+/**
+ * xtcp_seq_acceptable() - RFC 9293 3.10.7.4 first check, the four cases
+ * @seg_seq: SEG.SEQ
+ * @seg_len: SEG.LEN, counting SYN and FIN
+ * @rcv_nxt: RCV.NXT
+ * @rcv_wnd: RCV.WND
+ *
+ *   SEG.LEN  RCV.WND  test
+ *   0        0        SEG.SEQ = RCV.NXT
+ *   0        >0       RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND
+ *   >0       0        not acceptable
+ *   >0       >0       RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND, or
+ *                     RCV.NXT =< SEG.SEQ+SEG.LEN-1 < RCV.NXT+RCV.WND
+ */
+bool xtcp_seq_acceptable(u32 seg_seq, u32 seg_len, u32 rcv_nxt, u32 rcv_wnd)
+{
+	if (!seg_len) {
+		if (!rcv_wnd)
+			return seg_seq == rcv_nxt;
+		return xtcp_seq_in_window(seg_seq, rcv_nxt, rcv_nxt + rcv_wnd);
+	}
+	if (!rcv_wnd)
+		return false;
+	return xtcp_seq_in_window(seg_seq, rcv_nxt, rcv_nxt + rcv_wnd) ||
+	       xtcp_seq_in_window(seg_seq + seg_len - 1, rcv_nxt,
+				  rcv_nxt + rcv_wnd);
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_seq_acceptable);
+
+/* RCV.WND: what is left of the window we last advertised. */
+static u32 rcv_wnd(const struct xtcp_sock *xs)
+{
+	u32 edge = xs->rcv_wup + xs->rcv_wnd;
+
+	return xtcp_seq_after(edge, xs->rcv_nxt) ? edge - xs->rcv_nxt : 0;
+}
+
+/* Reply to @skb with a RST from @sk's namespace; consumes nothing. */
+static void reply_rst(struct sock *sk, struct sk_buff *skb)
+{
+	xtcp_reply_rst(sock_net(sk), skb);
+}
+
+/* RFC 9293 3.10.7.2: a segment for a listener. */
+static void rcv_listen(struct sock *sk, struct sk_buff *skb)
+{
+	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	struct xtcp_options opts;
+	struct sock *child;
+
+	if (cb->flags & XTCP_RST)
+		return;				/* first: ignore a RST */
+	if (cb->flags & XTCP_ACK) {
+		reply_rst(sk, skb);		/* second: <SEQ=SEG.ACK><CTL=RST> */
+		return;
+	}
+	if (!(cb->flags & XTCP_SYN))
+		return;				/* fourth: drop anything else */
+
+	/* third: a SYN. Bounded queues, as Linux: drop when full. */
+	if (!xtcp_listen_has_room(sk)) {
+		xtcp_stats_listen_drop(sk);
+		return;
+	}
+	child = xtcp_child_create(sk, skb);
+	if (!child)
+		return;
+
+	xtcp_parse_options((u8 *)(tcp_hdr(skb) + 1),
+			   tcp_hdr(skb)->doff * 4 - sizeof(struct tcphdr), &opts);
+	bh_lock_sock_nested(child);
+	xtcp_set_mss(child, opts.mss);
+	xtcp_transition(child, XTCP_EV_RCV_SYN);	/* LISTEN -> SYN-RECEIVED */
+	xtcp_child_enqueue(sk, child);
+	if (xtcp_ehash(child)) {
+		/* A connection with this 4-tuple already exists. */
+		xtcp_done(child);
+	} else {
+		/* Data on a SYN is not acknowledged: the peer resends it. */
+		xtcp_send_syn(child);			/* <SYN,ACK> */
+		xtcp_timer_event_sent(child);
+	}
+	bh_unlock_sock(child);
+}
+
+/* RFC 9293 3.10.7.3: a segment for our SYN. */
+static void rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	struct xtcp_options opts;
+	bool ack_ok = false;
+
+	/* first: the ACK bit */
+	if (cb->flags & XTCP_ACK) {
+		if (xtcp_seq_before_eq(cb->ack_seq, xs->iss) ||
+		    xtcp_seq_after(cb->ack_seq, xs->snd_nxt)) {
+			if (!(cb->flags & XTCP_RST))
+				reply_rst(sk, skb);
+			return;
+		}
+		ack_ok = true;	/* SND.UNA < SEG.ACK =< SND.NXT, SND.UNA = ISS */
+	}
+
+	/* second: RST, valid only with an acceptable ACK (RFC 5961 3.2) */
+	if (cb->flags & XTCP_RST) {
+		if (ack_ok)
+			xtcp_reset(sk, ECONNREFUSED);
+		return;
+	}
+
+	/* fifth: neither SYN nor RST: drop */
+	if (!(cb->flags & XTCP_SYN))
+		return;
+
+	/* fourth: SYN */
+	xs->irs = cb->seq;
+	xs->rcv_nxt = cb->seq + 1;
+	xtcp_parse_options((u8 *)(tcp_hdr(skb) + 1),
+			   tcp_hdr(skb)->doff * 4 - sizeof(struct tcphdr), &opts);
+	xtcp_set_mss(sk, opts.mss);
+	xs->snd_wnd = cb->wnd;
+	xs->snd_wl1 = cb->seq;
+	xs->snd_wl2 = cb->ack_seq;
+
+	if (ack_ok) {
+		xs->snd_una = cb->ack_seq;
+		xtcp_timer_event_acked(sk);
+		/* Our SYN is acknowledged: ESTABLISHED, <SEQ=SND.NXT><ACK> */
+		xtcp_transition(sk, XTCP_EV_RCV_SYNACK);
+		xtcp_send_ack(sk);
+		sk->sk_state_change(sk);
+		xtcp_push(sk);
+		return;
+	}
+	/* Simultaneous open (MUST-10): SYN-RECEIVED, <SEQ=ISS><ACK><SYN,ACK> */
+	xtcp_transition(sk, XTCP_EV_RCV_SYN);
+	xtcp_send_syn(sk);
+}
+
+/* Second check: a RST in a synchronized state (RFC 9293 3.10.7.4). */
+static void check_rst(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+
+	if (cb->seq != xs->rcv_nxt) {
+		/* In the window but not exact: challenge ACK (RFC 5961 3.2) */
+		xtcp_send_ack(sk);
+		return;
+	}
+	switch (sk->sk_state) {
+	case TCP_SYN_RECV:
+		/* Passive open: the child goes, the listener stays; active
+		 * (simultaneous) open: "connection refused".
+		 */
+		if (xs->parent) {
+			xtcp_transition(sk, XTCP_EV_RCV_RST);
+			xtcp_done(sk);
+		} else {
+			xtcp_reset(sk, ECONNREFUSED);
+		}
+		return;
+	case TCP_ESTABLISHED:
+	case TCP_FIN_WAIT1:
+	case TCP_FIN_WAIT2:
+		xtcp_reset(sk, ECONNRESET);
+		return;
+	case TCP_CLOSE_WAIT:
+		xtcp_reset(sk, EPIPE);	/* as Linux: we already saw its FIN */
+		return;
+	default:			/* CLOSING, LAST-ACK, TIME-WAIT */
+		xtcp_transition(sk, XTCP_EV_RCV_RST);
+		xtcp_done(sk);
+	}
+}
+
+/*
+ * Fifth check: the ACK field. Return false if the segment is to be
+ * dropped here.
+ */
+static bool rcv_ack(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	u32 ack = cb->ack_seq;
+
+	if (!(cb->flags & XTCP_ACK))
+		return false;
+
+	if (sk->sk_state == TCP_SYN_RECV) {
+		/* SND.UNA < SEG.ACK =< SND.NXT completes the handshake. */
+		if (!xtcp_seq_after(ack, xs->snd_una) ||
+		    xtcp_seq_after(ack, xs->snd_nxt)) {
+			reply_rst(sk, skb);	/* <SEQ=SEG.ACK><CTL=RST> */
+			return false;
+		}
+		if (xs->parent && !xtcp_child_established(sk))
+			return false;	/* accept queue full: as if lost */
+		xtcp_transition(sk, XTCP_EV_RCV_ACK_OF_SYN);
+		xs->snd_wnd = cb->wnd;
+		xs->snd_wl1 = cb->seq;
+		xs->snd_wl2 = ack;
+		sk->sk_state_change(sk);
+	}
+
+	if (xtcp_seq_after(ack, xs->snd_nxt)) {
+		/* Acknowledges something not yet sent: ACK, drop (MUST-?) */
+		xtcp_send_ack(sk);
+		return false;
+	}
+	if (xtcp_seq_before(ack, xs->snd_una - xs->max_snd_wnd)) {
+		/* Far below SND.UNA: RFC 5961 5.2 says drop and ACK. */
+		xtcp_send_ack(sk);
+		return false;
+	}
+
+	if (xtcp_seq_after(ack, xs->snd_una)) {
+		xs->snd_una = ack;
+		xtcp_clean_acked(sk);
+		xtcp_timer_event_acked(sk);
+	}
+
+	/* Window update: SND.WL1 < SEG.SEQ or (= and SND.WL2 =< SEG.ACK) */
+	if (xtcp_seq_before(xs->snd_wl1, cb->seq) ||
+	    (xs->snd_wl1 == cb->seq && xtcp_seq_before_eq(xs->snd_wl2, ack))) {
+		xs->snd_wnd = cb->wnd;
+		xs->max_snd_wnd = max(xs->max_snd_wnd, xs->snd_wnd);
+		xs->snd_wl1 = cb->seq;
+		xs->snd_wl2 = ack;
+	}
+
+	/* Our FIN acknowledged: the per-state arcs of the diagram. */
+	if (xtcp_fin_sent(xs) && xs->snd_una == xs->snd_nxt) {
+		switch (sk->sk_state) {
+		case TCP_FIN_WAIT1:
+			xtcp_transition(sk, XTCP_EV_RCV_ACK_OF_FIN);
+			sk->sk_state_change(sk);
+			if (sock_flag(sk, SOCK_DEAD))
+				xtcp_timer_event_fin_wait2(sk);
+			break;
+		case TCP_CLOSING:
+			xtcp_transition(sk, XTCP_EV_RCV_ACK_OF_FIN);
+			xtcp_timer_event_time_wait(sk);
+			return false;
+		case TCP_LAST_ACK:
+			xtcp_transition(sk, XTCP_EV_RCV_ACK_OF_FIN);
+			xtcp_done(sk);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Eighth check: FIN. @skb's FIN is in sequence (at RCV.NXT). */
+static void rcv_fin(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	xs->rcv_nxt++;			/* the FIN's sequence number */
+	xs->fin_rcvd = 1;
+	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | RCV_SHUTDOWN);
+	xtcp_send_ack(sk);
+
+	/* FIN-WAIT-1 whose FIN is acked went to FIN-WAIT-2 in rcv_ack(). */
+	xtcp_transition(sk, XTCP_EV_RCV_FIN);
+	if (sk->sk_state == TCP_TIME_WAIT)
+		xtcp_timer_event_time_wait(sk);
+
+	if (!sock_flag(sk, SOCK_DEAD)) {
+		sk->sk_state_change(sk);
+		/* POLL_HUP when both directions are done, POLL_IN otherwise */
+		if (sk->sk_shutdown == SHUTDOWN_MASK ||
+		    sk->sk_state == TCP_CLOSE)
+			sk_wake_async(sk, SOCK_WAKE_WAITD, POLL_HUP);
+		else
+			sk_wake_async(sk, SOCK_WAKE_WAITD, POLL_IN);
+	}
+}
+
+/*
+ * RFC 9293 3.10.7.4: SYN-RECEIVED, ESTABLISHED, FIN-WAIT-1, FIN-WAIT-2,
+ * CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT. Return true if @skb was
+ * queued for the application (consumed).
+ */
+static bool rcv_synchronized(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	u32 wnd = rcv_wnd(xs);
+	bool text_ok = true, queued = false, fin;
+	u32 end_seq;
+
+	/* TIME-WAIT: a FIN again (ours was lost): ACK it, wait anew. */
+	if (sk->sk_state == TCP_TIME_WAIT && (cb->flags & XTCP_FIN) &&
+	    !(cb->flags & XTCP_RST)) {
+		xtcp_send_ack(sk);
+		xtcp_timer_event_time_wait(sk);
+		return false;
+	}
+
+	/* A duplicate of the SYN that made this child: resend SYN-ACK. */
+	if (sk->sk_state == TCP_SYN_RECV && (cb->flags & XTCP_SYN) &&
+	    !(cb->flags & (XTCP_ACK | XTCP_RST)) && cb->seq == xs->irs) {
+		xtcp_send_syn(sk);
+		return false;
+	}
+
+	/* first: sequence number */
+	if (!xtcp_seq_acceptable(cb->seq, cb->end_seq - cb->seq,
+				 xs->rcv_nxt, wnd)) {
+		/*
+		 * "If the RCV.WND is zero, no segments will be acceptable,
+		 * but special allowance should be made to accept valid ACKs,
+		 * URGs, and RSTs": a segment at RCV.NXT keeps its control
+		 * bits; its text is dropped.
+		 */
+		if (wnd || cb->seq != xs->rcv_nxt) {
+			if (!(cb->flags & XTCP_RST))
+				xtcp_send_ack(sk);
+			return false;
+		}
+		text_ok = false;
+	}
+
+	/* second: RST */
+	if (cb->flags & XTCP_RST) {
+		check_rst(sk, skb);
+		return false;
+	}
+
+	/* fourth: SYN in a synchronized state: challenge ACK (RFC 5961 4.2) */
+	if (cb->flags & XTCP_SYN) {
+		xtcp_send_ack(sk);
+		return false;
+	}
+
+	/* fifth: ACK */
+	if (!rcv_ack(sk, skb))
+		return false;
+
+	/*
+	 * seventh: text, in ESTABLISHED, FIN-WAIT-1 and FIN-WAIT-2. The
+	 * skb may be queued: read the FIN flag and end before that.
+	 */
+	fin = (cb->flags & XTCP_FIN) && (text_ok || !skb->len);
+	end_seq = cb->end_seq;
+	if (text_ok && skb->len &&
+	    ((1 << sk->sk_state) &
+	     (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)))
+		queued = xtcp_queue_data(sk, skb);
+
+	/* eighth: FIN, once everything before it has arrived */
+	if (fin && end_seq - 1 == xs->rcv_nxt &&
+	    !((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN | TCPF_SYN_SENT)))
+		rcv_fin(sk);
+
+	xtcp_push(sk);
+	return queued;
+}
+
+/**
+ * xtcp_rcv_state_process() - process one segment for @sk
+ * @sk: the socket, locked (by softirq, or owned by a process replaying
+ *	its backlog)
+ * @skb: the segment: data at the payload, XTCP_SKB_CB filled; consumed
+ */
+void xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
+{
+	trace_xtcp_segment(sk, false, ip_hdr(skb)->saddr, ip_hdr(skb)->daddr,
+			   tcp_hdr(skb), skb->len);
+
+	switch (sk->sk_state) {
+	case TCP_CLOSE:
+		reply_rst(sk, skb);		/* 3.10.7.1 */
+		break;
+	case TCP_LISTEN:
+		rcv_listen(sk, skb);
+		break;
+	case TCP_SYN_SENT:
+		rcv_syn_sent(sk, skb);
+		break;
+	default:
+		if (rcv_synchronized(sk, skb))
+			return;		/* queued for the application */
+	}
+	kfree_skb(skb);
+}
+
+/* sk->sk_backlog_rcv: segments that arrived while a process owned @sk. */
+int xtcp_backlog_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	xtcp_rcv_state_process(sk, skb);
+	return 0;
+}
+
+/*
+ * Check the TCP header of @skb (data at the TCP header) and fill
+ * XTCP_SKB_CB. Return false for a segment to drop: short header, bad
+ * data offset, bad checksum (RFC 9293 3.1: MUST-2, MUST-3).
+ */
+static bool segment_valid(struct sk_buff *skb)
+{
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	const struct tcphdr *th;
+	unsigned int hlen;
+
+	if (!pskb_may_pull(skb, sizeof(*th)))
+		return false;
+	th = tcp_hdr(skb);
+	hlen = th->doff * 4;
+	if (hlen < sizeof(*th) || !pskb_may_pull(skb, hlen))
+		return false;
+	if (skb_checksum_init(skb, IPPROTO_TCP, inet_compute_pseudo) ||
+	    (!skb_csum_unnecessary(skb) && __skb_checksum_complete(skb)))
+		return false;
+
+	th = tcp_hdr(skb);
+	cb->seq = ntohl(th->seq);
+	cb->flags = ((const u8 *)th)[13] & 0x3f;
+	cb->end_seq = cb->seq + skb->len - hlen +
+		      !!(cb->flags & XTCP_SYN) + !!(cb->flags & XTCP_FIN);
+	cb->ack_seq = ntohl(th->ack_seq);
+	cb->wnd = ntohs(th->window);
+	cb->offset = 0;
+	__skb_pull(skb, hlen);		/* data at the payload from here on */
+	return true;
+}
+
+/*
+ * NF_INET_LOCAL_IN: take the segments of xtcp's sockets and ports
+ * (NF_STOLEN), leave every other packet to the stack (NF_ACCEPT).
+ */
+static unsigned int xtcp_nf_hook(void *priv, struct sk_buff *skb,
+				 const struct nf_hook_state *state)
+{
+	struct net *net = state->net;
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct tcphdr *th;
+	unsigned int thoff;
+	struct sock *sk;
+	bool held;
+
+	if (iph->protocol != IPPROTO_TCP || skb->pkt_type != PACKET_HOST)
+		return NF_ACCEPT;
+	thoff = ip_hdrlen(skb);
+	if (!pskb_may_pull(skb, thoff + sizeof(*th)))
+		return NF_ACCEPT;	/* the kernel's TCP drops it */
+	iph = ip_hdr(skb);
+	th = (const struct tcphdr *)(skb->data + thoff);
+
+	sk = xtcp_lookup(net, iph->saddr, th->source, iph->daddr, th->dest);
+	if (!sk) {
+		rcu_read_lock();
+		held = xtcp_port_held(net, iph->daddr, th->dest);
+		rcu_read_unlock();
+		if (!held)
+			return NF_ACCEPT;
+	}
+
+	/* Ours from here on. */
+	__skb_pull(skb, thoff);
+	skb_reset_transport_header(skb);
+	skb_dst_drop(skb);
+	nf_reset_ct(skb);
+	if (!segment_valid(skb)) {
+		xtcp_stats_bad_segment(net);
+		goto drop;
+	}
+	if (!sk) {
+		/* 3.10.7.1: a port of ours with no such connection */
+		trace_xtcp_segment(NULL, false, ip_hdr(skb)->saddr,
+				   ip_hdr(skb)->daddr, tcp_hdr(skb), skb->len);
+		xtcp_reply_rst(net, skb);
+		goto drop;
+	}
+
+	bh_lock_sock_nested(sk);
+	if (!sock_owned_by_user(sk)) {
+		xtcp_rcv_state_process(sk, skb);
+	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
+				  READ_ONCE(sk->sk_sndbuf))) {
+		bh_unlock_sock(sk);
+		sock_put(sk);
+		goto drop;
+	}
+	bh_unlock_sock(sk);
+	sock_put(sk);
+	return NF_STOLEN;
+
+drop:
+	if (sk)
+		sock_put(sk);
+	kfree_skb(skb);
+	return NF_STOLEN;
+}
+
+static const struct nf_hook_ops xtcp_nf_ops = {
+	.hook		= xtcp_nf_hook,
+	.pf		= NFPROTO_IPV4,
+	.hooknum	= NF_INET_LOCAL_IN,
+	/* After filtering and NAT, so iptables rules apply to xtcp too. */
+	.priority	= NF_IP_PRI_LAST - 1,
+};
+
+static int __net_init xtcp_input_net_init(struct net *net)
+{
+	return nf_register_net_hook(net, &xtcp_nf_ops);
+}
+
+static void __net_exit xtcp_input_net_exit(struct net *net)
+{
+	nf_unregister_net_hook(net, &xtcp_nf_ops);
+}
+
+static struct pernet_operations xtcp_input_net_ops = {
+	.init = xtcp_input_net_init,
+	.exit = xtcp_input_net_exit,
+};
+
+int xtcp_input_register(void)
+{
+	return register_pernet_subsys(&xtcp_input_net_ops);
+}
+
+void xtcp_input_unregister(void)
+{
+	unregister_pernet_subsys(&xtcp_input_net_ops);
+}

@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Segment construction and transmission: the TCP header, the window we
+ * advertise, the checksum, and handing segments to the IP layer.
+ *
+ * Every transmission builds a fresh skb and copies its payload out of the
+ * send queue, so a first transmission and a retransmission of any range
+ * are the same operation, and no skb on the queue is ever shared with the
+ * IP layer.
+ */
+#include <linux/skbuff.h>
+#include <net/ip.h>
+#include <net/route.h>
+#include <net/tcp.h>
+
+#include "options.h"
+#include "seq.h"
+#include "trace.h"
+#include "xtcp.h"
+
+#define XTCP_MAX_WINDOW	65535U	/* no window scaling yet (RFC 7323) */
+
+/**
+ * xtcp_route_mss() - the MSS we can receive: route MTU minus the IPv4 and
+ * TCP headers (RFC 9293 3.7.1, RFC 9293 MUST-14)
+ * @sk: a socket with a cached route, or none (then 536, MUST-15)
+ */
+u16 xtcp_route_mss(struct sock *sk)
+{
+	struct dst_entry *dst = __sk_dst_get(sk);
+	u32 mtu = dst ? dst_mtu(dst) : 576;
+
+	return clamp_t(u32, mtu, 576, 65535) - sizeof(struct iphdr) -
+	       sizeof(struct tcphdr);
+}
+
+/**
+ * xtcp_select_window() - the window to advertise now, and remember it
+ * @sk: the connection, locked
+ *
+ * Half the free receive buffer (the rest covers skb overhead), never
+ * moving the right edge we advertised before to the left (RFC 9293
+ * 3.8.6.2.2: SHLD-14), and grown only in steps of at least one MSS so a
+ * slowly reading application does not cause silly windows (MUST-39).
+ */
+u16 xtcp_select_window(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	int space = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
+	u32 cur = 0, win = space > 0 ? space / 2 : 0;
+
+	if (xtcp_seq_after(xs->rcv_wup + xs->rcv_wnd, xs->rcv_nxt))
+		cur = xs->rcv_wup + xs->rcv_wnd - xs->rcv_nxt;
+	win = min(win, XTCP_MAX_WINDOW);
+	if (win < cur || (win < cur + xs->rcv_mss && win != XTCP_MAX_WINDOW))
+		win = cur;
+
+	xs->rcv_wnd = win;
+	xs->rcv_wup = xs->rcv_nxt;
+	return win;
+}
+
+static struct sk_buff *alloc_segment(struct sock *sk, unsigned int payload)
+{
+	struct sk_buff *skb = alloc_skb(MAX_TCP_HEADER + payload, GFP_ATOMIC);
+
+	if (skb)
+		skb_reserve(skb, MAX_TCP_HEADER);
+	return skb;
+}
+
+/*
+ * Push the TCP header onto @skb (which holds the payload) and send it on
+ * @sk's route. ACK segments carry RCV.NXT and a fresh window.
+ */
+static int transmit(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags,
+		    const u8 *opts, unsigned int optlen)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	unsigned int len = skb->len;
+	struct tcphdr *th;
+	int err;
+
+	th = skb_push(skb, sizeof(*th) + optlen);
+	skb_reset_transport_header(skb);
+	memset(th, 0, sizeof(*th));
+	th->source = inet->inet_sport;
+	th->dest = inet->inet_dport;
+	th->seq = htonl(seq);
+	th->doff = (sizeof(*th) + optlen) / 4;
+	((u8 *)th)[13] = flags;
+	if (flags & XTCP_ACK)
+		th->ack_seq = htonl(xs->rcv_nxt);
+	/* RFC 7323 2.2: the window of a SYN is never scaled. */
+	th->window = htons(xtcp_select_window(sk));
+	if (optlen)
+		memcpy(th + 1, opts, optlen);
+
+	/* The device or the stack completes the checksum (loopback, veth). */
+	skb->ip_summed = CHECKSUM_PARTIAL;
+	skb->csum_start = skb_transport_header(skb) - skb->head;
+	skb->csum_offset = offsetof(struct tcphdr, check);
+	th->check = ~tcp_v4_check(skb->len, inet->inet_saddr,
+				  inet->inet_daddr, 0);
+
+	skb->protocol = htons(ETH_P_IP);
+	skb->priority = READ_ONCE(sk->sk_priority);
+	skb->mark = READ_ONCE(sk->sk_mark);
+	skb_set_owner_w(skb, sk);
+
+	trace_xtcp_segment(sk, true, inet->inet_saddr, inet->inet_daddr, th,
+			   len);
+	err = ip_queue_xmit(sk, skb, &inet->cork.fl);
+	return net_xmit_eval(err);
+}
+
+/* A segment without payload: SYN, SYN-ACK, ACK, FIN or RST. */
+static int send_control(struct sock *sk, u32 seq, u8 flags)
+{
+	u8 opts[XTCP_SYN_OPTIONS_LEN];
+	unsigned int optlen = 0;
+	struct sk_buff *skb = alloc_segment(sk, 0);
+
+	if (!skb)
+		return -ENOBUFS;
+	if (flags & XTCP_SYN)
+		optlen = xtcp_write_syn_options(opts, xtcp_sk(sk)->rcv_mss);
+	return transmit(sk, skb, seq, flags, opts, optlen);
+}
+
+/**
+ * xtcp_send_syn() - send our SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED),
+ * carrying the MSS option (MUST-14); first send and retransmission alike
+ * @sk: the connection, locked
+ */
+int xtcp_send_syn(struct sock *sk)
+{
+	u8 flags = XTCP_SYN;
+
+	if (sk->sk_state == TCP_SYN_RECV)
+		flags |= XTCP_ACK;
+	return send_control(sk, xtcp_sk(sk)->iss, flags);
+}
+
+/**
+ * xtcp_send_ack() - <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
+ * @sk: the connection, locked
+ */
+int xtcp_send_ack(struct sock *sk)
+{
+	return send_control(sk, xtcp_sk(sk)->snd_nxt, XTCP_ACK);
+}
+
+/**
+ * xtcp_send_rst() - reset our own connection: <SEQ=SND.NXT><CTL=RST,ACK>
+ * (RFC 9293 3.10.4 ABORT, 3.10.7.4 "user timeout")
+ * @sk: the connection, locked; synchronized, or SYN-RECEIVED
+ */
+void xtcp_send_rst(struct sock *sk)
+{
+	send_control(sk, xtcp_sk(sk)->snd_nxt, XTCP_RST | XTCP_ACK);
+}
+
+/* Copy [seq, seq + len) of the send queue into @to. */
+static void copy_from_queue(struct sock *sk, u32 seq, unsigned int len,
+			    u8 *to)
+{
+	struct sk_buff *skb;
+
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		u32 start = XTCP_SKB_CB(skb)->seq;
+		u32 off, n;
+
+		if (!len)
+			break;
+		if (xtcp_seq_before_eq(start + skb->len, seq))
+			continue;
+		off = seq - start;
+		n = min_t(u32, len, skb->len - off);
+		skb_copy_bits(skb, off, to, n);
+		to += n;
+		seq += n;
+		len -= n;
+	}
+	WARN_ON_ONCE(len);
+}
+
+/* Send [seq, seq + len) of queued data; FIN too when @fin. */
+static int send_data(struct sock *sk, u32 seq, unsigned int len, bool fin)
+{
+	struct sk_buff *skb = alloc_segment(sk, len);
+	u8 flags = XTCP_ACK;
+
+	if (!skb)
+		return -ENOBUFS;
+	copy_from_queue(sk, seq, len, skb_put(skb, len));
+	if (len && seq + len == xtcp_sk(sk)->write_seq)
+		flags |= XTCP_PSH;
+	if (fin)
+		flags |= XTCP_FIN;
+	return transmit(sk, skb, seq, flags, NULL, 0);
+}
+
+static bool can_send_data(const struct sock *sk)
+{
+	return (1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
+				      TCPF_FIN_WAIT1 | TCPF_LAST_ACK);
+}
+
+/* FIN is sent once the application closed and all data went out. */
+static bool fin_due(const struct xtcp_sock *xs)
+{
+	return xs->fin_queued && xs->snd_nxt == xs->write_seq;
+}
+
+/**
+ * xtcp_push() - send what the peer's window allows of the queued data,
+ * then our FIN if the application closed (RFC 9293 3.10.2 SEND, 3.10.4
+ * CLOSE: "queue this until all preceding SENDs have been segmentized")
+ * @sk: the connection, locked
+ */
+void xtcp_push(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	bool sent = false;
+
+	if (!can_send_data(sk))
+		return;
+
+	while (xtcp_seq_before(xs->snd_nxt, xs->write_seq)) {
+		u32 wnd_end = xs->snd_una + xs->snd_wnd;
+		u32 len = min(xs->write_seq - xs->snd_nxt, xs->snd_mss);
+
+		if (!xtcp_seq_before(xs->snd_nxt, wnd_end))
+			break;	/* window closed: the persist timer probes */
+		len = min(len, wnd_end - xs->snd_nxt);
+		if (send_data(sk, xs->snd_nxt, len, false))
+			break;
+		xs->snd_nxt += len;
+		sent = true;
+	}
+
+	/* A FIN takes no window: the receiver accepts it at RCV.NXT. */
+	if (fin_due(xs)) {
+		if (!send_data(sk, xs->snd_nxt, 0, true)) {
+			xs->snd_nxt++;	/* the FIN's sequence number */
+			sent = true;
+		}
+	}
+	if (sent)
+		xtcp_timer_event_sent(sk);
+	else if (xs->snd_una == xs->snd_nxt &&
+		 xtcp_seq_before(xs->snd_nxt, xs->write_seq))
+		xtcp_timer_event_window_closed(sk);
+}
+
+/**
+ * xtcp_fin_sent() - whether our FIN has been sent (it occupies write_seq)
+ * @xs: the connection
+ */
+bool xtcp_fin_sent(const struct xtcp_sock *xs)
+{
+	return xs->fin_queued && xs->snd_nxt == xs->write_seq + 1;
+}
+
+/**
+ * xtcp_retransmit_head() - resend the oldest unacknowledged segment
+ * (RFC 6298 5.4): SYN, SYN-ACK, data, or FIN
+ * @sk: the connection, locked
+ *
+ * Return: 0 or -errno.
+ */
+int xtcp_retransmit_head(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 len;
+
+	switch (sk->sk_state) {
+	case TCP_SYN_SENT:
+	case TCP_SYN_RECV:
+		return xtcp_send_syn(sk);
+	}
+
+	len = min(xs->write_seq - xs->snd_una, xs->snd_mss);
+	if (xtcp_seq_before(xs->snd_una, xs->write_seq)) {
+		/* Data first; a lone FIN after it is resent on its own turn. */
+		bool fin = xtcp_fin_sent(xs) && xs->snd_una + len == xs->write_seq;
+
+		return send_data(sk, xs->snd_una, len, fin);
+	}
+	if (xtcp_fin_sent(xs) && xs->snd_una == xs->write_seq)
+		return send_data(sk, xs->write_seq, 0, true);
+	return 0;
+}
+
+/**
+ * xtcp_send_probe() - a zero-window probe: one byte beyond the window,
+ * which the peer drops but answers with its current window (RFC 9293
+ * 3.8.6.1, MUST-36)
+ * @sk: the connection, locked
+ */
+int xtcp_send_probe(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (!xtcp_seq_before(xs->snd_una, xs->write_seq))
+		return 0;
+	return send_data(sk, xs->snd_una, 1, false);
+}
+
+/**
+ * xtcp_reply_rst() - answer a segment no connection accepts (RFC 9293
+ * 3.10.7.1): <SEQ=SEG.ACK><CTL=RST> if it had ACK, else
+ * <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. Never answers a RST.
+ * @net: namespace of the segment
+ * @skb: the segment, data at the TCP header, XTCP_SKB_CB filled
+ */
+void xtcp_reply_rst(struct net *net, struct sk_buff *skb)
+{
+	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct flowi4 fl4 = {};
+	struct sk_buff *nskb;
+	struct tcphdr *rth;
+	struct iphdr *riph;
+	struct rtable *rt;
+
+	if (cb->flags & XTCP_RST)
+		return;
+
+	fl4.daddr = iph->saddr;
+	fl4.saddr = iph->daddr;
+	fl4.flowi4_proto = IPPROTO_TCP;
+	fl4.flowi4_oif = skb->skb_iif;	/* back out of the arrival device */
+	fl4.fl4_sport = th->dest;
+	fl4.fl4_dport = th->source;
+	rt = ip_route_output_key(net, &fl4);
+	if (IS_ERR(rt))
+		return;
+
+	nskb = alloc_skb(MAX_TCP_HEADER, GFP_ATOMIC);
+	if (!nskb) {
+		ip_rt_put(rt);
+		return;
+	}
+	skb_reserve(nskb, MAX_TCP_HEADER);
+	rth = skb_push(nskb, sizeof(*rth));
+	skb_reset_transport_header(nskb);
+	memset(rth, 0, sizeof(*rth));
+	rth->source = th->dest;
+	rth->dest = th->source;
+	rth->doff = sizeof(*rth) / 4;
+	rth->rst = 1;
+	if (cb->flags & XTCP_ACK) {
+		rth->seq = htonl(cb->ack_seq);
+	} else {
+		rth->ack = 1;
+		rth->ack_seq = htonl(cb->end_seq);
+	}
+	rth->check = tcp_v4_check(sizeof(*rth), iph->daddr, iph->saddr,
+				  csum_partial(rth, sizeof(*rth), 0));
+	nskb->ip_summed = CHECKSUM_NONE;
+	trace_xtcp_segment(NULL, true, iph->daddr, iph->saddr, rth, 0);
+
+	riph = skb_push(nskb, sizeof(*riph));
+	skb_reset_network_header(nskb);
+	memset(riph, 0, sizeof(*riph));
+	riph->version = 4;
+	riph->ihl = sizeof(*riph) / 4;
+	riph->frag_off = htons(IP_DF);
+	riph->ttl = ip4_dst_hoplimit(&rt->dst);
+	riph->protocol = IPPROTO_TCP;
+	riph->saddr = fl4.saddr;
+	riph->daddr = fl4.daddr;
+	nskb->protocol = htons(ETH_P_IP);
+	skb_dst_set(nskb, &rt->dst);
+	ip_local_out(net, NULL, nskb);
+}

@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The life of an xtcp socket: creation, the children a listener spawns,
+ * and teardown, whoever triggers it (close, RST, timeout, module unload).
+ *
+ * References on a socket:
+ *   - its owner's: the struct socket's, or for a child not yet accepted,
+ *     its listener queue's; on close() it becomes the orphan's own, dropped
+ *     by xtcp_done() when the orphan reaches CLOSED;
+ *   - one per lookup table it is in (conn_table.c);
+ *   - one per armed timer, and one per deferred expiry (timer.c);
+ *   - a child holds one on its listener until it is accepted or dropped.
+ */
+#include <linux/delay.h>
+#include <linux/module.h>
+#include <net/inet_common.h>
+#include <net/inet_sock.h>
+#include <net/route.h>
+#include <net/sock.h>
+
+#include "xtcp.h"
+
+static atomic_t live_socks = ATOMIC_INIT(0);
+
+static void xtcp_sock_destruct(struct sock *sk)
+{
+	inet_sock_destruct(sk);
+	atomic_dec(&live_socks);
+}
+
+/**
+ * xtcp_sock_init() - state every xtcp socket starts with
+ * @sk: a socket fresh from sk_alloc() and sock_init_data()
+ */
+void xtcp_sock_init(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	atomic_inc(&live_socks);
+	sk->sk_destruct = xtcp_sock_destruct;
+	sk->sk_protocol = IPPROTO_TCP;
+	sk->sk_backlog_rcv = xtcp_backlog_rcv;
+	sk->sk_write_space = xtcp_write_space;
+	sock_set_flag(sk, SOCK_USE_WRITE_QUEUE);
+	/* Lookups run under RCU and take a reference only if it is not 0. */
+	sock_set_flag(sk, SOCK_RCU_FREE);
+	sk->sk_state = TCP_CLOSE;
+
+	spin_lock_init(&xs->queue_lock);
+	INIT_LIST_HEAD(&xs->syn_queue);
+	INIT_LIST_HEAD(&xs->accept_queue);
+	INIT_LIST_HEAD(&xs->queue_node);
+	xs->snd_mss = 536;	/* MUST-15: until the peer's MSS is known */
+	xtcp_timers_init(sk);
+}
+
+/**
+ * xtcp_child_create() - a connection for a SYN that reached a listener
+ * (RFC 9293 3.10.7.2: "set RCV.NXT to SEG.SEQ+1, IRS is set to SEG.SEQ";
+ * "ISS should be selected")
+ * @parent: the listener, locked
+ * @skb: the SYN, XTCP_SKB_CB filled, data at the TCP payload
+ *
+ * The child starts in SYN-RECEIVED, in its listener's SYN queue, not yet
+ * hashed and not yet locked by anyone else.
+ *
+ * Return: the child, holding its owner's reference, or NULL.
+ */
+struct sock *xtcp_child_create(struct sock *parent, struct sk_buff *skb)
+{
+	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct inet_sock *inet, *pinet = inet_sk(parent);
+	struct xtcp_sock *xs;
+	struct sock *sk;
+
+	sk = sk_alloc(sock_net(parent), parent->sk_family, GFP_ATOMIC,
+		      &xtcp_prot, 0);
+	if (!sk)
+		return NULL;
+	sock_init_data(NULL, sk);
+	xtcp_sock_init(sk);
+	sk->sk_rcvbuf = READ_ONCE(parent->sk_rcvbuf);
+	sk->sk_sndbuf = READ_ONCE(parent->sk_sndbuf);
+	sk->sk_userlocks = parent->sk_userlocks;
+	sk->sk_mark = READ_ONCE(parent->sk_mark);
+	sk->sk_priority = READ_ONCE(parent->sk_priority);
+	sk->sk_bound_dev_if = parent->sk_bound_dev_if;
+	if (sock_flag(parent, SOCK_KEEPOPEN))
+		sock_set_flag(sk, SOCK_KEEPOPEN);
+
+	inet = inet_sk(sk);
+	inet->inet_saddr = iph->daddr;
+	inet->inet_rcv_saddr = iph->daddr;
+	inet->inet_daddr = iph->saddr;
+	inet->inet_sport = th->dest;
+	inet->inet_num = ntohs(th->dest);
+	inet->inet_dport = th->source;
+	inet->tos = pinet->tos;
+	inet->uc_ttl = pinet->uc_ttl;
+
+	xs = xtcp_sk(sk);
+	xs->irs = cb->seq;
+	xs->rcv_nxt = cb->seq + 1;
+	xs->iss = xtcp_isn(iph->daddr, iph->saddr, th->dest, th->source);
+	xs->snd_una = xs->iss;
+	xs->snd_nxt = xs->iss + 1;
+	xs->write_seq = xs->iss + 1;
+	xs->snd_wnd = cb->wnd;
+	xs->snd_wl1 = cb->seq;
+	xs->snd_wl2 = xs->iss;
+	xs->reuse = xtcp_sk(parent)->reuse;
+	xtcp_port_share(sk, parent);
+	/* The child is the listening TCB of RFC 9293's diagram that a SYN
+	 * moves on to SYN-RECEIVED; the listener itself stays in LISTEN.
+	 */
+	sk->sk_state = TCP_LISTEN;
+
+	sock_hold(parent);
+	xs->parent = parent;
+	return sk;
+}
+
+/**
+ * xtcp_set_mss() - the segment sizes of a connection (RFC 9293 3.7.1)
+ * @sk: the connection, locked, addresses set
+ * @peer_mss: the MSS option of the peer's SYN, 0 if it sent none
+ *
+ * We receive up to our route's MTU less headers (what our SYN carries,
+ * MUST-14); we send at most the peer's MSS, 536 without one (MUST-15),
+ * and never more than our route carries (MUST-16).
+ */
+void xtcp_set_mss(struct sock *sk, u16 peer_mss)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+
+	if (!__sk_dst_get(sk)) {
+		/* ip_queue_xmit() takes the IP addresses from cork.fl. */
+		struct flowi4 *fl4 = &inet->cork.fl.u.ip4;
+		struct rtable *rt;
+
+		rt = ip_route_output_ports(sock_net(sk), fl4, sk,
+					   inet->inet_daddr, inet->inet_saddr,
+					   inet->inet_dport, inet->inet_sport,
+					   IPPROTO_TCP, inet->tos,
+					   sk->sk_bound_dev_if);
+		if (!IS_ERR(rt))
+			sk_dst_set(sk, &rt->dst);
+	}
+	xs->rcv_mss = xtcp_route_mss(sk);
+	xs->snd_mss = min_t(u32, peer_mss ?: 536, xs->rcv_mss);
+	if (xs->snd_mss < 64)
+		xs->snd_mss = 64;	/* a peer's absurd MSS cannot stall us */
+}
+
+/**
+ * xtcp_destroy() - release what an orphan holds and drop its last
+ * owner's reference
+ * @sk: a CLOSED orphan, locked; the caller holds another reference
+ *
+ * 1. Queued data goes: nobody will read or resend it.
+ * 2. The port reservation goes (conn_table.c), the shadow socket with it
+ *    once no sibling uses it.
+ * 3. The orphan's reference goes; the socket is freed after an RCU grace
+ *    period once the caller's and any in-flight skb's references go too.
+ */
+static void xtcp_destroy(struct sock *sk)
+{
+	xtcp_purge_queues(sk);
+	xtcp_port_put(sk);
+	sock_put(sk);
+}
+
+/**
+ * xtcp_done() - the connection reached CLOSED (RFC 9293 "delete the TCB")
+ * @sk: the socket, locked; the caller holds a reference
+ *
+ * An application still holding the socket is woken and sees CLOSED; an
+ * orphan is destroyed.
+ */
+void xtcp_done(struct sock *sk)
+{
+	xtcp_set_state(sk, TCP_CLOSE);
+	xtcp_timers_stop(sk);
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+
+	/*
+	 * A child no one accepted: its listener forgets it and it becomes an
+	 * orphan, unless accept() is taking it (then its new owner sees it
+	 * CLOSED).
+	 */
+	if (xtcp_sk(sk)->parent && !xtcp_child_unlink(sk))
+		return;
+	if (!sock_flag(sk, SOCK_DEAD))
+		sk->sk_state_change(sk);
+	else
+		xtcp_destroy(sk);
+}
+
+/**
+ * xtcp_reset() - the connection is gone with an error the application
+ * sees: a RST arrived, or retransmissions gave up (RFC 9293 3.10.7.4)
+ * @sk: the socket, locked
+ * @err: ECONNREFUSED, ECONNRESET, EPIPE or ETIMEDOUT
+ */
+void xtcp_reset(struct sock *sk, int err)
+{
+	WRITE_ONCE(sk->sk_err, err);
+	if (!sock_flag(sk, SOCK_DEAD))
+		sk_error_report(sk);
+	xtcp_purge_queues(sk);
+	xtcp_transition(sk, XTCP_EV_RCV_RST);
+	xtcp_done(sk);
+}
+
+/**
+ * xtcp_abort() - ABORT (RFC 9293 3.10.4): a RST to the peer if it
+ * knows of us, then CLOSED
+ * @sk: the socket, locked
+ * @err: the error an application still holding the socket sees, or 0
+ */
+void xtcp_abort(struct sock *sk, int err)
+{
+	if ((1 << sk->sk_state) & (TCPF_SYN_RECV | TCPF_ESTABLISHED |
+				   TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2 |
+				   TCPF_CLOSE_WAIT))
+		xtcp_send_rst(sk);
+	if (err)
+		WRITE_ONCE(sk->sk_err, err);
+	if (err && !sock_flag(sk, SOCK_DEAD))
+		sk_error_report(sk);
+	xtcp_purge_queues(sk);
+	xtcp_transition(sk, XTCP_EV_ABORT);
+	xtcp_done(sk);
+}
+
+/**
+ * xtcp_give_up() - retransmissions are exhausted (RFC 9293 3.8.3, R2)
+ * @sk: the socket, locked
+ *
+ * A child in SYN-RECEIVED is dropped silently (its peer never completed
+ * the handshake); anything else fails with ETIMEDOUT and, once
+ * synchronized, tells the peer with a RST.
+ */
+void xtcp_give_up(struct sock *sk)
+{
+	if (sk->sk_state == TCP_SYN_RECV && xtcp_sk(sk)->parent) {
+		xtcp_stats_synack_timeout(sk);
+		xtcp_transition(sk, XTCP_EV_TIMEOUT);
+		xtcp_done(sk);
+		return;
+	}
+	xtcp_abort(sk, ETIMEDOUT);
+}
+
+/**
+ * xtcp_purge_queues() - drop queued data in both directions
+ * @sk: the socket, locked
+ */
+void xtcp_purge_queues(struct sock *sk)
+{
+	struct sk_buff *skb;
+
+	__skb_queue_purge(&sk->sk_receive_queue);
+	while ((skb = __skb_dequeue(&sk->sk_write_queue))) {
+		sk_wmem_queued_add(sk, -skb->truesize);
+		__kfree_skb(skb);
+	}
+}
+
+/**
+ * xtcp_socks_wait() - wait until every xtcp socket is freed (module unload)
+ *
+ * Sockets still referenced by skbs in flight, timers finishing or RCU
+ * callbacks go within moments once nothing can create new ones.
+ */
+void xtcp_socks_wait(void)
+{
+	int i;
+
+	for (i = 0; atomic_read(&live_socks); i++) {
+		rcu_barrier();
+		if (i == 100)
+			pr_warn("waiting for %d sockets to be freed\n",
+				atomic_read(&live_socks));
+		msleep(20);
+	}
+	/* Timer callbacks run in softirq: let the last ones return. */
+	synchronize_rcu();
+}

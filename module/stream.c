@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The byte stream: the send queue the application fills and ACKs drain,
+ * the receive queue arriving text fills and the application drains, and
+ * the send and receive calls with Linux TCP's blocking, flag and error
+ * semantics (RFC 9293 3.10.2 SEND, 3.10.3 RECEIVE).
+ */
+#include <linux/sched/signal.h>
+#include <linux/uio.h>
+#include <net/sock.h>
+
+#include "seq.h"
+#include "xtcp.h"
+
+/* Send queue buffers hold this much; segments are cut from them. */
+#define XTCP_CHUNK	SKB_WITH_OVERHEAD(16384)
+
+/**
+ * xtcp_write_space() - sk->sk_write_space: wake writers once a third of
+ * the send buffer is free again (sk_stream_write_space, not exported)
+ * @sk: the socket
+ */
+void xtcp_write_space(struct sock *sk)
+{
+	struct socket *sock = sk->sk_socket;
+	struct socket_wq *wq;
+
+	if (!sock || !sk_stream_is_writeable(sk))
+		return;
+	clear_bit(SOCK_NOSPACE, &sock->flags);
+	rcu_read_lock();
+	wq = rcu_dereference(sk->sk_wq);
+	if (skwq_has_sleeper(wq))
+		wake_up_interruptible_poll(&wq->wait, EPOLLOUT | EPOLLWRNORM |
+					   EPOLLWRBAND);
+	if (wq && wq->fasync_list && !(sk->sk_shutdown & SEND_SHUTDOWN))
+		sock_wake_async(wq, SOCK_WAKE_SPACE, POLL_OUT);
+	rcu_read_unlock();
+}
+
+/**
+ * xtcp_clean_acked() - free send-queue buffers SND.UNA has passed, and wake
+ * writers waiting for room
+ * @sk: the connection, locked
+ */
+void xtcp_clean_acked(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct sk_buff *skb;
+	bool freed = false;
+
+	while ((skb = skb_peek(&sk->sk_write_queue))) {
+		if (xtcp_seq_after(XTCP_SKB_CB(skb)->seq + skb->len, xs->snd_una))
+			break;
+		/* Still being filled by sendmsg (it holds the lock): keep. */
+		if (skb_tailroom(skb) && skb == skb_peek_tail(&sk->sk_write_queue) &&
+		    XTCP_SKB_CB(skb)->seq + skb->len == xs->write_seq &&
+		    !xs->fin_queued && skb->len < XTCP_CHUNK)
+			break;
+		__skb_unlink(skb, &sk->sk_write_queue);
+		sk_wmem_queued_add(sk, -skb->truesize);
+		__kfree_skb(skb);
+		freed = true;
+	}
+	if (freed && !sock_flag(sk, SOCK_DEAD))
+		sk->sk_write_space(sk);
+}
+
+/**
+ * xtcp_queue_data() - RFC 9293 3.10.7.4 seventh check: take in-order text
+ * @sk: the connection, locked
+ * @skb: an acceptable segment with text, data at the payload
+ *
+ * Text before RCV.NXT (a retransmission overlapping what we have) is
+ * trimmed away, text beyond the window too. Text after a gap cannot be
+ * kept yet: it is dropped and the gap re-announced with an ACK.
+ *
+ * Return: true if @skb went onto the receive queue.
+ */
+bool xtcp_queue_data(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	u32 seq = cb->seq + !!(cb->flags & XTCP_SYN);
+	u32 wnd_end = xs->rcv_wup + xs->rcv_wnd;
+	u32 len;
+
+	if (xtcp_seq_after(seq, xs->rcv_nxt)) {
+		xtcp_send_ack(sk);		/* a gap: say what we miss */
+		return false;
+	}
+	if (xtcp_seq_before(seq, xs->rcv_nxt)) {
+		u32 dup = xs->rcv_nxt - seq;
+
+		if (dup >= skb->len || !pskb_pull(skb, dup))
+			return false;
+	}
+	len = skb->len;
+	if (xtcp_seq_after(xs->rcv_nxt + len, wnd_end)) {
+		len = xtcp_seq_after(wnd_end, xs->rcv_nxt) ?
+		      wnd_end - xs->rcv_nxt : 0;
+		if (!len || pskb_trim(skb, len))
+			return false;
+		cb->flags &= ~XTCP_FIN;		/* it lay beyond the window */
+	}
+	/* Guard memory against a peer that ignores our window's meaning. */
+	if (atomic_read(&sk->sk_rmem_alloc) > 2 * READ_ONCE(sk->sk_rcvbuf))
+		return false;
+
+	cb->offset = 0;
+	skb_set_owner_r(skb, sk);
+	__skb_queue_tail(&sk->sk_receive_queue, skb);
+	xs->rcv_nxt += len;
+	xtcp_send_ack(sk);
+	if (!sock_flag(sk, SOCK_DEAD))
+		sk->sk_data_ready(sk);
+	return true;
+}
+
+/**
+ * xtcp_rbuf_cleaned() - the application read: if the window we could
+ * offer now is a full MSS (or half the buffer) beyond what the peer knows,
+ * tell it (receiver side of MUST-39; tcp_cleanup_rbuf in Linux)
+ * @sk: the connection, locked
+ */
+void xtcp_rbuf_cleaned(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	int space = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
+	u32 known = xtcp_seq_after(xs->rcv_wup + xs->rcv_wnd, xs->rcv_nxt) ?
+		    xs->rcv_wup + xs->rcv_wnd - xs->rcv_nxt : 0;
+	u32 could = min_t(u32, space > 0 ? space / 2 : 0, 65535);
+
+	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |
+				     TCPF_FIN_WAIT2)))
+		return;
+	if (could >= known + xs->rcv_mss || (could > known && !known))
+		xtcp_send_ack(sk);
+}
+
+/**
+ * xtcp_sendmsg() - SEND (RFC 9293 3.10.2), as Linux TCP's sendmsg
+ * @sk: the socket
+ * @msg: the data and flags (MSG_DONTWAIT, MSG_NOSIGNAL)
+ * @size: bytes to send
+ *
+ * Before the handshake completes it waits for it; after our shutdown or
+ * a reset it fails with EPIPE (and SIGPIPE, unless MSG_NOSIGNAL), or the
+ * pending error (ECONNRESET) once.
+ *
+ * Return: bytes queued, or -errno if none were.
+ */
+int xtcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	int flags = msg->msg_flags;
+	size_t copied = 0;
+	long timeo;
+	int err;
+
+	lock_sock(sk);
+	timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
+
+	if ((1 << sk->sk_state) & ~(TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)) {
+		err = sk_stream_wait_connect(sk, &timeo);
+		if (err)
+			goto do_error;
+	}
+
+	while (msg_data_left(msg)) {
+		struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+		size_t copy;
+
+		err = -EPIPE;
+		if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
+			goto do_error;
+
+		if (!skb || !skb_tailroom(skb) ||
+		    XTCP_SKB_CB(skb)->seq + skb->len != xs->write_seq) {
+			if (!sk_stream_memory_free(sk))
+				goto wait_for_space;
+			skb = alloc_skb(XTCP_CHUNK, sk->sk_allocation);
+			if (!skb)
+				goto wait_for_space;
+			XTCP_SKB_CB(skb)->seq = xs->write_seq;
+			__skb_queue_tail(&sk->sk_write_queue, skb);
+			sk_wmem_queued_add(sk, skb->truesize);
+		}
+
+		copy = min_t(size_t, msg_data_left(msg), skb_tailroom(skb));
+		if (!copy_from_iter_full(skb_put(skb, copy), copy,
+					 &msg->msg_iter)) {
+			__skb_trim(skb, skb->len - copy);
+			err = -EFAULT;
+			goto do_error;
+		}
+		xs->write_seq += copy;
+		copied += copy;
+		if (!skb_tailroom(skb))
+			xtcp_push(sk);
+		continue;
+
+wait_for_space:
+		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+		xtcp_push(sk);
+		err = sk_stream_wait_memory(sk, &timeo);
+		if (err)
+			goto do_error;
+	}
+	xtcp_push(sk);
+	release_sock(sk);
+	return copied;
+
+do_error:
+	xtcp_push(sk);
+	if (copied) {
+		release_sock(sk);
+		return copied;
+	}
+	err = sk_stream_error(sk, flags, err);
+	release_sock(sk);
+	return err;
+}
+
+/* Copy up to @len bytes of the receive queue, from @skip bytes in. */
+static int copy_received(struct sock *sk, struct msghdr *msg, size_t len,
+			 size_t skip, bool peek, size_t *copied)
+{
+	struct sk_buff *skb, *tmp;
+
+	skb_queue_walk_safe(&sk->sk_receive_queue, skb, tmp) {
+		u32 off = XTCP_SKB_CB(skb)->offset;
+		size_t avail = skb->len - off, n;
+
+		if (skip >= avail) {
+			skip -= avail;
+			continue;
+		}
+		off += skip;
+		avail -= skip;
+		skip = 0;
+		n = min(avail, len - *copied);
+		if (skb_copy_datagram_msg(skb, off, msg, n))
+			return *copied ? 0 : -EFAULT;
+		*copied += n;
+		if (!peek) {
+			XTCP_SKB_CB(skb)->offset += n;
+			if (XTCP_SKB_CB(skb)->offset == skb->len) {
+				__skb_unlink(skb, &sk->sk_receive_queue);
+				__kfree_skb(skb);
+			}
+		}
+		if (*copied == len)
+			break;
+	}
+	return 0;
+}
+
+/**
+ * xtcp_recvmsg() - RECEIVE (RFC 9293 3.10.3), as Linux TCP's recvmsg
+ * @sk: the socket
+ * @msg: where the data goes
+ * @len: at most this much
+ * @flags: MSG_PEEK, MSG_DONTWAIT, MSG_WAITALL
+ * @addr_len: unused: a stream has no per-message address
+ *
+ * Return: bytes copied; 0 at the end of the stream (the peer's FIN, our
+ * SHUT_RD, a reset already reported); or -errno: EAGAIN, ENOTCONN,
+ * ECONNRESET (once), EINTR.
+ */
+int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
+		 int *addr_len)
+{
+	bool peek = flags & MSG_PEEK;
+	size_t copied = 0;
+	int target, err = 0;
+	long timeo;
+
+	if (flags & (MSG_OOB | MSG_ERRQUEUE))
+		return -EINVAL;	/* no urgent data, no error queue */
+
+	lock_sock(sk);
+	if (sk->sk_state == TCP_LISTEN) {
+		err = -ENOTCONN;
+		goto out;
+	}
+	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
+	target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
+
+	while (copied < len) {
+		size_t before = copied;
+
+		err = copy_received(sk, msg, len, peek ? copied : 0, peek,
+				    &copied);
+		if (err)
+			break;
+		if (copied > before && !peek)
+			xtcp_rbuf_cleaned(sk);
+		if (copied >= len)
+			break;
+		if (copied > before)
+			continue;	/* the queue may hold more */
+
+		if (copied >= target && !READ_ONCE(sk->sk_backlog.tail))
+			break;
+		if (copied) {
+			if (sk->sk_err || sk->sk_state == TCP_CLOSE ||
+			    (sk->sk_shutdown & RCV_SHUTDOWN) || !timeo ||
+			    signal_pending(current))
+				break;
+		} else {
+			if (sk->sk_err) {
+				err = sock_error(sk);
+				break;
+			}
+			if (sk->sk_shutdown & RCV_SHUTDOWN)
+				break;
+			if (sk->sk_state == TCP_CLOSE) {
+				err = -ENOTCONN;
+				break;
+			}
+			if (!timeo) {
+				err = -EAGAIN;
+				break;
+			}
+			if (signal_pending(current)) {
+				err = sock_intr_errno(timeo);
+				break;
+			}
+		}
+
+		if (copied >= target) {
+			/* Let the backlog in, then look again. */
+			release_sock(sk);
+			lock_sock(sk);
+		} else {
+			sk_wait_data(sk, &timeo, NULL);
+		}
+	}
+out:
+	release_sock(sk);
+	if (copied)
+		return copied;
+	return err;
+}

@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Every timer of a connection, on hrtimers, and the events that arm and
+ * disarm them. Callers say what happened (xtcp_timer_event_*), never
+ * "start timer X"; this file decides what that means.
+ *
+ *   timer       armed by                          on expiry
+ *   ----------  --------------------------------  ------------------------
+ *   rtx         event_sent: SYN, SYN-ACK, data    resend the oldest segment,
+ *               or FIN outstanding;               double the RTO (RFC 6298
+ *               event_acked: restart while data   5.5); give up after
+ *               is outstanding, stop when all is  syn_retries, synack_retries
+ *               acknowledged (RFC 6298 5.2, 5.3)  or retries2 (RFC 9293 R2)
+ *   persist     event_window_closed: data queued, send a window probe and
+ *   (rtx)       nothing in flight, window 0       back off (MUST-35..37)
+ *   wait        event_time_wait: 2 * msl_ms       CLOSED (RFC 9293 3.10.7.4)
+ *               event_fin_wait2: fin_timeout for  CLOSED
+ *               an orphan
+ *
+ * Each timer runs in softirq (HRTIMER_MODE_REL_SOFT) and holds a socket
+ * reference while armed. An expiry that finds the socket owned by a
+ * process is deferred to xtcp_release_cb() through xtcp_sock.deferred.
+ * A flag in xtcp_sock.armed says whether an expiry is still wanted: an
+ * expiry racing with a stop sees it clear and does nothing.
+ */
+#include <linux/hrtimer.h>
+#include <linux/ktime.h>
+
+#include "seq.h"
+#include "xtcp.h"
+
+enum {
+	ARMED_RTX = BIT(0),
+	ARMED_WAIT = BIT(1),
+};
+
+static void timer_arm(struct sock *sk, struct hrtimer *t, u32 ms)
+{
+	/*
+	 * A queued timer already owns a reference; a running one drops its
+	 * own when its callback ends, so this arming needs a new one.
+	 */
+	if (hrtimer_try_to_cancel(t) != 1)
+		sock_hold(sk);
+	hrtimer_start(t, ms_to_ktime(ms), HRTIMER_MODE_REL_SOFT);
+}
+
+static void timer_stop(struct sock *sk, struct hrtimer *t)
+{
+	if (hrtimer_try_to_cancel(t) == 1)
+		__sock_put(sk);	/* the caller holds another */
+}
+
+static void rtx_arm(struct sock *sk, u32 ms)
+{
+	xtcp_sk(sk)->armed |= ARMED_RTX;
+	timer_arm(sk, &xtcp_sk(sk)->rtx_timer, ms);
+}
+
+static void rtx_stop(struct sock *sk)
+{
+	xtcp_sk(sk)->armed &= ~ARMED_RTX;
+	timer_stop(sk, &xtcp_sk(sk)->rtx_timer);
+}
+
+static void wait_arm(struct sock *sk, u32 ms)
+{
+	xtcp_sk(sk)->armed |= ARMED_WAIT;
+	timer_arm(sk, &xtcp_sk(sk)->wait_timer, ms);
+}
+
+/**
+ * rto_initial() - the RTO before any RTT sample (RFC 6298 2.1)
+ * @sk: the connection
+ */
+static u32 rto_initial(const struct sock *sk)
+{
+	return READ_ONCE(xtcp_sk_net(sk)->rto_initial_ms);
+}
+
+/**
+ * xtcp_rtt_sample() - fold one RTT measurement into SRTT and RTTVAR and
+ * compute the RTO (RFC 6298 2.2, 2.3), clamped to [rto_min, rto_max]
+ * @est: the estimator
+ * @rtt_us: the sample, microseconds
+ * @rto_min_ms: lower bound (RFC 6298 2.4; Linux's 200 ms by default)
+ * @rto_max_ms: upper bound (RFC 6298 2.5)
+ */
+void xtcp_rtt_sample(struct xtcp_rtt *est, u32 rtt_us, u32 rto_min_ms,
+		     u32 rto_max_ms)
+{
+	u32 rto_us;
+
+	if (!est->srtt_us) {
+		/* 2.2: SRTT <- R, RTTVAR <- R/2 */
+		est->srtt_us = max(rtt_us, 1U);
+		est->rttvar_us = rtt_us / 2;
+	} else {
+		/* 2.3: RTTVAR <- 3/4 RTTVAR + 1/4 |SRTT - R'|,
+		 *      SRTT <- 7/8 SRTT + 1/8 R'
+		 */
+		u32 delta = abs_diff(est->srtt_us, rtt_us);
+
+		est->rttvar_us = est->rttvar_us - est->rttvar_us / 4 + delta / 4;
+		est->srtt_us = est->srtt_us - est->srtt_us / 8 + rtt_us / 8;
+	}
+	/* RTO <- SRTT + max(G, K*RTTVAR), K = 4, G = 1 us here */
+	rto_us = est->srtt_us + max(4 * est->rttvar_us, 1U);
+	est->rto_ms = clamp(DIV_ROUND_UP(rto_us, USEC_PER_MSEC), rto_min_ms,
+			    rto_max_ms);
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_rtt_sample);
+
+/**
+ * xtcp_timer_event_sent() - a segment that needs an ACK went out
+ * @sk: the connection, locked
+ *
+ * Starts a round-trip measurement if none is running (one at a time, of
+ * new data only: Karn's algorithm), and the retransmission timer if it is
+ * not running (RFC 6298 5.1).
+ */
+void xtcp_timer_event_sent(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (!xs->rtt_timing) {
+		xs->rtt_timing = 1;
+		xs->rtt_seq = xs->snd_nxt;
+		xs->rtt_start = ktime_get();
+	}
+	if (!(xs->armed & ARMED_RTX))
+		rtx_arm(sk, xs->rtt.rto_ms ?: rto_initial(sk));
+}
+
+/**
+ * xtcp_timer_event_acked() - the peer acknowledged new data (SND.UNA moved)
+ * @sk: the connection, locked
+ */
+void xtcp_timer_event_acked(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct xtcp_net *xn = xtcp_sk_net(sk);
+
+	if (xs->rtt_timing && xtcp_seq_after_eq(xs->snd_una, xs->rtt_seq)) {
+		s64 us = ktime_us_delta(ktime_get(), xs->rtt_start);
+
+		xtcp_rtt_sample(&xs->rtt, clamp_t(s64, us, 0, U32_MAX),
+				READ_ONCE(xn->rto_min_ms),
+				READ_ONCE(xn->rto_max_ms));
+		xs->rtt_timing = 0;
+	}
+	xs->retries = 0;
+	if (xs->snd_una == xs->snd_nxt)
+		rtx_stop(sk);			/* RFC 6298 5.2 */
+	else
+		rtx_arm(sk, xs->rtt.rto_ms ?: rto_initial(sk));	/* 5.3 */
+}
+
+/**
+ * xtcp_timer_event_window_closed() - data waits, nothing is in flight and
+ * the peer's window is zero: probe it (RFC 9293 3.8.6.1, MUST-35)
+ * @sk: the connection, locked
+ */
+void xtcp_timer_event_window_closed(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (!(xs->armed & ARMED_RTX))
+		rtx_arm(sk, xs->rtt.rto_ms ?: rto_initial(sk));
+}
+
+/**
+ * xtcp_timer_event_time_wait() - entered TIME-WAIT, or a FIN came again
+ * during it: wait 2 MSL from now (RFC 9293 3.10.7.4, eighth check)
+ * @sk: the connection, locked
+ */
+void xtcp_timer_event_time_wait(struct sock *sk)
+{
+	rtx_stop(sk);
+	wait_arm(sk, 2 * READ_ONCE(xtcp_sk_net(sk)->msl_ms));
+}
+
+/**
+ * xtcp_timer_event_fin_wait2() - an orphan reached FIN-WAIT-2: it waits
+ * fin_timeout for the peer's FIN (Linux's tcp_fin_timeout)
+ * @sk: the connection, locked
+ */
+void xtcp_timer_event_fin_wait2(struct sock *sk)
+{
+	wait_arm(sk, READ_ONCE(xtcp_sk_net(sk)->fin_timeout) * MSEC_PER_SEC);
+}
+
+/**
+ * xtcp_timers_stop() - disarm every timer (the connection is CLOSED)
+ * @sk: the connection, locked
+ */
+void xtcp_timers_stop(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	xs->armed = 0;
+	timer_stop(sk, &xs->rtx_timer);
+	timer_stop(sk, &xs->wait_timer);
+}
+
+/* How many expiries the current state allows before giving up. */
+static int retry_limit(const struct sock *sk)
+{
+	const struct xtcp_net *xn = xtcp_sk_net(sk);
+	int orphan;
+
+	switch (sk->sk_state) {
+	case TCP_SYN_SENT:
+		return READ_ONCE(xn->syn_retries);
+	case TCP_SYN_RECV:
+		return READ_ONCE(xn->synack_retries);
+	}
+	if (sock_flag(sk, SOCK_DEAD)) {
+		orphan = READ_ONCE(xn->orphan_retries);
+		return orphan ?: 8;	/* 0 means 8, as in Linux */
+	}
+	return READ_ONCE(xn->retries2);
+}
+
+static void rtx_expired(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 rto_max = READ_ONCE(xtcp_sk_net(sk)->rto_max_ms);
+	u32 rto = xs->rtt.rto_ms ?: rto_initial(sk);
+
+	if (!(xs->armed & ARMED_RTX))
+		return;
+	xs->armed &= ~ARMED_RTX;
+
+	if (xs->snd_una == xs->snd_nxt) {
+		/* Persist: probe a zero window forever (MUST-37). */
+		if (xtcp_seq_before(xs->snd_nxt, xs->write_seq) && !xs->snd_wnd) {
+			xtcp_send_probe(sk);
+			xs->rtt.rto_ms = min(rto * 2, rto_max);
+			rtx_arm(sk, xs->rtt.rto_ms);
+		}
+		return;
+	}
+
+	if (xs->retries >= retry_limit(sk)) {
+		xtcp_give_up(sk);
+		return;
+	}
+	xs->retries++;
+	xs->rtt_timing = 0;	/* Karn: no sample from a retransmission */
+	xtcp_retransmit_head(sk);
+	xs->rtt.rto_ms = min(rto * 2, rto_max);	/* RFC 6298 5.5 */
+	rtx_arm(sk, xs->rtt.rto_ms);
+}
+
+static void wait_expired(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (!(xs->armed & ARMED_WAIT))
+		return;
+	xs->armed &= ~ARMED_WAIT;
+	if (sk->sk_state == TCP_TIME_WAIT ||
+	    (sk->sk_state == TCP_FIN_WAIT2 && sock_flag(sk, SOCK_DEAD))) {
+		xtcp_transition(sk, XTCP_EV_TIMEOUT);
+		xtcp_done(sk);
+	}
+}
+
+/* Run @fn now, or leave it to release_sock() if a process owns @sk. */
+static enum hrtimer_restart timer_fire(struct sock *sk, int bit,
+				       void (*fn)(struct sock *sk))
+{
+	bh_lock_sock(sk);
+	if (!sock_owned_by_user(sk))
+		fn(sk);
+	else if (!test_and_set_bit(bit, &xtcp_sk(sk)->deferred))
+		sock_hold(sk);		/* for xtcp_release_cb() */
+	bh_unlock_sock(sk);
+	sock_put(sk);			/* the armed timer's reference */
+	return HRTIMER_NORESTART;
+}
+
+static enum hrtimer_restart rtx_timer_fn(struct hrtimer *t)
+{
+	struct xtcp_sock *xs = container_of(t, struct xtcp_sock, rtx_timer);
+
+	return timer_fire(&xs->inet.sk, XTCP_DEFER_RTX, rtx_expired);
+}
+
+static enum hrtimer_restart wait_timer_fn(struct hrtimer *t)
+{
+	struct xtcp_sock *xs = container_of(t, struct xtcp_sock, wait_timer);
+
+	return timer_fire(&xs->inet.sk, XTCP_DEFER_WAIT, wait_expired);
+}
+
+/**
+ * xtcp_release_cb() - run the expiries deferred while a process owned the
+ * socket (struct proto.release_cb, called from release_sock())
+ * @sk: the socket, still owned
+ */
+void xtcp_release_cb(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (test_and_clear_bit(XTCP_DEFER_RTX, &xs->deferred)) {
+		rtx_expired(sk);
+		__sock_put(sk);
+	}
+	if (test_and_clear_bit(XTCP_DEFER_WAIT, &xs->deferred)) {
+		wait_expired(sk);
+		__sock_put(sk);
+	}
+}
+
+void xtcp_timers_init(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	hrtimer_init(&xs->rtx_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
+	xs->rtx_timer.function = rtx_timer_fn;
+	hrtimer_init(&xs->wait_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
+	xs->wait_timer.function = wait_timer_fn;
+}

@@ -201,6 +201,7 @@ const char *xtcp_event_name(enum xtcp_event event)
 {
 	return event < XTCP_NEVENTS ? event_names[event] : "?";
 }
+EXPORT_SYMBOL_IF_KUNIT(xtcp_event_name);
 
 /**
  * xtcp_set_state() - the one place a connection changes state

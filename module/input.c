@@ -145,6 +145,7 @@ static void rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
 	/* fourth: SYN */
 	xs->irs = cb->seq;
 	xs->rcv_nxt = cb->seq + 1;
+	xs->rcv_wup = xs->rcv_nxt;	/* nothing advertised yet */
 	xtcp_parse_options((u8 *)(tcp_hdr(skb) + 1),
 			   tcp_hdr(skb)->doff * 4 - sizeof(struct tcphdr), &opts);
 	xtcp_set_mss(sk, opts.mss);

@@ -53,7 +53,7 @@ u16 xtcp_select_window(struct sock *sk)
 		cur = xs->rcv_wup + xs->rcv_wnd - xs->rcv_nxt;
 	win = min(win, XTCP_MAX_WINDOW);
 	if (win < cur || (win < cur + xs->rcv_mss && win != XTCP_MAX_WINDOW))
-		win = cur;
+		win = min(cur, XTCP_MAX_WINDOW);
 
 	xs->rcv_wnd = win;
 	xs->rcv_wup = xs->rcv_nxt;

@@ -103,6 +103,7 @@ struct sock *xtcp_child_create(struct sock *parent, struct sk_buff *skb)
 	xs = xtcp_sk(sk);
 	xs->irs = cb->seq;
 	xs->rcv_nxt = cb->seq + 1;
+	xs->rcv_wup = xs->rcv_nxt;	/* nothing advertised yet */
 	xs->iss = xtcp_isn(iph->daddr, iph->saddr, th->dest, th->source);
 	xs->snd_una = xs->iss;
 	xs->snd_nxt = xs->iss + 1;

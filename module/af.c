@@ -69,11 +69,13 @@ static int xtcp_bind(struct socket *sock, struct sockaddr *uaddr,
 	struct sock *sk = sock->sk;
 	int err;
 
-	if (addr_len >= (int)sizeof(*sin) && uaddr->sa_family == AF_UNSPEC &&
-	    sin->sin_addr.s_addr == htonl(INADDR_ANY))
-		;	/* tolerated by Linux for compatibility (inet_bind) */
-	else if ((err = check_addr(uaddr, addr_len)))
-		return err;
+	/* AF_UNSPEC with INADDR_ANY is tolerated, as by inet_bind(). */
+	if (addr_len < (int)sizeof(*sin) || uaddr->sa_family != AF_UNSPEC ||
+	    sin->sin_addr.s_addr != htonl(INADDR_ANY)) {
+		err = check_addr(uaddr, addr_len);
+		if (err)
+			return err;
+	}
 
 	lock_sock(sk);
 	err = -EINVAL;
@@ -492,6 +494,9 @@ static __poll_t xtcp_poll(struct file *file, struct socket *sock,
 			} else {
 				sk_set_bit(SOCKWQ_ASYNC_NOSPACE, sk);
 				set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+				/* Pairs with xtcp_write_space(): recheck after
+				 * announcing we wait, or a wakeup may be lost.
+				 */
 				smp_mb__after_atomic();
 				if (sk_stream_is_writeable(sk))
 					mask |= EPOLLOUT | EPOLLWRNORM;

@@ -33,72 +33,64 @@
 		{ 0x04, "R" }, { 0x08, "P" }, { 0x20, "U" })
 
 TRACE_EVENT(xtcp_state,
-	TP_PROTO(const struct sock *sk, int oldstate, int newstate),
-	TP_ARGS(sk, oldstate, newstate),
-	TP_STRUCT__entry(
-		__field(const void *, skaddr)
-		__array(__u8, saddr, 4)
-		__array(__u8, daddr, 4)
-		__field(__u16, sport)
-		__field(__u16, dport)
-		__field(int, oldstate)
-		__field(int, newstate)
-	),
-	TP_fast_assign(
-		const struct inet_sock *inet = inet_sk(sk);
+	    TP_PROTO(const struct sock *sk, int oldstate, int newstate),
+	    TP_ARGS(sk, oldstate, newstate),
+	    TP_STRUCT__entry(__field(const void *, skaddr)
+			     __array(__u8, saddr, 4)
+			     __array(__u8, daddr, 4)
+			     __field(__u16, sport)
+			     __field(__u16, dport)
+			     __field(int, oldstate)
+			     __field(int, newstate)),
+	    TP_fast_assign(const struct inet_sock *inet = inet_sk(sk);
 
-		__entry->skaddr = sk;
-		memcpy(__entry->saddr, &inet->inet_saddr, 4);
-		memcpy(__entry->daddr, &inet->inet_daddr, 4);
-		__entry->sport = ntohs(inet->inet_sport);
-		__entry->dport = ntohs(inet->inet_dport);
-		__entry->oldstate = oldstate;
-		__entry->newstate = newstate;
-	),
-	TP_printk("sk=%p %pI4:%u %pI4:%u %s -> %s", __entry->skaddr,
-		  __entry->saddr, __entry->sport, __entry->daddr,
-		  __entry->dport, xtcp_show_state(__entry->oldstate),
-		  xtcp_show_state(__entry->newstate))
+			   __entry->skaddr = sk;
+			   memcpy(__entry->saddr, &inet->inet_saddr, 4);
+			   memcpy(__entry->daddr, &inet->inet_daddr, 4);
+			   __entry->sport = ntohs(inet->inet_sport);
+			   __entry->dport = ntohs(inet->inet_dport);
+			   __entry->oldstate = oldstate;
+			   __entry->newstate = newstate;),
+	    TP_printk("sk=%p %pI4:%u %pI4:%u %s -> %s", __entry->skaddr,
+		      __entry->saddr, __entry->sport, __entry->daddr,
+		      __entry->dport, xtcp_show_state(__entry->oldstate),
+		      xtcp_show_state(__entry->newstate))
 );
 
 TRACE_EVENT(xtcp_segment,
-	TP_PROTO(const struct sock *sk, bool out, __be32 saddr, __be32 daddr,
-		 const struct tcphdr *th, u32 len),
-	TP_ARGS(sk, out, saddr, daddr, th, len),
-	TP_STRUCT__entry(
-		__field(const void *, skaddr)
-		__field(bool, out)
-		__array(__u8, saddr, 4)
-		__array(__u8, daddr, 4)
-		__field(__u16, sport)
-		__field(__u16, dport)
-		__field(__u32, seq)
-		__field(__u32, ack)
-		__field(__u16, win)
-		__field(__u8, flags)
-		__field(__u32, len)
-		__field(int, state)
-	),
-	TP_fast_assign(
-		__entry->skaddr = sk;
-		__entry->out = out;
-		memcpy(__entry->saddr, &saddr, 4);
-		memcpy(__entry->daddr, &daddr, 4);
-		__entry->sport = ntohs(th->source);
-		__entry->dport = ntohs(th->dest);
-		__entry->seq = ntohl(th->seq);
-		__entry->ack = ntohl(th->ack_seq);
-		__entry->win = ntohs(th->window);
-		__entry->flags = ((const u8 *)th)[13];
-		__entry->len = len;
-		__entry->state = sk ? sk->sk_state : TCP_CLOSE;
-	),
-	TP_printk("sk=%p %s %pI4:%u > %pI4:%u [%s] seq=%u ack=%u win=%u len=%u state=%s",
-		  __entry->skaddr, __entry->out ? "out" : "in",
-		  __entry->saddr, __entry->sport, __entry->daddr,
-		  __entry->dport, xtcp_show_flags(__entry->flags),
-		  __entry->seq, __entry->ack, __entry->win, __entry->len,
-		  xtcp_show_state(__entry->state))
+	    TP_PROTO(const struct sock *sk, bool out, __be32 saddr,
+		     __be32 daddr, const struct tcphdr *th, u32 len),
+	    TP_ARGS(sk, out, saddr, daddr, th, len),
+	    TP_STRUCT__entry(__field(const void *, skaddr)
+			     __field(bool, out)
+			     __array(__u8, saddr, 4)
+			     __array(__u8, daddr, 4)
+			     __field(__u16, sport)
+			     __field(__u16, dport)
+			     __field(__u32, seq)
+			     __field(__u32, ack)
+			     __field(__u16, win)
+			     __field(__u8, flags)
+			     __field(__u32, len)
+			     __field(int, state)),
+	    TP_fast_assign(__entry->skaddr = sk;
+			   __entry->out = out;
+			   memcpy(__entry->saddr, &saddr, 4);
+			   memcpy(__entry->daddr, &daddr, 4);
+			   __entry->sport = ntohs(th->source);
+			   __entry->dport = ntohs(th->dest);
+			   __entry->seq = ntohl(th->seq);
+			   __entry->ack = ntohl(th->ack_seq);
+			   __entry->win = ntohs(th->window);
+			   __entry->flags = ((const u8 *)th)[13];
+			   __entry->len = len;
+			   __entry->state = sk ? sk->sk_state : TCP_CLOSE;),
+	    TP_printk("sk=%p %s %pI4:%u > %pI4:%u [%s] seq=%u ack=%u win=%u len=%u state=%s",
+		      __entry->skaddr, __entry->out ? "out" : "in",
+		      __entry->saddr, __entry->sport, __entry->daddr,
+		      __entry->dport, xtcp_show_flags(__entry->flags),
+		      __entry->seq, __entry->ack, __entry->win, __entry->len,
+		      xtcp_show_state(__entry->state))
 );
 
 #endif /* _XTCP_TRACE_H */

@@ -355,7 +355,7 @@ static void listen_stop(struct sock *sk)
 			break;
 		child = &xs->inet.sk;
 		local_bh_disable();
-		bh_lock_sock_nested(child);
+		bh_lock_sock(child);
 		if (xs->parent == sk && !list_empty(&xs->queue_node)) {
 			if (child->sk_state == TCP_SYN_RECV) {
 				xtcp_transition(child, XTCP_EV_TIMEOUT);

@@ -97,7 +97,7 @@ static void rcv_listen(struct sock *sk, struct sk_buff *skb)
 
 	xtcp_parse_options((u8 *)(tcp_hdr(skb) + 1),
 			   tcp_hdr(skb)->doff * 4 - sizeof(struct tcphdr), &opts);
-	bh_lock_sock_nested(child);
+	bh_lock_sock(child);	/* subclass 0 under the listener's 1 */
 	xtcp_set_mss(child, opts.mss);
 	xtcp_transition(child, XTCP_EV_RCV_SYN);	/* LISTEN -> SYN-RECEIVED */
 	xtcp_child_enqueue(sk, child);
@@ -505,6 +505,7 @@ static unsigned int xtcp_nf_hook(void *priv, struct sk_buff *skb,
 		goto drop;
 	}
 
+	/* Subclass 1, so a listener can lock a new child (as tcp_v4_rcv). */
 	bh_lock_sock_nested(sk);
 	if (!sock_owned_by_user(sk)) {
 		xtcp_rcv_state_process(sk, skb);

@@ -22,7 +22,9 @@
  * socket only if refcount_inc_not_zero() succeeds.
  *
  * Lock order: socket lock of a listener, then socket lock of a child (never
- * the reverse), then the listener's queue_lock, then a table lock.
+ * the reverse), then the listener's queue_lock, then a table lock. Segment
+ * arrival takes a socket's spinlock at lockdep subclass 1
+ * (SINGLE_DEPTH_NESTING) and a new child's at subclass 0, as tcp_v4_rcv.
  */
 #ifndef _XTCP_H
 #define _XTCP_H

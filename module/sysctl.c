@@ -4,10 +4,11 @@
  * ranges, and registration with each namespace.
  *
  * A new namespace starts from the defaults, never from its parent's values.
- * Writing needs CAP_NET_ADMIN over the namespace (net_ctl_permissions);
+ * Writing needs CAP_NET_ADMIN over the namespace (xtcp_dointvec);
  * proc_dointvec_minmax refuses out-of-range values with EINVAL and keeps
  * the old value.
  */
+#include <linux/capability.h>
 #include <linux/sysctl.h>
 #include <net/netns/generic.h>
 
@@ -21,44 +22,66 @@ struct xtcp_net *xtcp_net(const struct net *net)
 }
 
 /* Ranges follow Linux TCP's limits (include/net/tcp.h) where it has them. */
-static const int zero;
-static const int one = 1;
-static const int max_u8 = 255;
-static const int max_syncnt = 127;		/* MAX_TCP_SYNCNT */
-static const int max_keepidle = 32767;		/* MAX_TCP_KEEPIDLE, s */
-static const int max_keepcnt = 127;		/* MAX_TCP_KEEPCNT */
-static const int max_fin_timeout = 3600;	/* s */
-static const int max_rto_ms = 3600 * 1000;
-static const int max_msl_ms = 3600 * 1000;
-static const int max_delack_ms = 499;		/* RFC 9293 MUST-40: < 0.5 s */
+struct xtcp_range {
+	int min, max;
+};
+
+static const struct xtcp_range syncnt = { 1, 127 };		/* MAX_TCP_SYNCNT */
+static const struct xtcp_range u8_count = { 0, 255 };
+static const struct xtcp_range keepidle = { 1, 32767 };	/* MAX_TCP_KEEPIDLE */
+static const struct xtcp_range keepcnt = { 1, 127 };		/* MAX_TCP_KEEPCNT */
+static const struct xtcp_range fin_timeout = { 1, 3600 };	/* s */
+static const struct xtcp_range ms = { 1, 3600 * 1000 };
+static const struct xtcp_range delack = { 1, 499 };		/* MUST-40: < 0.5 s */
+
+/*
+ * Writes need CAP_NET_ADMIN over the namespace that owns the value. The
+ * proc layer alone lets any euid 0 write (net_ctl_permissions gives root
+ * the owner's bits); xtcp insists on the capability, as the timers these
+ * steer serve every connection of the namespace.
+ *
+ * extra1 is the entry's range, extra2 its namespace's struct xtcp_net.
+ */
+static int xtcp_dointvec(const struct ctl_table *table, int write,
+			 void *buffer, size_t *lenp, loff_t *ppos)
+{
+	const struct xtcp_range *r = table->extra1;
+	const struct xtcp_net *xn = table->extra2;
+	struct ctl_table tmp = *table;
+
+	if (write && !ns_capable(xn->net->user_ns, CAP_NET_ADMIN))
+		return -EPERM;
+	tmp.extra1 = (void *)&r->min;
+	tmp.extra2 = (void *)&r->max;
+	return proc_dointvec_minmax(&tmp, write, buffer, lenp, ppos);
+}
 
 /* .data holds the field's offset in struct xtcp_net until registration. */
-#define XTCP_SYSCTL(field, lo, hi)					\
+#define XTCP_SYSCTL(field, r)						\
 	{								\
 		.procname	= #field,				\
 		.data		= (void *)offsetof(struct xtcp_net, field), \
 		.maxlen		= sizeof(int),				\
 		.mode		= 0644,					\
-		.proc_handler	= proc_dointvec_minmax,			\
-		.extra1		= (void *)&(lo),			\
-		.extra2		= (void *)&(hi),			\
+		.proc_handler	= xtcp_dointvec,			\
+		.extra1		= (void *)&(r),				\
 	}
 
 static const struct ctl_table xtcp_sysctl_template[] = {
-	XTCP_SYSCTL(syn_retries, one, max_syncnt),
-	XTCP_SYSCTL(synack_retries, zero, max_u8),
-	XTCP_SYSCTL(retries1, zero, max_u8),
-	XTCP_SYSCTL(retries2, zero, max_u8),
-	XTCP_SYSCTL(orphan_retries, zero, max_u8),
-	XTCP_SYSCTL(fin_timeout, one, max_fin_timeout),
-	XTCP_SYSCTL(keepalive_time, one, max_keepidle),
-	XTCP_SYSCTL(keepalive_intvl, one, max_keepidle),
-	XTCP_SYSCTL(keepalive_probes, one, max_keepcnt),
-	XTCP_SYSCTL(rto_initial_ms, one, max_rto_ms),
-	XTCP_SYSCTL(rto_min_ms, one, max_rto_ms),
-	XTCP_SYSCTL(rto_max_ms, one, max_rto_ms),
-	XTCP_SYSCTL(msl_ms, one, max_msl_ms),
-	XTCP_SYSCTL(delack_ms, one, max_delack_ms),
+	XTCP_SYSCTL(syn_retries, syncnt),
+	XTCP_SYSCTL(synack_retries, u8_count),
+	XTCP_SYSCTL(retries1, u8_count),
+	XTCP_SYSCTL(retries2, u8_count),
+	XTCP_SYSCTL(orphan_retries, u8_count),
+	XTCP_SYSCTL(fin_timeout, fin_timeout),
+	XTCP_SYSCTL(keepalive_time, keepidle),
+	XTCP_SYSCTL(keepalive_intvl, keepidle),
+	XTCP_SYSCTL(keepalive_probes, keepcnt),
+	XTCP_SYSCTL(rto_initial_ms, ms),
+	XTCP_SYSCTL(rto_min_ms, ms),
+	XTCP_SYSCTL(rto_max_ms, ms),
+	XTCP_SYSCTL(msl_ms, ms),
+	XTCP_SYSCTL(delack_ms, delack),
 	{ }	/* sentinel for kernels before 6.5 */
 };
 
@@ -98,8 +121,9 @@ const char *xtcp_sysctl_check(const struct xtcp_net *xn)
 
 	for (t = xtcp_sysctl_template; t->procname; t++) {
 		int v = *(const int *)((const char *)xn + (uintptr_t)t->data);
+		const struct xtcp_range *r = t->extra1;
 
-		if (v < *(const int *)t->extra1 || v > *(const int *)t->extra2)
+		if (v < r->min || v > r->max)
 			return t->procname;
 	}
 	return NULL;
@@ -113,13 +137,16 @@ static int __net_init xtcp_net_init(struct net *net)
 	int i;
 
 	xtcp_net_set_defaults(xn);
+	xn->net = net;
 
 	tbl = kmemdup(xtcp_sysctl_template, sizeof(xtcp_sysctl_template),
 		      GFP_KERNEL);
 	if (!tbl)
 		return -ENOMEM;
-	for (i = 0; i < ARRAY_SIZE(xtcp_sysctl_template) - 1; i++)
+	for (i = 0; i < ARRAY_SIZE(xtcp_sysctl_template) - 1; i++) {
 		tbl[i].data = (char *)xn + (uintptr_t)tbl[i].data;
+		tbl[i].extra2 = xn;
+	}
 
 	xn->sysctl_hdr = register_net_sysctl_sz(net, "net/xtcp", tbl,
 						ARRAY_SIZE(xtcp_sysctl_template) - 1);

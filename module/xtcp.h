@@ -190,6 +190,7 @@ struct xtcp_net {
 	int msl_ms;		/* TIME-WAIT lasts 2 * msl_ms */
 	int delack_ms;
 	struct ctl_table_header *sysctl_hdr;
+	struct net *net;		/* the namespace these belong to */
 
 	/* Counters (stats.c) */
 	atomic_long_t bad_segments;	/* bad header or checksum */

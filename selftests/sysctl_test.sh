@@ -11,7 +11,7 @@ d=/proc/sys/net/xtcp
 cleanup() { ip netns del xt 2>/dev/null; put $d/synack_retries 5; }
 trap cleanup EXIT
 
-tap_plan 9
+tap_plan 11
 check defaults_are_linux expect_eq "6 5 3 15 60 7200 75 9" \
 	sh -c "cd $d && echo \$(cat syn_retries synack_retries retries1 retries2 fin_timeout keepalive_time keepalive_intvl keepalive_probes)"
 check write_in_range put $d/synack_retries 3
@@ -22,5 +22,12 @@ check delack_must40_cap expect_fail_with "Invalid argument" put $d/delack_ms 500
 ip netns add xt
 check new_netns_starts_from_defaults expect_eq 5 ip netns exec xt cat $d/synack_retries
 check netns_write_stays_there sh -c "ip netns exec xt sh -c 'echo 7 > $d/synack_retries' && [ \$(cat $d/synack_retries) = 3 ]"
+# CAP_NET_ADMIN, not euid 0, is what lets a write through.
+check write_needs_cap_net_admin expect_fail_with "Operation not permitted" \
+	setpriv --bounding-set -net_admin --inh-caps -net_admin -- \
+	bash -c ". $(dirname "$0")/lib.sh; put $d/synack_retries 4"
+check unprivileged_user_refused expect_fail_with "Permission denied" \
+	setpriv --reuid 65534 --regid 65534 --clear-groups -- \
+	bash -c ". $(dirname "$0")/lib.sh; put $d/synack_retries 4"
 check sysctl_lists_them sh -c "sysctl -a 2>/dev/null | grep -q '^net.xtcp.synack_retries = 3$'"
 tap_done

@@ -11,6 +11,7 @@
 #include <linux/sched/signal.h>
 #include <net/inet_common.h>
 #include <net/route.h>
+#include <net/tcp.h>
 #include <net/sock.h>
 
 #include <uapi/linux/xtcp.h>
@@ -22,6 +23,7 @@ module_param_named(family, xtcp_family, int, 0444);
 MODULE_PARM_DESC(family, "address family number to register (default "
 		 __stringify(AF_XTCP) ", must be free and below AF_MAX)");
 
+static void xtcp_keepalive(struct sock *sk, int valbool);
 static int xtcp_setsockopt(struct sock *sk, int level, int optname,
 			   sockptr_t optval, unsigned int optlen);
 static int xtcp_getsockopt(struct sock *sk, int level, int optname,
@@ -38,6 +40,7 @@ struct proto xtcp_prot = {
 	.name		= "XTCP",
 	.obj_size	= sizeof(struct xtcp_sock),
 	.release_cb	= xtcp_release_cb,
+	.keepalive	= xtcp_keepalive,
 	.setsockopt	= xtcp_setsockopt,
 	.getsockopt	= xtcp_getsockopt,
 	.sendmsg	= xtcp_sendmsg,
@@ -655,11 +658,18 @@ static const struct proto_ops xtcp_stream_ops = {
 	.mmap		= sock_no_mmap,
 };
 
-/* SOL_TCP options: more come with the timers and flow control. */
+/* SO_KEEPALIVE, from sk_setsockopt() with the socket locked. */
+static void xtcp_keepalive(struct sock *sk, int valbool)
+{
+	xtcp_timer_event_keepalive(sk, valbool);
+}
+
+/* SOL_TCP options, with Linux's numbers, ranges and errno values. */
 static int xtcp_setsockopt(struct sock *sk, int level, int optname,
 			   sockptr_t optval, unsigned int optlen)
 {
-	int val;
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	int val, err = 0;
 
 	if (level != SOL_TCP)
 		return -ENOPROTOOPT;
@@ -668,18 +678,56 @@ static int xtcp_setsockopt(struct sock *sk, int level, int optname,
 	if (copy_from_sockptr(&val, optval, sizeof(val)))
 		return -EFAULT;
 
+	lock_sock(sk);
 	switch (optname) {
 	case TCP_NODELAY:
-		/* Every segment goes out at once until Nagle arrives. */
-		return 0;
+		xs->nodelay = !!val;
+		break;
+	case TCP_KEEPIDLE:
+		if (val < 1 || val > MAX_TCP_KEEPIDLE) {
+			err = -EINVAL;
+			break;
+		}
+		xs->keepidle = val;
+		if (sock_flag(sk, SOCK_KEEPOPEN))
+			xtcp_timer_event_keepalive(sk, true);
+		break;
+	case TCP_KEEPINTVL:
+		if (val < 1 || val > MAX_TCP_KEEPINTVL)
+			err = -EINVAL;
+		else
+			xs->keepintvl = val;
+		break;
+	case TCP_KEEPCNT:
+		if (val < 1 || val > MAX_TCP_KEEPCNT)
+			err = -EINVAL;
+		else
+			xs->keepcnt = val;
+		break;
+	case TCP_QUICKACK:
+		xs->quickack = !!val;
+		if (val && xs->rcv_nxt != xs->rcv_acked &&
+		    (1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |
+					   TCPF_FIN_WAIT2))
+			xtcp_send_ack(sk);
+		break;
+	case TCP_USER_TIMEOUT:
+		if (val < 0)
+			err = -EINVAL;
+		else
+			xs->user_timeout = val;
+		break;
 	default:
-		return -ENOPROTOOPT;
+		err = -ENOPROTOOPT;
 	}
+	release_sock(sk);
+	return err;
 }
 
 static int xtcp_getsockopt(struct sock *sk, int level, int optname,
 			   char __user *optval, int __user *optlen)
 {
+	struct xtcp_sock *xs = xtcp_sk(sk);
 	int len, val;
 
 	if (level != SOL_TCP)
@@ -692,10 +740,25 @@ static int xtcp_getsockopt(struct sock *sk, int level, int optname,
 
 	switch (optname) {
 	case TCP_MAXSEG:
-		val = xtcp_sk(sk)->snd_mss;
+		val = xs->snd_mss;
 		break;
 	case TCP_NODELAY:
-		val = 1;
+		val = xs->nodelay;
+		break;
+	case TCP_KEEPIDLE:
+		val = xtcp_keepidle(sk);
+		break;
+	case TCP_KEEPINTVL:
+		val = xtcp_keepintvl(sk);
+		break;
+	case TCP_KEEPCNT:
+		val = xtcp_keepcnt(sk);
+		break;
+	case TCP_QUICKACK:
+		val = xs->quickack;
+		break;
+	case TCP_USER_TIMEOUT:
+		val = xs->user_timeout;
 		break;
 	default:
 		return -ENOPROTOOPT;

@@ -159,6 +159,8 @@ static void rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
 		/* Our SYN is acknowledged: ESTABLISHED, <SEQ=SND.NXT><ACK> */
 		xtcp_transition(sk, XTCP_EV_RCV_SYNACK);
 		xtcp_send_ack(sk);
+		xtcp_timer_event_received(sk);
+		xtcp_timer_event_keepalive(sk, sock_flag(sk, SOCK_KEEPOPEN));
 		sk->sk_state_change(sk);
 		xtcp_push(sk);
 		return;
@@ -231,6 +233,7 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb)
 		xs->snd_wnd = cb->wnd;
 		xs->snd_wl1 = cb->seq;
 		xs->snd_wl2 = ack;
+		xtcp_timer_event_keepalive(sk, sock_flag(sk, SOCK_KEEPOPEN));
 		sk->sk_state_change(sk);
 	}
 
@@ -320,6 +323,8 @@ static bool rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 	u32 wnd = rcv_wnd(xs);
 	bool text_ok = true, queued = false, fin;
 	u32 end_seq;
+
+	xtcp_timer_event_received(sk);	/* the peer is alive (keepalive) */
 
 	/* TIME-WAIT: a FIN again (ours was lost): ACK it, wait anew. */
 	if (sk->sk_state == TCP_TIME_WAIT && (cb->flags & XTCP_FIN) &&

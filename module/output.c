@@ -90,8 +90,10 @@ static int transmit(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags,
 	th->seq = htonl(seq);
 	th->doff = (sizeof(*th) + optlen) / 4;
 	((u8 *)th)[13] = flags;
-	if (flags & XTCP_ACK)
+	if (flags & XTCP_ACK) {
 		th->ack_seq = htonl(xs->rcv_nxt);
+		xtcp_timer_event_ack_sent(sk);
+	}
 	/* RFC 7323 2.2: the window of a SYN is never scaled. */
 	th->window = htons(xtcp_select_window(sk));
 	if (optlen)
@@ -150,6 +152,17 @@ int xtcp_send_syn(struct sock *sk)
 int xtcp_send_ack(struct sock *sk)
 {
 	return send_control(sk, xtcp_sk(sk)->snd_nxt, XTCP_ACK);
+}
+
+/**
+ * xtcp_send_keepalive() - a keepalive probe: <SEQ=SND.UNA-1><CTL=ACK>, an
+ * old sequence number the peer must answer with an ACK (RFC 9293 3.8.4,
+ * MAY-5: no data)
+ * @sk: the connection, locked
+ */
+int xtcp_send_keepalive(struct sock *sk)
+{
+	return send_control(sk, xtcp_sk(sk)->snd_una - 1, XTCP_ACK);
 }
 
 /**

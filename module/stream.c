@@ -111,7 +111,7 @@ bool xtcp_queue_data(struct sock *sk, struct sk_buff *skb)
 	skb_set_owner_r(skb, sk);
 	__skb_queue_tail(&sk->sk_receive_queue, skb);
 	xs->rcv_nxt += len;
-	xtcp_send_ack(sk);
+	xtcp_timer_event_data_in(sk, len);
 	if (!sock_flag(sk, SOCK_DEAD))
 		sk->sk_data_ready(sk);
 	return true;

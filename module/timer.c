@@ -16,6 +16,19 @@
  *   wait        event_time_wait: 2 * msl_ms       CLOSED (RFC 9293 3.10.7.4)
  *               event_fin_wait2: fin_timeout for  CLOSED
  *               an orphan
+ *   keepalive   event_keepalive: SO_KEEPALIVE on  after keepalive_time idle,
+ *               (off by default, MUST-25);        a probe every
+ *               event_received moves the idle     keepalive_intvl; after
+ *               clock (MUST-26: probes only once  keepalive_probes unanswered
+ *               idle)                             RST, ETIMEDOUT (3.8.4)
+ *   delack      event_data_in: in-order text,     send the ACK (MUST-40:
+ *               unless a second full-sized        within delack_ms < 500 ms;
+ *               segment is due an ACK (SHLD-19)   SHLD-19)
+ *               event_ack_sent: any ACK went out  (disarmed)
+ *
+ * TCP_USER_TIMEOUT bounds how long data may stay unacknowledged: the
+ * retransmission timer gives up at it instead of at the retry count, and
+ * keepalive at it once a probe is out (RFC 5482, as Linux).
  *
  * Each timer runs in softirq (HRTIMER_MODE_REL_SOFT) and holds a socket
  * reference while armed. An expiry that finds the socket owned by a
@@ -32,6 +45,8 @@
 enum {
 	ARMED_RTX = BIT(0),
 	ARMED_WAIT = BIT(1),
+	ARMED_KA = BIT(2),
+	ARMED_DELACK = BIT(3),
 };
 
 static void timer_arm(struct sock *sk, struct hrtimer *t, u32 ms)
@@ -67,6 +82,43 @@ static void wait_arm(struct sock *sk, u32 ms)
 {
 	xtcp_sk(sk)->armed |= ARMED_WAIT;
 	timer_arm(sk, &xtcp_sk(sk)->wait_timer, ms);
+}
+
+static void ka_arm(struct sock *sk, u32 ms)
+{
+	xtcp_sk(sk)->armed |= ARMED_KA;
+	timer_arm(sk, &xtcp_sk(sk)->ka_timer, ms);
+}
+
+static void ka_stop(struct sock *sk)
+{
+	xtcp_sk(sk)->armed &= ~ARMED_KA;
+	timer_stop(sk, &xtcp_sk(sk)->ka_timer);
+}
+
+static void delack_stop(struct sock *sk)
+{
+	xtcp_sk(sk)->armed &= ~ARMED_DELACK;
+	timer_stop(sk, &xtcp_sk(sk)->delack_timer);
+}
+
+/* The socket's keepalive settings, else its namespace's (seconds). */
+int xtcp_keepidle(const struct sock *sk)
+{
+	return xtcp_sk(sk)->keepidle ?:
+	       READ_ONCE(xtcp_sk_net(sk)->keepalive_time);
+}
+
+int xtcp_keepintvl(const struct sock *sk)
+{
+	return xtcp_sk(sk)->keepintvl ?:
+	       READ_ONCE(xtcp_sk_net(sk)->keepalive_intvl);
+}
+
+int xtcp_keepcnt(const struct sock *sk)
+{
+	return xtcp_sk(sk)->keepcnt ?:
+	       READ_ONCE(xtcp_sk_net(sk)->keepalive_probes);
 }
 
 /**
@@ -128,8 +180,10 @@ void xtcp_timer_event_sent(struct sock *sk)
 		xs->rtt_seq = xs->snd_nxt;
 		xs->rtt_start = ktime_get();
 	}
-	if (!(xs->armed & ARMED_RTX))
+	if (!(xs->armed & ARMED_RTX)) {
+		xs->una_since = ktime_get();	/* the oldest byte just left */
 		rtx_arm(sk, xs->rtt.rto_ms ?: rto_initial(sk));
+	}
 }
 
 /**
@@ -150,6 +204,7 @@ void xtcp_timer_event_acked(struct sock *sk)
 		xs->rtt_timing = 0;
 	}
 	xs->retries = 0;
+	xs->una_since = ktime_get();
 	if (xs->snd_una == xs->snd_nxt)
 		rtx_stop(sk);			/* RFC 6298 5.2 */
 	else
@@ -191,6 +246,84 @@ void xtcp_timer_event_fin_wait2(struct sock *sk)
 }
 
 /**
+ * xtcp_timer_event_received() - the peer sent a segment: it is alive
+ * @sk: the connection, locked
+ *
+ * Cheap on purpose (every segment calls it): the keepalive timer is not
+ * touched; on expiry it measures the idle time from here.
+ */
+void xtcp_timer_event_received(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	xs->last_rcv = ktime_get();
+	xs->ka_probes = 0;
+}
+
+/**
+ * xtcp_timer_event_keepalive() - SO_KEEPALIVE switched, a keepalive
+ * setting changed, or a connection with it on was established
+ * @sk: the socket, locked
+ * @on: whether keepalive is on
+ */
+void xtcp_timer_event_keepalive(struct sock *sk, bool on)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	s64 idle_ms, elapsed;
+
+	if (!on || ((1 << sk->sk_state) &
+		    (TCPF_CLOSE | TCPF_LISTEN | TCPF_SYN_SENT))) {
+		ka_stop(sk);
+		return;
+	}
+	idle_ms = (s64)xtcp_keepidle(sk) * MSEC_PER_SEC;
+	elapsed = xs->last_rcv ? ktime_ms_delta(ktime_get(), xs->last_rcv) : 0;
+	ka_arm(sk, max_t(s64, idle_ms - elapsed, 1));
+}
+
+/**
+ * xtcp_timer_event_data_in() - in-order text arrived: ACK now or soon
+ * @sk: the connection, locked
+ * @len: bytes of text
+ *
+ * SHLD-19: an ACK for at least every second full-sized segment; MUST-40:
+ * no ACK delayed by more than delack_ms (< 0.5 s). TCP_QUICKACK: now.
+ * Also now once half the window we offered is unacknowledged: the sender
+ * may be waiting for that window (one 64 KB loopback segment fills it).
+ */
+void xtcp_timer_event_data_in(struct sock *sk, u32 len)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 pending = xs->rcv_nxt - xs->rcv_acked;
+
+	xs->rcv_seg_max = clamp_t(u32, max_t(u32, xs->rcv_seg_max, len), 1,
+				  xs->rcv_mss);
+	if (xs->quickack || pending >= 2 * xs->rcv_seg_max ||
+	    pending >= xs->rcv_wnd / 2) {
+		xtcp_send_ack(sk);
+		return;
+	}
+	if (!(xs->armed & ARMED_DELACK)) {
+		xs->armed |= ARMED_DELACK;
+		timer_arm(sk, &xs->delack_timer,
+			  READ_ONCE(xtcp_sk_net(sk)->delack_ms));
+	}
+}
+
+/**
+ * xtcp_timer_event_ack_sent() - a segment carrying an ACK went out
+ * @sk: the connection, locked
+ */
+void xtcp_timer_event_ack_sent(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	xs->rcv_acked = xs->rcv_nxt;
+	if (xs->armed & ARMED_DELACK)
+		delack_stop(sk);
+}
+
+/**
  * xtcp_timers_stop() - disarm every timer (the connection is CLOSED)
  * @sk: the connection, locked
  */
@@ -201,6 +334,8 @@ void xtcp_timers_stop(struct sock *sk)
 	xs->armed = 0;
 	timer_stop(sk, &xs->rtx_timer);
 	timer_stop(sk, &xs->wait_timer);
+	timer_stop(sk, &xs->ka_timer);
+	timer_stop(sk, &xs->delack_timer);
 }
 
 /* How many expiries the current state allows before giving up. */
@@ -242,15 +377,75 @@ static void rtx_expired(struct sock *sk)
 		return;
 	}
 
-	if (xs->retries >= retry_limit(sk)) {
+	if (xs->user_timeout) {
+		s64 waited = ktime_ms_delta(ktime_get(), xs->una_since);
+
+		if (waited >= xs->user_timeout) {
+			xtcp_give_up(sk);
+			return;
+		}
+		/* Do not sleep past the user timeout (as Linux). */
+		rto_max = min_t(s64, rto_max, xs->user_timeout - waited);
+	} else if (xs->retries >= retry_limit(sk)) {
 		xtcp_give_up(sk);
 		return;
 	}
 	xs->retries++;
 	xs->rtt_timing = 0;	/* Karn: no sample from a retransmission */
+	/* RFC 9293 3.8.3: at R1, ask IP for another route (negative advice) */
+	if (xs->retries == READ_ONCE(xtcp_sk_net(sk)->retries1))
+		sk_dst_reset(sk);
 	xtcp_retransmit_head(sk);
 	xs->rtt.rto_ms = min(rto * 2, rto_max);	/* RFC 6298 5.5 */
-	rtx_arm(sk, xs->rtt.rto_ms);
+	rtx_arm(sk, max(xs->rtt.rto_ms, 1U));
+}
+
+static void ka_expired(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	s64 elapsed, idle, intvl;
+
+	if (!(xs->armed & ARMED_KA))
+		return;
+	xs->armed &= ~ARMED_KA;
+	if (!sock_flag(sk, SOCK_KEEPOPEN) ||
+	    ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN | TCPF_SYN_SENT |
+				    TCPF_SYN_RECV | TCPF_TIME_WAIT)))
+		return;
+
+	idle = (s64)xtcp_keepidle(sk) * MSEC_PER_SEC;
+	intvl = (s64)xtcp_keepintvl(sk) * MSEC_PER_SEC;
+	/* Data in flight or waiting: the retransmission timer watches. */
+	if (xs->snd_una != xs->snd_nxt || xs->snd_nxt != xs->write_seq) {
+		ka_arm(sk, idle);
+		return;
+	}
+	elapsed = ktime_ms_delta(ktime_get(), xs->last_rcv);
+	if (elapsed < idle) {
+		ka_arm(sk, idle - elapsed);
+		return;
+	}
+	if ((xs->user_timeout && elapsed >= xs->user_timeout &&
+	     xs->ka_probes) ||
+	    (!xs->user_timeout && xs->ka_probes >= xtcp_keepcnt(sk))) {
+		xtcp_abort(sk, ETIMEDOUT);
+		return;
+	}
+	xtcp_send_keepalive(sk);
+	xs->ka_probes++;
+	ka_arm(sk, intvl);
+}
+
+static void delack_expired(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (!(xs->armed & ARMED_DELACK))
+		return;
+	xs->armed &= ~ARMED_DELACK;
+	if (xs->rcv_nxt != xs->rcv_acked &&
+	    !((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN)))
+		xtcp_send_ack(sk);
 }
 
 static void wait_expired(struct sock *sk)
@@ -295,6 +490,20 @@ static enum hrtimer_restart wait_timer_fn(struct hrtimer *t)
 	return timer_fire(&xs->inet.sk, XTCP_DEFER_WAIT, wait_expired);
 }
 
+static enum hrtimer_restart ka_timer_fn(struct hrtimer *t)
+{
+	struct xtcp_sock *xs = container_of(t, struct xtcp_sock, ka_timer);
+
+	return timer_fire(&xs->inet.sk, XTCP_DEFER_KA, ka_expired);
+}
+
+static enum hrtimer_restart delack_timer_fn(struct hrtimer *t)
+{
+	struct xtcp_sock *xs = container_of(t, struct xtcp_sock, delack_timer);
+
+	return timer_fire(&xs->inet.sk, XTCP_DEFER_DELACK, delack_expired);
+}
+
 /**
  * xtcp_release_cb() - run the expiries deferred while a process owned the
  * socket (struct proto.release_cb, called from release_sock())
@@ -312,6 +521,14 @@ void xtcp_release_cb(struct sock *sk)
 		wait_expired(sk);
 		__sock_put(sk);
 	}
+	if (test_and_clear_bit(XTCP_DEFER_KA, &xs->deferred)) {
+		ka_expired(sk);
+		__sock_put(sk);
+	}
+	if (test_and_clear_bit(XTCP_DEFER_DELACK, &xs->deferred)) {
+		delack_expired(sk);
+		__sock_put(sk);
+	}
 }
 
 void xtcp_timers_init(struct sock *sk)
@@ -322,4 +539,8 @@ void xtcp_timers_init(struct sock *sk)
 	xs->rtx_timer.function = rtx_timer_fn;
 	hrtimer_init(&xs->wait_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
 	xs->wait_timer.function = wait_timer_fn;
+	hrtimer_init(&xs->ka_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
+	xs->ka_timer.function = ka_timer_fn;
+	hrtimer_init(&xs->delack_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
+	xs->delack_timer.function = delack_timer_fn;
 }

@@ -80,6 +80,8 @@ struct xtcp_skb_cb {
 enum {
 	XTCP_DEFER_RTX,		/* retransmission (and persist) timer */
 	XTCP_DEFER_WAIT,	/* TIME-WAIT / FIN-WAIT-2 timer */
+	XTCP_DEFER_KA,		/* keepalive timer */
+	XTCP_DEFER_DELACK,	/* delayed-ACK timer */
 };
 
 struct xtcp_port;
@@ -138,8 +140,23 @@ struct xtcp_sock {
 	u8 rtt_timing:1;	/* a sample is being taken */
 	u8 retries;		/* consecutive expiries without progress */
 	u8 armed;		/* which timers an expiry is wanted of */
+	ktime_t una_since;	/* SND.UNA last moved, for TCP_USER_TIMEOUT */
+	u32 user_timeout;	/* TCP_USER_TIMEOUT, ms; 0: retries decide */
 	/* TIME-WAIT and FIN-WAIT-2 timer (timer.c) */
 	struct hrtimer wait_timer;
+	/* Keepalive (timer.c); 0 means the namespace's tunable */
+	struct hrtimer ka_timer;
+	int keepidle;		/* TCP_KEEPIDLE, s */
+	int keepintvl;		/* TCP_KEEPINTVL, s */
+	int keepcnt;		/* TCP_KEEPCNT */
+	u8 ka_probes;		/* probes sent since the peer was last heard */
+	ktime_t last_rcv;	/* when the peer last sent us a segment */
+	/* Delayed ACK (timer.c) */
+	struct hrtimer delack_timer;
+	u32 rcv_acked;		/* RCV.NXT as our last ACK carried it */
+	u16 rcv_seg_max;	/* largest segment received: "full-sized" */
+	u8 quickack:1;		/* TCP_QUICKACK: ACK every segment now */
+	u8 nodelay:1;		/* TCP_NODELAY (Nagle comes with flow control) */
 	unsigned long deferred;	/* XTCP_DEFER_* bits, atomic */
 
 	/* Port held in the kernel's TCP (conn_table.c), shared with children */
@@ -268,6 +285,7 @@ u16 xtcp_select_window(struct sock *sk);
 int xtcp_send_syn(struct sock *sk);
 int xtcp_send_ack(struct sock *sk);
 void xtcp_send_rst(struct sock *sk);
+int xtcp_send_keepalive(struct sock *sk);
 int xtcp_send_probe(struct sock *sk);
 void xtcp_reply_rst(struct net *net, struct sk_buff *skb);
 void xtcp_push(struct sock *sk);
@@ -298,7 +316,14 @@ void xtcp_timer_event_acked(struct sock *sk);
 void xtcp_timer_event_window_closed(struct sock *sk);
 void xtcp_timer_event_time_wait(struct sock *sk);
 void xtcp_timer_event_fin_wait2(struct sock *sk);
+void xtcp_timer_event_received(struct sock *sk);
+void xtcp_timer_event_data_in(struct sock *sk, u32 len);
+void xtcp_timer_event_ack_sent(struct sock *sk);
+void xtcp_timer_event_keepalive(struct sock *sk, bool on);
 void xtcp_release_cb(struct sock *sk);
+int xtcp_keepidle(const struct sock *sk);
+int xtcp_keepintvl(const struct sock *sk);
+int xtcp_keepcnt(const struct sock *sk);
 void xtcp_rtt_sample(struct xtcp_rtt *est, u32 rtt_us, u32 rto_min_ms,
 		     u32 rto_max_ms);
 

@@ -224,8 +224,9 @@ static int xtcp_connect(struct socket *sock, struct sockaddr *uaddr,
 		}
 		remove_wait_queue(sk_sleep(sk), &wait);
 		if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
-			err = signal_pending(current) ? sock_intr_errno(timeo) :
-			      -EINPROGRESS;
+			/* Still connecting: EINPROGRESS or EALREADY, as set. */
+			if (signal_pending(current))
+				err = sock_intr_errno(timeo);
 			goto out;
 		}
 	}
@@ -544,7 +545,8 @@ static int xtcp_shutdown(struct socket *sock, int how)
 			break;
 		listen_stop(sk);
 		xtcp_set_state(sk, TCP_CLOSE);
-		xtcp_port_put(sk);
+		xtcp_port_unlisten(sk);
+		xtcp_port_put(sk, true);
 		sock->state = SS_UNCONNECTED;
 		break;
 	case TCP_SYN_SENT:
@@ -583,6 +585,7 @@ static int xtcp_release(struct socket *sock)
 	if (sk->sk_state == TCP_LISTEN) {
 		listen_stop(sk);
 		xtcp_set_state(sk, TCP_CLOSE);
+		xtcp_port_unlisten(sk);
 	} else if (sk->sk_state == TCP_SYN_SENT) {
 		xtcp_transition(sk, XTCP_EV_CLOSE);	/* delete the TCB */
 	} else if (sk->sk_state != TCP_CLOSE) {
@@ -610,7 +613,7 @@ static int xtcp_release(struct socket *sock)
 	if (sk->sk_state == TCP_CLOSE) {
 		xtcp_timers_stop(sk);
 		xtcp_purge_queues(sk);
-		xtcp_port_put(sk);
+		xtcp_port_put(sk, true);
 		release_sock(sk);
 		sock_put(sk);
 		return 0;

@@ -112,6 +112,8 @@ int xtcp_port_get(struct sock *sk, __be32 addr, __be16 port, bool reuse)
 	err = kernel_bind(p->shadow, (struct sockaddr *)&sin, sizeof(sin));
 	if (err)
 		goto err_release;
+	/* Keep the port when the shadow stops listening (tcp_set_state). */
+	p->shadow->sk->sk_userlocks |= SOCK_BINDPORT_LOCK;
 
 	refcount_set(&p->ref, 1);
 	p->net = get_net(net);
@@ -163,22 +165,50 @@ int xtcp_port_listen(struct sock *sk)
 	return kernel_listen(xtcp_sk(sk)->port->shadow, 1);
 }
 
-static void port_release(struct work_struct *work)
+/**
+ * xtcp_port_unlisten() - the xtcp listener stopped: its shadow stops
+ * listening too, keeping the port for children still using it
+ * @sk: the former listener, locked; may sleep
+ */
+void xtcp_port_unlisten(struct sock *sk)
 {
-	struct xtcp_port *p = container_of(work, struct xtcp_port, release);
+	struct xtcp_port *p = xtcp_sk(sk)->port;
+
+	if (p)
+		kernel_sock_shutdown(p->shadow, SHUT_RDWR);
+}
+
+/*
+ * Release the shadow, then stop claiming the port. In that order: while
+ * the shadow exists the kernel's TCP would answer for the port, so xtcp
+ * keeps stealing its segments (and resetting them) until it is gone.
+ */
+static void port_free(struct xtcp_port *p)
+{
 	struct net *net = p->net;
 
 	sock_release(p->shadow);
+	spin_lock_bh(&tables_lock);
+	hlist_del_rcu(&p->node);
+	spin_unlock_bh(&tables_lock);
 	kfree_rcu(p, rcu);	/* xtcp_port_held() may still be looking */
 	put_net(net);
 }
 
+static void port_release(struct work_struct *work)
+{
+	port_free(container_of(work, struct xtcp_port, release));
+}
+
 /**
  * xtcp_port_put() - drop @sk's use of its port; the last user frees it
- * @sk: the socket. May be called from softirq: the shadow is released
- *	from a work item then, since sock_release() sleeps.
+ * @sk: the socket
+ * @can_sleep: true in process context (close, shutdown): the port is free
+ *	when this returns, as after close() of a TCP socket. Otherwise (an
+ *	orphan dying in softirq) a work item releases it, since
+ *	sock_release() sleeps.
  */
-void xtcp_port_put(struct sock *sk)
+void xtcp_port_put(struct sock *sk, bool can_sleep)
 {
 	struct xtcp_port *p = xtcp_sk(sk)->port;
 
@@ -188,9 +218,10 @@ void xtcp_port_put(struct sock *sk)
 	if (!refcount_dec_and_test(&p->ref))
 		return;
 
-	spin_lock_bh(&tables_lock);
-	hlist_del_rcu(&p->node);
-	spin_unlock_bh(&tables_lock);
+	if (can_sleep) {
+		port_free(p);
+		return;
+	}
 	INIT_WORK(&p->release, port_release);
 	queue_work(xtcp_wq, &p->release);
 }

@@ -150,8 +150,10 @@ static void rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
 			   tcp_hdr(skb)->doff * 4 - sizeof(struct tcphdr), &opts);
 	xtcp_set_mss(sk, opts.mss);
 	xs->snd_wnd = cb->wnd;
+	xs->max_snd_wnd = cb->wnd;
 	xs->snd_wl1 = cb->seq;
 	xs->snd_wl2 = cb->ack_seq;
+	xtcp_sndbuf_expand(sk);
 
 	if (ack_ok) {
 		xs->snd_una = cb->ack_seq;
@@ -231,14 +233,16 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb)
 			return false;	/* accept queue full: as if lost */
 		xtcp_transition(sk, XTCP_EV_RCV_ACK_OF_SYN);
 		xs->snd_wnd = cb->wnd;
+		xs->max_snd_wnd = cb->wnd;
 		xs->snd_wl1 = cb->seq;
 		xs->snd_wl2 = ack;
+		xtcp_sndbuf_expand(sk);
 		xtcp_timer_event_keepalive(sk, sock_flag(sk, SOCK_KEEPOPEN));
 		sk->sk_state_change(sk);
 	}
 
 	if (xtcp_seq_after(ack, xs->snd_nxt)) {
-		/* Acknowledges something not yet sent: ACK, drop (MUST-?) */
+		/* Acknowledges something not yet sent: ACK, drop (3.10.7.4) */
 		xtcp_send_ack(sk);
 		return false;
 	}
@@ -258,9 +262,12 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb)
 	if (xtcp_seq_before(xs->snd_wl1, cb->seq) ||
 	    (xs->snd_wl1 == cb->seq && xtcp_seq_before_eq(xs->snd_wl2, ack))) {
 		xs->snd_wnd = cb->wnd;
-		xs->max_snd_wnd = max(xs->max_snd_wnd, xs->snd_wnd);
 		xs->snd_wl1 = cb->seq;
 		xs->snd_wl2 = ack;
+		if (xs->snd_wnd > xs->max_snd_wnd) {
+			xs->max_snd_wnd = xs->snd_wnd;
+			xtcp_sndbuf_expand(sk);
+		}
 	}
 
 	/* Our FIN acknowledged: the per-state arcs of the diagram. */
@@ -380,6 +387,18 @@ static bool rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 	 */
 	fin = (cb->flags & XTCP_FIN) && (text_ok || !skb->len);
 	end_seq = cb->end_seq;
+
+	/*
+	 * New text for a socket the application closed for reading (close(),
+	 * not shutdown(SHUT_WR)) has nobody to go to: RFC 1122 4.2.2.13 says
+	 * reset, as Linux does (LINUX_MIB_TCPABORTONDATA).
+	 */
+	if (text_ok && skb->len && (sk->sk_shutdown & RCV_SHUTDOWN) &&
+	    ((1 << sk->sk_state) & (TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)) &&
+	    xtcp_seq_after(end_seq - !!(cb->flags & XTCP_FIN), xs->rcv_nxt)) {
+		xtcp_abort(sk, 0);
+		return false;
+	}
 	if (text_ok && skb->len &&
 	    ((1 << sk->sk_state) &
 	     (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)))

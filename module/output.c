@@ -35,24 +35,48 @@ u16 xtcp_route_mss(struct sock *sk)
 }
 
 /**
+ * xtcp_rcv_space() - the window we could offer now: half the free receive
+ * buffer (the rest covers skb overhead), at most XTCP_MAX_WINDOW
+ * @sk: the connection
+ */
+u32 xtcp_rcv_space(const struct sock *sk)
+{
+	int space = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
+
+	return min_t(u32, space > 0 ? space / 2 : 0, XTCP_MAX_WINDOW);
+}
+
+/**
+ * xtcp_rcv_sws_step() - the receiver's silly window avoidance step
+ * (RFC 9293 3.8.6.2.2, MUST-39): a window is reopened only by at least
+ * min(Fr * RCV.BUFF, Eff.snd.MSS), Fr = 1/2, RCV.BUFF being the largest
+ * window this buffer can offer
+ * @sk: the connection
+ */
+u32 xtcp_rcv_sws_step(const struct sock *sk)
+{
+	u32 buff = min_t(u32, READ_ONCE(sk->sk_rcvbuf) / 2, XTCP_MAX_WINDOW);
+
+	return max(min_t(u32, buff / 2, xtcp_sk(sk)->rcv_mss), 1U);
+}
+
+/**
  * xtcp_select_window() - the window to advertise now, and remember it
  * @sk: the connection, locked
  *
- * Half the free receive buffer (the rest covers skb overhead), never
- * moving the right edge we advertised before to the left (RFC 9293
- * 3.8.6.2.2: SHLD-14), and grown only in steps of at least one MSS so a
- * slowly reading application does not cause silly windows (MUST-39).
+ * Never moves the right edge we advertised before to the left (RFC 9293
+ * 3.8.6.2.2: SHLD-14), and grows only in steps of xtcp_rcv_sws_step() so
+ * a slowly reading application does not cause silly windows (MUST-39).
  */
 u16 xtcp_select_window(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
-	int space = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
-	u32 cur = 0, win = space > 0 ? space / 2 : 0;
+	u32 cur = 0, win = xtcp_rcv_space(sk);
 
 	if (xtcp_seq_after(xs->rcv_wup + xs->rcv_wnd, xs->rcv_nxt))
 		cur = xs->rcv_wup + xs->rcv_wnd - xs->rcv_nxt;
-	win = min(win, XTCP_MAX_WINDOW);
-	if (win < cur || (win < cur + xs->rcv_mss && win != XTCP_MAX_WINDOW))
+	if (win < cur ||
+	    (win < cur + xtcp_rcv_sws_step(sk) && win != XTCP_MAX_WINDOW))
 		win = min(cur, XTCP_MAX_WINDOW);
 
 	xs->rcv_wnd = win;

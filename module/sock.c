@@ -45,6 +45,9 @@ void xtcp_sock_init(struct sock *sk)
 	/* Lookups run under RCU and take a reference only if it is not 0. */
 	sock_set_flag(sk, SOCK_RCU_FREE);
 	sk->sk_state = TCP_CLOSE;
+	/* Linux TCP's starting buffers (tcp_rmem[1], tcp_wmem[1]). */
+	sk->sk_rcvbuf = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[1]);
+	sk->sk_sndbuf = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_wmem[1]);
 
 	spin_lock_init(&xs->queue_lock);
 	INIT_LIST_HEAD(&xs->syn_queue);
@@ -87,8 +90,20 @@ struct sock *xtcp_child_create(struct sock *parent, struct sk_buff *skb)
 	sk->sk_mark = READ_ONCE(parent->sk_mark);
 	sk->sk_priority = READ_ONCE(parent->sk_priority);
 	sk->sk_bound_dev_if = parent->sk_bound_dev_if;
+	/* What sk_clone_lock() copies of the options a child inherits. */
 	if (sock_flag(parent, SOCK_KEEPOPEN))
 		sock_set_flag(sk, SOCK_KEEPOPEN);
+	if (sock_flag(parent, SOCK_LINGER))
+		sock_set_flag(sk, SOCK_LINGER);
+	sk->sk_lingertime = READ_ONCE(parent->sk_lingertime);
+	sk->sk_rcvtimeo = READ_ONCE(parent->sk_rcvtimeo);
+	sk->sk_sndtimeo = READ_ONCE(parent->sk_sndtimeo);
+	/* ... and the SOL_TCP ones, as tcp_create_openreq_child(). */
+	xtcp_sk(sk)->keepidle = xtcp_sk(parent)->keepidle;
+	xtcp_sk(sk)->keepintvl = xtcp_sk(parent)->keepintvl;
+	xtcp_sk(sk)->keepcnt = xtcp_sk(parent)->keepcnt;
+	xtcp_sk(sk)->user_timeout = xtcp_sk(parent)->user_timeout;
+	xtcp_sk(sk)->nodelay = xtcp_sk(parent)->nodelay;
 
 	inet = inet_sk(sk);
 	inet->inet_saddr = iph->daddr;
@@ -170,7 +185,7 @@ void xtcp_set_mss(struct sock *sk, u16 peer_mss)
 static void xtcp_destroy(struct sock *sk)
 {
 	xtcp_purge_queues(sk);
-	xtcp_port_put(sk);
+	xtcp_port_put(sk, false);
 	sock_put(sk);
 }
 

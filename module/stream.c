@@ -39,6 +39,29 @@ void xtcp_write_space(struct sock *sk)
 }
 
 /**
+ * xtcp_sndbuf_expand() - grow the send buffer with the peer's window
+ * @sk: the connection, locked
+ *
+ * As Linux TCP starts small (tcp_wmem[1], 16 KB) and grows, the buffer
+ * follows twice the largest window the peer offered, within tcp_wmem[2],
+ * unless the application fixed it with SO_SNDBUF.
+ */
+void xtcp_sndbuf_expand(struct sock *sk)
+{
+	const int *wmem = sock_net(sk)->ipv4.sysctl_tcp_wmem;
+	int want;
+
+	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK)
+		return;
+	want = clamp_t(int, 2 * xtcp_sk(sk)->max_snd_wnd + XTCP_CHUNK,
+		       READ_ONCE(wmem[1]), READ_ONCE(wmem[2]));
+	if (want > sk->sk_sndbuf) {
+		WRITE_ONCE(sk->sk_sndbuf, want);
+		sk->sk_write_space(sk);
+	}
+}
+
+/**
  * xtcp_clean_acked() - free send-queue buffers SND.UNA has passed, and wake
  * writers waiting for room
  * @sk: the connection, locked
@@ -119,22 +142,21 @@ bool xtcp_queue_data(struct sock *sk, struct sk_buff *skb)
 
 /**
  * xtcp_rbuf_cleaned() - the application read: if the window we could
- * offer now is a full MSS (or half the buffer) beyond what the peer knows,
- * tell it (receiver side of MUST-39; tcp_cleanup_rbuf in Linux)
+ * offer now is a silly-window step beyond what the peer knows, tell it
+ * (receiver side of MUST-39; tcp_cleanup_rbuf in Linux)
  * @sk: the connection, locked
  */
 void xtcp_rbuf_cleaned(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
-	int space = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
 	u32 known = xtcp_seq_after(xs->rcv_wup + xs->rcv_wnd, xs->rcv_nxt) ?
 		    xs->rcv_wup + xs->rcv_wnd - xs->rcv_nxt : 0;
-	u32 could = min_t(u32, space > 0 ? space / 2 : 0, 65535);
+	u32 could = xtcp_rcv_space(sk);
 
 	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |
 				     TCPF_FIN_WAIT2)))
 		return;
-	if (could >= known + xs->rcv_mss || (could > known && !known))
+	if (could >= known + xtcp_rcv_sws_step(sk))
 		xtcp_send_ack(sk);
 }
 

@@ -264,7 +264,8 @@ extern struct workqueue_struct *xtcp_wq;
 int xtcp_port_get(struct sock *sk, __be32 addr, __be16 port, bool reuse);
 void xtcp_port_share(struct sock *child, struct sock *parent);
 int xtcp_port_listen(struct sock *sk);
-void xtcp_port_put(struct sock *sk);
+void xtcp_port_unlisten(struct sock *sk);
+void xtcp_port_put(struct sock *sk, bool can_sleep);
 bool xtcp_port_held(struct net *net, __be32 addr, __be16 port);
 int xtcp_ehash(struct sock *sk);
 void xtcp_lhash(struct sock *sk);
@@ -281,6 +282,8 @@ void xtcp_isn_init(void);
 
 /* output.c */
 u16 xtcp_route_mss(struct sock *sk);
+u32 xtcp_rcv_space(const struct sock *sk);
+u32 xtcp_rcv_sws_step(const struct sock *sk);
 u16 xtcp_select_window(struct sock *sk);
 int xtcp_send_syn(struct sock *sk);
 int xtcp_send_ack(struct sock *sk);
@@ -304,6 +307,7 @@ int xtcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size);
 int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 		 int *addr_len);
 void xtcp_write_space(struct sock *sk);
+void xtcp_sndbuf_expand(struct sock *sk);
 void xtcp_clean_acked(struct sock *sk);
 bool xtcp_queue_data(struct sock *sk, struct sk_buff *skb);
 void xtcp_rbuf_cleaned(struct sock *sk);

@@ -24,6 +24,7 @@
 #include <net/netns/hash.h>
 #include <net/sock.h>
 
+#include "tw.h"
 #include "xtcp.h"
 
 /**
@@ -58,9 +59,10 @@ struct workqueue_struct *xtcp_wq;
 #define LHASH_BITS	8
 
 static struct hlist_head ehash[1 << EHASH_BITS];	/* by 4-tuple */
+static struct hlist_head twhash[1 << EHASH_BITS];	/* TIME-WAIT records */
 static struct hlist_head lhash[1 << LHASH_BITS];	/* listeners by port */
 static struct hlist_head port_hash[1 << LHASH_BITS];	/* held ports */
-/* Guards all three tables' chains; readers use RCU. */
+/* Guards all four tables' chains; readers use RCU. */
 static DEFINE_SPINLOCK(tables_lock);
 
 static u32 ehashfn(const struct net *net, __be32 laddr, __be16 lport,
@@ -212,10 +214,18 @@ void xtcp_port_put(struct sock *sk, bool can_sleep)
 {
 	struct xtcp_port *p = xtcp_sk(sk)->port;
 
-	if (!p)
-		return;
 	xtcp_sk(sk)->port = NULL;
-	if (!refcount_dec_and_test(&p->ref))
+	xtcp_port_drop(p, can_sleep);
+}
+
+/**
+ * xtcp_port_drop() - drop one use of a port (a TIME-WAIT record's)
+ * @p: the port, or NULL
+ * @can_sleep: as for xtcp_port_put()
+ */
+void xtcp_port_drop(struct xtcp_port *p, bool can_sleep)
+{
+	if (!p || !refcount_dec_and_test(&p->ref))
 		return;
 
 	if (can_sleep) {
@@ -249,6 +259,90 @@ bool xtcp_port_held(struct net *net, __be32 addr, __be16 port)
 static bool ehash_match(const struct sock *sk, const struct net *net,
 			__be32 raddr, __be16 rport, __be32 laddr, __be16 lport);
 
+static bool tw_match(const struct xtcp_tw *tw, const struct net *net,
+		     __be32 raddr, __be16 rport, __be32 laddr, __be16 lport)
+{
+	return tw->dport == rport && tw->sport == lport &&
+	       tw->daddr == raddr && tw->saddr == laddr &&
+	       net_eq(tw->net, net);
+}
+
+/**
+ * xtcp_tw_hash() - make a TIME-WAIT record findable by its 4-tuple
+ * @tw: the record; the table takes over its initial reference
+ */
+void xtcp_tw_hash(struct xtcp_tw *tw)
+{
+	u32 h = ehashfn(tw->net, tw->saddr, tw->sport, tw->daddr, tw->dport);
+
+	spin_lock_bh(&tables_lock);
+	hlist_add_head_rcu(&tw->node, &twhash[h]);
+	spin_unlock_bh(&tables_lock);
+}
+
+/**
+ * xtcp_tw_unhash() - take a record out of the table
+ * @tw: the record
+ *
+ * Return: whether it was in the table.
+ */
+bool xtcp_tw_unhash(struct xtcp_tw *tw)
+{
+	bool hashed;
+
+	spin_lock_bh(&tables_lock);
+	hashed = !hlist_unhashed(&tw->node);
+	if (hashed)
+		hlist_del_init_rcu(&tw->node);
+	spin_unlock_bh(&tables_lock);
+	return hashed;
+}
+
+/**
+ * xtcp_tw_lookup() - the TIME-WAIT record of a segment's 4-tuple
+ * @net: namespace
+ * @saddr: the segment's source (remote) address
+ * @sport: its source port
+ * @daddr: its destination (local) address
+ * @dport: its destination port
+ *
+ * Return: the record with a reference, or NULL.
+ */
+struct xtcp_tw *xtcp_tw_lookup(struct net *net, __be32 saddr, __be16 sport,
+			       __be32 daddr, __be16 dport)
+{
+	struct xtcp_tw *tw;
+
+	rcu_read_lock();
+	hlist_for_each_entry_rcu(tw, &twhash[ehashfn(net, daddr, dport,
+						      saddr, sport)], node) {
+		if (tw_match(tw, net, saddr, sport, daddr, dport) &&
+		    refcount_inc_not_zero(&tw->ref))
+			break;
+	}
+	rcu_read_unlock();
+	return tw;
+}
+
+/**
+ * xtcp_tw_first() - any record still in the table, with a reference
+ * (module unload drains the table with it)
+ */
+struct xtcp_tw *xtcp_tw_first(void)
+{
+	struct xtcp_tw *tw = NULL;
+	int i;
+
+	spin_lock_bh(&tables_lock);
+	for (i = 0; i < ARRAY_SIZE(twhash) && !tw; i++) {
+		tw = hlist_entry_safe(twhash[i].first, struct xtcp_tw, node);
+		if (tw)
+			refcount_inc(&tw->ref);
+	}
+	spin_unlock_bh(&tables_lock);
+	return tw;
+}
+
 /**
  * xtcp_ehash() - make @sk findable by its 4-tuple
  * @sk: a connection with addresses and ports set
@@ -263,6 +357,7 @@ int xtcp_ehash(struct sock *sk)
 	u32 h = ehashfn(net, inet->inet_saddr, inet->inet_sport,
 			inet->inet_daddr, inet->inet_dport);
 	struct xtcp_sock *xs;
+	struct xtcp_tw *tw;
 	int err = 0;
 
 	spin_lock_bh(&tables_lock);
@@ -271,6 +366,13 @@ int xtcp_ehash(struct sock *sk)
 				inet->inet_dport, inet->inet_saddr,
 				inet->inet_sport)) {
 			err = -EADDRNOTAVAIL;
+			goto out;
+		}
+	}
+	hlist_for_each_entry(tw, &twhash[h], node) {
+		if (tw_match(tw, net, inet->inet_daddr, inet->inet_dport,
+			     inet->inet_saddr, inet->inet_sport)) {
+			err = -EADDRNOTAVAIL;	/* as Linux without tw_reuse */
 			goto out;
 		}
 	}

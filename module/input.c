@@ -25,6 +25,7 @@
 #include "options.h"
 #include "seq.h"
 #include "trace.h"
+#include "tw.h"
 #include "xtcp.h"
 
 /**
@@ -281,7 +282,7 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb)
 			break;
 		case TCP_CLOSING:
 			xtcp_transition(sk, XTCP_EV_RCV_ACK_OF_FIN);
-			xtcp_timer_event_time_wait(sk);
+			xtcp_time_wait(sk);
 			return false;
 		case TCP_LAST_ACK:
 			xtcp_transition(sk, XTCP_EV_RCV_ACK_OF_FIN);
@@ -304,8 +305,10 @@ static void rcv_fin(struct sock *sk)
 
 	/* FIN-WAIT-1 whose FIN is acked went to FIN-WAIT-2 in rcv_ack(). */
 	xtcp_transition(sk, XTCP_EV_RCV_FIN);
-	if (sk->sk_state == TCP_TIME_WAIT)
-		xtcp_timer_event_time_wait(sk);
+	if (sk->sk_state == TCP_TIME_WAIT) {
+		xtcp_time_wait(sk);
+		return;
+	}
 
 	if (!sock_flag(sk, SOCK_DEAD)) {
 		sk->sk_state_change(sk);
@@ -421,7 +424,8 @@ static bool rcv_synchronized(struct sock *sk, struct sk_buff *skb)
  */
 void xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 {
-	trace_xtcp_segment(sk, false, ip_hdr(skb)->saddr, ip_hdr(skb)->daddr,
+	trace_xtcp_segment(sk, sk->sk_state, false, ip_hdr(skb)->saddr,
+			   ip_hdr(skb)->daddr,
 			   tcp_hdr(skb), skb->len);
 
 	switch (sk->sk_state) {
@@ -482,6 +486,64 @@ static bool segment_valid(struct sk_buff *skb)
 }
 
 /*
+ * Process @skb for @sk now, or queue it on the backlog of the process that
+ * owns @sk. Consumes @skb and the caller's reference on @sk.
+ */
+static void deliver(struct sock *sk, struct sk_buff *skb)
+{
+	/* Subclass 1, so a listener can lock a new child (as tcp_v4_rcv). */
+	bh_lock_sock_nested(sk);
+	if (!sock_owned_by_user(sk))
+		xtcp_rcv_state_process(sk, skb);
+	else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
+				READ_ONCE(sk->sk_sndbuf)))
+		kfree_skb(skb);
+	bh_unlock_sock(sk);
+	sock_put(sk);
+}
+
+/* Take @skb off the IP layer for xtcp: data at the TCP header. */
+static void steal(struct sk_buff *skb, unsigned int thoff)
+{
+	__skb_pull(skb, thoff);
+	skb_reset_transport_header(skb);
+	skb_dst_drop(skb);
+	nf_reset_ct(skb);
+}
+
+/*
+ * A segment for a connection in TIME-WAIT (tw.c); a new SYN goes on to a
+ * listener, as if the record had not been there.
+ */
+static unsigned int tw_segment(struct net *net, struct xtcp_tw *tw,
+			       struct sk_buff *skb, unsigned int thoff)
+{
+	enum xtcp_tw_verdict v = XTCP_TW_DONE;
+	struct sock *sk;
+
+	steal(skb, thoff);
+	if (!segment_valid(skb)) {
+		xtcp_stats_bad_segment(net);
+		xtcp_tw_put(tw);
+		kfree_skb(skb);
+		return NF_STOLEN;
+	}
+	v = xtcp_tw_rcv(tw, skb);
+	xtcp_tw_put(tw);
+	if (v == XTCP_TW_NEW_SYN) {
+		sk = xtcp_lookup(net, ip_hdr(skb)->saddr, tcp_hdr(skb)->source,
+				 ip_hdr(skb)->daddr, tcp_hdr(skb)->dest);
+		if (sk) {
+			deliver(sk, skb);
+			return NF_STOLEN;
+		}
+		xtcp_reply_rst(net, skb);
+	}
+	kfree_skb(skb);
+	return NF_STOLEN;
+}
+
+/*
  * NF_INET_LOCAL_IN: take the segments of xtcp's sockets and ports
  * (NF_STOLEN), leave every other packet to the stack (NF_ACCEPT).
  */
@@ -491,6 +553,7 @@ static unsigned int xtcp_nf_hook(void *priv, struct sk_buff *skb,
 	struct net *net = state->net;
 	const struct iphdr *iph = ip_hdr(skb);
 	const struct tcphdr *th;
+	struct xtcp_tw *tw;
 	unsigned int thoff;
 	struct sock *sk;
 	bool held;
@@ -505,6 +568,10 @@ static unsigned int xtcp_nf_hook(void *priv, struct sk_buff *skb,
 
 	sk = xtcp_lookup(net, iph->saddr, th->source, iph->daddr, th->dest);
 	if (!sk) {
+		tw = xtcp_tw_lookup(net, iph->saddr, th->source, iph->daddr,
+				    th->dest);
+		if (tw)
+			return tw_segment(net, tw, skb, thoff);
 		rcu_read_lock();
 		held = xtcp_port_held(net, iph->daddr, th->dest);
 		rcu_read_unlock();
@@ -513,34 +580,20 @@ static unsigned int xtcp_nf_hook(void *priv, struct sk_buff *skb,
 	}
 
 	/* Ours from here on. */
-	__skb_pull(skb, thoff);
-	skb_reset_transport_header(skb);
-	skb_dst_drop(skb);
-	nf_reset_ct(skb);
+	steal(skb, thoff);
 	if (!segment_valid(skb)) {
 		xtcp_stats_bad_segment(net);
 		goto drop;
 	}
 	if (!sk) {
 		/* 3.10.7.1: a port of ours with no such connection */
-		trace_xtcp_segment(NULL, false, ip_hdr(skb)->saddr,
+		trace_xtcp_segment(NULL, TCP_CLOSE, false, ip_hdr(skb)->saddr,
 				   ip_hdr(skb)->daddr, tcp_hdr(skb), skb->len);
 		xtcp_reply_rst(net, skb);
 		goto drop;
 	}
 
-	/* Subclass 1, so a listener can lock a new child (as tcp_v4_rcv). */
-	bh_lock_sock_nested(sk);
-	if (!sock_owned_by_user(sk)) {
-		xtcp_rcv_state_process(sk, skb);
-	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
-				  READ_ONCE(sk->sk_sndbuf))) {
-		bh_unlock_sock(sk);
-		sock_put(sk);
-		goto drop;
-	}
-	bh_unlock_sock(sk);
-	sock_put(sk);
+	deliver(sk, skb);
 	return NF_STOLEN;
 
 drop:

@@ -6,6 +6,7 @@
 #include <linux/module.h>
 #include <linux/workqueue.h>
 
+#include "tw.h"
 #include "xtcp.h"
 
 #define CREATE_TRACE_POINTS
@@ -29,9 +30,14 @@ static int __init xtcp_init(void)
 	int err;
 
 	xtcp_isn_init();
+	err = xtcp_tw_init();
+	if (err)
+		return err;
 	xtcp_wq = alloc_workqueue("xtcp", 0, 0);
-	if (!xtcp_wq)
+	if (!xtcp_wq) {
+		xtcp_tw_exit();
 		return -ENOMEM;
+	}
 
 	/* Tunables first: a socket reads them as soon as it exists. */
 	err = xtcp_sysctl_register();
@@ -53,6 +59,7 @@ err_sysctl:
 	xtcp_sysctl_unregister();
 err_wq:
 	destroy_workqueue(xtcp_wq);
+	xtcp_tw_exit();
 	return err;
 }
 
@@ -61,7 +68,8 @@ err_wq:
  * live on: TIME-WAIT, FIN-WAIT-2, data still being retransmitted.
  * 1. No new sockets: the family goes.
  * 2. No new segments: the netfilter hook goes (it waits for running ones).
- * 3. The orphans are aborted: each leaves the tables, drops its timers.
+ * 3. The orphans are aborted: each leaves the tables, drops its timers;
+ *    TIME-WAIT records end.
  * 4. Wait until every socket is freed (in-flight skbs, timers, RCU).
  * 5. The shadows go with the workqueue, then the slab with the proto.
  */
@@ -70,9 +78,11 @@ static void __exit xtcp_exit(void)
 	xtcp_af_unregister();
 	xtcp_input_unregister();
 	xtcp_tables_drain(abort_orphan);
+	xtcp_tw_purge();
 	xtcp_socks_wait();
 	destroy_workqueue(xtcp_wq);
-	rcu_barrier();		/* kfree_rcu of ports */
+	rcu_barrier();		/* TIME-WAIT records, ports */
+	xtcp_tw_exit();
 	xtcp_proto_unregister();
 	xtcp_sysctl_unregister();
 }

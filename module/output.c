@@ -135,7 +135,8 @@ static int transmit(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags,
 	skb->mark = READ_ONCE(sk->sk_mark);
 	skb_set_owner_w(skb, sk);
 
-	trace_xtcp_segment(sk, true, inet->inet_saddr, inet->inet_daddr, th,
+	trace_xtcp_segment(sk, sk->sk_state, true, inet->inet_saddr,
+			   inet->inet_daddr, th,
 			   len);
 	err = ip_queue_xmit(sk, skb, &inet->cork.fl);
 	return net_xmit_eval(err);
@@ -347,71 +348,96 @@ int xtcp_send_probe(struct sock *sk)
 }
 
 /**
+ * xtcp_send_raw() - send a segment that has no socket behind it: a RST for
+ * a stray segment, an ACK from a TIME-WAIT record
+ * @r: the segment
+ */
+void xtcp_send_raw(const struct xtcp_raw *r)
+{
+	struct flowi4 fl4 = {};
+	struct sk_buff *skb;
+	struct tcphdr *th;
+	struct iphdr *iph;
+	struct rtable *rt;
+
+	fl4.daddr = r->daddr;
+	fl4.saddr = r->saddr;
+	fl4.flowi4_proto = IPPROTO_TCP;
+	fl4.flowi4_oif = r->oif;
+	fl4.flowi4_mark = r->mark;
+	fl4.fl4_sport = r->sport;
+	fl4.fl4_dport = r->dport;
+	rt = ip_route_output_key(r->net, &fl4);
+	if (IS_ERR(rt))
+		return;
+
+	skb = alloc_skb(MAX_TCP_HEADER, GFP_ATOMIC);
+	if (!skb) {
+		ip_rt_put(rt);
+		return;
+	}
+	skb_reserve(skb, MAX_TCP_HEADER);
+	th = skb_push(skb, sizeof(*th));
+	skb_reset_transport_header(skb);
+	memset(th, 0, sizeof(*th));
+	th->source = r->sport;
+	th->dest = r->dport;
+	th->seq = htonl(r->seq);
+	th->ack_seq = htonl(r->ack);
+	th->doff = sizeof(*th) / 4;
+	((u8 *)th)[13] = r->flags;
+	th->window = htons(r->win);
+	th->check = tcp_v4_check(sizeof(*th), r->saddr, r->daddr,
+				 csum_partial(th, sizeof(*th), 0));
+	skb->ip_summed = CHECKSUM_NONE;
+	trace_xtcp_segment(r->id, r->state, true, r->saddr, r->daddr, th, 0);
+
+	iph = skb_push(skb, sizeof(*iph));
+	skb_reset_network_header(skb);
+	memset(iph, 0, sizeof(*iph));
+	iph->version = 4;
+	iph->ihl = sizeof(*iph) / 4;
+	iph->frag_off = htons(IP_DF);
+	iph->ttl = ip4_dst_hoplimit(&rt->dst);
+	iph->protocol = IPPROTO_TCP;
+	iph->saddr = fl4.saddr;
+	iph->daddr = fl4.daddr;
+	skb->protocol = htons(ETH_P_IP);
+	skb->mark = r->mark;
+	skb_dst_set(skb, &rt->dst);
+	ip_local_out(r->net, NULL, skb);
+}
+
+/**
  * xtcp_reply_rst() - answer a segment no connection accepts (RFC 9293
  * 3.10.7.1): <SEQ=SEG.ACK><CTL=RST> if it had ACK, else
  * <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. Never answers a RST.
  * @net: namespace of the segment
- * @skb: the segment, data at the TCP header, XTCP_SKB_CB filled
+ * @skb: the segment, data at the TCP payload, XTCP_SKB_CB filled
  */
 void xtcp_reply_rst(struct net *net, struct sk_buff *skb)
 {
 	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
-	const struct iphdr *iph = ip_hdr(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
-	struct flowi4 fl4 = {};
-	struct sk_buff *nskb;
-	struct tcphdr *rth;
-	struct iphdr *riph;
-	struct rtable *rt;
+	struct xtcp_raw r = {
+		.net = net,
+		.state = TCP_CLOSE,
+		.saddr = ip_hdr(skb)->daddr,
+		.daddr = ip_hdr(skb)->saddr,
+		.sport = th->dest,
+		.dport = th->source,
+		.oif = skb->skb_iif,	/* back out of the arrival device */
+		.mark = skb->mark,
+	};
 
 	if (cb->flags & XTCP_RST)
 		return;
-
-	fl4.daddr = iph->saddr;
-	fl4.saddr = iph->daddr;
-	fl4.flowi4_proto = IPPROTO_TCP;
-	fl4.flowi4_oif = skb->skb_iif;	/* back out of the arrival device */
-	fl4.fl4_sport = th->dest;
-	fl4.fl4_dport = th->source;
-	rt = ip_route_output_key(net, &fl4);
-	if (IS_ERR(rt))
-		return;
-
-	nskb = alloc_skb(MAX_TCP_HEADER, GFP_ATOMIC);
-	if (!nskb) {
-		ip_rt_put(rt);
-		return;
-	}
-	skb_reserve(nskb, MAX_TCP_HEADER);
-	rth = skb_push(nskb, sizeof(*rth));
-	skb_reset_transport_header(nskb);
-	memset(rth, 0, sizeof(*rth));
-	rth->source = th->dest;
-	rth->dest = th->source;
-	rth->doff = sizeof(*rth) / 4;
-	rth->rst = 1;
 	if (cb->flags & XTCP_ACK) {
-		rth->seq = htonl(cb->ack_seq);
+		r.seq = cb->ack_seq;
+		r.flags = XTCP_RST;
 	} else {
-		rth->ack = 1;
-		rth->ack_seq = htonl(cb->end_seq);
+		r.ack = cb->end_seq;
+		r.flags = XTCP_RST | XTCP_ACK;
 	}
-	rth->check = tcp_v4_check(sizeof(*rth), iph->daddr, iph->saddr,
-				  csum_partial(rth, sizeof(*rth), 0));
-	nskb->ip_summed = CHECKSUM_NONE;
-	trace_xtcp_segment(NULL, true, iph->daddr, iph->saddr, rth, 0);
-
-	riph = skb_push(nskb, sizeof(*riph));
-	skb_reset_network_header(nskb);
-	memset(riph, 0, sizeof(*riph));
-	riph->version = 4;
-	riph->ihl = sizeof(*riph) / 4;
-	riph->frag_off = htons(IP_DF);
-	riph->ttl = ip4_dst_hoplimit(&rt->dst);
-	riph->protocol = IPPROTO_TCP;
-	riph->saddr = fl4.saddr;
-	riph->daddr = fl4.daddr;
-	nskb->protocol = htons(ETH_P_IP);
-	skb_dst_set(nskb, &rt->dst);
-	ip_local_out(net, NULL, nskb);
+	xtcp_send_raw(&r);
 }

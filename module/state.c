@@ -217,7 +217,16 @@ void xtcp_set_state(struct sock *sk, int state)
 
 	if (old == state)
 		return;
-	trace_xtcp_state(sk, old, state);
+	/*
+	 * A socket handing its connection to a TIME-WAIT record closes, but
+	 * the connection does not: the record traces its end (tw.c).
+	 */
+	if (!(old == TCP_TIME_WAIT && state == TCP_CLOSE &&
+	      xtcp_sk(sk)->tw_moved))
+		trace_xtcp_state(sk, inet_sk(sk)->inet_saddr,
+				 inet_sk(sk)->inet_daddr,
+				 inet_sk(sk)->inet_sport,
+				 inet_sk(sk)->inet_dport, old, state);
 	/* Lockless readers (poll, /proc) pair with this release. */
 	smp_store_release(&sk->sk_state, state);
 	if (state == TCP_CLOSE)

@@ -32,9 +32,14 @@
 		{ 0x02, "S" }, { 0x10, "." }, { 0x01, "F" },		\
 		{ 0x04, "R" }, { 0x08, "P" }, { 0x20, "U" })
 
+/*
+ * A connection is named by @id: its socket's address, kept by its
+ * TIME-WAIT record (tw.c) so the trace follows it to the end.
+ */
 TRACE_EVENT(xtcp_state,
-	    TP_PROTO(const struct sock *sk, int oldstate, int newstate),
-	    TP_ARGS(sk, oldstate, newstate),
+	    TP_PROTO(const void *id, __be32 saddr, __be32 daddr, __be16 sport,
+		     __be16 dport, int oldstate, int newstate),
+	    TP_ARGS(id, saddr, daddr, sport, dport, oldstate, newstate),
 	    TP_STRUCT__entry(__field(const void *, skaddr)
 			     __array(__u8, saddr, 4)
 			     __array(__u8, daddr, 4)
@@ -42,13 +47,11 @@ TRACE_EVENT(xtcp_state,
 			     __field(__u16, dport)
 			     __field(int, oldstate)
 			     __field(int, newstate)),
-	    TP_fast_assign(const struct inet_sock *inet = inet_sk(sk);
-
-			   __entry->skaddr = sk;
-			   memcpy(__entry->saddr, &inet->inet_saddr, 4);
-			   memcpy(__entry->daddr, &inet->inet_daddr, 4);
-			   __entry->sport = ntohs(inet->inet_sport);
-			   __entry->dport = ntohs(inet->inet_dport);
+	    TP_fast_assign(__entry->skaddr = id;
+			   memcpy(__entry->saddr, &saddr, 4);
+			   memcpy(__entry->daddr, &daddr, 4);
+			   __entry->sport = ntohs(sport);
+			   __entry->dport = ntohs(dport);
 			   __entry->oldstate = oldstate;
 			   __entry->newstate = newstate;),
 	    TP_printk("sk=%p %pI4:%u %pI4:%u %s -> %s", __entry->skaddr,
@@ -58,9 +61,9 @@ TRACE_EVENT(xtcp_state,
 );
 
 TRACE_EVENT(xtcp_segment,
-	    TP_PROTO(const struct sock *sk, bool out, __be32 saddr,
+	    TP_PROTO(const void *id, int state, bool out, __be32 saddr,
 		     __be32 daddr, const struct tcphdr *th, u32 len),
-	    TP_ARGS(sk, out, saddr, daddr, th, len),
+	    TP_ARGS(id, state, out, saddr, daddr, th, len),
 	    TP_STRUCT__entry(__field(const void *, skaddr)
 			     __field(bool, out)
 			     __array(__u8, saddr, 4)
@@ -73,7 +76,7 @@ TRACE_EVENT(xtcp_segment,
 			     __field(__u8, flags)
 			     __field(__u32, len)
 			     __field(int, state)),
-	    TP_fast_assign(__entry->skaddr = sk;
+	    TP_fast_assign(__entry->skaddr = id;
 			   __entry->out = out;
 			   memcpy(__entry->saddr, &saddr, 4);
 			   memcpy(__entry->daddr, &daddr, 4);
@@ -84,7 +87,7 @@ TRACE_EVENT(xtcp_segment,
 			   __entry->win = ntohs(th->window);
 			   __entry->flags = ((const u8 *)th)[13];
 			   __entry->len = len;
-			   __entry->state = sk ? sk->sk_state : TCP_CLOSE;),
+			   __entry->state = state;),
 	    TP_printk("sk=%p %s %pI4:%u > %pI4:%u [%s] seq=%u ack=%u win=%u len=%u state=%s",
 		      __entry->skaddr, __entry->out ? "out" : "in",
 		      __entry->saddr, __entry->sport, __entry->daddr,

@@ -127,6 +127,7 @@ struct xtcp_sock {
 	u8 fin_queued:1;	/* application closed its side: FIN after data */
 	u8 fin_rcvd:1;		/* peer's FIN is in sequence (rcv_nxt covers it) */
 	u8 reuse:1;		/* SO_REUSEADDR at bind time */
+	u8 tw_moved:1;		/* handed over to a TIME-WAIT record (tw.c) */
 	u8 in_ehash:1;		/* hashed by 4-tuple (conn_table.c) */
 	u8 in_lhash:1;		/* hashed as a listener (conn_table.c) */
 
@@ -266,6 +267,7 @@ void xtcp_port_share(struct sock *child, struct sock *parent);
 int xtcp_port_listen(struct sock *sk);
 void xtcp_port_unlisten(struct sock *sk);
 void xtcp_port_put(struct sock *sk, bool can_sleep);
+void xtcp_port_drop(struct xtcp_port *p, bool can_sleep);
 bool xtcp_port_held(struct net *net, __be32 addr, __be16 port);
 int xtcp_ehash(struct sock *sk);
 void xtcp_lhash(struct sock *sk);
@@ -274,13 +276,47 @@ struct sock *xtcp_lookup(struct net *net, __be32 saddr, __be16 sport,
 			 __be32 daddr, __be16 dport);
 void xtcp_tables_drain(void (*fn)(struct sock *sk));
 
+/* tw.c (more in tw.h) */
+int xtcp_tw_init(void);
+void xtcp_tw_exit(void);
+
 /* isn.c */
 u32 xtcp_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
 u32 xtcp_isn_at(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport,
 		u64 ns);
 void xtcp_isn_init(void);
 
+/**
+ * struct xtcp_raw - a segment sent without a socket (xtcp_send_raw)
+ * @net: namespace to send in
+ * @id: the connection it belongs to, for tracing, or NULL
+ * @state: that connection's state, for tracing
+ * @saddr: source address
+ * @daddr: destination address
+ * @sport: source port
+ * @dport: destination port
+ * @seq: SEG.SEQ
+ * @ack: SEG.ACK
+ * @flags: XTCP_* flags
+ * @win: SEG.WND
+ * @oif: output interface, or 0
+ * @mark: routing mark
+ */
+struct xtcp_raw {
+	struct net *net;
+	const void *id;
+	int state;
+	__be32 saddr, daddr;
+	__be16 sport, dport;
+	u32 seq, ack;
+	u8 flags;
+	u16 win;
+	int oif;
+	u32 mark;
+};
+
 /* output.c */
+void xtcp_send_raw(const struct xtcp_raw *r);
 u16 xtcp_route_mss(struct sock *sk);
 u32 xtcp_rcv_space(const struct sock *sk);
 u32 xtcp_rcv_sws_step(const struct sock *sk);

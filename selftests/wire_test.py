@@ -247,10 +247,14 @@ def check_data(w, cl, x, y):
             covered = max(covered, off + s['len'])
         if covered != n:
             bad.append(f'{who} data covers ISN+1 .. ISN+1+{covered}, want exactly {n} bytes')
+        # ACKs are cumulative (RFC 9293 3.4): the data is acknowledged by
+        # ISN+1+n itself, or, with a delayed ACK, by the ACK of the FIN
+        # right after it (ISN+1+n+1); never by anything beyond that.
         acks = [(s['ack'] - start) % 2**32 for s in w
                 if (s['src'] == cl) != from_client and '.' in s['flags']]
-        if n not in acks:
-            bad.append(f'{who} data: no ACK of ISN+1+{n} = {(start + n) % 2**32}')
+        if n not in acks and n + 1 not in acks:
+            bad.append(f'{who} data: no ACK of ISN+1+{n} = {(start + n) % 2**32}'
+                       ' (nor of the FIN after it)')
     return bad
 
 

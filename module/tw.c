@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * TIME-WAIT without a socket: when a connection enters TIME-WAIT its
+ * socket hands a small record the little it still needs (the 4-tuple,
+ * SND.NXT, RCV.NXT, the port) and closes, so that many connections can
+ * wait out 2 MSL cheaply (RFC 9293 3.6.1). The record re-acknowledges a
+ * retransmitted FIN and restarts the wait, dies on an acceptable RST, and
+ * lets a new SYN through to a listener (RFC 9293 3.10.7.4; MAY-2).
+ *
+ * References: the table holds one until the record is killed, an armed
+ * timer one, each lookup one; the last put frees it after RCU.
+ */
+#include <linux/slab.h>
+#include <net/tcp.h>
+
+#include "seq.h"
+#include "trace.h"
+#include "tw.h"
+#include "xtcp.h"
+
+static struct kmem_cache *tw_cache;
+static atomic_long_t tw_count = ATOMIC_LONG_INIT(0);
+
+unsigned long xtcp_tw_count(void)
+{
+	return atomic_long_read(&tw_count);
+}
+
+static void tw_free_rcu(struct rcu_head *head)
+{
+	kmem_cache_free(tw_cache, container_of(head, struct xtcp_tw, rcu));
+	atomic_long_dec(&tw_count);
+}
+
+void xtcp_tw_put(struct xtcp_tw *tw)
+{
+	if (refcount_dec_and_test(&tw->ref))
+		call_rcu(&tw->rcu, tw_free_rcu);
+}
+
+/* (Re)start the 2 MSL wait, unless the record is dying. */
+static void tw_arm(struct xtcp_tw *tw)
+{
+	u32 ms = 2 * READ_ONCE(xtcp_net(tw->net)->msl_ms);
+
+	spin_lock_bh(&tw->lock);
+	if (!tw->dead) {
+		if (hrtimer_try_to_cancel(&tw->timer) != 1)
+			refcount_inc(&tw->ref);	/* the armed timer's */
+		hrtimer_start(&tw->timer, ms_to_ktime(ms),
+			      HRTIMER_MODE_REL_SOFT);
+	}
+	spin_unlock_bh(&tw->lock);
+}
+
+/* Leave the table and let the port go: TIME-WAIT -> CLOSED. */
+static void tw_kill(struct xtcp_tw *tw)
+{
+	bool was_armed;
+
+	spin_lock_bh(&tw->lock);
+	if (tw->dead) {
+		spin_unlock_bh(&tw->lock);
+		return;
+	}
+	tw->dead = true;
+	was_armed = hrtimer_try_to_cancel(&tw->timer) == 1;
+	spin_unlock_bh(&tw->lock);
+
+	trace_xtcp_state(tw->id, tw->saddr, tw->daddr, tw->sport, tw->dport,
+			 TCP_TIME_WAIT, TCP_CLOSE);
+	xtcp_tw_unhash(tw);
+	xtcp_port_drop(tw->port, false);
+	if (was_armed)
+		xtcp_tw_put(tw);
+	xtcp_tw_put(tw);	/* the table's */
+}
+
+static enum hrtimer_restart tw_timer_fn(struct hrtimer *t)
+{
+	struct xtcp_tw *tw = container_of(t, struct xtcp_tw, timer);
+
+	tw_kill(tw);
+	xtcp_tw_put(tw);	/* the expired timer's */
+	return HRTIMER_NORESTART;
+}
+
+/**
+ * xtcp_time_wait() - move a connection entering TIME-WAIT into a record
+ * @sk: the connection, locked, just transitioned to TIME-WAIT
+ *
+ * Return: true if the socket handed over and is now CLOSED; false if no
+ * record could be allocated: then the socket itself waits 2 MSL.
+ */
+bool xtcp_time_wait(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	struct xtcp_tw *tw;
+
+	tw = kmem_cache_zalloc(tw_cache, GFP_ATOMIC);
+	if (!tw) {
+		xtcp_timer_event_time_wait(sk);
+		return false;
+	}
+	atomic_long_inc(&tw_count);
+	refcount_set(&tw->ref, 1);
+	spin_lock_init(&tw->lock);
+	hrtimer_init(&tw->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
+	tw->timer.function = tw_timer_fn;
+	tw->net = sock_net(sk);
+	tw->id = sk;
+	tw->saddr = inet->inet_saddr;
+	tw->daddr = inet->inet_daddr;
+	tw->sport = inet->inet_sport;
+	tw->dport = inet->inet_dport;
+	tw->snd_nxt = xs->snd_nxt;
+	tw->rcv_nxt = xs->rcv_nxt;
+	tw->rcv_wnd = xs->rcv_wnd;
+	tw->oif = sk->sk_bound_dev_if;
+	tw->mark = READ_ONCE(sk->sk_mark);
+	tw->port = xs->port;
+	xs->port = NULL;
+
+	/* Findable before the socket leaves: no segment falls in between. */
+	xtcp_tw_hash(tw);
+	tw_arm(tw);
+	xs->tw_moved = 1;
+	xtcp_done(sk);
+	return true;
+}
+
+static void tw_send_ack(struct xtcp_tw *tw)
+{
+	struct xtcp_raw r = {
+		.net = tw->net,
+		.id = tw->id,
+		.state = TCP_TIME_WAIT,
+		.saddr = tw->saddr,
+		.daddr = tw->daddr,
+		.sport = tw->sport,
+		.dport = tw->dport,
+		.seq = tw->snd_nxt,
+		.ack = tw->rcv_nxt,
+		.flags = XTCP_ACK,
+		.win = tw->rcv_wnd,
+		.oif = tw->oif,
+		.mark = tw->mark,
+	};
+
+	xtcp_send_raw(&r);
+}
+
+/**
+ * xtcp_tw_rcv() - a segment for a connection in TIME-WAIT
+ * @tw: the record, with the caller's reference
+ * @skb: the segment, data at the payload, XTCP_SKB_CB filled; not consumed
+ *
+ * Return: XTCP_TW_NEW_SYN if @skb opens a new incarnation of the 4-tuple
+ * (the record is gone; the caller hands it to a listener), else
+ * XTCP_TW_DONE.
+ */
+enum xtcp_tw_verdict xtcp_tw_rcv(struct xtcp_tw *tw, struct sk_buff *skb)
+{
+	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+
+	trace_xtcp_segment(tw->id, TCP_TIME_WAIT, false, ip_hdr(skb)->saddr,
+			   ip_hdr(skb)->daddr, tcp_hdr(skb), skb->len);
+
+	if (cb->flags & XTCP_RST) {
+		/* RFC 5961 3.2: exactly RCV.NXT resets, in window challenges */
+		if (cb->seq == tw->rcv_nxt)
+			tw_kill(tw);
+		else if (xtcp_seq_in_window(cb->seq, tw->rcv_nxt,
+					    tw->rcv_nxt + tw->rcv_wnd))
+			tw_send_ack(tw);
+		return XTCP_TW_DONE;
+	}
+	if ((cb->flags & (XTCP_SYN | XTCP_ACK)) == XTCP_SYN) {
+		/*
+		 * MAY-2: a SYN beyond the old connection's last sequence
+		 * number starts a new one; any other SYN is answered with an
+		 * ACK of the old (RFC 5961 4.2).
+		 */
+		if (xtcp_seq_after(cb->seq, tw->rcv_nxt)) {
+			tw_kill(tw);
+			return XTCP_TW_NEW_SYN;
+		}
+		tw_send_ack(tw);
+		return XTCP_TW_DONE;
+	}
+	if (cb->flags & XTCP_FIN) {
+		/* Our last ACK was lost: acknowledge again, wait anew. */
+		tw_send_ack(tw);
+		tw_arm(tw);
+		return XTCP_TW_DONE;
+	}
+	/* Anything else is old; unacceptable segments get an ACK (3.10.7.4). */
+	if (cb->end_seq != cb->seq || cb->seq != tw->rcv_nxt)
+		tw_send_ack(tw);
+	return XTCP_TW_DONE;
+}
+
+/**
+ * xtcp_tw_purge() - end every TIME-WAIT now (module unload)
+ */
+void xtcp_tw_purge(void)
+{
+	struct xtcp_tw *tw;
+
+	while ((tw = xtcp_tw_first())) {
+		tw_kill(tw);
+		hrtimer_cancel(&tw->timer);
+		xtcp_tw_put(tw);	/* xtcp_tw_first()'s */
+	}
+}
+
+int xtcp_tw_init(void)
+{
+	tw_cache = KMEM_CACHE(xtcp_tw, 0);
+	return tw_cache ? 0 : -ENOMEM;
+}
+
+void xtcp_tw_exit(void)
+{
+	kmem_cache_destroy(tw_cache);
+}

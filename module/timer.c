@@ -164,6 +164,69 @@ void xtcp_rtt_sample(struct xtcp_rtt *est, u32 rtt_us, u32 rto_min_ms,
 EXPORT_SYMBOL_IF_KUNIT(xtcp_rtt_sample);
 
 /**
+ * xtcp_rtt_sent() - new data went out: time it, unless a measurement is
+ * already running (one at a time, RFC 6298 3)
+ * @est: the estimator
+ * @snd_nxt: SND.NXT after the segment: its ACK ends the measurement
+ * @now: the time
+ */
+void xtcp_rtt_sent(struct xtcp_rtt *est, u32 snd_nxt, ktime_t now)
+{
+	if (est->timing)
+		return;
+	est->timing = true;
+	est->seq = snd_nxt;
+	est->start = now;
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_rtt_sent);
+
+/**
+ * xtcp_rtt_acked() - SND.UNA moved: does that end the measurement?
+ * @est: the estimator
+ * @snd_una: the new SND.UNA
+ * @now: the time
+ * @rtt_us: the sample, when there is one
+ *
+ * Return: true with a sample in @rtt_us.
+ */
+bool xtcp_rtt_acked(struct xtcp_rtt *est, u32 snd_una, ktime_t now,
+		    u32 *rtt_us)
+{
+	s64 us;
+
+	if (!est->timing || xtcp_seq_before(snd_una, est->seq))
+		return false;
+	est->timing = false;
+	us = ktime_us_delta(now, est->start);
+	*rtt_us = clamp_t(s64, us, 0, U32_MAX);
+	return true;
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_rtt_acked);
+
+/**
+ * xtcp_rtt_retransmitted() - Karn's algorithm (RFC 6298 3): an ACK after
+ * a retransmission cannot tell which copy it answers: no sample from it
+ * @est: the estimator
+ */
+void xtcp_rtt_retransmitted(struct xtcp_rtt *est)
+{
+	est->timing = false;
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_rtt_retransmitted);
+
+/**
+ * xtcp_rto_backoff() - the RTO after an expiry: doubled (RFC 6298 5.5),
+ * at most @rto_max_ms (5.5 allows a maximum; 2.5: at least 60 s)
+ * @rto_ms: the RTO that expired
+ * @rto_max_ms: the ceiling
+ */
+u32 xtcp_rto_backoff(u32 rto_ms, u32 rto_max_ms)
+{
+	return min_t(u64, (u64)rto_ms * 2, rto_max_ms);
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_rto_backoff);
+
+/**
  * xtcp_timer_event_sent() - a segment that needs an ACK went out
  * @sk: the connection, locked
  *
@@ -175,11 +238,7 @@ void xtcp_timer_event_sent(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
-	if (!xs->rtt_timing) {
-		xs->rtt_timing = 1;
-		xs->rtt_seq = xs->snd_nxt;
-		xs->rtt_start = ktime_get();
-	}
+	xtcp_rtt_sent(&xs->rtt, xs->snd_nxt, ktime_get());
 	if (!(xs->armed & ARMED_RTX)) {
 		xs->una_since = ktime_get();	/* the oldest byte just left */
 		rtx_arm(sk, xs->rtt.rto_ms ?: rto_initial(sk));
@@ -194,15 +253,11 @@ void xtcp_timer_event_acked(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct xtcp_net *xn = xtcp_sk_net(sk);
+	u32 us;
 
-	if (xs->rtt_timing && xtcp_seq_after_eq(xs->snd_una, xs->rtt_seq)) {
-		s64 us = ktime_us_delta(ktime_get(), xs->rtt_start);
-
-		xtcp_rtt_sample(&xs->rtt, clamp_t(s64, us, 0, U32_MAX),
-				READ_ONCE(xn->rto_min_ms),
+	if (xtcp_rtt_acked(&xs->rtt, xs->snd_una, ktime_get(), &us))
+		xtcp_rtt_sample(&xs->rtt, us, READ_ONCE(xn->rto_min_ms),
 				READ_ONCE(xn->rto_max_ms));
-		xs->rtt_timing = 0;
-	}
 	xs->retries = 0;
 	xs->una_since = ktime_get();
 	if (xs->snd_una == xs->snd_nxt)
@@ -371,7 +426,7 @@ static void rtx_expired(struct sock *sk)
 		/* Persist: probe a zero window forever (MUST-37). */
 		if (xtcp_seq_before(xs->snd_nxt, xs->write_seq) && !xs->snd_wnd) {
 			xtcp_send_probe(sk);
-			xs->rtt.rto_ms = min(rto * 2, rto_max);
+			xs->rtt.rto_ms = xtcp_rto_backoff(rto, rto_max);
 			rtx_arm(sk, xs->rtt.rto_ms);
 		}
 		return;
@@ -391,12 +446,12 @@ static void rtx_expired(struct sock *sk)
 		return;
 	}
 	xs->retries++;
-	xs->rtt_timing = 0;	/* Karn: no sample from a retransmission */
+	xtcp_rtt_retransmitted(&xs->rtt);
 	/* RFC 9293 3.8.3: at R1, ask IP for another route (negative advice) */
 	if (xs->retries == READ_ONCE(xtcp_sk_net(sk)->retries1))
 		sk_dst_reset(sk);
 	xtcp_retransmit_head(sk);
-	xs->rtt.rto_ms = min(rto * 2, rto_max);	/* RFC 6298 5.5 */
+	xs->rtt.rto_ms = xtcp_rto_backoff(rto, rto_max);
 	rtx_arm(sk, max(xs->rtt.rto_ms, 1U));
 }
 

@@ -87,15 +87,21 @@ enum {
 struct xtcp_port;
 
 /**
- * struct xtcp_rtt - the RFC 6298 estimator
+ * struct xtcp_rtt - the RFC 6298 estimator and its one running measurement
  * @srtt_us: smoothed round-trip time, 0 before the first sample
  * @rttvar_us: round-trip time variation
  * @rto_ms: retransmission timeout derived from them, 0 before a sample
+ * @timing: a measurement is running
+ * @seq: it ends when SND.UNA reaches this
+ * @start: when it began
  */
 struct xtcp_rtt {
 	u32 srtt_us;
 	u32 rttvar_us;
 	u32 rto_ms;
+	bool timing;
+	u32 seq;
+	ktime_t start;
 };
 
 /**
@@ -136,9 +142,6 @@ struct xtcp_sock {
 	/* Retransmission and round-trip time (timer.c) */
 	struct hrtimer rtx_timer;
 	struct xtcp_rtt rtt;
-	u32 rtt_seq;		/* the sample ends when this is acked */
-	ktime_t rtt_start;
-	u8 rtt_timing:1;	/* a sample is being taken */
 	u8 retries;		/* consecutive expiries without progress */
 	u8 armed;		/* which timers an expiry is wanted of */
 	ktime_t una_since;	/* SND.UNA last moved, for TCP_USER_TIMEOUT */
@@ -366,5 +369,10 @@ int xtcp_keepintvl(const struct sock *sk);
 int xtcp_keepcnt(const struct sock *sk);
 void xtcp_rtt_sample(struct xtcp_rtt *est, u32 rtt_us, u32 rto_min_ms,
 		     u32 rto_max_ms);
+void xtcp_rtt_sent(struct xtcp_rtt *est, u32 snd_nxt, ktime_t now);
+bool xtcp_rtt_acked(struct xtcp_rtt *est, u32 snd_una, ktime_t now,
+		    u32 *rtt_us);
+void xtcp_rtt_retransmitted(struct xtcp_rtt *est);
+u32 xtcp_rto_backoff(u32 rto_ms, u32 rto_max_ms);
 
 #endif /* _XTCP_H */

@@ -500,6 +500,37 @@ found:
 }
 
 /**
+ * xtcp_tables_walk() - call @sock_fn on every listener and connection of
+ * @net, @tw_fn on every TIME-WAIT record (for /proc)
+ * @net: the namespace
+ * @sock_fn: called under RCU, must not sleep
+ * @tw_fn: likewise
+ * @arg: passed to both
+ */
+void xtcp_tables_walk(struct net *net, void (*sock_fn)(struct sock *, void *),
+		      void (*tw_fn)(struct xtcp_tw *, void *), void *arg)
+{
+	struct xtcp_sock *xs;
+	struct xtcp_tw *tw;
+	int i;
+
+	rcu_read_lock();
+	for (i = 0; i < ARRAY_SIZE(lhash); i++)
+		hlist_for_each_entry_rcu(xs, &lhash[i], lhash_node)
+			if (net_eq(sock_net(&xs->inet.sk), net))
+				sock_fn(&xs->inet.sk, arg);
+	for (i = 0; i < ARRAY_SIZE(ehash); i++)
+		hlist_for_each_entry_rcu(xs, &ehash[i], ehash_node)
+			if (net_eq(sock_net(&xs->inet.sk), net))
+				sock_fn(&xs->inet.sk, arg);
+	for (i = 0; i < ARRAY_SIZE(twhash); i++)
+		hlist_for_each_entry_rcu(tw, &twhash[i], node)
+			if (net_eq(tw->net, net))
+				tw_fn(tw, arg);
+	rcu_read_unlock();
+}
+
+/**
  * xtcp_tables_drain() - call @fn on every hashed xtcp socket until the
  * tables are empty (module unload)
  * @fn: called with a reference held and no lock; must unhash the socket

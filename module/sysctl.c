@@ -154,6 +154,11 @@ static int __net_init xtcp_net_init(struct net *net)
 		kfree(tbl);
 		return -ENOMEM;
 	}
+	if (xtcp_proc_init_net(net)) {
+		unregister_net_sysctl_table(xn->sysctl_hdr);
+		kfree(tbl);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -162,6 +167,7 @@ static void __net_exit xtcp_net_exit(struct net *net)
 	struct xtcp_net *xn = xtcp_net(net);
 	const struct ctl_table *tbl = xn->sysctl_hdr->ctl_table_arg;
 
+	xtcp_proc_exit_net(net);
 	unregister_net_sysctl_table(xn->sysctl_hdr);
 	kfree(tbl);
 }

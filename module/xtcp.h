@@ -278,6 +278,13 @@ void xtcp_unhash(struct sock *sk);
 struct sock *xtcp_lookup(struct net *net, __be32 saddr, __be16 sport,
 			 __be32 daddr, __be16 dport);
 void xtcp_tables_drain(void (*fn)(struct sock *sk));
+struct xtcp_tw;
+void xtcp_tables_walk(struct net *net, void (*sock_fn)(struct sock *, void *),
+		      void (*tw_fn)(struct xtcp_tw *, void *), void *arg);
+
+/* proc.c */
+int xtcp_proc_init_net(struct net *net);
+void xtcp_proc_exit_net(struct net *net);
 
 /* tw.c (more in tw.h) */
 int xtcp_tw_init(void);

@@ -163,6 +163,25 @@ void xtcp_rtt_sample(struct xtcp_rtt *est, u32 rtt_us, u32 rto_min_ms,
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_rtt_sample);
 
+/* How many expiries the current state allows before giving up. */
+static int retry_limit(const struct sock *sk)
+{
+	const struct xtcp_net *xn = xtcp_sk_net(sk);
+	int orphan;
+
+	switch (sk->sk_state) {
+	case TCP_SYN_SENT:
+		return READ_ONCE(xn->syn_retries);
+	case TCP_SYN_RECV:
+		return READ_ONCE(xn->synack_retries);
+	}
+	if (sock_flag(sk, SOCK_DEAD)) {
+		orphan = READ_ONCE(xn->orphan_retries);
+		return orphan ?: 8;	/* 0 means 8, as in Linux */
+	}
+	return READ_ONCE(xn->retries2);
+}
+
 /**
  * xtcp_rtt_sent() - new data went out: time it, unless a measurement is
  * already running (one at a time, RFC 6298 3)
@@ -240,7 +259,9 @@ void xtcp_timer_event_sent(struct sock *sk)
 
 	xtcp_rtt_sent(&xs->rtt, xs->snd_nxt, ktime_get());
 	if (!(xs->armed & ARMED_RTX)) {
+		/* A new schedule: it keeps the tunables of this moment. */
 		xs->una_since = ktime_get();	/* the oldest byte just left */
+		xs->retry_limit = retry_limit(sk);
 		rtx_arm(sk, xs->rtt.rto_ms ?: rto_initial(sk));
 	}
 }
@@ -260,6 +281,7 @@ void xtcp_timer_event_acked(struct sock *sk)
 				READ_ONCE(xn->rto_max_ms));
 	xs->retries = 0;
 	xs->una_since = ktime_get();
+	xs->retry_limit = retry_limit(sk);
 	if (xs->snd_una == xs->snd_nxt)
 		rtx_stop(sk);			/* RFC 6298 5.2 */
 	else
@@ -393,25 +415,6 @@ void xtcp_timers_stop(struct sock *sk)
 	timer_stop(sk, &xs->delack_timer);
 }
 
-/* How many expiries the current state allows before giving up. */
-static int retry_limit(const struct sock *sk)
-{
-	const struct xtcp_net *xn = xtcp_sk_net(sk);
-	int orphan;
-
-	switch (sk->sk_state) {
-	case TCP_SYN_SENT:
-		return READ_ONCE(xn->syn_retries);
-	case TCP_SYN_RECV:
-		return READ_ONCE(xn->synack_retries);
-	}
-	if (sock_flag(sk, SOCK_DEAD)) {
-		orphan = READ_ONCE(xn->orphan_retries);
-		return orphan ?: 8;	/* 0 means 8, as in Linux */
-	}
-	return READ_ONCE(xn->retries2);
-}
-
 static void rtx_expired(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
@@ -441,7 +444,7 @@ static void rtx_expired(struct sock *sk)
 		}
 		/* Do not sleep past the user timeout (as Linux). */
 		rto_max = min_t(s64, rto_max, xs->user_timeout - waited);
-	} else if (xs->retries >= retry_limit(sk)) {
+	} else if (xs->retries >= xs->retry_limit) {
 		xtcp_give_up(sk);
 		return;
 	}

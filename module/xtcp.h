@@ -143,6 +143,7 @@ struct xtcp_sock {
 	struct hrtimer rtx_timer;
 	struct xtcp_rtt rtt;
 	u8 retries;		/* consecutive expiries without progress */
+	u8 retry_limit;		/* the tunable when this schedule began */
 	u8 armed;		/* which timers an expiry is wanted of */
 	ktime_t una_since;	/* SND.UNA last moved, for TCP_USER_TIMEOUT */
 	u32 user_timeout;	/* TCP_USER_TIMEOUT, ms; 0: retries decide */

@@ -292,6 +292,7 @@ bool xtcp_child_established(struct sock *child)
 	if (parent->sk_state == TCP_LISTEN && !list_empty(&xs->queue_node) &&
 	    xp->accept_qlen <= READ_ONCE(parent->sk_max_ack_backlog)) {
 		list_move_tail(&xs->queue_node, &xp->accept_queue);
+		xs->in_accept_queue = 1;
 		xp->syn_qlen--;
 		xp->accept_qlen++;
 		ok = true;
@@ -321,13 +322,11 @@ bool xtcp_child_unlink(struct sock *child)
 	spin_lock_bh(&xp->queue_lock);
 	linked = !list_empty(&xs->queue_node);
 	if (linked) {
-		/* SYN-RECEIVED children are in the SYN queue, the rest in
-		 * the accept queue: they move under both locks.
-		 */
-		if (child->sk_state == TCP_SYN_RECV)
-			xp->syn_qlen--;
-		else
+		/* Not from the state: it may already say CLOSED. */
+		if (xs->in_accept_queue)
 			xp->accept_qlen--;
+		else
+			xp->syn_qlen--;
 		list_del_init(&xs->queue_node);
 	}
 	spin_unlock_bh(&xp->queue_lock);

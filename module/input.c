@@ -487,16 +487,22 @@ static bool segment_valid(struct sk_buff *skb)
 
 /*
  * Process @skb for @sk now, or queue it on the backlog of the process that
- * owns @sk. Consumes @skb and the caller's reference on @sk.
+ * owns @sk (dropped if that is full: the peer retransmits). Consumes @skb
+ * and the caller's reference on @sk, once.
  */
 static void deliver(struct sock *sk, struct sk_buff *skb)
 {
+	/* As tcp_add_backlog(): room for a full receive buffer twice, half
+	 * the send buffer in ACKs, and some slack.
+	 */
+	u64 limit = ((u64)READ_ONCE(sk->sk_rcvbuf) << 1) +
+		    (READ_ONCE(sk->sk_sndbuf) >> 1) + 64 * 1024;
+
 	/* Subclass 1, so a listener can lock a new child (as tcp_v4_rcv). */
 	bh_lock_sock_nested(sk);
 	if (!sock_owned_by_user(sk))
 		xtcp_rcv_state_process(sk, skb);
-	else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
-				READ_ONCE(sk->sk_sndbuf)))
+	else if (sk_add_backlog(sk, skb, min_t(u64, limit, UINT_MAX)))
 		kfree_skb(skb);
 	bh_unlock_sock(sk);
 	sock_put(sk);

@@ -218,8 +218,13 @@ int xtcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 		}
 		xs->write_seq += copy;
 		copied += copy;
-		if (!skb_tailroom(skb))
+		if (!skb_tailroom(skb)) {
 			xtcp_push(sk);
+			/* ACKs queued while we copy free room and open the
+			 * window: take them now, as tcp_sendmsg does.
+			 */
+			sk_flush_backlog(sk);
+		}
 		continue;
 
 wait_for_space:

@@ -136,6 +136,7 @@ struct xtcp_sock {
 	u8 tw_moved:1;		/* handed over to a TIME-WAIT record (tw.c) */
 	u8 in_ehash:1;		/* hashed by 4-tuple (conn_table.c) */
 	u8 in_lhash:1;		/* hashed as a listener (conn_table.c) */
+	u8 in_accept_queue:1;	/* a child: which listener queue it is on */
 
 	u32 max_snd_wnd;	/* largest window the peer offered */
 

@@ -20,6 +20,11 @@ check:
 demo:
 	scripts/demo
 
+# xtcp next to the kernel's TCP (throughput, TIME-WAIT memory) and the
+# precision of its timers: reports, not tests.
+bench:
+	scripts/bench
+
 # An interactive shell inside UML with xtcp loaded.
 shell:
 	scripts/uml-run --interactive -- /bin/bash -l
@@ -33,4 +38,4 @@ uml:
 checkpatch:
 	scripts/checkpatch
 
-.PHONY: all modules clean check demo shell uml checkpatch
+.PHONY: all modules clean check demo bench shell uml checkpatch

@@ -312,10 +312,10 @@ struct xtcp_tw *xtcp_tw_lookup(struct net *net, __be32 saddr, __be16 sport,
 			       __be32 daddr, __be16 dport)
 {
 	struct xtcp_tw *tw;
+	u32 h = ehashfn(net, daddr, dport, saddr, sport);
 
 	rcu_read_lock();
-	hlist_for_each_entry_rcu(tw, &twhash[ehashfn(net, daddr, dport,
-						      saddr, sport)], node) {
+	hlist_for_each_entry_rcu(tw, &twhash[h], node) {
 		if (tw_match(tw, net, saddr, sport, daddr, dport) &&
 		    refcount_inc_not_zero(&tw->ref))
 			break;

@@ -49,7 +49,7 @@ struct xtcp_tw {
 	int oif;
 	u32 mark;
 	struct xtcp_port *port;
-	spinlock_t lock;
+	spinlock_t lock;	/* guards @dead and arming @timer */
 	bool dead;
 	struct hrtimer timer;
 	struct rcu_head rcu;

@@ -203,7 +203,7 @@ struct client {
 static void *client_fn(void *arg)
 {
 	struct client *c = arg;
-	uint32_t out[256], in[256];
+	unsigned int out[256], in[256];
 	int i, k, fd;
 
 	for (i = 0; i < CONNS; i++) {

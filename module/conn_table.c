@@ -451,27 +451,27 @@ static bool lhash_match(const struct sock *sk, const struct net *net,
 }
 
 /**
- * xtcp_lookup() - the socket a segment belongs to (RFC 9293 3.10.7)
+ * xtcp_lookup_established() - the connection a segment belongs to
  * @net: namespace the segment arrived in
  * @saddr: the segment's source address (the remote end)
  * @sport: its source port
  * @daddr: its destination address (local)
  * @dport: its destination port
  *
- * A connection matching the 4-tuple first, else a listener on the port,
- * a listener on the exact address before one on INADDR_ANY.
+ * Segment arrival looks for a connection, then a TIME-WAIT record, then a
+ * listener (RFC 9293 3.10.7), as __inet_lookup() does.
  *
  * Return: the socket with a reference, or NULL.
  */
-struct sock *xtcp_lookup(struct net *net, __be32 saddr, __be16 sport,
-			 __be32 daddr, __be16 dport)
+struct sock *xtcp_lookup_established(struct net *net, __be32 saddr,
+				     __be16 sport, __be32 daddr, __be16 dport)
 {
-	struct sock *sk, *wild = NULL;
+	u32 h = ehashfn(net, daddr, dport, saddr, sport);
 	struct xtcp_sock *xs;
+	struct sock *sk;
 
 	rcu_read_lock();
-	hlist_for_each_entry_rcu(xs, &ehash[ehashfn(net, daddr, dport, saddr, sport)],
-				 ehash_node) {
+	hlist_for_each_entry_rcu(xs, &ehash[h], ehash_node) {
 		sk = &xs->inet.sk;
 		if (!ehash_match(sk, net, saddr, sport, daddr, dport))
 			continue;
@@ -481,7 +481,28 @@ struct sock *xtcp_lookup(struct net *net, __be32 saddr, __be16 sport,
 			goto found;
 		sock_put(sk);
 	}
+	sk = NULL;
+found:
+	rcu_read_unlock();
+	return sk;
+}
 
+/**
+ * xtcp_lookup_listener() - the listener for a segment's destination: one
+ * on the exact address before one on INADDR_ANY
+ * @net: namespace
+ * @daddr: the segment's destination address
+ * @dport: its destination port
+ *
+ * Return: the listener with a reference, or NULL.
+ */
+struct sock *xtcp_lookup_listener(struct net *net, __be32 daddr,
+				  __be16 dport)
+{
+	struct sock *sk, *wild = NULL;
+	struct xtcp_sock *xs;
+
+	rcu_read_lock();
 	hlist_for_each_entry_rcu(xs, &lhash[porthashfn(net, dport)], lhash_node) {
 		sk = &xs->inet.sk;
 		if (!lhash_match(sk, net, daddr, dport))
@@ -497,6 +518,23 @@ struct sock *xtcp_lookup(struct net *net, __be32 saddr, __be16 sport,
 found:
 	rcu_read_unlock();
 	return sk;
+}
+
+/**
+ * xtcp_lookup() - a connection matching the 4-tuple, else a listener
+ * @net: namespace
+ * @saddr: the segment's source (remote) address
+ * @sport: its source port
+ * @daddr: its destination (local) address
+ * @dport: its destination port
+ *
+ * Return: the socket with a reference, or NULL.
+ */
+struct sock *xtcp_lookup(struct net *net, __be32 saddr, __be16 sport,
+			 __be32 daddr, __be16 dport)
+{
+	return xtcp_lookup_established(net, saddr, sport, daddr, dport) ?:
+	       xtcp_lookup_listener(net, daddr, dport);
 }
 
 /**

@@ -572,12 +572,17 @@ static unsigned int xtcp_nf_hook(void *priv, struct sk_buff *skb,
 	iph = ip_hdr(skb);
 	th = (const struct tcphdr *)(skb->data + thoff);
 
-	sk = xtcp_lookup(net, iph->saddr, th->source, iph->daddr, th->dest);
+	/* A connection, else a TIME-WAIT record, else a listener. */
+	sk = xtcp_lookup_established(net, iph->saddr, th->source, iph->daddr,
+				     th->dest);
 	if (!sk) {
 		tw = xtcp_tw_lookup(net, iph->saddr, th->source, iph->daddr,
 				    th->dest);
 		if (tw)
 			return tw_segment(net, tw, skb, thoff);
+		sk = xtcp_lookup_listener(net, iph->daddr, th->dest);
+	}
+	if (!sk) {
 		rcu_read_lock();
 		held = xtcp_port_held(net, iph->daddr, th->dest);
 		rcu_read_unlock();

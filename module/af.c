@@ -607,8 +607,7 @@ static int xtcp_release(struct socket *sock)
 	 */
 	sock_orphan(sk);
 	sock->sk = NULL;
-	if (sk->sk_state == TCP_FIN_WAIT2)
-		xtcp_timer_event_fin_wait2(sk);
+	xtcp_timer_event_orphaned(sk);
 	if (sk->sk_state == TCP_CLOSE) {
 		xtcp_timers_stop(sk);
 		xtcp_purge_queues(sk);

@@ -60,6 +60,14 @@ static void timer_arm(struct sock *sk, struct hrtimer *t, u32 ms)
 	hrtimer_start(t, ms_to_ktime(ms), HRTIMER_MODE_REL_SOFT);
 }
 
+/* As timer_arm(), to the nanosecond. */
+static void timer_arm_ns(struct sock *sk, struct hrtimer *t, s64 ns)
+{
+	if (hrtimer_try_to_cancel(t) != 1)
+		sock_hold(sk);
+	hrtimer_start(t, ns_to_ktime(ns), HRTIMER_MODE_REL_SOFT);
+}
+
 static void timer_stop(struct sock *sk, struct hrtimer *t)
 {
 	if (hrtimer_try_to_cancel(t) == 1)
@@ -313,6 +321,22 @@ void xtcp_timer_event_time_wait(struct sock *sk)
 }
 
 /**
+ * xtcp_timer_event_orphaned() - the application closed the socket: from
+ * now on orphan_retries bound its retransmissions (as Linux's
+ * tcp_orphan_retries()), even within a schedule already running, and in
+ * FIN-WAIT-2 it waits fin_timeout for the peer's FIN
+ * @sk: the socket, locked, SOCK_DEAD
+ */
+void xtcp_timer_event_orphaned(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	xs->retry_limit = retry_limit(sk);
+	if (sk->sk_state == TCP_FIN_WAIT2)
+		xtcp_timer_event_fin_wait2(sk);
+}
+
+/**
  * xtcp_timer_event_fin_wait2() - an orphan reached FIN-WAIT-2: it waits
  * fin_timeout for the peer's FIN (Linux's tcp_fin_timeout)
  * @sk: the connection, locked
@@ -346,16 +370,19 @@ void xtcp_timer_event_received(struct sock *sk)
 void xtcp_timer_event_keepalive(struct sock *sk, bool on)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
-	s64 idle_ms, elapsed;
+	s64 idle_ns, elapsed;
 
 	if (!on || ((1 << sk->sk_state) &
 		    (TCPF_CLOSE | TCPF_LISTEN | TCPF_SYN_SENT))) {
 		ka_stop(sk);
 		return;
 	}
-	idle_ms = (s64)xtcp_keepidle(sk) * MSEC_PER_SEC;
-	elapsed = xs->last_rcv ? ktime_ms_delta(ktime_get(), xs->last_rcv) : 0;
-	ka_arm(sk, max_t(s64, idle_ms - elapsed, 1));
+	/* The idle time is counted from the last segment heard, exactly. */
+	idle_ns = (s64)xtcp_keepidle(sk) * NSEC_PER_SEC;
+	elapsed = xs->last_rcv ? ktime_to_ns(ktime_sub(ktime_get(),
+						       xs->last_rcv)) : 0;
+	xs->armed |= ARMED_KA;
+	timer_arm_ns(sk, &xs->ka_timer, max_t(s64, idle_ns - elapsed, 1));
 }
 
 /**
@@ -479,8 +506,13 @@ static void ka_expired(struct sock *sk)
 		return;
 	}
 	elapsed = ktime_ms_delta(ktime_get(), xs->last_rcv);
-	if (elapsed < idle) {
-		ka_arm(sk, idle - elapsed);
+	if (ktime_before(ktime_get(), ktime_add_ms(xs->last_rcv, idle))) {
+		/* Heard from since: wake exactly when the idle time is up. */
+		s64 ns = ktime_to_ns(ktime_sub(ktime_add_ms(xs->last_rcv, idle),
+					       ktime_get()));
+
+		xs->armed |= ARMED_KA;
+		timer_arm_ns(sk, &xs->ka_timer, max_t(s64, ns, 1));
 		return;
 	}
 	if ((xs->user_timeout && elapsed >= xs->user_timeout &&

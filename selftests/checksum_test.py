@@ -8,34 +8,14 @@ with no checksum offload state and xtcp must verify the checksum itself
 checksum, and one whose data offset is below 5, get nothing and show in
 /proc/net/xtcp_stat's BadSegs. Prints TAP.
 """
-import ctypes
 import socket
 import struct
 import sys
 import time
 
 TRACE = '/sys/kernel/tracing'
-libc = ctypes.CDLL(None, use_errno=True)
-n_case = 0
-failed = 0
-
-
-def check(name, ok, why=''):
-    global n_case, failed
-    n_case += 1
-    print(('ok' if ok else 'not ok'), n_case, name, flush=True)
-    if not ok:
-        failed += 1
-        print('#', why)
-
-
-def csum(data):
-    if len(data) % 2:
-        data += b'\0'
-    s = sum(struct.unpack(f'!{len(data) // 2}H', data))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
+from xtcp_tap import Tap, xtcp_socket  # noqa: E402
+from xtcp_timers import _csum as csum  # noqa: E402
 
 
 def syn(sport, dport, seq, doff=5, corrupt=False):
@@ -63,16 +43,13 @@ def synacks(port):
 
 
 def main():
-    print('TAP version 13')
-    print('1..4')
+    tap = Tap(4)
+    check = tap.check
     with open(f'{TRACE}/trace', 'w'):
         pass
     with open(f'{TRACE}/events/xtcp/enable', 'w') as f:
         f.write('1')
-    with open('/sys/module/xtcp/parameters/family') as f:
-        fam = int(f.read())
-    fd = libc.socket(fam, socket.SOCK_STREAM, 0)
-    lst = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 0, fileno=fd)
+    lst = xtcp_socket()
     lst.bind(('127.0.0.1', 0))
     lst.listen(8)
     port = lst.getsockname()[1]
@@ -99,7 +76,7 @@ def main():
     lst.close()
     with open(f'{TRACE}/events/xtcp/enable', 'w') as f:
         f.write('0')
-    return 1 if failed else 0
+    return tap.status()
 
 
 if __name__ == '__main__':

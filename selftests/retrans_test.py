@@ -22,19 +22,9 @@ import time
 from xtcp_timers import (Topo, Trace, Tunables, connect_pair,  # noqa: E402
                          A_IP, B_IP)
 
+from xtcp_tap import Tap  # noqa: E402
+
 TCP_USER_TIMEOUT = 18
-n_case = 0
-failed = 0
-
-
-def check(name, ok, why=''):
-    global n_case, failed
-    n_case += 1
-    print(('ok' if ok else 'not ok'), n_case, name, flush=True)
-    if not ok:
-        failed += 1
-    for line in why.splitlines():
-        print('#', line)
 
 
 def data_out(trace, local):
@@ -71,8 +61,8 @@ def lost_data(topo, trace, tun, port, setup):
 
 
 def main():
-    print('TAP version 13')
-    print('1..6')
+    tap = Tap(6)
+    check = tap.check
     topo, trace, tun = Topo(), Trace(), Tunables()
     try:
         tun.set(rto_min_ms=50, rto_initial_ms=200, retries2=3)
@@ -132,7 +122,7 @@ def main():
         tun.restore()
         trace.close()
         topo.close()
-    return 1 if failed else 0
+    return tap.status()
 
 
 if __name__ == '__main__':

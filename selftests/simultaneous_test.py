@@ -11,7 +11,6 @@ RFC 9293 3.5 Figure 8 (MUST-10): each side goes SYN-SENT -> SYN-RECEIVED
 FIN-WAIT-1 -> CLOSING -> TIME-WAIT -> CLOSED. States come from xtcp's
 state tracepoint; prints TAP.
 """
-import ctypes
 import os
 import socket
 import subprocess
@@ -20,31 +19,7 @@ import time
 
 TRACE = '/sys/kernel/tracing'
 SYSCTL = '/proc/sys/net/xtcp/msl_ms'
-libc = ctypes.CDLL(None, use_errno=True)
-n_case = 0
-failed = 0
-
-
-def family():
-    with open('/sys/module/xtcp/parameters/family') as f:
-        return int(f.read())
-
-
-def xtcp_socket():
-    fd = libc.socket(family(), socket.SOCK_STREAM, 0)
-    if fd < 0:
-        raise OSError(ctypes.get_errno(), 'socket')
-    return socket.socket(socket.AF_INET, socket.SOCK_STREAM, 0, fileno=fd)
-
-
-def check(name, ok, why=''):
-    global n_case, failed
-    n_case += 1
-    print(('ok' if ok else 'not ok'), n_case, name, flush=True)
-    if not ok:
-        failed += 1
-        for line in why.splitlines():
-            print('#', line)
+from xtcp_tap import Tap, xtcp_socket  # noqa: E402
 
 
 def states(port_a, port_b):
@@ -75,8 +50,8 @@ def wait_closed(paths_fn, ports, limit=10.0):
 
 
 def main():
-    print('TAP version 13')
-    print('1..4')
+    tap = Tap(4)
+    check = tap.check
     with open(SYSCTL) as f:
         msl = f.read().strip()
     with open(SYSCTL, 'w') as f:
@@ -147,7 +122,7 @@ def main():
             f.write(msl)
         with open(os.path.join(TRACE, 'events/xtcp/enable'), 'w') as f:
             f.write('0')
-    return 1 if failed else 0
+    return tap.status()
 
 
 if __name__ == '__main__':

@@ -7,19 +7,13 @@ ephemeral client ports again while those records live. A SYN for a
 its sequence number is beyond the old connection's), so every connect()
 succeeds. Prints TAP.
 """
-import ctypes
 import socket
 import sys
 import time
 
-libc = ctypes.CDLL(None, use_errno=True)
+from xtcp_tap import Tap, xtcp_socket  # noqa: E402
+
 N = 3000
-
-
-def xtcp_socket():
-    with open('/sys/module/xtcp/parameters/family') as f:
-        fd = libc.socket(int(f.read()), socket.SOCK_STREAM, 0)
-    return socket.socket(socket.AF_INET, socket.SOCK_STREAM, 0, fileno=fd)
 
 
 def time_waits():
@@ -28,8 +22,7 @@ def time_waits():
 
 
 def main():
-    print('TAP version 13')
-    print('1..2')
+    tap = Tap(2)
     lst = xtcp_socket()
     lst.bind(('127.0.0.1', 0))
     lst.listen(128)
@@ -49,19 +42,16 @@ def main():
             err = f'connection {i}: {e}'
             break
     ok = err is None
-    print(('ok' if ok else 'not ok'), 1, f'{N} connections, server closing '
-          'first, all succeed')
-    if not ok:
-        print('#', err)
+    tap.check(f'{N} connections, server closing first, all succeed', ok,
+              err or '')
     tw = time_waits()
     # More connections than distinct client ports means ports were reused
     # while their 4-tuple was in TIME-WAIT; the records are still there.
-    ok2 = ok and len(ports) < N and tw >= len(ports)
-    print(('ok' if ok2 else 'not ok'), 2, 'ports were reused while in '
-          'TIME-WAIT, and the records remain')
-    print(f'# {len(ports)} distinct client ports, {tw} TIME-WAIT records')
+    tap.check('ports were reused while in TIME-WAIT, and the records remain',
+              ok and len(ports) < N and tw >= len(ports),
+              f'{len(ports)} distinct client ports, {tw} TIME-WAIT records')
     lst.close()
-    return 0 if ok and ok2 else 1
+    return tap.status()
 
 
 if __name__ == '__main__':

@@ -130,6 +130,7 @@ static int active_open(struct sock *sk, const struct sockaddr_in *sin)
 	xs->snd_una = xs->iss;
 	xs->snd_nxt = xs->iss + 1;
 	xs->write_seq = xs->iss + 1;
+	xtcp_syn_offer(sk);
 
 	err = xtcp_ehash(sk);
 	if (err) {
@@ -682,7 +683,16 @@ static int xtcp_setsockopt(struct sock *sk, int level, int optname,
 	lock_sock(sk);
 	switch (optname) {
 	case TCP_NODELAY:
+		/* As Linux: setting it sends what Nagle held back. */
 		xs->nodelay = !!val;
+		if (val)
+			xtcp_push(sk);
+		break;
+	case TCP_CORK:
+		/* Uncorking sends the partial segment held back. */
+		xs->cork = !!val;
+		if (!val)
+			xtcp_push(sk);
 		break;
 	case TCP_KEEPIDLE:
 		if (val < 1 || val > MAX_TCP_KEEPIDLE) {
@@ -745,6 +755,9 @@ static int xtcp_getsockopt(struct sock *sk, int level, int optname,
 		break;
 	case TCP_NODELAY:
 		val = xs->nodelay;
+		break;
+	case TCP_CORK:
+		val = xs->cork;
 		break;
 	case TCP_KEEPIDLE:
 		val = xtcp_keepidle(sk);

@@ -9,11 +9,17 @@
  *   3.10.7.2 LISTEN                      rcv_listen
  *   3.10.7.3 SYN-SENT                    rcv_syn_sent
  *   3.10.7.4 other states, checks 1-8    rcv_synchronized
+ *            RFC 7323 5.3 R1: PAWS       paws_reject
  *            1st: acceptability test     xtcp_seq_acceptable
+ *            RFC 7323 4.3: TS.Recent     rcv_synchronized
  *            2nd: RST (RFC 5961 3.2)     check_rst
  *            4th: SYN (RFC 5961 4.2)     rcv_synchronized
  *            5th: ACK                    rcv_ack
+ *                 window scale           rcv_ack (RFC 7323 2.3)
+ *                 SACK, dup ACKs, cwnd   rcv_ack_sample -> cong.c
+ *                 RTT from timestamps    rcv_ack (RFC 7323 4.1)
  *            7th: segment text           xtcp_queue_data (stream.c)
+ *                 out of order           ofo.c
  *            8th: FIN                    rcv_fin
  */
 #include <linux/netfilter.h>
@@ -99,6 +105,8 @@ static void rcv_listen(struct sock *sk, struct sk_buff *skb)
 	xtcp_parse_options((u8 *)(tcp_hdr(skb) + 1),
 			   tcp_hdr(skb)->doff * 4 - sizeof(struct tcphdr), &opts);
 	bh_lock_sock(child);	/* subclass 0 under the listener's 1 */
+	xtcp_syn_offer(child);
+	xtcp_syn_negotiate(child, &opts);
 	xtcp_set_mss(child, opts.mss);
 	xtcp_transition(child, XTCP_EV_RCV_SYN);	/* LISTEN -> SYN-RECEIVED */
 	xtcp_child_enqueue(sk, child);
@@ -149,8 +157,9 @@ static void rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
 	xs->rcv_wup = xs->rcv_nxt;	/* nothing advertised yet */
 	xtcp_parse_options((u8 *)(tcp_hdr(skb) + 1),
 			   tcp_hdr(skb)->doff * 4 - sizeof(struct tcphdr), &opts);
+	xtcp_syn_negotiate(sk, &opts);
 	xtcp_set_mss(sk, opts.mss);
-	xs->snd_wnd = cb->wnd;
+	xs->snd_wnd = cb->wnd;		/* a SYN's window is not scaled */
 	xs->max_snd_wnd = cb->wnd;
 	xs->snd_wl1 = cb->seq;
 	xs->snd_wl2 = cb->ack_seq;
@@ -158,7 +167,9 @@ static void rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
 
 	if (ack_ok) {
 		xs->snd_una = cb->ack_seq;
-		xtcp_timer_event_acked(sk);
+		xtcp_timer_event_acked(sk, 0);
+		if (xs->syn_rtx)	/* RFC 5681 3.1: a lost SYN: IW 1 */
+			xs->cong.cwnd = xtcp_send_mss(xs);
 		/* Our SYN is acknowledged: ESTABLISHED, <SEQ=SND.NXT><ACK> */
 		xtcp_transition(sk, XTCP_EV_RCV_SYNACK);
 		xtcp_send_ack(sk);
@@ -214,11 +225,14 @@ static void check_rst(struct sock *sk, struct sk_buff *skb)
  * Fifth check: the ACK field. Return false if the segment is to be
  * dropped here.
  */
-static bool rcv_ack(struct sock *sk, struct sk_buff *skb)
+static bool rcv_ack(struct sock *sk, struct sk_buff *skb,
+		    const struct xtcp_options *opts)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
-	u32 ack = cb->ack_seq;
+	u32 ack = cb->ack_seq, prior_una = xs->snd_una, ts_rtt_us = 0;
+	u32 wnd = (u32)cb->wnd << xs->snd_wscale;	/* RFC 7323 2.3 */
+	bool dupack;
 
 	if (!(cb->flags & XTCP_ACK))
 		return false;
@@ -233,8 +247,10 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb)
 		if (xs->parent && !xtcp_child_established(sk))
 			return false;	/* accept queue full: as if lost */
 		xtcp_transition(sk, XTCP_EV_RCV_ACK_OF_SYN);
-		xs->snd_wnd = cb->wnd;
-		xs->max_snd_wnd = cb->wnd;
+		if (xs->syn_rtx)	/* RFC 5681 3.1: a lost SYN-ACK: IW 1 */
+			xs->cong.cwnd = xtcp_send_mss(xs);
+		xs->snd_wnd = wnd;
+		xs->max_snd_wnd = wnd;
 		xs->snd_wl1 = cb->seq;
 		xs->snd_wl2 = ack;
 		xtcp_sndbuf_expand(sk);
@@ -253,16 +269,43 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb)
 		return false;
 	}
 
+	/* RFC 5681 2: a duplicate ACK (the window unchanged, or SACK news) */
+	dupack = ack == xs->snd_una && xs->snd_una != xs->snd_nxt &&
+		 !skb->len && !(cb->flags & (XTCP_SYN | XTCP_FIN)) &&
+		 (wnd == xs->snd_wnd || opts->num_sacks);
+	if (xs->sack_ok && opts->num_sacks)
+		xtcp_sb_add(&xs->cong.sb, opts->sacks, opts->num_sacks,
+			    xtcp_seq_max(ack, xs->snd_una), xs->snd_nxt);
+
 	if (xtcp_seq_after(ack, xs->snd_una)) {
 		xs->snd_una = ack;
 		xtcp_clean_acked(sk);
-		xtcp_timer_event_acked(sk);
+		/* RFC 7323 4.1: RTT = now - TSecr (ms) */
+		if (xs->ts_ok && opts->saw_tstamp && opts->tsecr) {
+			u32 ms = xtcp_ts_now(xs) - opts->tsecr;
+
+			if (ms < 3600 * MSEC_PER_SEC)
+				ts_rtt_us = max(ms, 1U) * USEC_PER_MSEC;
+		}
+		xtcp_timer_event_acked(sk, ts_rtt_us);
+	}
+	if (xtcp_seq_after(prior_una, xs->iss)) {	/* not our SYN's ACK */
+		struct xtcp_ack_sample a = {
+			.prior_una = prior_una,
+			.snd_una = xs->snd_una,
+			.snd_nxt = xs->snd_nxt,
+			.dupack = dupack,
+			.sack_ok = xs->sack_ok,
+			.mss = xtcp_send_mss(xs),
+		};
+
+		xtcp_cong_on_ack(&xs->cong, &a);
 	}
 
 	/* Window update: SND.WL1 < SEG.SEQ or (= and SND.WL2 =< SEG.ACK) */
 	if (xtcp_seq_before(xs->snd_wl1, cb->seq) ||
 	    (xs->snd_wl1 == cb->seq && xtcp_seq_before_eq(xs->snd_wl2, ack))) {
-		xs->snd_wnd = cb->wnd;
+		xs->snd_wnd = wnd;
 		xs->snd_wl1 = cb->seq;
 		xs->snd_wl2 = ack;
 		if (xs->snd_wnd > xs->max_snd_wnd) {
@@ -291,6 +334,46 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb)
 		}
 	}
 	return true;
+}
+
+/*
+ * RFC 7323 5.3 R1 (PAWS): a segment whose TSval is older than TS.Recent
+ * is an old duplicate: drop it, and ACK unless it is a RST. TS.Recent
+ * older than 24 days is stale (5.5) and rejects nothing.
+ */
+static bool paws_reject(struct sock *sk, struct sk_buff *skb,
+			const struct xtcp_options *opts)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (!xs->ts_ok || !opts->saw_tstamp ||
+	    (XTCP_SKB_CB(skb)->flags & XTCP_RST) ||
+	    !xtcp_seq_before(opts->tsval, xs->ts_recent))
+		return false;
+	if (ktime_get_seconds() - xs->ts_recent_stamp > 24 * 24 * 3600)
+		return false;
+	xtcp_send_ack(sk);
+	return true;
+}
+
+/*
+ * The receiver's round-trip time, for receive buffer auto-tuning: how
+ * long our TSval took to come back on the peer's data (as Linux's
+ * tcp_rcv_rtt_measure_ts), smoothed 7/8.
+ */
+static void rcv_rtt_measure(struct xtcp_sock *xs,
+			    const struct xtcp_options *opts)
+{
+	u32 ms;
+
+	if (!xs->ts_ok || !opts->saw_tstamp || !opts->tsecr)
+		return;
+	ms = xtcp_ts_now(xs) - opts->tsecr;
+	if (ms >= 3600 * MSEC_PER_SEC)
+		return;
+	ms = max(ms, 1U) * USEC_PER_MSEC;
+	xs->rcv_rtt_us = xs->rcv_rtt_us ? xs->rcv_rtt_us - xs->rcv_rtt_us / 8 +
+					  ms / 8 : ms;
 }
 
 /* Eighth check: FIN. @skb's FIN is in sequence (at RCV.NXT). */
@@ -331,10 +414,13 @@ static bool rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	u32 wnd = rcv_wnd(xs);
-	bool text_ok = true, queued = false, fin;
+	bool text_ok = true, queued = false, fin, ofo_fin = false;
+	struct xtcp_options opts;
 	u32 end_seq;
 
 	xtcp_timer_event_received(sk);	/* the peer is alive (keepalive) */
+	xtcp_parse_options((u8 *)(tcp_hdr(skb) + 1),
+			   tcp_hdr(skb)->doff * 4 - sizeof(struct tcphdr), &opts);
 
 	/* TIME-WAIT: a FIN again (ours was lost): ACK it, wait anew. */
 	if (sk->sk_state == TCP_TIME_WAIT && (cb->flags & XTCP_FIN) &&
@@ -350,6 +436,9 @@ static bool rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 		xtcp_send_syn(sk);
 		return false;
 	}
+
+	if (paws_reject(sk, skb, &opts))
+		return false;
 
 	/* first: sequence number */
 	if (!xtcp_seq_acceptable(cb->seq, cb->end_seq - cb->seq,
@@ -380,8 +469,16 @@ static bool rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 		return false;
 	}
 
+	/* RFC 7323 4.3: TS.Recent from a segment covering Last.ACK.sent */
+	if (xs->ts_ok && opts.saw_tstamp &&
+	    xtcp_seq_after_eq(opts.tsval, xs->ts_recent) &&
+	    xtcp_seq_before_eq(cb->seq, xs->rcv_acked)) {
+		xs->ts_recent = opts.tsval;
+		xs->ts_recent_stamp = ktime_get_seconds();
+	}
+
 	/* fifth: ACK */
-	if (!rcv_ack(sk, skb))
+	if (!rcv_ack(sk, skb, &opts))
 		return false;
 
 	/*
@@ -404,11 +501,15 @@ static bool rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 	}
 	if (text_ok && skb->len &&
 	    ((1 << sk->sk_state) &
-	     (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)))
-		queued = xtcp_queue_data(sk, skb);
+	     (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2))) {
+		rcv_rtt_measure(xs, &opts);
+		queued = xtcp_queue_data(sk, skb, &ofo_fin);
+	}
 
-	/* eighth: FIN, once everything before it has arrived */
-	if (fin && end_seq - 1 == xs->rcv_nxt &&
+	/* eighth: FIN, once everything before it has arrived (this
+	 * segment's, or one held out of order that it completed)
+	 */
+	if (((fin && end_seq - 1 == xs->rcv_nxt) || ofo_fin) &&
 	    !((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN | TCPF_SYN_SENT)))
 		rcv_fin(sk);
 

@@ -18,8 +18,6 @@
 #include "trace.h"
 #include "xtcp.h"
 
-#define XTCP_MAX_WINDOW	65535U	/* no window scaling yet (RFC 7323) */
-
 /**
  * xtcp_route_mss() - the MSS we can receive: route MTU minus the IPv4 and
  * TCP headers (RFC 9293 3.7.1, RFC 9293 MUST-14)
@@ -35,15 +33,27 @@ u16 xtcp_route_mss(struct sock *sk)
 }
 
 /**
+ * xtcp_max_window() - the largest window we can advertise: 65535, scaled
+ * by our shift once Window Scale is agreed (RFC 7323 2.2)
+ * @xs: the connection
+ */
+u32 xtcp_max_window(const struct xtcp_sock *xs)
+{
+	return 65535U << (xs->ws_ok ? xs->rcv_wscale : 0);
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_max_window);
+
+/**
  * xtcp_rcv_space() - the window we could offer now: half the free receive
- * buffer (the rest covers skb overhead), at most XTCP_MAX_WINDOW
+ * buffer (the rest covers skb overhead), at most xtcp_max_window()
  * @sk: the connection
  */
 u32 xtcp_rcv_space(const struct sock *sk)
 {
 	int space = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
 
-	return min_t(u32, space > 0 ? space / 2 : 0, XTCP_MAX_WINDOW);
+	return min_t(u32, space > 0 ? space / 2 : 0,
+		     xtcp_max_window(xtcp_sk(sk)));
 }
 
 /**
@@ -55,7 +65,8 @@ u32 xtcp_rcv_space(const struct sock *sk)
  */
 u32 xtcp_rcv_sws_step(const struct sock *sk)
 {
-	u32 buff = min_t(u32, READ_ONCE(sk->sk_rcvbuf) / 2, XTCP_MAX_WINDOW);
+	u32 buff = min_t(u32, READ_ONCE(sk->sk_rcvbuf) / 2,
+			 xtcp_max_window(xtcp_sk(sk)));
 
 	return max(min_t(u32, buff / 2, xtcp_sk(sk)->rcv_mss), 1U);
 }
@@ -63,26 +74,36 @@ u32 xtcp_rcv_sws_step(const struct sock *sk)
 /**
  * xtcp_select_window() - the window to advertise now, and remember it
  * @sk: the connection, locked
+ * @syn: for a SYN or SYN-ACK, whose window is never scaled (RFC 7323 2.2)
  *
  * Never moves the right edge we advertised before to the left (RFC 9293
  * 3.8.6.2.2: SHLD-14), and grows only in steps of xtcp_rcv_sws_step() so
  * a slowly reading application does not cause silly windows (MUST-39).
+ * With a window shift the window is a multiple of 2^shift: rounded down,
+ * unless that would shrink it (RFC 7323 2.4).
+ *
+ * Return: the window in bytes.
  */
-u16 xtcp_select_window(struct sock *sk)
+u32 xtcp_select_window(struct sock *sk, bool syn)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
-	u32 cur = 0, win = xtcp_rcv_space(sk);
+	u32 max = syn ? 65535U : xtcp_max_window(xs);
+	u32 cur = 0, win = min(xtcp_rcv_space(sk), max);
+	u32 unit = syn || !xs->ws_ok ? 1 : 1U << xs->rcv_wscale;
 
 	if (xtcp_seq_after(xs->rcv_wup + xs->rcv_wnd, xs->rcv_nxt))
 		cur = xs->rcv_wup + xs->rcv_wnd - xs->rcv_nxt;
-	if (win < cur ||
-	    (win < cur + xtcp_rcv_sws_step(sk) && win != XTCP_MAX_WINDOW))
-		win = min(cur, XTCP_MAX_WINDOW);
+	if (win < cur || (win < cur + xtcp_rcv_sws_step(sk) && win != max))
+		win = min(cur, max);
+	win = round_down(win, unit);
+	if (win < cur)
+		win = min(round_up(cur, unit), max & ~(unit - 1));
 
 	xs->rcv_wnd = win;
 	xs->rcv_wup = xs->rcv_nxt;
 	return win;
 }
+EXPORT_SYMBOL_IF_KUNIT(xtcp_select_window);
 
 static struct sk_buff *alloc_segment(struct sock *sk, unsigned int payload)
 {
@@ -94,8 +115,38 @@ static struct sk_buff *alloc_segment(struct sock *sk, unsigned int payload)
 }
 
 /*
- * Push the TCP header onto @skb (which holds the payload) and send it on
- * @sk's route. ACK segments carry RCV.NXT and a fresh window.
+ * The options of a segment of @sk with @flags into @opts: the SYN's
+ * offer, or after the handshake Timestamps and, on an ACK, our SACK
+ * blocks (RFC 2018 4: "SHOULD be included in all ACKs which do not ACK
+ * the highest sequence number in the data receiver's queue").
+ */
+static unsigned int build_options(struct sock *sk, u8 flags, u8 *opts)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct xtcp_syn_options so;
+
+	if (flags & XTCP_SYN) {
+		so.mss = xs->rcv_mss;
+		so.wscale = xs->ws_ok ? xs->rcv_wscale : -1;
+		so.sack_ok = xs->sack_ok;
+		so.tstamp = xs->ts_ok;
+		so.tsval = xtcp_ts_now(xs);
+		/* RFC 7323 3.2: TSecr of a SYN is 0; a SYN-ACK echoes */
+		so.tsecr = (flags & XTCP_ACK) ? xs->ts_recent : 0;
+		return xtcp_write_syn_options(opts, &so);
+	}
+	if (flags & XTCP_RST)
+		return 0;
+	return xtcp_write_options(opts, xs->ts_ok, xtcp_ts_now(xs),
+				  xs->ts_recent, xs->ofo.blocks,
+				  xs->sack_ok && (flags & XTCP_ACK) ?
+				  xs->ofo.nblocks : 0);
+}
+
+/*
+ * Push the TCP header and @optlen bytes of @opts onto @skb (which holds
+ * the payload) and send it on @sk's route. ACK segments carry RCV.NXT and
+ * a fresh window.
  */
 static int transmit(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags,
 		    const u8 *opts, unsigned int optlen)
@@ -104,6 +155,7 @@ static int transmit(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags,
 	struct inet_sock *inet = inet_sk(sk);
 	unsigned int len = skb->len;
 	struct tcphdr *th;
+	u32 win;
 	int err;
 
 	th = skb_push(skb, sizeof(*th) + optlen);
@@ -119,7 +171,10 @@ static int transmit(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags,
 		xtcp_timer_event_ack_sent(sk);
 	}
 	/* RFC 7323 2.2: the window of a SYN is never scaled. */
-	th->window = htons(xtcp_select_window(sk));
+	win = xtcp_select_window(sk, flags & XTCP_SYN);
+	if (!(flags & XTCP_SYN) && xs->ws_ok)
+		win >>= xs->rcv_wscale;
+	th->window = htons(win);
 	if (optlen)
 		memcpy(th + 1, opts, optlen);
 
@@ -145,20 +200,19 @@ static int transmit(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags,
 /* A segment without payload: SYN, SYN-ACK, ACK, FIN or RST. */
 static int send_control(struct sock *sk, u32 seq, u8 flags)
 {
-	u8 opts[XTCP_SYN_OPTIONS_LEN];
-	unsigned int optlen = 0;
+	u8 opts[XTCP_MAX_OPTIONS_LEN];
+	unsigned int optlen = build_options(sk, flags, opts);
 	struct sk_buff *skb = alloc_segment(sk, 0);
 
 	if (!skb)
 		return -ENOBUFS;
-	if (flags & XTCP_SYN)
-		optlen = xtcp_write_syn_options(opts, xtcp_sk(sk)->rcv_mss);
 	return transmit(sk, skb, seq, flags, opts, optlen);
 }
 
 /**
  * xtcp_send_syn() - send our SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED),
- * carrying the MSS option (MUST-14); first send and retransmission alike
+ * carrying the MSS option (MUST-14) and the options we offer or accept;
+ * first send and retransmission alike
  * @sk: the connection, locked
  */
 int xtcp_send_syn(struct sock *sk)
@@ -224,26 +278,58 @@ static void copy_from_queue(struct sock *sk, u32 seq, unsigned int len,
 	WARN_ON_ONCE(len);
 }
 
-/* Send [seq, seq + len) of queued data; FIN too when @fin. */
-static int send_data(struct sock *sk, u32 seq, unsigned int len, bool fin)
+/**
+ * send_range() - send sequence space [@seq, @seq + @len): queued data, and
+ * our FIN if the range covers it (it follows the last byte, write_seq)
+ * @sk: the connection, locked
+ * @seq: first sequence number
+ * @len: sequence numbers wanted; fewer go if the options leave less room
+ *	 than the MSS, never more
+ * @fin: the FIN goes with it if the range reaches it
+ *
+ * Return: sequence numbers sent (data, plus one for a FIN), or -errno.
+ */
+static int send_range(struct sock *sk, u32 seq, u32 len, bool fin)
 {
-	struct sk_buff *skb = alloc_segment(sk, len);
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u8 opts[XTCP_MAX_OPTIONS_LEN];
+	unsigned int optlen = build_options(sk, XTCP_ACK, opts);
+	u32 data = 0, room = xs->snd_mss - optlen;
+	struct sk_buff *skb;
 	u8 flags = XTCP_ACK;
+	int err;
 
+	if (xtcp_seq_before(seq, xs->write_seq))
+		data = min3(len, xs->write_seq - seq, room);
+	fin = fin && xs->fin_queued && xtcp_seq_after(seq + len, xs->write_seq) &&
+	      seq + data == xs->write_seq;
+	if (!data && !fin)
+		return 0;
+	skb = alloc_segment(sk, data);
 	if (!skb)
 		return -ENOBUFS;
-	copy_from_queue(sk, seq, len, skb_put(skb, len));
-	if (len && seq + len == xtcp_sk(sk)->write_seq)
+	copy_from_queue(sk, seq, data, skb_put(skb, data));
+	if (data && seq + data == xs->write_seq)
 		flags |= XTCP_PSH;
 	if (fin)
 		flags |= XTCP_FIN;
-	return transmit(sk, skb, seq, flags, NULL, 0);
+	err = transmit(sk, skb, seq, flags, opts, optlen);
+	if (err)
+		return err;
+	xs->last_send = ktime_get();
+	return data + fin;
 }
 
+/*
+ * Data and our FIN go out in these states. FIN-WAIT-1, CLOSING and
+ * LAST-ACK are entered when the application closes, but the FIN is sent
+ * only after the data queued before it, which the window may still hold.
+ */
 static bool can_send_data(const struct sock *sk)
 {
 	return (1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
-				      TCPF_FIN_WAIT1 | TCPF_LAST_ACK);
+				      TCPF_FIN_WAIT1 | TCPF_CLOSING |
+				      TCPF_LAST_ACK);
 }
 
 /* FIN is sent once the application closed and all data went out. */
@@ -252,45 +338,143 @@ static bool fin_due(const struct xtcp_sock *xs)
 	return xs->fin_queued && xs->snd_nxt == xs->write_seq;
 }
 
-/**
- * xtcp_push() - send what the peer's window allows of the queued data,
- * then our FIN if the application closed (RFC 9293 3.10.2 SEND, 3.10.4
- * CLOSE: "queue this until all preceding SENDs have been segmentized")
- * @sk: the connection, locked
+/*
+ * Resend what the loss recovery takes as lost, while the pipe lets it
+ * (RFC 6675 5 step (C), NextSeg rule 1). Return whether anything went.
  */
-void xtcp_push(struct sock *sk)
+static bool send_lost(struct sock *sk, u32 mss)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
+	bool sent = false;
+	u32 seq, len;
+	int n;
+
+	while (xtcp_cong_pipe(&xs->cong, xs->snd_una, xs->snd_nxt, xs->sack_ok,
+			      mss) < xs->cong.cwnd &&
+	       xtcp_cong_next_rtx(&xs->cong, xs->snd_una, mss, &seq, &len)) {
+		n = send_range(sk, seq, len, true);
+		if (n <= 0)
+			break;
+		xtcp_cong_rtx_sent(&xs->cong, seq + n);
+		/* Karn: an ACK may now answer either copy (RFC 6298 3) */
+		xtcp_rtt_retransmitted(&xs->rtt);
+		sent = true;
+	}
+	return sent;
+}
+
+/*
+ * How much new data may go now, 0 for none: the peer's window (RFC 9293
+ * 3.8.6.2.1) and the congestion window (RFC 5681 3.1) both bound it, and
+ * a segment shorter than the MSS waits (sender SWS avoidance, MUST-38;
+ * Nagle, RFC 9293 3.7.4 SHLD-7) unless it is the end of what is queued
+ * and nothing is unacknowledged, or TCP_NODELAY; TCP_CORK holds it back
+ * even then. A FIN to follow sends the tail at once.
+ */
+static u32 new_data_len(struct sock *sk, u32 mss, bool forced)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 wnd_end = xs->snd_una + xs->snd_wnd;
+	u32 queued = xs->write_seq - xs->snd_nxt;
+	u32 pipe, room, len;
+
+	if (!queued || !xtcp_seq_before(xs->snd_nxt, wnd_end))
+		return 0;
+	pipe = xtcp_cong_pipe(&xs->cong, xs->snd_una, xs->snd_nxt, xs->sack_ok,
+			      mss);
+	if (pipe >= xs->cong.cwnd)
+		return 0;
+	room = min(wnd_end - xs->snd_nxt, xs->cong.cwnd - pipe);
+	len = min3(queued, mss, room);
+	if (len == mss || forced)
+		return len;
+	if (len < queued) {
+		/* The window or cwnd cuts it short: MUST-38 (3) allows it
+		 * once it is half the largest window the peer offered.
+		 */
+		return len == wnd_end - xs->snd_nxt && len >= xs->max_snd_wnd / 2 ?
+		       len : 0;
+	}
+	/* The tail of the queue (pushed: every send is, as in Linux). */
+	if (xs->fin_queued)
+		return len;
+	if (xs->cork)
+		return 0;
+	return xs->nodelay || xs->snd_una == xs->snd_nxt ? len : 0;
+}
+
+/* Send new data while new_data_len() allows; return whether any went. */
+static bool send_new(struct sock *sk, u32 mss, bool forced)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	bool sent = false;
+	u32 len;
+	int n;
+
+	while ((len = new_data_len(sk, mss, forced))) {
+		/* RFC 5681 4.1: restart from the initial window after idle */
+		if (xs->snd_una == xs->snd_nxt && xs->rtt.rto_ms &&
+		    ktime_ms_delta(ktime_get(), xs->last_send) > xs->rtt.rto_ms) {
+			xtcp_cong_restart(&xs->cong, mss);
+			len = min(len, xs->cong.cwnd);
+		}
+		/* The FIN rides on the last segment when it is due. */
+		n = send_range(sk, xs->snd_nxt,
+			       len + (xs->fin_queued &&
+				      xs->snd_nxt + len == xs->write_seq), true);
+		if (n <= 0)
+			break;
+		xs->snd_nxt += n;
+		sent = true;
+		forced = false;
+	}
+	return sent;
+}
+
+static void do_push(struct sock *sk, bool forced)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 mss = xtcp_send_mss(xs);
 	bool sent = false;
 
 	if (!can_send_data(sk))
 		return;
-
-	while (xtcp_seq_before(xs->snd_nxt, xs->write_seq)) {
-		u32 wnd_end = xs->snd_una + xs->snd_wnd;
-		u32 len = min(xs->write_seq - xs->snd_nxt, xs->snd_mss);
-
-		if (!xtcp_seq_before(xs->snd_nxt, wnd_end))
-			break;	/* window closed: the persist timer probes */
-		len = min(len, wnd_end - xs->snd_nxt);
-		if (send_data(sk, xs->snd_nxt, len, false))
-			break;
-		xs->snd_nxt += len;
-		sent = true;
-	}
-
+	if (xs->cong.state != XTCP_CA_OPEN)
+		sent = send_lost(sk, mss);
+	sent |= send_new(sk, mss, forced);
 	/* A FIN takes no window: the receiver accepts it at RCV.NXT. */
-	if (fin_due(xs)) {
-		if (!send_data(sk, xs->snd_nxt, 0, true)) {
-			xs->snd_nxt++;	/* the FIN's sequence number */
-			sent = true;
-		}
+	if (fin_due(xs) && send_range(sk, xs->snd_nxt, 1, true) == 1) {
+		xs->snd_nxt++;
+		sent = true;
 	}
 	if (sent)
 		xtcp_timer_event_sent(sk);
 	else if (xs->snd_una == xs->snd_nxt &&
 		 xtcp_seq_before(xs->snd_nxt, xs->write_seq))
 		xtcp_timer_event_window_closed(sk);
+}
+
+/**
+ * xtcp_push() - send what loss recovery resends, then what the windows
+ * allow of the queued data, then our FIN if the application closed (RFC
+ * 9293 3.10.2 SEND, 3.10.4 CLOSE: "queue this until all preceding SENDs
+ * have been segmentized")
+ * @sk: the connection, locked
+ */
+void xtcp_push(struct sock *sk)
+{
+	do_push(sk, false);
+}
+
+/**
+ * xtcp_push_forced() - the sender's SWS override timeout (RFC 9293
+ * 3.8.6.2.1 MUST-38 (4)): nothing in flight, the window open but small:
+ * send what fits, however short
+ * @sk: the connection, locked
+ */
+void xtcp_push_forced(struct sock *sk)
+{
+	do_push(sk, true);
 }
 
 /**
@@ -304,7 +488,8 @@ bool xtcp_fin_sent(const struct xtcp_sock *xs)
 
 /**
  * xtcp_retransmit_head() - resend the oldest unacknowledged segment
- * (RFC 6298 5.4): SYN, SYN-ACK, data, or FIN
+ * (RFC 6298 5.4): SYN, SYN-ACK, or what loss recovery resends first
+ * after a timeout (data, FIN)
  * @sk: the connection, locked
  *
  * Return: 0 or -errno.
@@ -312,24 +497,21 @@ bool xtcp_fin_sent(const struct xtcp_sock *xs)
 int xtcp_retransmit_head(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
-	u32 len;
+	u32 mss = xtcp_send_mss(xs), seq, len;
+	int n;
 
 	switch (sk->sk_state) {
 	case TCP_SYN_SENT:
 	case TCP_SYN_RECV:
+		xs->syn_rtx = 1;
 		return xtcp_send_syn(sk);
 	}
-
-	len = min(xs->write_seq - xs->snd_una, xs->snd_mss);
-	if (xtcp_seq_before(xs->snd_una, xs->write_seq)) {
-		/* Data first; a lone FIN after it is resent on its own turn. */
-		bool fin = xtcp_fin_sent(xs) && xs->snd_una + len == xs->write_seq;
-
-		return send_data(sk, xs->snd_una, len, fin);
-	}
-	if (xtcp_fin_sent(xs) && xs->snd_una == xs->write_seq)
-		return send_data(sk, xs->write_seq, 0, true);
-	return 0;
+	if (!xtcp_cong_next_rtx(&xs->cong, xs->snd_una, mss, &seq, &len))
+		return 0;
+	n = send_range(sk, seq, len, true);
+	if (n > 0)
+		xtcp_cong_rtx_sent(&xs->cong, seq + n);
+	return n < 0 ? n : 0;
 }
 
 /**
@@ -341,10 +523,12 @@ int xtcp_retransmit_head(struct sock *sk)
 int xtcp_send_probe(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
+	int n;
 
 	if (!xtcp_seq_before(xs->snd_una, xs->write_seq))
 		return 0;
-	return send_data(sk, xs->snd_una, 1, false);
+	n = send_range(sk, xs->snd_una, 1, false);
+	return n < 0 ? n : 0;
 }
 
 /**

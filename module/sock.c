@@ -18,6 +18,7 @@
 #include <net/route.h>
 #include <net/sock.h>
 
+#include "options.h"
 #include "xtcp.h"
 
 static atomic_t live_socks = ATOMIC_INIT(0);
@@ -54,6 +55,8 @@ void xtcp_sock_init(struct sock *sk)
 	INIT_LIST_HEAD(&xs->accept_queue);
 	INIT_LIST_HEAD(&xs->queue_node);
 	xs->snd_mss = 536;	/* MUST-15: until the peer's MSS is known */
+	xtcp_cong_init(&xs->cong, xs->snd_mss);
+	xtcp_ofo_init(&xs->ofo);
 	xtcp_timers_init(sk);
 }
 
@@ -169,6 +172,88 @@ void xtcp_set_mss(struct sock *sk, u16 peer_mss)
 	xs->snd_mss = min_t(u32, peer_mss ?: 536, xs->rcv_mss);
 	if (xs->snd_mss < 64)
 		xs->snd_mss = 64;	/* a peer's absurd MSS cannot stall us */
+	xtcp_cong_init(&xs->cong, xtcp_send_mss(xs));
+}
+
+/**
+ * xtcp_send_mss() - the most data one of our segments carries: the MSS
+ * less the options every segment has (RFC 9293 3.7.1: the MSS counts no
+ * TCP options; a Timestamps option takes 12 bytes of it)
+ * @xs: the connection
+ */
+u32 xtcp_send_mss(const struct xtcp_sock *xs)
+{
+	return xs->snd_mss - (xs->ts_ok ? 12 : 0);
+}
+
+/**
+ * xtcp_ts_now() - our TSval clock: milliseconds, offset at random per
+ * connection (RFC 7323 5.4)
+ * @xs: the connection
+ */
+u32 xtcp_ts_now(const struct xtcp_sock *xs)
+{
+	return (u32)ktime_to_ms(ktime_get()) + xs->ts_offset;
+}
+
+/*
+ * RFC 7323 2.3: the smallest shift that lets the window cover the largest
+ * receive buffer this socket may grow to (tcp_rmem[2], or SO_RCVBUF).
+ */
+static u8 rcv_wscale_for(const struct sock *sk)
+{
+	u32 space = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[2]);
+	u8 ws = 0;
+
+	if (sk->sk_userlocks & SOCK_RCVBUF_LOCK)
+		space = READ_ONCE(sk->sk_rcvbuf);
+	space = max_t(u32, space, READ_ONCE(sk->sk_rcvbuf));
+	while (space > 65535 && ws < XTCP_MAX_WSCALE) {
+		space >>= 1;
+		ws++;
+	}
+	return ws;
+}
+
+/**
+ * xtcp_syn_offer() - what our SYN offers: the options the namespace
+ * enables (window_scaling, timestamps, sack)
+ * @sk: a connection about to send its SYN, locked
+ */
+void xtcp_syn_offer(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	const struct xtcp_net *xn = xtcp_sk_net(sk);
+
+	xs->ws_ok = !!READ_ONCE(xn->window_scaling);
+	xs->rcv_wscale = xs->ws_ok ? rcv_wscale_for(sk) : 0;
+	xs->snd_wscale = 0;
+	xs->sack_ok = !!READ_ONCE(xn->sack);
+	xs->ts_ok = !!READ_ONCE(xn->timestamps);
+	xs->ts_offset = get_random_u32();
+}
+
+/**
+ * xtcp_syn_negotiate() - keep what both SYNs carry (RFC 7323 2.2, 3.2;
+ * RFC 2018 2): on the SYN-ACK for an active open, on the SYN for a
+ * passive one (after xtcp_syn_offer)
+ * @sk: the connection, locked
+ * @peer: the options of the peer's SYN
+ */
+void xtcp_syn_negotiate(struct sock *sk, const struct xtcp_options *peer)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	xs->ws_ok = xs->ws_ok && peer->saw_wscale;
+	xs->snd_wscale = xs->ws_ok ? peer->wscale : 0;
+	if (!xs->ws_ok)
+		xs->rcv_wscale = 0;
+	xs->sack_ok = xs->sack_ok && peer->sack_ok;
+	xs->ts_ok = xs->ts_ok && peer->saw_tstamp;
+	if (xs->ts_ok) {
+		xs->ts_recent = peer->tsval;
+		xs->ts_recent_stamp = ktime_get_seconds();
+	}
 }
 
 /**
@@ -280,6 +365,7 @@ void xtcp_purge_queues(struct sock *sk)
 	struct sk_buff *skb;
 
 	__skb_queue_purge(&sk->sk_receive_queue);
+	xtcp_ofo_purge(&xtcp_sk(sk)->ofo);
 	while ((skb = __skb_dequeue(&sk->sk_write_queue))) {
 		sk_wmem_queued_add(sk, -skb->truesize);
 		__kfree_skb(skb);

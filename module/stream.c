@@ -9,6 +9,7 @@
 #include <linux/uio.h>
 #include <net/sock.h>
 
+#include "ofo.h"
 #include "seq.h"
 #include "xtcp.h"
 
@@ -89,18 +90,52 @@ void xtcp_clean_acked(struct sock *sk)
 		sk->sk_write_space(sk);
 }
 
+/*
+ * Hold @skb, which begins beyond RCV.NXT, in the out-of-order queue
+ * (RFC 9293 3.10.7.4 seventh check: "segments with higher beginning
+ * sequence numbers may be held"), within the window and the receive
+ * buffer, and ACK at once with the SACK blocks that now describe it (RFC
+ * 5681 4.2, RFC 2018 4). Return whether it was kept.
+ */
+static bool queue_ofo(struct sock *sk, struct sk_buff *skb, u32 wnd_end)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	bool kept = false;
+
+	if (!xtcp_seq_before(cb->seq, wnd_end))
+		goto ack;
+	if (xtcp_seq_after(cb->seq + skb->len, wnd_end)) {
+		if (pskb_trim(skb, wnd_end - cb->seq))
+			goto ack;
+		cb->flags &= ~XTCP_FIN;		/* it lay beyond the window */
+	}
+	/* The queue lives in the receive buffer (Linux prunes; we drop). */
+	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
+	    READ_ONCE(sk->sk_rcvbuf))
+		goto ack;
+	skb_set_owner_r(skb, sk);
+	kept = xtcp_ofo_insert(&xs->ofo, skb);
+ack:
+	xtcp_send_ack(sk);
+	return kept;
+}
+
 /**
- * xtcp_queue_data() - RFC 9293 3.10.7.4 seventh check: take in-order text
+ * xtcp_queue_data() - RFC 9293 3.10.7.4 seventh check: take text
  * @sk: the connection, locked
  * @skb: an acceptable segment with text, data at the payload
+ * @ofo_fin: set if text held out of order that this segment completed
+ *	     ends with the peer's FIN (RCV.NXT is then at the FIN)
  *
  * Text before RCV.NXT (a retransmission overlapping what we have) is
- * trimmed away, text beyond the window too. Text after a gap cannot be
- * kept yet: it is dropped and the gap re-announced with an ACK.
+ * trimmed away, text beyond the window too. Text after a gap is held in
+ * the out-of-order queue (ofo.c) until the gap fills; then it follows
+ * onto the receive queue, in order, and the ACK goes at once.
  *
- * Return: true if @skb went onto the receive queue.
+ * Return: true if @skb was queued, in order or not.
  */
-bool xtcp_queue_data(struct sock *sk, struct sk_buff *skb)
+bool xtcp_queue_data(struct sock *sk, struct sk_buff *skb, bool *ofo_fin)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
@@ -108,9 +143,10 @@ bool xtcp_queue_data(struct sock *sk, struct sk_buff *skb)
 	u32 wnd_end = xs->rcv_wup + xs->rcv_wnd;
 	u32 len;
 
+	*ofo_fin = false;
 	if (xtcp_seq_after(seq, xs->rcv_nxt)) {
-		xtcp_send_ack(sk);		/* a gap: say what we miss */
-		return false;
+		cb->seq = seq;
+		return queue_ofo(sk, skb, wnd_end);
 	}
 	if (xtcp_seq_before(seq, xs->rcv_nxt)) {
 		u32 dup = xs->rcv_nxt - seq;
@@ -134,10 +170,52 @@ bool xtcp_queue_data(struct sock *sk, struct sk_buff *skb)
 	skb_set_owner_r(skb, sk);
 	__skb_queue_tail(&sk->sk_receive_queue, skb);
 	xs->rcv_nxt += len;
-	xtcp_timer_event_data_in(sk, len);
+	if (skb_queue_empty(&xs->ofo.queue)) {
+		xtcp_timer_event_data_in(sk, len);
+	} else {
+		/* A gap filled: what waited follows; ACK now (RFC 5681 4.2) */
+		xs->rcv_nxt = xtcp_ofo_pull(&xs->ofo, xs->rcv_nxt,
+					    &sk->sk_receive_queue, ofo_fin);
+		if (!*ofo_fin)
+			xtcp_send_ack(sk);
+	}
 	if (!sock_flag(sk, SOCK_DEAD))
 		sk->sk_data_ready(sk);
 	return true;
+}
+
+/**
+ * xtcp_rcv_space_adjust() - receive buffer auto-tuning (as Linux's
+ * tcp_rcv_space_adjust): once per round trip, if the application read
+ * more than the round before, grow the buffer so that the window (half
+ * of it) covers twice that: a sender in slow start is never held back by
+ * the window, and a long fat path gets its bandwidth-delay product
+ * without tuning. Bounded by tcp_rmem[2]; SO_RCVBUF switches it off.
+ * @sk: the connection, locked
+ * @copied: bytes the application just read
+ */
+void xtcp_rcv_space_adjust(struct sock *sk, u32 copied)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 rtt = max3(xs->rcv_rtt_us, xs->rtt.srtt_us, 1000U);
+	ktime_t now = ktime_get();
+	u64 want;
+
+	xs->rcvq_copied += copied;
+	if (!xs->rcvq_time)
+		xs->rcvq_time = now;
+	if (ktime_us_delta(now, xs->rcvq_time) < rtt)
+		return;
+	if (!(sk->sk_userlocks & SOCK_RCVBUF_LOCK) &&
+	    xs->rcvq_copied > xs->rcvq_space) {
+		want = min_t(u64, 4ULL * xs->rcvq_copied,
+			     READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[2]));
+		if (want > READ_ONCE(sk->sk_rcvbuf))
+			WRITE_ONCE(sk->sk_rcvbuf, want);
+		xs->rcvq_space = xs->rcvq_copied;
+	}
+	xs->rcvq_copied = 0;
+	xs->rcvq_time = now;
 }
 
 /**
@@ -321,8 +399,10 @@ int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 				    &copied);
 		if (err)
 			break;
-		if (copied > before && !peek)
+		if (copied > before && !peek) {
+			xtcp_rcv_space_adjust(sk, copied - before);
 			xtcp_rbuf_cleaned(sk);
+		}
 		if (copied >= len)
 			break;
 		if (copied > before)

@@ -33,6 +33,7 @@ static const struct xtcp_range keepcnt = { 1, 127 };		/* MAX_TCP_KEEPCNT */
 static const struct xtcp_range fin_timeout = { 1, 3600 };	/* s */
 static const struct xtcp_range ms = { 1, 3600 * 1000 };
 static const struct xtcp_range delack = { 1, 499 };		/* MUST-40: < 0.5 s */
+static const struct xtcp_range onoff = { 0, 1 };
 
 /*
  * Writes need CAP_NET_ADMIN over the namespace that owns the value. The
@@ -82,6 +83,9 @@ static const struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_SYSCTL(rto_max_ms, ms),
 	XTCP_SYSCTL(msl_ms, ms),
 	XTCP_SYSCTL(delack_ms, delack),
+	XTCP_SYSCTL(window_scaling, onoff),
+	XTCP_SYSCTL(timestamps, onoff),
+	XTCP_SYSCTL(sack, onoff),
 	{ }	/* sentinel for kernels before 6.5 */
 };
 
@@ -106,6 +110,9 @@ void xtcp_net_set_defaults(struct xtcp_net *xn)
 	xn->rto_max_ms = 120 * 1000;
 	xn->msl_ms = 30 * 1000;
 	xn->delack_ms = 40;
+	xn->window_scaling = 1;
+	xn->timestamps = 1;
+	xn->sack = 1;
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_net_set_defaults);
 

@@ -6,13 +6,17 @@
  *
  *   timer       armed by                          on expiry
  *   ----------  --------------------------------  ------------------------
- *   rtx         event_sent: SYN, SYN-ACK, data    resend the oldest segment,
- *               or FIN outstanding;               double the RTO (RFC 6298
+ *   rtx         event_sent: SYN, SYN-ACK, data    loss window (cong.c),
+ *               or FIN outstanding;               resend the oldest segment,
+ *                                                 double the RTO (RFC 6298
  *               event_acked: restart while data   5.5); give up after
  *               is outstanding, stop when all is  syn_retries, synack_retries
  *               acknowledged (RFC 6298 5.2, 5.3)  or retries2 (RFC 9293 R2)
- *   persist     event_window_closed: data queued, send a window probe and
- *   (rtx)       nothing in flight, window 0       back off (MUST-35..37)
+ *   persist     event_window_closed: data queued, window 0: send a probe
+ *   (rtx)       nothing in flight                 and back off (MUST-35..37);
+ *                                                 window open: send the
+ *                                                 short segment SWS, Nagle
+ *                                                 or TCP_CORK held (MUST-38)
  *   wait        event_time_wait: 2 * msl_ms       CLOSED (RFC 9293 3.10.7.4)
  *               event_fin_wait2: fin_timeout for  CLOSED
  *               an orphan
@@ -277,14 +281,21 @@ void xtcp_timer_event_sent(struct sock *sk)
 /**
  * xtcp_timer_event_acked() - the peer acknowledged new data (SND.UNA moved)
  * @sk: the connection, locked
+ * @ts_rtt_us: a round-trip sample from the Timestamps option, or 0
  */
-void xtcp_timer_event_acked(struct sock *sk)
+void xtcp_timer_event_acked(struct sock *sk, u32 ts_rtt_us)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct xtcp_net *xn = xtcp_sk_net(sk);
 	u32 us;
 
-	if (xtcp_rtt_acked(&xs->rtt, xs->snd_una, ktime_get(), &us))
+	/* The timed segment's sample if there is one (microseconds), else
+	 * the Timestamps option's (RFC 7323 4.1, milliseconds; valid even
+	 * for retransmitted data, so recovery keeps the estimate fresh).
+	 */
+	if (!xtcp_rtt_acked(&xs->rtt, xs->snd_una, ktime_get(), &us))
+		us = ts_rtt_us;
+	if (us)
 		xtcp_rtt_sample(&xs->rtt, us, READ_ONCE(xn->rto_min_ms),
 				READ_ONCE(xn->rto_max_ms));
 	xs->retries = 0;
@@ -453,12 +464,19 @@ static void rtx_expired(struct sock *sk)
 	xs->armed &= ~ARMED_RTX;
 
 	if (xs->snd_una == xs->snd_nxt) {
-		/* Persist: probe a zero window forever (MUST-37). */
-		if (xtcp_seq_before(xs->snd_nxt, xs->write_seq) && !xs->snd_wnd) {
-			xtcp_send_probe(sk);
-			xs->rtt.rto_ms = xtcp_rto_backoff(rto, rto_max);
-			rtx_arm(sk, xs->rtt.rto_ms);
+		if (!xtcp_seq_before(xs->snd_nxt, xs->write_seq))
+			return;
+		if (xs->snd_wnd) {
+			/* Sender SWS override (MUST-38 (4)), TCP_CORK's
+			 * ceiling: send the short segment held back.
+			 */
+			xtcp_push_forced(sk);
+			return;
 		}
+		/* Persist: probe a zero window forever (MUST-37). */
+		xtcp_send_probe(sk);
+		xs->rtt.rto_ms = xtcp_rto_backoff(rto, rto_max);
+		rtx_arm(sk, xs->rtt.rto_ms);
 		return;
 	}
 
@@ -477,6 +495,10 @@ static void rtx_expired(struct sock *sk)
 	}
 	xs->retries++;
 	xtcp_rtt_retransmitted(&xs->rtt);
+	/* RFC 5681 3.1: the loss window; resend from SND.UNA (cong.c) */
+	if (!((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)))
+		xtcp_cong_on_rto(&xs->cong, xs->snd_una, xs->snd_nxt,
+				 xtcp_send_mss(xs));
 	/* RFC 9293 3.8.3: at R1, ask IP for another route (negative advice) */
 	if (xs->retries == READ_ONCE(xtcp_sk_net(sk)->retries1))
 		sk_dst_reset(sk);

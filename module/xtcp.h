@@ -38,6 +38,8 @@
 #include <net/tcp_states.h>
 
 #include "compat.h"
+#include "cong.h"
+#include "ofo.h"
 #include "state.h"
 
 /*
@@ -51,7 +53,7 @@
  * @seq: SEG.SEQ
  * @end_seq: SEG.SEQ + SEG.LEN (SYN and FIN each count one)
  * @ack_seq: SEG.ACK
- * @wnd: SEG.WND (unscaled)
+ * @wnd: SEG.WND as on the wire (scaled by the receiver: rcv_ack)
  * @flags: the TCP header's flag byte (TCPHDR_*)
  * @mss: the MSS option, 0 if absent
  * @offset: bytes of this skb's data the application has already read
@@ -140,6 +142,31 @@ struct xtcp_sock {
 
 	u32 max_snd_wnd;	/* largest window the peer offered */
 
+	/* Negotiated in the handshake (sock.c: xtcp_syn_negotiate) */
+	u8 snd_wscale:4;	/* the peer's window shift (RFC 7323 2.2) */
+	u8 rcv_wscale:4;	/* ours */
+	u8 ws_ok:1;		/* both sent Window Scale */
+	u8 sack_ok:1;		/* both sent SACK-Permitted (RFC 2018 2) */
+	u8 ts_ok:1;		/* both sent Timestamps (RFC 7323 3.2) */
+	u8 syn_rtx:1;		/* our SYN or SYN-ACK was resent: IW 1 */
+	u8 cork:1;		/* TCP_CORK: hold back partial segments */
+	u32 ts_offset;		/* added to our clock in TSval (RFC 7323 5.4) */
+	u32 ts_recent;		/* TS.Recent (RFC 7323 4.3) */
+	u32 ts_recent_stamp;	/* when it was set, seconds, for PAWS 5.5 */
+
+	/* Congestion control and loss recovery (cong.c) */
+	struct xtcp_cong cong;
+	ktime_t last_send;	/* for the restart after idle (RFC 5681 4.1) */
+
+	/* Out-of-order text and the SACK blocks we report (ofo.c) */
+	struct xtcp_ofo ofo;
+
+	/* Receive buffer auto-tuning (stream.c: xtcp_rcv_space_adjust) */
+	u32 rcvq_space;		/* bytes the application read last round */
+	u32 rcvq_copied;	/* bytes it read this round */
+	ktime_t rcvq_time;	/* when this round began */
+	u32 rcv_rtt_us;		/* the receiver's RTT estimate (timestamps) */
+
 	/* Retransmission and round-trip time (timer.c) */
 	struct hrtimer rtx_timer;
 	struct xtcp_rtt rtt;
@@ -162,7 +189,7 @@ struct xtcp_sock {
 	u32 rcv_acked;		/* RCV.NXT as our last ACK carried it */
 	u16 rcv_seg_max;	/* largest segment received: "full-sized" */
 	u8 quickack:1;		/* TCP_QUICKACK: ACK every segment now */
-	u8 nodelay:1;		/* TCP_NODELAY (Nagle comes with flow control) */
+	u8 nodelay:1;		/* TCP_NODELAY: no Nagle (MUST-17) */
 	unsigned long deferred;	/* XTCP_DEFER_* bits, atomic */
 
 	/* Port held in the kernel's TCP (conn_table.c), shared with children */
@@ -212,6 +239,9 @@ struct xtcp_net {
 	int rto_max_ms;
 	int msl_ms;		/* TIME-WAIT lasts 2 * msl_ms */
 	int delack_ms;
+	int window_scaling;	/* RFC 7323 window scale: offer, accept */
+	int timestamps;		/* RFC 7323 timestamps */
+	int sack;		/* RFC 2018 selective acknowledgments */
 	struct ctl_table_header *sysctl_hdr;
 	struct net *net;		/* the namespace these belong to */
 
@@ -254,6 +284,11 @@ bool xtcp_child_unlink(struct sock *child);
 void xtcp_sock_init(struct sock *sk);
 struct sock *xtcp_child_create(struct sock *parent, struct sk_buff *skb);
 void xtcp_set_mss(struct sock *sk, u16 peer_mss);
+struct xtcp_options;
+void xtcp_syn_offer(struct sock *sk);
+void xtcp_syn_negotiate(struct sock *sk, const struct xtcp_options *peer);
+u32 xtcp_send_mss(const struct xtcp_sock *xs);
+u32 xtcp_ts_now(const struct xtcp_sock *xs);
 void xtcp_done(struct sock *sk);
 void xtcp_reset(struct sock *sk, int err);
 void xtcp_abort(struct sock *sk, int err);
@@ -336,7 +371,8 @@ void xtcp_send_raw(const struct xtcp_raw *r);
 u16 xtcp_route_mss(struct sock *sk);
 u32 xtcp_rcv_space(const struct sock *sk);
 u32 xtcp_rcv_sws_step(const struct sock *sk);
-u16 xtcp_select_window(struct sock *sk);
+u32 xtcp_max_window(const struct xtcp_sock *xs);
+u32 xtcp_select_window(struct sock *sk, bool syn);
 int xtcp_send_syn(struct sock *sk);
 int xtcp_send_ack(struct sock *sk);
 void xtcp_send_rst(struct sock *sk);
@@ -345,6 +381,7 @@ int xtcp_send_probe(struct sock *sk);
 void xtcp_reply_rst(struct net *net, struct sk_buff *skb);
 void xtcp_push(struct sock *sk);
 int xtcp_retransmit_head(struct sock *sk);
+void xtcp_push_forced(struct sock *sk);
 bool xtcp_fin_sent(const struct xtcp_sock *xs);
 
 /* input.c */
@@ -361,14 +398,15 @@ int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 void xtcp_write_space(struct sock *sk);
 void xtcp_sndbuf_expand(struct sock *sk);
 void xtcp_clean_acked(struct sock *sk);
-bool xtcp_queue_data(struct sock *sk, struct sk_buff *skb);
+bool xtcp_queue_data(struct sock *sk, struct sk_buff *skb, bool *ofo_fin);
 void xtcp_rbuf_cleaned(struct sock *sk);
+void xtcp_rcv_space_adjust(struct sock *sk, u32 copied);
 
 /* timer.c: the event hooks; the table of timers is atop timer.c */
 void xtcp_timers_init(struct sock *sk);
 void xtcp_timers_stop(struct sock *sk);
 void xtcp_timer_event_sent(struct sock *sk);
-void xtcp_timer_event_acked(struct sock *sk);
+void xtcp_timer_event_acked(struct sock *sk, u32 ts_rtt_us);
 void xtcp_timer_event_window_closed(struct sock *sk);
 void xtcp_timer_event_time_wait(struct sock *sk);
 void xtcp_timer_event_fin_wait2(struct sock *sk);

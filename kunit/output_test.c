@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite xtcp_output: the receive window we advertise, with and
+ * without Window Scale (RFC 7323 2), on a zeroed xtcp_sock that never
+ * becomes a real socket: only its buffer sizes and window fields are read.
+ */
+#include <kunit/test.h>
+
+#include "../module/xtcp.h"
+
+/* A connection whose free receive buffer gives a window of @space. */
+static struct sock *conn(struct kunit *test, int shift, u32 space)
+{
+	struct xtcp_sock *xs = kunit_kzalloc(test, sizeof(*xs), GFP_KERNEL);
+	struct sock *sk;
+
+	KUNIT_ASSERT_NOT_NULL(test, xs);
+	sk = (struct sock *)xs;
+	sk->sk_rcvbuf = 4 << 20;
+	atomic_set(&sk->sk_rmem_alloc, (4 << 20) - 2 * space);
+	xs->ws_ok = shift >= 0;
+	xs->rcv_wscale = shift >= 0 ? shift : 0;
+	xs->rcv_mss = 1460;
+	xs->rcv_nxt = 1000;
+	xs->rcv_wup = 1000;
+	return sk;
+}
+
+/* RFC 7323 2.2: the window of a SYN or SYN-ACK is never scaled. */
+static void window_syn_unscaled(struct kunit *test)
+{
+	struct sock *sk = conn(test, 7, 1 << 20);
+
+	KUNIT_EXPECT_EQ(test, xtcp_select_window(sk, true), 65535u);
+	KUNIT_EXPECT_EQ(test, xtcp_sk(sk)->rcv_wnd, 65535u);
+}
+
+/* RFC 7323 2.3: the largest window is 65535 << shift, 2^30 - 2^14 at 14. */
+static void window_max(struct kunit *test)
+{
+	struct sock *sk;
+
+	sk = conn(test, -1, 1 << 20);
+	KUNIT_EXPECT_EQ(test, xtcp_max_window(xtcp_sk(sk)), 65535u);
+	KUNIT_EXPECT_EQ(test, xtcp_select_window(sk, false), 65535u);
+
+	sk = conn(test, 2, 1 << 20);
+	KUNIT_EXPECT_EQ(test, xtcp_max_window(xtcp_sk(sk)), 262140u);
+	KUNIT_EXPECT_EQ(test, xtcp_select_window(sk, false) >> 2, 65535u);
+
+	sk = conn(test, 14, 0);
+	sk->sk_rcvbuf = INT_MAX;
+	atomic_set(&sk->sk_rmem_alloc, 0);
+	KUNIT_EXPECT_EQ(test, xtcp_max_window(xtcp_sk(sk)), (1U << 30) - (1U << 14));
+	KUNIT_EXPECT_EQ(test, xtcp_select_window(sk, false),
+			(1U << 30) - (1U << 14));
+}
+
+/*
+ * With a shift the peer sees only multiples of 2^shift: what we remember
+ * having advertised must be one, and no more than the buffer offers.
+ */
+static void window_scaled_rounded(struct kunit *test)
+{
+	struct sock *sk = conn(test, 7, 100000);
+	u32 win = xtcp_select_window(sk, false);
+
+	KUNIT_EXPECT_EQ(test, win, 99968u);		/* 781 * 128 */
+	KUNIT_EXPECT_EQ(test, win % 128, 0u);
+	KUNIT_EXPECT_EQ(test, xtcp_sk(sk)->rcv_wnd, win);
+	KUNIT_EXPECT_EQ(test, xtcp_sk(sk)->rcv_wup, 1000u);
+
+	sk = conn(test, -1, 100000);			/* unscaled: exact */
+	KUNIT_EXPECT_EQ(test, xtcp_select_window(sk, false), 65535u);
+	sk = conn(test, -1, 30001);
+	KUNIT_EXPECT_EQ(test, xtcp_select_window(sk, false), 30001u);
+}
+
+/*
+ * RFC 9293 3.8.6.2.2 (SHLD-14) and RFC 7323 2.4: the right edge we
+ * advertised does not move left when the buffer fills, even when the
+ * remaining window is not a multiple of 2^shift: it is rounded up.
+ */
+static void window_no_shrink(struct kunit *test)
+{
+	struct sock *sk = conn(test, 7, 10000);
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 win;
+
+	xs->rcv_wnd = 100000;				/* right edge 101000 */
+	win = xtcp_select_window(sk, false);
+	KUNIT_EXPECT_EQ(test, win, 100096u);		/* 782 * 128 */
+	KUNIT_EXPECT_EQ(test, xs->rcv_wup + win, 101096u);
+
+	/* 50000 bytes arrived since: 50000 left, rounded up to 50048. */
+	xs->rcv_wup = 1000;
+	xs->rcv_wnd = 100000;
+	xs->rcv_nxt = 51000;
+	win = xtcp_select_window(sk, false);
+	KUNIT_EXPECT_EQ(test, win, 50048u);
+	KUNIT_EXPECT_EQ(test, xs->rcv_wup, 51000u);
+	KUNIT_EXPECT_GE(test, xs->rcv_wup + win, 101000u);
+
+	/* Across the sequence wrap too. */
+	xs->rcv_wup = 0xffff0000;
+	xs->rcv_wnd = 0x20000;				/* edge 0x10000 */
+	xs->rcv_nxt = 0xfffff000;
+	win = xtcp_select_window(sk, false);
+	KUNIT_EXPECT_EQ(test, win, 0x11000u);
+}
+
+/* RFC 9293 3.8.6.2.2 (MUST-39): a closed window reopens only by a step. */
+static void window_sws(struct kunit *test)
+{
+	struct sock *sk = conn(test, 7, 1000);
+
+	sk->sk_rcvbuf = 200000;				/* step: 1460 */
+	atomic_set(&sk->sk_rmem_alloc, 200000 - 2 * 1000);
+	KUNIT_EXPECT_EQ(test, xtcp_select_window(sk, false), 0u);
+	atomic_set(&sk->sk_rmem_alloc, 200000 - 2 * 20000);
+	KUNIT_EXPECT_EQ(test, xtcp_select_window(sk, false), 19968u);
+}
+
+static struct kunit_case xtcp_output_cases[] = {
+	KUNIT_CASE(window_syn_unscaled),
+	KUNIT_CASE(window_max),
+	KUNIT_CASE(window_scaled_rounded),
+	KUNIT_CASE(window_no_shrink),
+	KUNIT_CASE(window_sws),
+	{}
+};
+
+static struct kunit_suite xtcp_output_suite = {
+	.name = "xtcp_output",
+	.test_cases = xtcp_output_cases,
+};
+
+kunit_test_suite(xtcp_output_suite);

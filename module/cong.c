@@ -1,0 +1,454 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Congestion control and loss recovery: how much the sender may have in
+ * flight (cwnd, RFC 5681), what it takes as lost, and what it resends
+ * next (RFC 6582 NewReno without SACK, RFC 6675 with it).
+ *
+ * One model serves both kinds of peer. Each byte in flight is SACKed,
+ * lost, or still in the network; RFC 6675's "pipe" counts the last kind
+ * plus what was resent:
+ *
+ *   pipe = (SND.NXT - SND.UNA) - SACKed - (lost and not yet resent)
+ *
+ * and the sender sends while pipe < cwnd: first the lost data from
+ * HighRxt on (NextSeg rule 1), then new data. Without SACK, each
+ * duplicate ACK stands for one segment that left the network (as RFC
+ * 6582's window inflation, and Linux's "reno sacks"), and only the
+ * segment at SND.UNA is lost: a partial ACK marks the next one (RFC 6582
+ * 3.2 step 5). After a timeout everything in flight is lost and the
+ * window restarts at one segment (RFC 5681 3.1, "loss window").
+ *
+ * Where an RFC rule lives:
+ *   RFC 6928 initial window               xtcp_cong_initial_window
+ *   RFC 5681 3.1 slow start, avoidance    cong_grow
+ *   RFC 5681 3.1 equation 4, timeout      xtcp_cong_on_rto
+ *   RFC 5681 3.2 fast retransmit          enter_recovery
+ *   RFC 6582 3.2 full and partial ACKs    xtcp_cong_on_ack
+ *   RFC 5681 4.1 restart after idle       xtcp_cong_restart
+ *   RFC 6675 IsLost                       xtcp_sb_lost_end
+ *   RFC 6675 pipe, NextSeg rule 1         xtcp_cong_pipe, xtcp_cong_next_rtx
+ *   RFC 2018 8 (reneging: forget SACKs)   xtcp_cong_on_rto
+ */
+#include <linux/kernel.h>
+#include <linux/string.h>
+
+#include "compat.h"
+
+#include "cong.h"
+#include "seq.h"
+
+#define XTCP_CWND_MAX	BIT(30)
+
+static u32 block_len(const struct xtcp_sack_block *b)
+{
+	return b->end - b->start;
+}
+
+static void sb_recount(struct xtcp_scoreboard *sb)
+{
+	unsigned int i;
+
+	sb->sacked = 0;
+	for (i = 0; i < sb->n; i++)
+		sb->sacked += block_len(&sb->r[i]);
+}
+
+/* Add [start, end) to the board, merging what it touches. */
+static void sb_insert(struct xtcp_scoreboard *sb, u32 start, u32 end)
+{
+	unsigned int i = 0, j;
+
+	while (i < sb->n && xtcp_seq_before(sb->r[i].end, start))
+		i++;
+	for (j = i; j < sb->n && xtcp_seq_before_eq(sb->r[j].start, end); j++) {
+		start = xtcp_seq_min(start, sb->r[j].start);
+		end = xtcp_seq_max(end, sb->r[j].end);
+	}
+	if (j == i) {
+		/* Touches nothing: a new range at i; a full board drops its
+		 * highest (or this one, if it would be the highest).
+		 */
+		if (sb->n == XTCP_SB_MAX) {
+			if (i == sb->n)
+				return;
+			sb->n--;
+		}
+		memmove(&sb->r[i + 1], &sb->r[i],
+			(sb->n - i) * sizeof(sb->r[0]));
+		sb->n++;
+	} else {
+		/* Ranges i..j-1 become one, at i. */
+		memmove(&sb->r[i + 1], &sb->r[j], (sb->n - j) * sizeof(sb->r[0]));
+		sb->n -= j - i - 1;
+	}
+	sb->r[i].start = start;
+	sb->r[i].end = end;
+}
+
+/**
+ * xtcp_sb_add() - record the SACK blocks of an ACK (RFC 2018 3, RFC 6675 5)
+ * @sb: the scoreboard
+ * @b: the blocks as received
+ * @n: how many
+ * @snd_una: SND.UNA after this ACK
+ * @snd_nxt: SND.NXT
+ *
+ * A block that is empty, reversed, reaches beyond SND.NXT or is longer
+ * than all data in flight is bogus and ignored; the part of a block at or
+ * below SND.UNA says nothing new (a D-SACK, RFC 2883) and is cut off.
+ *
+ * Return: bytes SACKed for the first time.
+ */
+u32 xtcp_sb_add(struct xtcp_scoreboard *sb, const struct xtcp_sack_block *b,
+		unsigned int n, u32 snd_una, u32 snd_nxt)
+{
+	u32 before = sb->sacked;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		u32 start = b[i].start, end = b[i].end;
+
+		if (!xtcp_seq_before(start, end) ||
+		    xtcp_seq_after(end, snd_nxt) ||
+		    xtcp_seq_before_eq(end, snd_una) ||
+		    end - start > snd_nxt - snd_una)
+			continue;
+		sb_insert(sb, xtcp_seq_max(start, snd_una), end);
+	}
+	sb_recount(sb);
+	return sb->sacked > before ? sb->sacked - before : 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_sb_add);
+
+/**
+ * xtcp_sb_advance() - SND.UNA moved: forget what lies below it
+ * @sb: the scoreboard
+ * @snd_una: the new SND.UNA
+ */
+void xtcp_sb_advance(struct xtcp_scoreboard *sb, u32 snd_una)
+{
+	unsigned int i = 0;
+
+	while (i < sb->n && xtcp_seq_before_eq(sb->r[i].end, snd_una))
+		i++;
+	if (i) {
+		memmove(&sb->r[0], &sb->r[i], (sb->n - i) * sizeof(sb->r[0]));
+		sb->n -= i;
+	}
+	if (sb->n && xtcp_seq_before(sb->r[0].start, snd_una))
+		sb->r[0].start = snd_una;
+	sb_recount(sb);
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_sb_advance);
+
+/**
+ * xtcp_sb_unsacked() - bytes of [@from, @to) the peer has not SACKed
+ * @sb: the scoreboard
+ * @from: first byte
+ * @to: the byte after the last
+ */
+u32 xtcp_sb_unsacked(const struct xtcp_scoreboard *sb, u32 from, u32 to)
+{
+	u32 total;
+	unsigned int i;
+
+	if (!xtcp_seq_before(from, to))
+		return 0;
+	total = to - from;
+	for (i = 0; i < sb->n; i++) {
+		u32 s = xtcp_seq_max(sb->r[i].start, from);
+		u32 e = xtcp_seq_min(sb->r[i].end, to);
+
+		if (xtcp_seq_before(s, e))
+			total -= e - s;
+	}
+	return total;
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_sb_unsacked);
+
+/**
+ * xtcp_sb_next_hole() - the first unSACKed run at or after @from, below
+ * @limit
+ * @sb: the scoreboard
+ * @from: where to look from
+ * @limit: where to stop
+ * @start: the run's first byte
+ * @len: its length (it ends at the next SACKed range or @limit)
+ *
+ * Return: whether there is one.
+ */
+bool xtcp_sb_next_hole(const struct xtcp_scoreboard *sb, u32 from, u32 limit,
+		       u32 *start, u32 *len)
+{
+	unsigned int i;
+
+	for (i = 0; i < sb->n; i++) {
+		if (xtcp_seq_before_eq(sb->r[i].end, from))
+			continue;
+		if (xtcp_seq_after(sb->r[i].start, from))
+			break;
+		from = sb->r[i].end;	/* inside a SACKed range: skip it */
+	}
+	if (!xtcp_seq_before(from, limit))
+		return false;
+	*start = from;
+	*len = (i < sb->n ? xtcp_seq_min(sb->r[i].start, limit) : limit) - from;
+	return true;
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_sb_next_hole);
+
+/**
+ * xtcp_sb_lost_end() - RFC 6675 IsLost: an unSACKed byte is lost once
+ * DupThresh SACKed ranges or more than (DupThresh - 1) * SMSS SACKed bytes
+ * lie above it. Those bytes are all below the returned sequence number.
+ * @sb: the scoreboard
+ * @snd_una: SND.UNA, returned when nothing is lost
+ * @mss: SMSS
+ */
+u32 xtcp_sb_lost_end(const struct xtcp_scoreboard *sb, u32 snd_una, u32 mss)
+{
+	u32 above = 0;
+	int i;
+
+	for (i = sb->n - 1; i >= 0; i--) {
+		above += block_len(&sb->r[i]);
+		if (above > (XTCP_DUPTHRESH - 1) * mss ||
+		    sb->n - i >= XTCP_DUPTHRESH)
+			return sb->r[i].start;
+	}
+	return snd_una;
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_sb_lost_end);
+
+/**
+ * xtcp_cong_initial_window() - RFC 6928 2: min(10 * MSS,
+ * max(2 * MSS, 14600)) bytes
+ * @mss: the sender's MSS
+ */
+u32 xtcp_cong_initial_window(u32 mss)
+{
+	return min(10 * mss, max(2 * mss, 14600U));
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_initial_window);
+
+/**
+ * xtcp_cong_init() - a new connection: the initial window, and ssthresh
+ * "arbitrarily high" (RFC 5681 3.1)
+ * @c: the state
+ * @mss: the sender's MSS
+ */
+void xtcp_cong_init(struct xtcp_cong *c, u32 mss)
+{
+	memset(c, 0, sizeof(*c));
+	c->cwnd = xtcp_cong_initial_window(mss);
+	c->ssthresh = XTCP_CWND_MAX;
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_init);
+
+/*
+ * RFC 5681 3.1: slow start grows cwnd by the bytes acknowledged, at most
+ * 2 * SMSS per ACK (RFC 3465 L = 2, so delayed ACKs do not halve the
+ * growth); congestion avoidance by one SMSS per cwnd acknowledged.
+ */
+static void cong_grow(struct xtcp_cong *c, u32 acked, u32 mss)
+{
+	if (c->cwnd < c->ssthresh) {
+		c->cwnd += min(acked, 2 * mss);
+		return;
+	}
+	c->bytes_acked += acked;
+	if (c->bytes_acked >= c->cwnd) {
+		c->bytes_acked -= c->cwnd;
+		c->cwnd += mss;
+	}
+	c->cwnd = min(c->cwnd, XTCP_CWND_MAX);
+}
+
+/* RFC 5681 equation 4: ssthresh = max(FlightSize / 2, 2 * SMSS) */
+static u32 half_flight(u32 snd_una, u32 snd_nxt, u32 mss)
+{
+	return max((snd_nxt - snd_una) / 2, 2 * mss);
+}
+
+/* RFC 5681 3.2 steps 2-3, RFC 6675 5 step 4: fast retransmit begins. */
+static void enter_recovery(struct xtcp_cong *c, const struct xtcp_ack_sample *a)
+{
+	c->ssthresh = half_flight(a->snd_una, a->snd_nxt, a->mss);
+	c->cwnd = c->ssthresh;	/* RFC 6675; pipe does 6582's inflation */
+	c->bytes_acked = 0;
+	c->recover = a->snd_nxt;
+	c->high_rxt = a->snd_una;
+	c->lost_end = a->snd_una;
+	c->state = XTCP_CA_RECOVERY;
+}
+
+/* Which unSACKed data is lost now. */
+static void mark_lost(struct xtcp_cong *c, const struct xtcp_ack_sample *a)
+{
+	u32 lost;
+
+	if (c->state == XTCP_CA_OPEN)
+		return;
+	if (a->sack_ok)
+		lost = xtcp_sb_lost_end(&c->sb, a->snd_una, a->mss);
+	else
+		lost = a->snd_una + a->mss;	/* the segment at SND.UNA */
+	/* In recovery, at least the segment at SND.UNA (RFC 6675 5 step 4.2
+	 * resends it whatever the board says).
+	 */
+	lost = xtcp_seq_max(lost, a->snd_una + min(a->mss, a->snd_nxt - a->snd_una));
+	c->lost_end = xtcp_seq_min(xtcp_seq_max(c->lost_end, lost), a->snd_nxt);
+	c->high_rxt = xtcp_seq_max(c->high_rxt, a->snd_una);
+}
+
+/**
+ * xtcp_cong_on_ack() - an acceptable ACK arrived
+ * @c: the state
+ * @a: what it said (SACK blocks already on the board)
+ */
+void xtcp_cong_on_ack(struct xtcp_cong *c, const struct xtcp_ack_sample *a)
+{
+	u32 acked = a->snd_una - a->prior_una;
+
+	if (acked)
+		xtcp_sb_advance(&c->sb, a->snd_una);
+
+	if (c->state != XTCP_CA_OPEN &&
+	    xtcp_seq_after_eq(a->snd_una, c->recover)) {
+		/* RFC 6582 3.2 step 3 "full acknowledgment" (and the end of
+		 * a timeout's recovery): cwnd = ssthresh, or what slow
+		 * start after the timeout reached.
+		 */
+		if (c->state == XTCP_CA_RECOVERY)
+			c->cwnd = c->ssthresh;
+		else
+			cong_grow(c, acked, a->mss);
+		c->state = XTCP_CA_OPEN;
+		c->dupacks = 0;
+		c->lost_end = a->snd_una;
+		c->high_rxt = a->snd_una;
+		return;
+	}
+
+	if (acked && c->state == XTCP_CA_RECOVERY) {
+		/*
+		 * A partial ACK (RFC 6582 3.2 step 5): it covers the resent
+		 * segment and those the duplicate ACKs stood for; the rest
+		 * still stand for segments that left the network (the
+		 * "deflate by the amount acked, add back one SMSS" of the
+		 * RFC, as Linux's tcp_remove_reno_sacks). No growth.
+		 */
+		u32 segs = acked / a->mss;
+
+		c->dupacks -= min_t(u32, c->dupacks, segs ? segs - 1 : 0);
+	} else if (acked) {
+		c->dupacks = 0;
+		cong_grow(c, acked, a->mss);
+	} else if (a->dupack && c->dupacks < U8_MAX) {
+		c->dupacks++;
+	}
+
+	if (c->state == XTCP_CA_OPEN && a->snd_nxt != a->snd_una &&
+	    (c->dupacks >= XTCP_DUPTHRESH ||
+	     (a->sack_ok && xtcp_seq_after(xtcp_sb_lost_end(&c->sb, a->snd_una,
+							      a->mss),
+					    a->snd_una))))
+		enter_recovery(c, a);
+	mark_lost(c, a);
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_on_ack);
+
+/**
+ * xtcp_cong_on_rto() - the retransmission timer expired (RFC 5681 3.1):
+ * ssthresh from equation 4 (held if this is a repeated timeout), cwnd one
+ * segment, everything in flight lost. SACK information is dropped: the
+ * peer may have reneged (RFC 2018 8).
+ * @c: the state
+ * @snd_una: SND.UNA
+ * @snd_nxt: SND.NXT
+ * @mss: the sender's MSS
+ */
+void xtcp_cong_on_rto(struct xtcp_cong *c, u32 snd_una, u32 snd_nxt, u32 mss)
+{
+	if (c->state != XTCP_CA_LOSS)
+		c->ssthresh = half_flight(snd_una, snd_nxt, mss);
+	c->cwnd = mss;
+	c->bytes_acked = 0;
+	c->dupacks = 0;
+	c->state = XTCP_CA_LOSS;
+	c->recover = snd_nxt;
+	c->high_rxt = snd_una;
+	c->lost_end = snd_nxt;
+	c->sb.n = 0;
+	c->sb.sacked = 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_on_rto);
+
+/**
+ * xtcp_cong_restart() - sending after an idle period longer than the RTO:
+ * cwnd at most the initial window (RFC 5681 4.1)
+ * @c: the state
+ * @mss: the sender's MSS
+ */
+void xtcp_cong_restart(struct xtcp_cong *c, u32 mss)
+{
+	c->cwnd = min(c->cwnd, xtcp_cong_initial_window(mss));
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_restart);
+
+/**
+ * xtcp_cong_pipe() - RFC 6675 "pipe": bytes taken to be in the network
+ * @c: the state
+ * @snd_una: SND.UNA
+ * @snd_nxt: SND.NXT
+ * @sack_ok: SACK was negotiated (else duplicate ACKs count)
+ * @mss: the sender's MSS
+ */
+u32 xtcp_cong_pipe(const struct xtcp_cong *c, u32 snd_una, u32 snd_nxt,
+		   bool sack_ok, u32 mss)
+{
+	u32 flight = snd_nxt - snd_una, gone, from;
+
+	gone = sack_ok ? c->sb.sacked : c->dupacks * mss;
+	if (c->state != XTCP_CA_OPEN) {
+		from = xtcp_seq_max(c->high_rxt, snd_una);
+		gone += xtcp_sb_unsacked(&c->sb, from, c->lost_end);
+	}
+	return flight > gone ? flight - gone : 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_pipe);
+
+/**
+ * xtcp_cong_next_rtx() - RFC 6675 NextSeg rule 1: the lost data to resend
+ * next, at most one segment of it
+ * @c: the state
+ * @snd_una: SND.UNA
+ * @mss: the sender's MSS
+ * @seq: where it starts
+ * @len: how long it is
+ *
+ * Return: whether there is any.
+ */
+bool xtcp_cong_next_rtx(const struct xtcp_cong *c, u32 snd_una, u32 mss,
+			u32 *seq, u32 *len)
+{
+	u32 from = xtcp_seq_max(c->high_rxt, snd_una);
+
+	if (c->state == XTCP_CA_OPEN ||
+	    !xtcp_sb_next_hole(&c->sb, from, c->lost_end, seq, len))
+		return false;
+	*len = min(*len, mss);
+	return true;
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_next_rtx);
+
+/**
+ * xtcp_cong_rtx_sent() - lost data up to @end was resent (HighRxt)
+ * @c: the state
+ * @end: the sequence number after it
+ */
+void xtcp_cong_rtx_sent(struct xtcp_cong *c, u32 end)
+{
+	c->high_rxt = xtcp_seq_max(c->high_rxt, end);
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_rtx_sent);

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The sender's view of the path: the congestion window (RFC 5681, RFC
+ * 6928), loss recovery by duplicate ACKs (RFC 6582 NewReno) or by SACK
+ * (RFC 6675), and the scoreboard of what the peer SACKed (RFC 2018).
+ */
+#ifndef _XTCP_CONG_H
+#define _XTCP_CONG_H
+
+#include <linux/types.h>
+
+#include "ofo.h"
+
+#define XTCP_SB_MAX		32	/* SACKed ranges remembered */
+#define XTCP_DUPTHRESH		3	/* RFC 5681 3.2, RFC 6675 2 */
+
+/**
+ * struct xtcp_scoreboard - what the peer holds above SND.UNA (RFC 6675 3)
+ * @r: the SACKed ranges, ascending, disjoint and not touching
+ * @n: how many of @r are valid
+ * @sacked: bytes in them
+ *
+ * Forgetting a range is always safe: it is only data resent needlessly.
+ * So a full board drops its highest range.
+ */
+struct xtcp_scoreboard {
+	struct xtcp_sack_block r[XTCP_SB_MAX];
+	u8 n;
+	u32 sacked;
+};
+
+/* What the sender is doing about loss (Linux's tcp_ca_state, reduced). */
+enum xtcp_ca_state {
+	XTCP_CA_OPEN,		/* no loss seen: slow start or avoidance */
+	XTCP_CA_RECOVERY,	/* fast recovery (RFC 6582 3.2, RFC 6675 5) */
+	XTCP_CA_LOSS,		/* after a retransmission timeout (5681 3.1) */
+};
+
+/**
+ * struct xtcp_cong - congestion control and loss recovery of a connection
+ * @cwnd: congestion window, bytes
+ * @ssthresh: slow start threshold, bytes
+ * @bytes_acked: bytes acknowledged since @cwnd last grew in congestion
+ *		 avoidance (RFC 5681 3.1, equation 3's byte counting)
+ * @recover: SND.NXT when recovery began; an ACK beyond it ends it
+ *	     (RFC 6582 "recover", RFC 6675 RecoveryPoint)
+ * @high_rxt: data below this was resent in this recovery (RFC 6675 HighRxt)
+ * @lost_end: unSACKed data below this is taken as lost (RFC 6675 IsLost)
+ * @state: enum xtcp_ca_state
+ * @dupacks: duplicate ACKs since SND.UNA last moved (RFC 5681 3.2)
+ * @sb: the scoreboard, when SACK was negotiated
+ */
+struct xtcp_cong {
+	u32 cwnd;
+	u32 ssthresh;
+	u32 bytes_acked;
+	u32 recover;
+	u32 high_rxt;
+	u32 lost_end;
+	u8 state;
+	u8 dupacks;
+	struct xtcp_scoreboard sb;
+};
+
+/**
+ * struct xtcp_ack_sample - what one ACK told the sender
+ * @prior_una: SND.UNA before it
+ * @snd_una: SND.UNA after it
+ * @snd_nxt: SND.NXT
+ * @dupack: a duplicate ACK as RFC 5681 2 defines it
+ * @sack_ok: SACK was negotiated
+ * @mss: the sender's MSS
+ */
+struct xtcp_ack_sample {
+	u32 prior_una;
+	u32 snd_una;
+	u32 snd_nxt;
+	bool dupack;
+	bool sack_ok;
+	u32 mss;
+};
+
+u32 xtcp_sb_add(struct xtcp_scoreboard *sb, const struct xtcp_sack_block *b,
+		unsigned int n, u32 snd_una, u32 snd_nxt);
+void xtcp_sb_advance(struct xtcp_scoreboard *sb, u32 snd_una);
+u32 xtcp_sb_unsacked(const struct xtcp_scoreboard *sb, u32 from, u32 to);
+bool xtcp_sb_next_hole(const struct xtcp_scoreboard *sb, u32 from, u32 limit,
+		       u32 *start, u32 *len);
+u32 xtcp_sb_lost_end(const struct xtcp_scoreboard *sb, u32 snd_una, u32 mss);
+
+u32 xtcp_cong_initial_window(u32 mss);
+void xtcp_cong_init(struct xtcp_cong *c, u32 mss);
+void xtcp_cong_on_ack(struct xtcp_cong *c, const struct xtcp_ack_sample *a);
+void xtcp_cong_on_rto(struct xtcp_cong *c, u32 snd_una, u32 snd_nxt, u32 mss);
+void xtcp_cong_restart(struct xtcp_cong *c, u32 mss);
+u32 xtcp_cong_pipe(const struct xtcp_cong *c, u32 snd_una, u32 snd_nxt,
+		   bool sack_ok, u32 mss);
+bool xtcp_cong_next_rtx(const struct xtcp_cong *c, u32 snd_una, u32 mss,
+			u32 *seq, u32 *len);
+void xtcp_cong_rtx_sent(struct xtcp_cong *c, u32 end);
+
+#endif /* _XTCP_CONG_H */

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The receiver's out-of-order queue: text that arrived beyond RCV.NXT, held
+ * sorted and without overlaps until the gap before it fills (RFC 9293
+ * 3.10.7.4 seventh check), and the SACK blocks that describe it (RFC 2018 4).
+ *
+ * Every SACK block kept in struct xtcp_ofo is a maximal run of contiguous
+ * queued text: xtcp_ofo_insert() computes the run holding the new segment
+ * and drops the blocks it absorbed, xtcp_ofo_pull() drops what it delivered.
+ * So a block's edges are run edges, and the insert path jumps over a whole
+ * run when it meets one instead of walking its skbs: in-order arrivals beyond
+ * a hole, the common case, cost O(1) each.
+ */
+#include "xtcp.h"
+#include "ofo.h"
+#include "seq.h"
+
+/* The sequence number after @skb's last byte of text (its FIN excluded). */
+static u32 data_end(const struct sk_buff *skb)
+{
+	return XTCP_SKB_CB(skb)->seq + skb->len;
+}
+
+/* The skb before @skb in @q, NULL at the head. */
+static struct sk_buff *prev_skb(const struct sk_buff_head *q,
+				const struct sk_buff *skb)
+{
+	return skb_queue_is_first(q, skb) ? NULL : skb_queue_prev(q, skb);
+}
+
+/* The skb after @skb in @q, NULL at the tail; @skb NULL: the head. */
+static struct sk_buff *next_skb(const struct sk_buff_head *q,
+				const struct sk_buff *skb)
+{
+	if (!skb)
+		return skb_peek(q);
+	return skb_queue_is_last(q, skb) ? NULL : skb_queue_next(q, skb);
+}
+
+/* Set @skb's FIN flag to @fin, keeping end_seq = seq + len + FIN. */
+static void set_fin(struct sk_buff *skb, bool fin)
+{
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+
+	if (fin)
+		cb->flags |= XTCP_FIN;
+	else
+		cb->flags &= ~XTCP_FIN;
+	cb->end_seq = data_end(skb) + fin;
+}
+
+/**
+ * xtcp_ofo_init() - an empty out-of-order queue
+ * @o: the queue
+ */
+void xtcp_ofo_init(struct xtcp_ofo *o)
+{
+	skb_queue_head_init(&o->queue);
+	o->nblocks = 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_ofo_init);
+
+/* The block that ends at @seq, NULL if none. */
+static const struct xtcp_sack_block *block_ending_at(const struct xtcp_ofo *o,
+						     u32 seq)
+{
+	int i;
+
+	for (i = 0; i < o->nblocks; i++)
+		if (o->blocks[i].end == seq)
+			return &o->blocks[i];
+	return NULL;
+}
+
+/* The block that starts at @seq, NULL if none. */
+static const struct xtcp_sack_block *
+block_starting_at(const struct xtcp_ofo *o, u32 seq)
+{
+	int i;
+
+	for (i = 0; i < o->nblocks; i++)
+		if (o->blocks[i].start == seq)
+			return &o->blocks[i];
+	return NULL;
+}
+
+/**
+ * sack_update() - the SACK blocks after @skb was queued
+ * @o: the queue, @skb in it
+ * @skb: the segment just queued
+ *
+ * RFC 2018 4: "The first SACK block ... MUST specify the contiguous block
+ * of data containing the segment which triggered this ACK", then "the
+ * most recently reported SACK blocks" that are not subsets of it. The run
+ * around @skb is found by walking its neighbours until a gap, or until an
+ * edge of a remembered block, which is the edge of a whole run. A run no
+ * block remembers any more (more than XTCP_MAX_SACK_BLOCKS of them) is
+ * walked skb by skb, so the first block is always exact.
+ */
+static void sack_update(struct xtcp_ofo *o, const struct sk_buff *skb)
+{
+	struct xtcp_sack_block nb[XTCP_MAX_SACK_BLOCKS];
+	const struct xtcp_sack_block *b;
+	const struct sk_buff *p;
+	u32 start = XTCP_SKB_CB(skb)->seq, end = data_end(skb);
+	int i, n = 0;
+
+	for (p = skb; ; start = XTCP_SKB_CB(p)->seq) {
+		b = block_ending_at(o, start);
+		if (b) {
+			start = b->start;
+			break;
+		}
+		p = prev_skb(&o->queue, p);
+		if (!p || data_end(p) != start)
+			break;
+	}
+	for (p = skb; ; end = data_end(p)) {
+		b = block_starting_at(o, end);
+		if (b) {
+			end = b->end;
+			break;
+		}
+		p = next_skb(&o->queue, p);
+		if (!p || XTCP_SKB_CB(p)->seq != end)
+			break;
+	}
+
+	nb[n++] = (struct xtcp_sack_block){ .start = start, .end = end };
+	for (i = 0; i < o->nblocks && n < XTCP_MAX_SACK_BLOCKS; i++) {
+		b = &o->blocks[i];
+		/* merged into the new run (touching counts: runs are maximal) */
+		if (xtcp_seq_before_eq(b->start, end) &&
+		    xtcp_seq_after_eq(b->end, start))
+			continue;
+		nb[n++] = *b;
+	}
+	memcpy(o->blocks, nb, n * sizeof(nb[0]));
+	o->nblocks = n;
+}
+
+/**
+ * xtcp_ofo_insert() - hold a segment that arrived beyond RCV.NXT
+ * @o: the queue
+ * @skb: text [seq, seq + len) with len > 0 and seq after RCV.NXT;
+ *	 XTCP_SKB_CB(skb)->flags may hold XTCP_FIN, at seq + len
+ *
+ * RFC 9293 3.10.7.4 seventh check: "segments with higher beginning
+ * sequence numbers may be held for later processing". The queue stays
+ * sorted and free of overlaps: text already queued is cut from @skb's head
+ * (pskb_pull) or tail (pskb_trim, which takes its FIN away: that FIN
+ * contradicts the text queued after it); queued skbs @skb covers whole are
+ * freed, and their FIN passes to @skb if it sat at @skb's end. A FIN on a
+ * segment whose text is all queued already moves to the queued skb that
+ * ends where the FIN is. The search runs from the tail: segments arriving
+ * in order beyond a hole land there in O(1). The SACK blocks are updated
+ * (RFC 2018 4, see sack_update()). @skb's cb->seq and cb->end_seq follow
+ * the trims, cb->offset is set to 0. Nothing is done to @skb's memory
+ * charge: freeing it uncharges it.
+ *
+ * Return: true if @skb is queued (the queue owns it); false if it brings
+ * no new text or trimming it failed for want of memory: the caller frees
+ * it, and the queue and its blocks are as before (but for a FIN moved).
+ */
+bool xtcp_ofo_insert(struct xtcp_ofo *o, struct sk_buff *skb)
+{
+	struct sk_buff_head *q = &o->queue;
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	struct sk_buff *prev, *stop, *last, *next;
+	u32 seq = cb->seq, end = data_end(skb), at;
+	bool fin = cb->flags & XTCP_FIN, gap = false;
+
+	if (!skb->len)
+		return false;
+
+	/* prev: the last skb starting at or before @skb */
+	prev = skb_peek_tail(q);
+	while (prev && xtcp_seq_after(XTCP_SKB_CB(prev)->seq, seq))
+		prev = prev_skb(q, prev);
+
+	if (prev && xtcp_seq_after(data_end(prev), seq)) {
+		if (xtcp_seq_after_eq(data_end(prev), end)) {
+			if (fin && data_end(prev) == end)
+				set_fin(prev, true);
+			return false;		/* all queued already */
+		}
+		seq = data_end(prev);		/* cut the head */
+	}
+
+	/*
+	 * The skbs after prev that @skb covers whole (freed below if it
+	 * brings any new text); stop: the first one it does not.
+	 */
+	last = NULL;
+	at = seq;
+	for (stop = next_skb(q, prev);
+	     stop && xtcp_seq_before_eq(data_end(stop), end);
+	     stop = next_skb(q, stop)) {
+		gap |= XTCP_SKB_CB(stop)->seq != at;
+		at = data_end(stop);
+		last = stop;
+	}
+	if (last && at == end && (XTCP_SKB_CB(last)->flags & XTCP_FIN))
+		fin = true;
+	if (stop && xtcp_seq_before(XTCP_SKB_CB(stop)->seq, end)) {
+		end = XTCP_SKB_CB(stop)->seq;	/* cut the tail */
+		fin = false;
+	}
+	if (!gap && at == end) {		/* all queued already */
+		if (fin && last)
+			set_fin(last, true);
+		return false;
+	}
+
+	/* Trim first: a failure must leave the queue as it was. */
+	if (seq != cb->seq) {
+		if (!pskb_pull(skb, seq - cb->seq))
+			return false;
+		cb->seq = seq;
+	}
+	if (end != data_end(skb) && pskb_trim(skb, end - seq))
+		return false;
+
+	for (next = next_skb(q, prev); next != stop; ) {
+		struct sk_buff *covered = next;
+
+		next = next_skb(q, next);
+		__skb_unlink(covered, q);
+		kfree_skb(covered);
+	}
+
+	set_fin(skb, fin);
+	cb->offset = 0;
+	if (prev)
+		__skb_queue_after(q, prev, skb);
+	else
+		__skb_queue_head(q, skb);
+	sack_update(o, skb);
+	return true;
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_ofo_insert);
+
+/**
+ * xtcp_ofo_pull() - move the text that is now in order to the receive queue
+ * @o: the queue
+ * @rcv_nxt: RCV.NXT
+ * @to: where in-order skbs go, at the tail (the receive queue)
+ * @fin: set true if the last skb moved carries a FIN, else false
+ *
+ * RFC 9293 3.10.7.4 seventh check: once the gap is filled, held segments
+ * are processed in order. Skbs that end at or before @rcv_nxt are freed
+ * (their FIN still counts if it sits at @rcv_nxt); one straddling @rcv_nxt
+ * loses its head. The pull stops at a gap, after a FIN (the caller takes
+ * the FIN, RCV.NXT + 1, eighth check), or if cutting a head fails for want
+ * of memory. SACK blocks below the new RCV.NXT are dropped (RFC 2018 4:
+ * blocks report only data above the cumulative ACK).
+ *
+ * Return: the new RCV.NXT, past the text moved (the FIN not counted).
+ */
+u32 xtcp_ofo_pull(struct xtcp_ofo *o, u32 rcv_nxt, struct sk_buff_head *to,
+		  bool *fin)
+{
+	struct sk_buff *skb;
+	int i, n = 0;
+
+	*fin = false;
+	while ((skb = skb_peek(&o->queue))) {
+		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+		u32 end = data_end(skb);
+		bool skb_fin = cb->flags & XTCP_FIN;
+
+		if (xtcp_seq_after(cb->seq, rcv_nxt))
+			break;				/* a gap */
+		if (xtcp_seq_before_eq(end, rcv_nxt)) {	/* a duplicate */
+			__skb_unlink(skb, &o->queue);
+			kfree_skb(skb);
+			if (skb_fin && end == rcv_nxt) {
+				*fin = true;
+				break;
+			}
+			continue;
+		}
+		if (cb->seq != rcv_nxt) {
+			if (!pskb_pull(skb, rcv_nxt - cb->seq))
+				break;
+			cb->seq = rcv_nxt;
+		}
+		__skb_unlink(skb, &o->queue);
+		__skb_queue_tail(to, skb);
+		rcv_nxt = end;
+		if (skb_fin) {
+			*fin = true;
+			break;
+		}
+	}
+
+	for (i = 0; i < o->nblocks; i++) {
+		struct xtcp_sack_block b = o->blocks[i];
+
+		if (xtcp_seq_before_eq(b.end, rcv_nxt))
+			continue;
+		b.start = xtcp_seq_max(b.start, rcv_nxt);
+		o->blocks[n++] = b;
+	}
+	o->nblocks = n;
+	return rcv_nxt;
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_ofo_pull);
+
+/**
+ * xtcp_ofo_purge() - free every held segment and forget the SACK blocks
+ * @o: the queue
+ */
+void xtcp_ofo_purge(struct xtcp_ofo *o)
+{
+	__skb_queue_purge(&o->queue);
+	o->nblocks = 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_ofo_purge);

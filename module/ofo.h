@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The receiver's out-of-order queue and the SACK blocks it makes (RFC 9293
+ * 3.10.7.4 seventh check: "segments with higher beginning sequence numbers
+ * may be held", RFC 2018 4: which blocks a SACK option reports).
+ */
+#ifndef _XTCP_OFO_H
+#define _XTCP_OFO_H
+
+#include <linux/skbuff.h>
+#include <linux/types.h>
+
+#define XTCP_MAX_SACK_BLOCKS	4	/* 4 fit in 40 option bytes */
+
+/**
+ * struct xtcp_sack_block - one SACK block: [start, end) in sequence space
+ * @start: first sequence number of the block (Left Edge)
+ * @end: sequence number after its last byte (Right Edge)
+ */
+struct xtcp_sack_block {
+	u32 start;
+	u32 end;
+};
+
+/**
+ * struct xtcp_ofo - segments that arrived beyond RCV.NXT
+ * @queue: the segments, sorted by sequence number, never overlapping:
+ *	   each skb's data is [XTCP_SKB_CB(skb)->seq, seq + skb->len)
+ * @blocks: the SACK blocks to report, the most recently changed first
+ *	    (RFC 2018 4: the first block holds the segment that triggered
+ *	    the ACK; then the most recently reported ones), each a maximal
+ *	    run of contiguous queued text; runs beyond the first
+ *	    XTCP_MAX_SACK_BLOCKS are not reported (the queue still holds them)
+ * @nblocks: how many of @blocks are valid
+ */
+struct xtcp_ofo {
+	struct sk_buff_head queue;
+	struct xtcp_sack_block blocks[XTCP_MAX_SACK_BLOCKS];
+	u8 nblocks;
+};
+
+void xtcp_ofo_init(struct xtcp_ofo *o);
+bool xtcp_ofo_insert(struct xtcp_ofo *o, struct sk_buff *skb);
+u32 xtcp_ofo_pull(struct xtcp_ofo *o, u32 rcv_nxt, struct sk_buff_head *to,
+		  bool *fin);
+void xtcp_ofo_purge(struct xtcp_ofo *o);
+
+#endif /* _XTCP_OFO_H */

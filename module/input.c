@@ -258,9 +258,16 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb,
 		sk->sk_state_change(sk);
 	}
 
+	/* A window probe's byte that the peer took (xtcp_send_probe) */
+	if (xs->probe_out && ack == xs->snd_nxt + 1 &&
+	    xs->snd_una == xs->snd_nxt &&
+	    xtcp_seq_before(xs->snd_nxt, xs->write_seq))
+		xs->snd_nxt = ack;
+	xs->probe_out = 0;
+
 	if (xtcp_seq_after(ack, xs->snd_nxt)) {
 		/* Acknowledges something not yet sent: ACK, drop (3.10.7.4) */
-		xtcp_send_ack(sk);
+		xtcp_send_oow_ack(sk);
 		return false;
 	}
 	if (xtcp_seq_before(ack, xs->snd_una - xs->max_snd_wnd)) {
@@ -450,8 +457,16 @@ static bool rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 		 * bits; its text is dropped.
 		 */
 		if (wnd || cb->seq != xs->rcv_nxt) {
-			if (!(cb->flags & XTCP_RST))
+			/* Text: the peer resends, ACK it now. A zero window
+			 * answers every probe (3.8.6.1). Else no text may be
+			 * an ACK loop: rate-limited (tcp_oow_rate_limited).
+			 */
+			if (cb->flags & XTCP_RST)
+				return false;
+			if (skb->len || !wnd)
 				xtcp_send_ack(sk);
+			else
+				xtcp_send_oow_ack(sk);
 			return false;
 		}
 		text_ok = false;

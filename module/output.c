@@ -528,7 +528,27 @@ int xtcp_send_probe(struct sock *sk)
 	if (!xtcp_seq_before(xs->snd_una, xs->write_seq))
 		return 0;
 	n = send_range(sk, xs->snd_una, 1, false);
+	if (n > 0)
+		xs->probe_out = 1;	/* rcv_ack: its ACK may cover it */
 	return n < 0 ? n : 0;
+}
+
+/**
+ * xtcp_send_oow_ack() - the ACK that answers an unacceptable segment
+ * without text or an ACK of data not yet sent (RFC 9293 3.10.7.4), at
+ * most one per 500 ms (Linux's tcp_invalid_ratelimit; RFC 5961 10): two
+ * ends that disagree would otherwise answer each other's ACKs forever
+ * @sk: the connection, locked
+ */
+void xtcp_send_oow_ack(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (xs->oow_ack_at &&
+	    time_before(jiffies, xs->oow_ack_at + msecs_to_jiffies(500)))
+		return;
+	xs->oow_ack_at = jiffies ?: 1;
+	xtcp_send_ack(sk);
 }
 
 /**

@@ -150,6 +150,7 @@ struct xtcp_sock {
 	u8 ts_ok:1;		/* both sent Timestamps (RFC 7323 3.2) */
 	u8 syn_rtx:1;		/* our SYN or SYN-ACK was resent: IW 1 */
 	u8 cork:1;		/* TCP_CORK: hold back partial segments */
+	u8 probe_out:1;		/* a window probe's byte is unacknowledged */
 	u32 ts_offset;		/* added to our clock in TSval (RFC 7323 5.4) */
 	u32 ts_recent;		/* TS.Recent (RFC 7323 4.3) */
 	u32 ts_recent_stamp;	/* when it was set, seconds, for PAWS 5.5 */
@@ -183,6 +184,7 @@ struct xtcp_sock {
 	int keepintvl;		/* TCP_KEEPINTVL, s */
 	int keepcnt;		/* TCP_KEEPCNT */
 	u8 ka_probes;		/* probes sent since the peer was last heard */
+	unsigned long oow_ack_at;	/* jiffies of our last out-of-window ACK */
 	ktime_t last_rcv;	/* when the peer last sent us a segment */
 	/* Delayed ACK (timer.c) */
 	struct hrtimer delack_timer;
@@ -383,6 +385,7 @@ void xtcp_push(struct sock *sk);
 int xtcp_retransmit_head(struct sock *sk);
 void xtcp_push_forced(struct sock *sk);
 bool xtcp_fin_sent(const struct xtcp_sock *xs);
+void xtcp_send_oow_ack(struct sock *sk);
 
 /* input.c */
 int xtcp_input_register(void);

@@ -11,6 +11,9 @@ sockets are AF_INET: run through tools/xtcp-run for an xtcp peer.
   bulk.py server ADDR PORT FILE [READY_FILE]   accept one connection
   bulk.py client ADDR PORT FILE                connect (retrying until up)
 
+  --stall S (before the mode): give up (exit 3) once S seconds pass with
+  nothing sent or received, to tell a stuck transfer from a slow one.
+
   bulk.py httpd ADDR PORT DIR [READY_FILE]     HTTP PUT /NAME stores DIR/NAME
                                                (one request, then exits)
 """
@@ -32,8 +35,22 @@ def ready(path):
         os.rename(path + ".tmp", path)
 
 
+STALL = None		# --stall: seconds without progress before giving up
+
+
+def watchdog(progress):
+    """Exit 3 once STALL seconds pass without progress["t"] moving."""
+    while True:
+        time.sleep(min(1.0, STALL))
+        if time.monotonic() - progress["t"] > STALL:
+            print("error: nothing sent or received for %g s (sent %d, received %d bytes)"
+                  % (STALL, progress["sent"], progress["recv"]), file=sys.stderr, flush=True)
+            os._exit(3)
+
+
 def transfer(sock, path):
     result = {}
+    progress = {"t": time.monotonic(), "sent": 0, "recv": 0}
 
     def sender():
         n = 0
@@ -45,11 +62,14 @@ def transfer(sock, path):
                         break
                     sock.sendall(buf)
                     n += len(buf)
+                    progress.update(t=time.monotonic(), sent=n)
             sock.shutdown(socket.SHUT_WR)
             result["sent"] = n
         except OSError as e:
             result["send_err"] = "send after %d bytes: %s" % (n, e)
 
+    if STALL:
+        threading.Thread(target=watchdog, args=(progress,), daemon=True).start()
     t = threading.Thread(target=sender)
     t.start()
     h = hashlib.sha256()
@@ -62,6 +82,7 @@ def transfer(sock, path):
                 break		# EOF: the peer's FIN
             h.update(buf)
             n += len(buf)
+            progress.update(t=time.monotonic(), recv=n)
     except OSError as e:
         err = "recv after %d bytes: %s" % (n, e)
     t.join()
@@ -141,6 +162,9 @@ def httpd(addr, port, path, readyfile=None):
 
 if __name__ == "__main__":
     modes = {"server": server, "client": client, "httpd": httpd}
+    if len(sys.argv) > 2 and sys.argv[1] == "--stall":
+        STALL = float(sys.argv[2])
+        del sys.argv[1:3]
     if len(sys.argv) < 5 or sys.argv[1] not in modes:
         sys.exit(__doc__)
     sys.exit(modes[sys.argv[1]](*sys.argv[2:]))

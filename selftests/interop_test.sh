@@ -33,11 +33,9 @@
 # INTEROP_MIB (default 64), INTEROP_TIMEOUT (seconds per transfer, default
 # 300) and INTEROP_CASES (regex of case names to run, the rest SKIP) are for
 # diagnosis; times are reported as TAP comments, never asserted.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/bulk_lib.sh"
 
-here=$(cd "$(dirname "$0")" && pwd)
-xrun=$here/../tools/xtcp-run
-bulk=$here/bulk.py
+bulk=$(cd "$(dirname "$0")" && pwd)/bulk.py
 mib=${INTEROP_MIB:-64}
 tmo=${INTEROP_TIMEOUT:-300}
 
@@ -48,22 +46,14 @@ if_c=xio-c$$
 addr_s=10.77.0.1
 addr_c=10.77.0.2
 
-trace=/sys/kernel/tracing
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/xtcp-interop.XXXXXX") || exit 1
-pids=$tmp/pids		# every background process, one pid a line
-: > "$pids"
+: > "$tmp/pids"		# every background process, one pid a line
 
 # Ends every process we started (by pid) and the namespaces (which take the
 # veth pair with them). Idempotent: the final check calls it too.
 cleanup()
 {
-	local p
-	while read -r p; do
-		kill -TERM "$p" 2>/dev/null
-	done < "$pids"
-	while read -r p; do
-		timeout 5 tail --pid="$p" -f /dev/null 2>/dev/null || kill -KILL "$p" 2>/dev/null
-	done < "$pids"
+	kill_bg
 	ip netns del "$ns_s" 2>/dev/null
 	ip netns del "$ns_c" 2>/dev/null
 	return 0
@@ -80,122 +70,7 @@ path_setup()
 	esac
 }
 
-# xt KIND: the wrapper for an xtcp ("x") or kernel TCP ("k") end.
-xt() { [ "$1" = x ] && echo "$xrun"; }
-
 port=9100	# each case its own: timed() counts up (check's subshell can't)
-
-# bg OUT ERR COMMAND...: start COMMAND (bounded by timeout) in the
-# background, record its pid in $pids and in $bgpid.
-bg()
-{
-	local out=$1 err=$2
-	shift 2
-	timeout "$tmo" "$@" > "$out" 2> "$err" < /dev/null &
-	bgpid=$!
-	echo $bgpid >> "$pids"
-}
-
-# wait_file FILE: a server wrote its ready file, within 20 s.
-wait_file()
-{
-	local i
-	for i in $(seq 200); do
-		[ -e "$1" ] && return 0
-		sleep 0.1
-	done
-	echo "server not ready after 20 s ($1)"
-	return 1
-}
-
-# wait_listen: an xtcp listener on $port is up (its state trace says so),
-# within 20 s.
-wait_listen()
-{
-	local i
-	for i in $(seq 200); do
-		grep -aq "xtcp_state: .*:$port 0\.0\.0\.0:0 CLOSED -> LISTEN" "$trace/trace" &&
-			return 0
-		sleep 0.1
-	done
-	echo "no xtcp listener on port $port after 20 s"
-	return 1
-}
-
-# reap PID NAME DIR: wait for PID; on failure show its output.
-reap()
-{
-	local rc
-	wait "$1"
-	rc=$?
-	[ $rc -eq 0 ] && return 0
-	[ $rc -eq 124 ] && echo "$2 still running after ${tmo}s (killed by timeout)" ||
-		echo "$2 exited with $rc"
-	sed "s/^/$2: /" "$3/$2.out" "$3/$2.err" 2>/dev/null | head -20
-	return 1
-}
-
-# expect_line FILE WANT: FILE's first line is WANT.
-expect_line()
-{
-	local got
-	got=$(head -1 "$1" 2>/dev/null)
-	[ "$got" = "$2" ] && return 0
-	echo "$(basename "$1"): got '$got'"
-	echo "$(basename "$1"): want '$2'"
-	return 1
-}
-
-# expect_sha FILE WANT: FILE's SHA-256 is WANT.
-expect_sha()
-{
-	local got
-	got=$(sha256sum < "$1" | cut -d' ' -f1)
-	[ "$got" = "$2" ] && return 0
-	echo "$(basename "$1"): $(stat -c %s "$1" 2>&1) bytes, sha256 $got, want $2"
-	return 1
-}
-
-# count_x KIND...: how many of the ends are xtcp.
-count_x()
-{
-	local k n=0
-	for k; do [ "$k" = x ] && n=$((n + 1)); done
-	echo $n
-}
-
-# xtcp_closed N: the xtcp state trace shows exactly N xtcp ends of the
-# connection(s) on $port (so the case really ran on xtcp), each of which
-# reached ESTABLISHED and, within 10 s, ended in TIME-WAIT or CLOSED.
-xtcp_closed()
-{
-	local i got
-	for i in $(seq 100); do
-		got=$(awk -v p=":$port" '
-			/xtcp_state:/ && !/0\.0\.0\.0:0/ &&
-			($4 == p || $5 == p || index($0, p " ")) {
-				for (f = 1; f <= NF; f++)
-					if ($f ~ /^sk=/) sk = $f
-				if ($NF == "ESTABLISHED") est[sk] = 1
-				last[sk] = $NF
-			}
-			END {
-				n = 0; bad = ""
-				for (sk in last) {
-					n++
-					if (!est[sk]) bad = bad " " sk ":never-ESTABLISHED"
-					else if (last[sk] != "TIME-WAIT" && last[sk] != "CLOSED")
-						bad = bad " " sk ":" last[sk]
-				}
-				print n bad
-			}' "$trace/trace")
-		[ "$got" = "$1" ] && return 0
-		sleep 0.1
-	done
-	echo "xtcp ends on port $port: '$got', want $1 (ended in TIME-WAIT or CLOSED)"
-	grep -a "xtcp_state:.*:$port " "$trace/trace" | grep -v 0.0.0.0:0 | sed 's/^ */trace: /'
-	return 1
-}
 
 # bulk_case PATH SERVER_KIND CLIENT_KIND: one connection, 64 MiB each way.
 bulk_case()
@@ -204,11 +79,11 @@ bulk_case()
 	path_setup "$1"
 	mkdir -p "$d"
 	bg "$d/server.out" "$d/server.err" "${srv_ns[@]}" $(xt "$2") \
-		python3 "$bulk" server "$srv_addr" $port "$tmp/b.bin" "$d/ready"
+		"$py" "$bulk" server "$srv_addr" $port "$tmp/b.bin" "$d/ready"
 	sp=$bgpid
 	wait_file "$d/ready" || { kill "$sp"; wait "$sp"; return 1; }
 	bg "$d/client.out" "$d/client.err" "${cli_ns[@]}" $(xt "$3") \
-		python3 "$bulk" client "$srv_addr" $port "$tmp/a.bin"
+		"$py" "$bulk" client "$srv_addr" $port "$tmp/a.bin"
 	cp=$bgpid
 	reap $cp client "$d" || ok=1
 	reap $sp server "$d" || ok=1
@@ -261,7 +136,7 @@ nc_case()
 			nc -l -N "$srv_addr" $port < "$tmp/b.bin" \
 			> "$d/listener.out" 2> "$d/listener.err" &
 		lp=$!
-		echo $lp >> "$pids"
+		echo $lp >> "$tmp/pids"
 		[ "$3" = x ] && { wait_listen || ok=1; }
 		nc_retry "$d" client "${cli_ns[@]}" $(xt "$4") \
 			nc -v -d "$srv_addr" $port
@@ -287,7 +162,7 @@ curl_download()
 	path_setup "$1"
 	mkdir -p "$d"
 	bg "$d/httpd.out" "$d/httpd.err" "${srv_ns[@]}" $(xt x) \
-		python3 -m http.server --bind "$srv_addr" --directory "$tmp/www" $port
+		"$py" -m http.server --bind "$srv_addr" --directory "$tmp/www" $port
 	sp=$bgpid
 	wait_listen || { kill "$sp"; wait "$sp"; sed 's/^/httpd: /' "$d/httpd.err"; return 1; }
 	timeout "$tmo" "${cli_ns[@]}" curl -sS --fail -o "$d/got.bin" "http://$srv_addr:$port/a.bin" 2> "$d/curl.err"
@@ -309,7 +184,7 @@ curl_upload()
 	path_setup "$1"
 	mkdir -p "$d/up"
 	bg "$d/httpd.out" "$d/httpd.err" "${srv_ns[@]}" $(xt x) \
-		python3 "$bulk" httpd "$srv_addr" $port "$d/up" "$d/ready"
+		"$py" "$bulk" httpd "$srv_addr" $port "$d/up" "$d/ready"
 	sp=$bgpid
 	wait_file "$d/ready" || { kill "$sp"; wait "$sp"; return 1; }
 	timeout "$tmo" "${cli_ns[@]}" curl -sS --fail -T "$tmp/b.bin" \
@@ -352,12 +227,7 @@ netns_setup()
 all_gone()
 {
 	local p bad=0
-	while read -r p; do
-		if kill -0 "$p" 2>/dev/null; then
-			echo "process $p still running: $(tr '\0' ' ' < /proc/$p/cmdline)"
-			bad=1
-		fi
-	done < "$pids"
+	bg_exited || bad=1
 	cleanup
 	for p in "$ns_s" "$ns_c"; do
 		ip netns list | grep -qw -- "$p" && { echo "netns $p still exists"; bad=1; }

@@ -20,8 +20,9 @@ check:
 demo:
 	scripts/demo
 
-# xtcp next to the kernel's TCP (throughput, TIME-WAIT memory) and the
-# precision of its timers: reports, not tests.
+# xtcp next to the kernel's TCP (throughput, TIME-WAIT memory, goodput
+# under netem) and the precision of its timers: reports, not tests.
+# BENCH="throughput timers netem" picks parts (make bench BENCH=netem).
 bench:
 	scripts/bench
 

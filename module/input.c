@@ -222,6 +222,23 @@ static void check_rst(struct sock *sk, struct sk_buff *skb)
 }
 
 /*
+ * RFC 7323 4.1: a round trip measured as now - TSecr, in microseconds (at
+ * least one millisecond, the clock's tick), or 0 if the segment gives none.
+ */
+static u32 ts_rtt_us(const struct xtcp_sock *xs,
+		     const struct xtcp_options *opts)
+{
+	u32 ms;
+
+	if (!xs->ts_ok || !opts->saw_tstamp || !opts->tsecr)
+		return 0;
+	ms = xtcp_ts_now(xs) - opts->tsecr;
+	if (ms >= 3600 * MSEC_PER_SEC)
+		return 0;	/* an echo from the future, or ancient */
+	return max(ms, 1U) * USEC_PER_MSEC;
+}
+
+/*
  * Fifth check: the ACK field. Return false if the segment is to be
  * dropped here.
  */
@@ -230,7 +247,7 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb,
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
-	u32 ack = cb->ack_seq, prior_una = xs->snd_una, ts_rtt_us = 0;
+	u32 ack = cb->ack_seq, prior_una = xs->snd_una;
 	u32 wnd = (u32)cb->wnd << xs->snd_wscale;	/* RFC 7323 2.3 */
 	bool dupack;
 
@@ -287,14 +304,7 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb,
 	if (xtcp_seq_after(ack, xs->snd_una)) {
 		xs->snd_una = ack;
 		xtcp_clean_acked(sk);
-		/* RFC 7323 4.1: RTT = now - TSecr (ms) */
-		if (xs->ts_ok && opts->saw_tstamp && opts->tsecr) {
-			u32 ms = xtcp_ts_now(xs) - opts->tsecr;
-
-			if (ms < 3600 * MSEC_PER_SEC)
-				ts_rtt_us = max(ms, 1U) * USEC_PER_MSEC;
-		}
-		xtcp_timer_event_acked(sk, ts_rtt_us);
+		xtcp_timer_event_acked(sk, ts_rtt_us(xs, opts));
 	}
 	if (xtcp_seq_after(prior_una, xs->iss)) {	/* not our SYN's ACK */
 		struct xtcp_ack_sample a = {
@@ -371,16 +381,12 @@ static bool paws_reject(struct sock *sk, struct sk_buff *skb,
 static void rcv_rtt_measure(struct xtcp_sock *xs,
 			    const struct xtcp_options *opts)
 {
-	u32 ms;
+	u32 us = ts_rtt_us(xs, opts);
 
-	if (!xs->ts_ok || !opts->saw_tstamp || !opts->tsecr)
+	if (!us)
 		return;
-	ms = xtcp_ts_now(xs) - opts->tsecr;
-	if (ms >= 3600 * MSEC_PER_SEC)
-		return;
-	ms = max(ms, 1U) * USEC_PER_MSEC;
 	xs->rcv_rtt_us = xs->rcv_rtt_us ? xs->rcv_rtt_us - xs->rcv_rtt_us / 8 +
-					  ms / 8 : ms;
+					  us / 8 : us;
 }
 
 /* Eighth check: FIN. @skb's FIN is in sequence (at RCV.NXT). */

@@ -158,3 +158,21 @@ xtcp_closed()
 	grep -a "xtcp_state:.*:$port " "$trace/trace" | grep -v 0.0.0.0:0 | sed 's/^ */trace: /'
 	return 1
 }
+
+# Nothing of ours is left: every process we started has exited by itself
+# (each case waits for its own), then the caller's cleanup() removes its
+# namespaces $ns_s and $ns_c and with them the veth pair $if_s/$if_c.
+all_gone()
+{
+	local p bad=0
+	bg_exited || bad=1
+	cleanup
+	for p in "$ns_s" "$ns_c"; do
+		ip netns list | grep -qw -- "$p" && { echo "netns $p still exists"; bad=1; }
+		[ -e "/var/run/netns/$p" ] && { echo "/var/run/netns/$p still exists"; bad=1; }
+	done
+	for p in "$if_s" "$if_c"; do
+		[ -e "/sys/class/net/$p" ] && { echo "link $p still exists"; bad=1; }
+	done
+	return $bad
+}

@@ -221,24 +221,6 @@ netns_setup()
 	ip -n "$ns_c" -br link show "$if_c" | grep -qw UP
 }
 
-# Nothing of ours is left: every process we started has exited by itself
-# (each case waits for its own), then the teardown removes both namespaces
-# and with them the veth pair.
-all_gone()
-{
-	local p bad=0
-	bg_exited || bad=1
-	cleanup
-	for p in "$ns_s" "$ns_c"; do
-		ip netns list | grep -qw -- "$p" && { echo "netns $p still exists"; bad=1; }
-		[ -e "/var/run/netns/$p" ] && { echo "/var/run/netns/$p still exists"; bad=1; }
-	done
-	for p in "$if_s" "$if_c"; do
-		[ -e "/sys/class/net/$p" ] && { echo "link $p still exists"; bad=1; }
-	done
-	return $bad
-}
-
 # timed NAME COMMAND...: check(), and the time it took as a TAP comment.
 # INTEROP_CASES=REGEX runs only the matching cases (for diagnosis).
 timed()

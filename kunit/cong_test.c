@@ -22,6 +22,25 @@ static void ack(struct xtcp_cong *c, u32 prior, u32 una, u32 nxt, bool dup,
 	xtcp_cong_on_ack(c, &a);
 }
 
+/* An ACK that echoes TSecr @tsecr (SACK blocks put on first). */
+static void ack_ts(struct xtcp_cong *c, u32 prior, u32 una, u32 nxt, u32 tsecr)
+{
+	const struct xtcp_ack_sample a = {
+		.prior_una = prior, .snd_una = una, .snd_nxt = nxt,
+		.sack_ok = true, .ts_echo = true, .tsecr = tsecr, .mss = MSS,
+	};
+
+	xtcp_cong_on_ack(c, &a);
+}
+
+/* An ACK's one SACK block [@start, @end), through the sender's view. */
+static void on_sack(struct xtcp_cong *c, u32 start, u32 end, u32 una, u32 nxt)
+{
+	const struct xtcp_sack_block b = { .start = start, .end = end };
+
+	xtcp_cong_on_sack(c, &b, 1, una, nxt, MSS);
+}
+
 /* Put [@start, @end) on @sb as one received block. */
 static u32 sack(struct xtcp_scoreboard *sb, u32 start, u32 end, u32 una,
 		u32 nxt)
@@ -196,7 +215,8 @@ static void sb_wraparound(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, len, 0x800u);
 
 	/* 0x1000 bytes SACKed > 2 * 1000 above SND.UNA: it is lost. */
-	KUNIT_EXPECT_EQ(test, xtcp_sb_lost_end(&sb, una, 1000), 0xfffff800u);
+	KUNIT_EXPECT_EQ(test, xtcp_sb_lost_end(&sb, una, 1000, XTCP_DUPTHRESH),
+			0xfffff800u);
 
 	xtcp_sb_advance(&sb, 0x10);
 	KUNIT_ASSERT_EQ(test, sb.n, 1);
@@ -290,22 +310,22 @@ static void sb_lost_end(struct kunit *test)
 {
 	struct xtcp_scoreboard sb = {};
 
-	KUNIT_EXPECT_EQ(test, xtcp_sb_lost_end(&sb, 0, MSS), 0u);
+	KUNIT_EXPECT_EQ(test, xtcp_sb_lost_end(&sb, 0, MSS, XTCP_DUPTHRESH), 0u);
 
 	/* 2 * SMSS SACKed: not more than 2 * SMSS, nothing lost. */
 	sack(&sb, 1000, 3000, 0, 10000);
-	KUNIT_EXPECT_EQ(test, xtcp_sb_lost_end(&sb, 0, MSS), 0u);
+	KUNIT_EXPECT_EQ(test, xtcp_sb_lost_end(&sb, 0, MSS, XTCP_DUPTHRESH), 0u);
 	/* One byte more: all below it is lost. */
 	sack(&sb, 3000, 3001, 0, 10000);
-	KUNIT_EXPECT_EQ(test, xtcp_sb_lost_end(&sb, 0, MSS), 1000u);
+	KUNIT_EXPECT_EQ(test, xtcp_sb_lost_end(&sb, 0, MSS, XTCP_DUPTHRESH), 1000u);
 
 	/* Three tiny discontiguous ranges count as three: lost. */
 	memset(&sb, 0, sizeof(sb));
 	sack(&sb, 1000, 1001, 0, 10000);
 	sack(&sb, 2000, 2001, 0, 10000);
-	KUNIT_EXPECT_EQ(test, xtcp_sb_lost_end(&sb, 0, MSS), 0u);
+	KUNIT_EXPECT_EQ(test, xtcp_sb_lost_end(&sb, 0, MSS, XTCP_DUPTHRESH), 0u);
 	sack(&sb, 3000, 3001, 0, 10000);
-	KUNIT_EXPECT_EQ(test, xtcp_sb_lost_end(&sb, 0, MSS), 1000u);
+	KUNIT_EXPECT_EQ(test, xtcp_sb_lost_end(&sb, 0, MSS, XTCP_DUPTHRESH), 1000u);
 
 	/*
 	 * Four one-segment ranges: the holes at 0 and 2000 have three
@@ -317,11 +337,11 @@ static void sb_lost_end(struct kunit *test)
 	sack(&sb, 3000, 4000, 0, 10000);
 	sack(&sb, 5000, 6000, 0, 10000);
 	sack(&sb, 7000, 8000, 0, 10000);
-	KUNIT_EXPECT_EQ(test, xtcp_sb_lost_end(&sb, 0, MSS), 3000u);
+	KUNIT_EXPECT_EQ(test, xtcp_sb_lost_end(&sb, 0, MSS, XTCP_DUPTHRESH), 3000u);
 
 	/* Above the hole at 6000 now 2500 bytes: lost; at 8000, 1500: not. */
 	sack(&sb, 8500, 10000, 0, 10000);
-	KUNIT_EXPECT_EQ(test, xtcp_sb_lost_end(&sb, 0, MSS), 7000u);
+	KUNIT_EXPECT_EQ(test, xtcp_sb_lost_end(&sb, 0, MSS, XTCP_DUPTHRESH), 7000u);
 }
 
 /* ---- congestion control ---- */
@@ -423,7 +443,7 @@ static void cong_three_dupacks(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, xtcp_cong_next_rtx(&c, 0, MSS, &seq, &len));
 	KUNIT_EXPECT_EQ(test, seq, 0u);
 	KUNIT_EXPECT_EQ(test, len, (u32)MSS);
-	xtcp_cong_rtx_sent(&c, 1000);
+	xtcp_cong_rtx_sent(&c, 1000, 0);
 	KUNIT_EXPECT_FALSE(test, xtcp_cong_next_rtx(&c, 0, MSS, &seq, &len));
 
 	/* A small flight: ssthresh is at least 2 * SMSS. */
@@ -461,7 +481,7 @@ static void cong_pipe_no_sack(struct kunit *test)
 	enter_by_dupacks(&c);
 	/* The lost segment left, its retransmission is not out yet. */
 	KUNIT_EXPECT_EQ(test, xtcp_cong_pipe(&c, 0, 10000, false, MSS), 6000u);
-	xtcp_cong_rtx_sent(&c, 1000);
+	xtcp_cong_rtx_sent(&c, 1000, 0);
 	KUNIT_EXPECT_EQ(test, xtcp_cong_pipe(&c, 0, 10000, false, MSS), 7000u);
 	/* cwnd - pipe = -2000 = (5000 + 3 * 1000) - 10000 */
 	for (i = 0; i < 5; i++)
@@ -494,7 +514,7 @@ static void cong_partial_ack_no_sack(struct kunit *test)
 
 	enter_by_dupacks(&c);
 	KUNIT_ASSERT_TRUE(test, xtcp_cong_next_rtx(&c, 0, MSS, &seq, &len));
-	xtcp_cong_rtx_sent(&c, seq + len);
+	xtcp_cong_rtx_sent(&c, seq + len, 0);
 	for (i = 0; i < 5; i++)
 		ack(&c, 0, 0, 10000, true, false);
 
@@ -505,7 +525,7 @@ static void cong_partial_ack_no_sack(struct kunit *test)
 	KUNIT_ASSERT_TRUE(test, xtcp_cong_next_rtx(&c, 5000, MSS, &seq, &len));
 	KUNIT_EXPECT_EQ(test, seq, 5000u);
 	KUNIT_EXPECT_EQ(test, len, (u32)MSS);
-	xtcp_cong_rtx_sent(&c, seq + len);
+	xtcp_cong_rtx_sent(&c, seq + len, 0);
 	KUNIT_EXPECT_FALSE(test, xtcp_cong_next_rtx(&c, 5000, MSS, &seq, &len));
 
 	/* RFC 6582: 4000 may be sent, so pipe = cwnd - 4000 = 1000. */
@@ -526,7 +546,7 @@ static void cong_full_ack(struct kunit *test)
 	u32 seq, len;
 
 	enter_by_dupacks(&c);
-	xtcp_cong_rtx_sent(&c, 1000);
+	xtcp_cong_rtx_sent(&c, 1000, 0);
 	ack(&c, 0, 10000, 10000, false, false);
 	KUNIT_EXPECT_EQ(test, c.state, XTCP_CA_OPEN);
 	KUNIT_EXPECT_EQ(test, c.cwnd, 5000u);
@@ -600,12 +620,12 @@ static void cong_pipe_sack(struct kunit *test)
 	KUNIT_ASSERT_TRUE(test, xtcp_cong_next_rtx(&c, 0, MSS, &seq, &len));
 	KUNIT_EXPECT_EQ(test, seq, 0u);
 	KUNIT_EXPECT_EQ(test, len, 1000u);
-	xtcp_cong_rtx_sent(&c, seq + len);
+	xtcp_cong_rtx_sent(&c, seq + len, 0);
 	KUNIT_EXPECT_EQ(test, xtcp_cong_pipe(&c, 0, 10000, true, MSS), 2000u);
 	KUNIT_ASSERT_TRUE(test, xtcp_cong_next_rtx(&c, 0, MSS, &seq, &len));
 	KUNIT_EXPECT_EQ(test, seq, 5000u);
 	KUNIT_EXPECT_EQ(test, len, 1000u);
-	xtcp_cong_rtx_sent(&c, seq + len);
+	xtcp_cong_rtx_sent(&c, seq + len, 0);
 	KUNIT_EXPECT_EQ(test, xtcp_cong_pipe(&c, 0, 10000, true, MSS), 3000u);
 	KUNIT_EXPECT_FALSE(test, xtcp_cong_next_rtx(&c, 0, MSS, &seq, &len));
 
@@ -649,11 +669,11 @@ static void cong_rto(struct kunit *test)
 	KUNIT_ASSERT_TRUE(test, xtcp_cong_next_rtx(&c, 0, MSS, &seq, &len));
 	KUNIT_EXPECT_EQ(test, seq, 0u);
 	KUNIT_EXPECT_EQ(test, len, (u32)MSS);
-	xtcp_cong_rtx_sent(&c, 1000);
+	xtcp_cong_rtx_sent(&c, 1000, 0);
 	KUNIT_EXPECT_EQ(test, xtcp_cong_pipe(&c, 0, 10000, true, MSS), 1000u);
 	KUNIT_ASSERT_TRUE(test, xtcp_cong_next_rtx(&c, 0, MSS, &seq, &len));
 	KUNIT_EXPECT_EQ(test, seq, 1000u);
-	xtcp_cong_rtx_sent(&c, 2000);
+	xtcp_cong_rtx_sent(&c, 2000, 0);
 	KUNIT_ASSERT_TRUE(test, xtcp_cong_next_rtx(&c, 0, MSS, &seq, &len));
 	KUNIT_EXPECT_EQ(test, seq, 2000u);
 
@@ -667,7 +687,7 @@ static void cong_rto(struct kunit *test)
 	/* Slow start from one segment; duplicate ACKs start no recovery
 	 * before SND.UNA passes recover (RFC 6582 4).
 	 */
-	xtcp_cong_rtx_sent(&c, 1000);
+	xtcp_cong_rtx_sent(&c, 1000, 0);
 	ack(&c, 0, 1000, 10000, false, true);
 	KUNIT_EXPECT_EQ(test, c.state, XTCP_CA_LOSS);
 	KUNIT_EXPECT_EQ(test, c.cwnd, 2000u);
@@ -688,6 +708,148 @@ static void cong_rto(struct kunit *test)
 	xtcp_cong_on_rto(&c, 2000, 10000, MSS);
 	KUNIT_EXPECT_EQ(test, c.ssthresh, 4000u);
 	KUNIT_EXPECT_EQ(test, c.cwnd, (u32)MSS);
+}
+
+/*
+ * RFC 6675 2 lets DupThresh adapt: data SACKed late below the highest
+ * SACKed byte, never resent, shows the path reorders that far.
+ */
+static void cong_reordering_from_sack(struct kunit *test)
+{
+	struct xtcp_cong c;
+
+	xtcp_cong_init(&c, MSS);
+	KUNIT_EXPECT_EQ(test, c.reordering, XTCP_DUPTHRESH);
+	on_sack(&c, 5000, 6000, 0, 10000);	/* nothing below: no news */
+	KUNIT_EXPECT_EQ(test, c.reordering, XTCP_DUPTHRESH);
+	on_sack(&c, 2000, 3000, 0, 10000);	/* 4000 below the top */
+	KUNIT_EXPECT_EQ(test, c.reordering, 4);
+	on_sack(&c, 2000, 3000, 0, 10000);	/* the same again: no news */
+	KUNIT_EXPECT_EQ(test, c.reordering, 4);
+	on_sack(&c, 6000, 7000, 0, 10000);	/* above: none */
+	on_sack(&c, 1000, 2000, 0, 10000);	/* 6000 below */
+	KUNIT_EXPECT_EQ(test, c.reordering, 6);
+	/* A bogus block says nothing. */
+	on_sack(&c, 0, 20000, 0, 10000);
+	KUNIT_EXPECT_EQ(test, c.reordering, 6);
+
+	/* DupThresh 6: 4000 bytes SACKed above SND.UNA are no loss yet. */
+	KUNIT_EXPECT_EQ(test, c.state, XTCP_CA_OPEN);
+	KUNIT_EXPECT_EQ(test, xtcp_sb_lost_end(&c.sb, 0, MSS, c.reordering),
+			0u);
+	KUNIT_EXPECT_EQ(test, xtcp_sb_lost_end(&c.sb, 0, MSS, XTCP_DUPTHRESH),
+			1000u);
+
+	/* In recovery, what lies below HighRxt may be the resent copy. */
+	xtcp_cong_init(&c, MSS);
+	on_sack(&c, 3000, 8000, 0, 10000);
+	ack(&c, 0, 0, 10000, true, true);
+	KUNIT_ASSERT_EQ(test, c.state, XTCP_CA_RECOVERY);
+	xtcp_cong_rtx_sent(&c, 2000, 0);
+	on_sack(&c, 0, 1000, 0, 10000);
+	KUNIT_EXPECT_EQ(test, c.reordering, XTCP_DUPTHRESH);
+	on_sack(&c, 2000, 3000, 0, 10000);	/* never resent: late */
+	KUNIT_EXPECT_EQ(test, c.reordering, 6);
+
+	/* Bounded, as Linux's tcp_max_reordering. */
+	xtcp_cong_init(&c, MSS);
+	on_sack(&c, 999000, 1000000, 0, 1000000);
+	on_sack(&c, 0, 1000, 0, 1000000);
+	KUNIT_EXPECT_EQ(test, c.reordering, XTCP_MAX_REORDERING);
+}
+
+/* A cumulative ACK that fills a hole with nothing resent: reordering. */
+static void cong_reordering_from_ack(struct kunit *test)
+{
+	struct xtcp_cong c;
+
+	xtcp_cong_init(&c, MSS);
+	on_sack(&c, 3000, 5000, 0, 10000);
+	ack(&c, 0, 0, 10000, true, true);
+	KUNIT_EXPECT_EQ(test, c.state, XTCP_CA_OPEN);
+	ack(&c, 0, 5000, 10000, false, true);
+	KUNIT_EXPECT_EQ(test, c.reordering, 5);
+	KUNIT_EXPECT_EQ(test, c.sb.n, 0);
+
+	/* With no hole at SND.UNA, none. */
+	xtcp_cong_init(&c, MSS);
+	ack(&c, 0, 5000, 10000, false, true);
+	KUNIT_EXPECT_EQ(test, c.reordering, XTCP_DUPTHRESH);
+
+	/* A timeout with a DupThresh's worth SACKed and no recovery: the
+	 * estimate was too high (as Linux's tcp_enter_loss).
+	 */
+	xtcp_cong_init(&c, MSS);
+	c.reordering = 50;
+	on_sack(&c, 3000, 6000, 0, 10000);
+	xtcp_cong_on_rto(&c, 0, 10000, MSS);
+	KUNIT_EXPECT_EQ(test, c.reordering, XTCP_DUPTHRESH);
+}
+
+/* Recovery from SACKs on a 20-segment flight with cwnd 20 segments. */
+static void enter_sack_recovery(struct xtcp_cong *c)
+{
+	xtcp_cong_init(c, MSS);
+	c->cwnd = 20 * MSS;
+	on_sack(c, 1000, 5000, 0, 20000);
+	ack(c, 0, 0, 20000, true, true);
+}
+
+/*
+ * RFC 3522 3.2: an ACK for resent data that echoes a TSval older than the
+ * first resending's was caused by the original; RFC 4015 3 restores the
+ * window (and Linux raises the reordering estimate).
+ */
+static void cong_undo_eifel(struct kunit *test)
+{
+	struct xtcp_cong c;
+
+	enter_sack_recovery(&c);
+	KUNIT_ASSERT_EQ(test, c.state, XTCP_CA_RECOVERY);
+	KUNIT_EXPECT_EQ(test, c.cwnd, 10000u);
+	xtcp_cong_rtx_sent(&c, 1000, 500);
+	xtcp_cong_rtx_sent(&c, 5000, 510);	/* the first one counts */
+	KUNIT_EXPECT_EQ(test, c.rtx_tsval, 500u);
+	ack_ts(&c, 0, 5000, 20000, 499);
+	KUNIT_EXPECT_EQ(test, c.state, XTCP_CA_OPEN);
+	KUNIT_EXPECT_EQ(test, c.cwnd, 20000u);
+	KUNIT_EXPECT_EQ(test, c.ssthresh, BIT(30));
+	KUNIT_EXPECT_EQ(test, c.reordering, 5);
+
+	/* The echo of the resent copy itself: a real loss, no undo. */
+	enter_sack_recovery(&c);
+	xtcp_cong_rtx_sent(&c, 1000, 500);
+	ack_ts(&c, 0, 5000, 20000, 500);
+	KUNIT_EXPECT_EQ(test, c.state, XTCP_CA_RECOVERY);
+	KUNIT_EXPECT_EQ(test, c.cwnd, 10000u);
+
+	/* Nothing resent yet, or no timestamp echo: nothing to judge by. */
+	enter_sack_recovery(&c);
+	ack_ts(&c, 0, 5000, 20000, 1);
+	KUNIT_EXPECT_EQ(test, c.state, XTCP_CA_RECOVERY);
+	xtcp_cong_rtx_sent(&c, 6000, 500);
+	ack(&c, 5000, 6000, 20000, false, true);
+	KUNIT_EXPECT_EQ(test, c.state, XTCP_CA_RECOVERY);
+
+	/* TSvals wrap: 0xfffffff0 is older than 5. */
+	enter_sack_recovery(&c);
+	xtcp_cong_rtx_sent(&c, 1000, 5);
+	ack_ts(&c, 0, 1000, 20000, 0xfffffff0);
+	KUNIT_EXPECT_EQ(test, c.state, XTCP_CA_OPEN);
+
+	/* A needless timeout (RFC 4015 on RFC 3522): the window returns. */
+	xtcp_cong_init(&c, MSS);
+	c.cwnd = 20 * MSS;
+	xtcp_cong_on_rto(&c, 0, 20000, MSS);
+	KUNIT_EXPECT_EQ(test, c.cwnd, (u32)MSS);
+	xtcp_cong_rtx_sent(&c, 1000, 700);
+	xtcp_cong_on_rto(&c, 0, 20000, MSS);	/* again: first stamp kept */
+	xtcp_cong_rtx_sent(&c, 1000, 900);
+	ack_ts(&c, 0, 1000, 20000, 800);	/* after 700: may be resent */
+	KUNIT_EXPECT_EQ(test, c.state, XTCP_CA_LOSS);
+	ack_ts(&c, 1000, 2000, 20000, 600);
+	KUNIT_EXPECT_EQ(test, c.state, XTCP_CA_OPEN);
+	KUNIT_EXPECT_EQ(test, c.cwnd, 20000u);
 }
 
 /* RFC 5681 4.1: after an idle RTO, cwnd = min(RW, cwnd), RW = min(IW, cwnd). */
@@ -728,6 +890,9 @@ static struct kunit_case xtcp_cong_cases[] = {
 	KUNIT_CASE(cong_pipe_sack),
 	KUNIT_CASE(cong_rto),
 	KUNIT_CASE(cong_restart),
+	KUNIT_CASE(cong_reordering_from_sack),
+	KUNIT_CASE(cong_reordering_from_ack),
+	KUNIT_CASE(cong_undo_eifel),
 	{}
 };
 

@@ -18,6 +18,13 @@
  * 3.2 step 5). After a timeout everything in flight is lost and the
  * window restarts at one segment (RFC 5681 3.1, "loss window").
  *
+ * Reordering is not loss. A hole filled by the original segment, not by a
+ * resent one, shows how far the path reorders; DupThresh grows to that
+ * many segments (RFC 6675 2 allows it; Linux's tp->reordering). And when
+ * an ACK for resent data echoes a timestamp older than the first
+ * resending, the original arrived after all: the window is restored
+ * (RFC 3522 Eifel detection, the response of RFC 4015 3).
+ *
  * Where an RFC rule lives:
  *   RFC 6928 initial window               xtcp_cong_initial_window
  *   RFC 5681 3.1 slow start, avoidance    cong_grow
@@ -28,6 +35,8 @@
  *   RFC 6675 IsLost                       xtcp_sb_lost_end
  *   RFC 6675 pipe, NextSeg rule 1         xtcp_cong_pipe, xtcp_cong_next_rtx
  *   RFC 2018 8 (reneging: forget SACKs)   xtcp_cong_on_rto
+ *   reordering degree (DupThresh)         note_reordering, xtcp_cong_on_sack
+ *   RFC 3522 detection, RFC 4015 undo     spurious, undo
  */
 #include <linux/kernel.h>
 #include <linux/string.h>
@@ -85,6 +94,21 @@ static void sb_insert(struct xtcp_scoreboard *sb, u32 start, u32 end)
 	sb->r[i].end = end;
 }
 
+/* RFC 2018 4: what a SACK block may describe (see xtcp_sb_add()) */
+static bool sack_block_ok(u32 start, u32 end, u32 snd_una, u32 snd_nxt)
+{
+	return xtcp_seq_before(start, end) &&
+	       !xtcp_seq_after(end, snd_nxt) &&
+	       xtcp_seq_after(end, snd_una) &&
+	       end - start <= snd_nxt - snd_una;
+}
+
+/* The end of the highest SACKed range, or @snd_una. */
+static u32 sb_fack(const struct xtcp_scoreboard *sb, u32 snd_una)
+{
+	return sb->n ? xtcp_seq_max(sb->r[sb->n - 1].end, snd_una) : snd_una;
+}
+
 /**
  * xtcp_sb_add() - record the SACK blocks of an ACK (RFC 2018 3, RFC 6675 5)
  * @sb: the scoreboard
@@ -108,10 +132,7 @@ u32 xtcp_sb_add(struct xtcp_scoreboard *sb, const struct xtcp_sack_block *b,
 	for (i = 0; i < n; i++) {
 		u32 start = b[i].start, end = b[i].end;
 
-		if (!xtcp_seq_before(start, end) ||
-		    xtcp_seq_after(end, snd_nxt) ||
-		    xtcp_seq_before_eq(end, snd_una) ||
-		    end - start > snd_nxt - snd_una)
+		if (!sack_block_ok(start, end, snd_una, snd_nxt))
 			continue;
 		sb_insert(sb, xtcp_seq_max(start, snd_una), end);
 	}
@@ -204,16 +225,17 @@ EXPORT_SYMBOL_IF_KUNIT(xtcp_sb_next_hole);
  * @sb: the scoreboard
  * @snd_una: SND.UNA, returned when nothing is lost
  * @mss: SMSS
+ * @dupthresh: DupThresh
  */
-u32 xtcp_sb_lost_end(const struct xtcp_scoreboard *sb, u32 snd_una, u32 mss)
+u32 xtcp_sb_lost_end(const struct xtcp_scoreboard *sb, u32 snd_una, u32 mss,
+		     u32 dupthresh)
 {
 	u32 above = 0;
 	int i;
 
 	for (i = sb->n - 1; i >= 0; i--) {
 		above += block_len(&sb->r[i]);
-		if (above > (XTCP_DUPTHRESH - 1) * mss ||
-		    sb->n - i >= XTCP_DUPTHRESH)
+		if (above > (dupthresh - 1) * mss || sb->n - i >= dupthresh)
 			return sb->r[i].start;
 	}
 	return snd_una;
@@ -242,6 +264,7 @@ void xtcp_cong_init(struct xtcp_cong *c, u32 mss)
 	memset(c, 0, sizeof(*c));
 	c->cwnd = xtcp_cong_initial_window(mss);
 	c->ssthresh = XTCP_CWND_MAX;
+	c->reordering = XTCP_DUPTHRESH;
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_init);
 
@@ -270,9 +293,56 @@ static u32 half_flight(u32 snd_una, u32 snd_nxt, u32 mss)
 	return max((snd_nxt - snd_una) / 2, 2 * mss);
 }
 
+/* What to restore if the coming reduction proves needless (undo). */
+static void save_undo(struct xtcp_cong *c)
+{
+	c->prior_cwnd = c->cwnd;
+	c->prior_ssthresh = c->ssthresh;
+	c->rtx_stamped = 0;
+}
+
+/*
+ * Data @metric bytes below the highest SACKed byte arrived late, not
+ * lost: DupThresh becomes at least that many segments.
+ */
+static void note_reordering(struct xtcp_cong *c, u32 metric, u32 mss)
+{
+	u32 segs = DIV_ROUND_UP(metric, mss);
+
+	if (segs > c->reordering)
+		c->reordering = min_t(u32, segs, XTCP_MAX_REORDERING);
+}
+
+/*
+ * RFC 3522 3.2: the ACK echoes a TSval older than the first resending's,
+ * so the segment that moved SND.UNA was an original: the loss was not.
+ */
+static bool spurious(const struct xtcp_cong *c, const struct xtcp_ack_sample *a)
+{
+	return c->rtx_stamped && a->ts_echo &&
+	       xtcp_seq_before(a->tsecr, c->rtx_tsval);
+}
+
+/*
+ * RFC 4015 3 (and Linux's tcp_undo_cwnd_reduction): back to the window
+ * before the reduction, and to sending new data.
+ */
+static void undo(struct xtcp_cong *c, u32 snd_una)
+{
+	c->cwnd = max(c->cwnd, c->prior_cwnd);
+	c->ssthresh = max(c->ssthresh, c->prior_ssthresh);
+	c->bytes_acked = 0;
+	c->state = XTCP_CA_OPEN;
+	c->dupacks = 0;
+	c->lost_end = snd_una;
+	c->high_rxt = snd_una;
+	c->rtx_stamped = 0;
+}
+
 /* RFC 5681 3.2 steps 2-3, RFC 6675 5 step 4: fast retransmit begins. */
 static void enter_recovery(struct xtcp_cong *c, const struct xtcp_ack_sample *a)
 {
+	save_undo(c);
 	c->ssthresh = half_flight(a->snd_una, a->snd_nxt, a->mss);
 	c->cwnd = c->ssthresh;	/* RFC 6675; pipe does 6582's inflation */
 	c->bytes_acked = 0;
@@ -290,7 +360,8 @@ static void mark_lost(struct xtcp_cong *c, const struct xtcp_ack_sample *a)
 	if (c->state == XTCP_CA_OPEN)
 		return;
 	if (a->sack_ok)
-		lost = xtcp_sb_lost_end(&c->sb, a->snd_una, a->mss);
+		lost = xtcp_sb_lost_end(&c->sb, a->snd_una, a->mss,
+					c->reordering);
 	else
 		lost = a->snd_una + a->mss;	/* the segment at SND.UNA */
 	/* In recovery, at least the segment at SND.UNA (RFC 6675 5 step 4.2
@@ -302,6 +373,39 @@ static void mark_lost(struct xtcp_cong *c, const struct xtcp_ack_sample *a)
 }
 
 /**
+ * xtcp_cong_on_sack() - put an ACK's SACK blocks on the board (RFC 6675 5),
+ * noting reordering: data newly SACKed below the highest SACKed byte that
+ * was never resent arrived late, not lost
+ * @c: the state
+ * @b: the blocks as received
+ * @n: how many
+ * @snd_una: SND.UNA after this ACK
+ * @snd_nxt: SND.NXT
+ * @mss: the sender's MSS
+ */
+void xtcp_cong_on_sack(struct xtcp_cong *c, const struct xtcp_sack_block *b,
+		       unsigned int n, u32 snd_una, u32 snd_nxt, u32 mss)
+{
+	u32 fack = sb_fack(&c->sb, snd_una);
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		u32 start = xtcp_seq_max(b[i].start, snd_una);
+
+		if (!sack_block_ok(b[i].start, b[i].end, snd_una, snd_nxt) ||
+		    !xtcp_seq_before(start, fack) ||
+		    !xtcp_sb_unsacked(&c->sb, start,
+				      xtcp_seq_min(b[i].end, fack)))
+			continue;
+		if (c->state == XTCP_CA_OPEN ||
+		    xtcp_seq_after_eq(start, c->high_rxt))
+			note_reordering(c, fack - start, mss);
+	}
+	xtcp_sb_add(&c->sb, b, n, snd_una, snd_nxt);
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_on_sack);
+
+/**
  * xtcp_cong_on_ack() - an acceptable ACK arrived
  * @c: the state
  * @a: what it said (SACK blocks already on the board)
@@ -309,9 +413,20 @@ static void mark_lost(struct xtcp_cong *c, const struct xtcp_ack_sample *a)
 void xtcp_cong_on_ack(struct xtcp_cong *c, const struct xtcp_ack_sample *a)
 {
 	u32 acked = a->snd_una - a->prior_una;
+	u32 fack = sb_fack(&c->sb, a->snd_una);
 
+	/* A hole at SND.UNA filled with no resending: reordering */
+	if (acked && c->state == XTCP_CA_OPEN && c->sb.n &&
+	    xtcp_seq_after(c->sb.r[0].start, a->prior_una))
+		note_reordering(c, fack - a->prior_una, a->mss);
 	if (acked)
 		xtcp_sb_advance(&c->sb, a->snd_una);
+
+	if (acked && c->state != XTCP_CA_OPEN && spurious(c, a)) {
+		note_reordering(c, fack - a->prior_una, a->mss);
+		undo(c, a->snd_una);
+		return;
+	}
 
 	if (c->state != XTCP_CA_OPEN &&
 	    xtcp_seq_after_eq(a->snd_una, c->recover)) {
@@ -349,9 +464,10 @@ void xtcp_cong_on_ack(struct xtcp_cong *c, const struct xtcp_ack_sample *a)
 	}
 
 	if (c->state == XTCP_CA_OPEN && a->snd_nxt != a->snd_una &&
-	    (c->dupacks >= XTCP_DUPTHRESH ||
+	    (c->dupacks >= c->reordering ||
 	     (a->sack_ok && xtcp_seq_after(xtcp_sb_lost_end(&c->sb, a->snd_una,
-							      a->mss),
+							      a->mss,
+							      c->reordering),
 					    a->snd_una))))
 		enter_recovery(c, a);
 	mark_lost(c, a);
@@ -362,7 +478,9 @@ EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_on_ack);
  * xtcp_cong_on_rto() - the retransmission timer expired (RFC 5681 3.1):
  * ssthresh from equation 4 (held if this is a repeated timeout), cwnd one
  * segment, everything in flight lost. SACK information is dropped: the
- * peer may have reneged (RFC 2018 8).
+ * peer may have reneged (RFC 2018 8). A timeout while many segments were
+ * SACKed but none taken as lost says DupThresh grew too far: back to the
+ * default (as Linux's tcp_enter_loss).
  * @c: the state
  * @snd_una: SND.UNA
  * @snd_nxt: SND.NXT
@@ -370,6 +488,11 @@ EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_on_ack);
  */
 void xtcp_cong_on_rto(struct xtcp_cong *c, u32 snd_una, u32 snd_nxt, u32 mss)
 {
+	if (c->state == XTCP_CA_OPEN) {
+		save_undo(c);
+		if (c->sb.sacked >= XTCP_DUPTHRESH * mss)
+			c->reordering = XTCP_DUPTHRESH;
+	}
 	if (c->state != XTCP_CA_LOSS)
 		c->ssthresh = half_flight(snd_una, snd_nxt, mss);
 	c->cwnd = mss;
@@ -446,9 +569,15 @@ EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_next_rtx);
  * xtcp_cong_rtx_sent() - lost data up to @end was resent (HighRxt)
  * @c: the state
  * @end: the sequence number after it
+ * @tsval: the TSval it carried (or the clock's reading without
+ *	   timestamps); the first of a recovery is kept (RFC 3522 3.2)
  */
-void xtcp_cong_rtx_sent(struct xtcp_cong *c, u32 end)
+void xtcp_cong_rtx_sent(struct xtcp_cong *c, u32 end, u32 tsval)
 {
 	c->high_rxt = xtcp_seq_max(c->high_rxt, end);
+	if (!c->rtx_stamped) {
+		c->rtx_tsval = tsval;
+		c->rtx_stamped = 1;
+	}
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_rtx_sent);

@@ -13,6 +13,7 @@
 
 #define XTCP_SB_MAX		32	/* SACKed ranges remembered */
 #define XTCP_DUPTHRESH		3	/* RFC 5681 3.2, RFC 6675 2 */
+#define XTCP_MAX_REORDERING	300	/* Linux's tcp_max_reordering */
 
 /**
  * struct xtcp_scoreboard - what the peer holds above SND.UNA (RFC 6675 3)
@@ -46,8 +47,17 @@ enum xtcp_ca_state {
  *	     (RFC 6582 "recover", RFC 6675 RecoveryPoint)
  * @high_rxt: data below this was resent in this recovery (RFC 6675 HighRxt)
  * @lost_end: unSACKed data below this is taken as lost (RFC 6675 IsLost)
+ * @prior_cwnd: @cwnd before this recovery or timeout reduced it (undo)
+ * @prior_ssthresh: @ssthresh before it
+ * @rtx_tsval: our TSval when this recovery first resent data; an ACK
+ *	       echoing an older one shows the resending was needless
+ *	       (RFC 3522 Eifel detection)
+ * @reordering: how many segments the path was seen to reorder; the
+ *		DupThresh in use (RFC 6675 2 lets it adapt, as Linux's
+ *		tp->reordering), from %XTCP_DUPTHRESH to %XTCP_MAX_REORDERING
  * @state: enum xtcp_ca_state
  * @dupacks: duplicate ACKs since SND.UNA last moved (RFC 5681 3.2)
+ * @rtx_stamped: @rtx_tsval is set
  * @sb: the scoreboard, when SACK was negotiated
  */
 struct xtcp_cong {
@@ -57,8 +67,13 @@ struct xtcp_cong {
 	u32 recover;
 	u32 high_rxt;
 	u32 lost_end;
+	u32 prior_cwnd;
+	u32 prior_ssthresh;
+	u32 rtx_tsval;
+	u16 reordering;
 	u8 state;
 	u8 dupacks;
+	u8 rtx_stamped;
 	struct xtcp_scoreboard sb;
 };
 
@@ -69,6 +84,8 @@ struct xtcp_cong {
  * @snd_nxt: SND.NXT
  * @dupack: a duplicate ACK as RFC 5681 2 defines it
  * @sack_ok: SACK was negotiated
+ * @ts_echo: the ACK carried a timestamp echo, @tsecr
+ * @tsecr: its TSecr (RFC 7323 3.2)
  * @mss: the sender's MSS
  */
 struct xtcp_ack_sample {
@@ -77,6 +94,8 @@ struct xtcp_ack_sample {
 	u32 snd_nxt;
 	bool dupack;
 	bool sack_ok;
+	bool ts_echo;
+	u32 tsecr;
 	u32 mss;
 };
 
@@ -86,10 +105,13 @@ void xtcp_sb_advance(struct xtcp_scoreboard *sb, u32 snd_una);
 u32 xtcp_sb_unsacked(const struct xtcp_scoreboard *sb, u32 from, u32 to);
 bool xtcp_sb_next_hole(const struct xtcp_scoreboard *sb, u32 from, u32 limit,
 		       u32 *start, u32 *len);
-u32 xtcp_sb_lost_end(const struct xtcp_scoreboard *sb, u32 snd_una, u32 mss);
+u32 xtcp_sb_lost_end(const struct xtcp_scoreboard *sb, u32 snd_una, u32 mss,
+		     u32 dupthresh);
 
 u32 xtcp_cong_initial_window(u32 mss);
 void xtcp_cong_init(struct xtcp_cong *c, u32 mss);
+void xtcp_cong_on_sack(struct xtcp_cong *c, const struct xtcp_sack_block *b,
+		       unsigned int n, u32 snd_una, u32 snd_nxt, u32 mss);
 void xtcp_cong_on_ack(struct xtcp_cong *c, const struct xtcp_ack_sample *a);
 void xtcp_cong_on_rto(struct xtcp_cong *c, u32 snd_una, u32 snd_nxt, u32 mss);
 void xtcp_cong_restart(struct xtcp_cong *c, u32 mss);
@@ -97,6 +119,6 @@ u32 xtcp_cong_pipe(const struct xtcp_cong *c, u32 snd_una, u32 snd_nxt,
 		   bool sack_ok, u32 mss);
 bool xtcp_cong_next_rtx(const struct xtcp_cong *c, u32 snd_una, u32 mss,
 			u32 *seq, u32 *len);
-void xtcp_cong_rtx_sent(struct xtcp_cong *c, u32 end);
+void xtcp_cong_rtx_sent(struct xtcp_cong *c, u32 end, u32 tsval);
 
 #endif /* _XTCP_CONG_H */

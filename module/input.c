@@ -298,8 +298,9 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb,
 		 !skb->len && !(cb->flags & (XTCP_SYN | XTCP_FIN)) &&
 		 (wnd == xs->snd_wnd || opts->num_sacks);
 	if (xs->sack_ok && opts->num_sacks)
-		xtcp_sb_add(&xs->cong.sb, opts->sacks, opts->num_sacks,
-			    xtcp_seq_max(ack, xs->snd_una), xs->snd_nxt);
+		xtcp_cong_on_sack(&xs->cong, opts->sacks, opts->num_sacks,
+				  xtcp_seq_max(ack, xs->snd_una), xs->snd_nxt,
+				  xtcp_send_mss(xs));
 
 	if (xtcp_seq_after(ack, xs->snd_una)) {
 		xs->snd_una = ack;
@@ -313,6 +314,8 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb,
 			.snd_nxt = xs->snd_nxt,
 			.dupack = dupack,
 			.sack_ok = xs->sack_ok,
+			.ts_echo = xs->ts_ok && opts->saw_tstamp,
+			.tsecr = opts->tsecr,
 			.mss = xtcp_send_mss(xs),
 		};
 

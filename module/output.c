@@ -352,10 +352,12 @@ static bool send_lost(struct sock *sk, u32 mss)
 	while (xtcp_cong_pipe(&xs->cong, xs->snd_una, xs->snd_nxt, xs->sack_ok,
 			      mss) < xs->cong.cwnd &&
 	       xtcp_cong_next_rtx(&xs->cong, xs->snd_una, mss, &seq, &len)) {
+		u32 tsval = xtcp_ts_now(xs);	/* at most the one it carries */
+
 		n = send_range(sk, seq, len, true);
 		if (n <= 0)
 			break;
-		xtcp_cong_rtx_sent(&xs->cong, seq + n);
+		xtcp_cong_rtx_sent(&xs->cong, seq + n, tsval);
 		/* Karn: an ACK may now answer either copy (RFC 6298 3) */
 		xtcp_rtt_retransmitted(&xs->rtt);
 		sent = true;
@@ -497,7 +499,7 @@ bool xtcp_fin_sent(const struct xtcp_sock *xs)
 int xtcp_retransmit_head(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
-	u32 mss = xtcp_send_mss(xs), seq, len;
+	u32 mss = xtcp_send_mss(xs), seq, len, tsval;
 	int n;
 
 	switch (sk->sk_state) {
@@ -508,9 +510,10 @@ int xtcp_retransmit_head(struct sock *sk)
 	}
 	if (!xtcp_cong_next_rtx(&xs->cong, xs->snd_una, mss, &seq, &len))
 		return 0;
+	tsval = xtcp_ts_now(xs);
 	n = send_range(sk, seq, len, true);
 	if (n > 0)
-		xtcp_cong_rtx_sent(&xs->cong, seq + n);
+		xtcp_cong_rtx_sent(&xs->cong, seq + n, tsval);
 	return n < 0 ? n : 0;
 }
 

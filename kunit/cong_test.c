@@ -852,6 +852,25 @@ static void cong_undo_eifel(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c.cwnd, 20000u);
 }
 
+/*
+ * Karn's rule with timestamps: in a recovery, an echo older than the
+ * first resending names an earlier copy; now - TSecr is no round trip.
+ */
+static void cong_echo_predates_rtx(struct kunit *test)
+{
+	struct xtcp_cong c;
+
+	enter_sack_recovery(&c);
+	KUNIT_EXPECT_FALSE(test, xtcp_cong_echo_predates_rtx(&c, 1));
+	xtcp_cong_rtx_sent(&c, 1000, 500);
+	KUNIT_EXPECT_TRUE(test, xtcp_cong_echo_predates_rtx(&c, 499));
+	KUNIT_EXPECT_FALSE(test, xtcp_cong_echo_predates_rtx(&c, 500));
+	KUNIT_EXPECT_FALSE(test, xtcp_cong_echo_predates_rtx(&c, 501));
+	ack(&c, 0, 20000, 20000, false, true);	/* recovery over */
+	KUNIT_EXPECT_EQ(test, c.state, XTCP_CA_OPEN);
+	KUNIT_EXPECT_FALSE(test, xtcp_cong_echo_predates_rtx(&c, 499));
+}
+
 /* RFC 5681 4.1: after an idle RTO, cwnd = min(RW, cwnd), RW = min(IW, cwnd). */
 static void cong_restart(struct kunit *test)
 {
@@ -893,6 +912,7 @@ static struct kunit_case xtcp_cong_cases[] = {
 	KUNIT_CASE(cong_reordering_from_sack),
 	KUNIT_CASE(cong_reordering_from_ack),
 	KUNIT_CASE(cong_undo_eifel),
+	KUNIT_CASE(cong_echo_predates_rtx),
 	{}
 };
 

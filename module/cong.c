@@ -37,6 +37,7 @@
  *   RFC 2018 8 (reneging: forget SACKs)   xtcp_cong_on_rto
  *   reordering degree (DupThresh)         note_reordering, xtcp_cong_on_sack
  *   RFC 3522 detection, RFC 4015 undo     spurious, undo
+ *   Karn's rule for timestamp echoes      xtcp_cong_echo_predates_rtx
  */
 #include <linux/kernel.h>
 #include <linux/string.h>
@@ -313,14 +314,30 @@ static void note_reordering(struct xtcp_cong *c, u32 metric, u32 mss)
 		c->reordering = min_t(u32, segs, XTCP_MAX_REORDERING);
 }
 
+/**
+ * xtcp_cong_echo_predates_rtx() - in a recovery or after a timeout, does
+ * TSecr @tsecr name a segment sent before the first resending?
+ * @c: the state
+ * @tsecr: an ACK's TSecr
+ *
+ * Then the ACK was caused by an earlier copy (RFC 3522 3.2), and now -
+ * TSecr is no round trip: it counts the time we waited to resend, as the
+ * ACK that copy first earned was lost. No RTT sample (RFC 6298 3, Karn).
+ */
+bool xtcp_cong_echo_predates_rtx(const struct xtcp_cong *c, u32 tsecr)
+{
+	return c->state != XTCP_CA_OPEN && c->rtx_stamped &&
+	       xtcp_seq_before(tsecr, c->rtx_tsval);
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_echo_predates_rtx);
+
 /*
  * RFC 3522 3.2: the ACK echoes a TSval older than the first resending's,
  * so the segment that moved SND.UNA was an original: the loss was not.
  */
 static bool spurious(const struct xtcp_cong *c, const struct xtcp_ack_sample *a)
 {
-	return c->rtx_stamped && a->ts_echo &&
-	       xtcp_seq_before(a->tsecr, c->rtx_tsval);
+	return a->ts_echo && xtcp_cong_echo_predates_rtx(c, a->tsecr);
 }
 
 /*

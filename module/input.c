@@ -303,9 +303,16 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb,
 				  xtcp_send_mss(xs));
 
 	if (xtcp_seq_after(ack, xs->snd_una)) {
+		u32 rtt_us = ts_rtt_us(xs, opts);
+
+		/* An echo of a copy sent before we resent measures our
+		 * wait too (Karn's rule, cong.c)
+		 */
+		if (xtcp_cong_echo_predates_rtx(&xs->cong, opts->tsecr))
+			rtt_us = 0;
 		xs->snd_una = ack;
 		xtcp_clean_acked(sk);
-		xtcp_timer_event_acked(sk, ts_rtt_us(xs, opts));
+		xtcp_timer_event_acked(sk, rtt_us);
 	}
 	if (xtcp_seq_after(prior_una, xs->iss)) {	/* not our SYN's ACK */
 		struct xtcp_ack_sample a = {
@@ -421,6 +428,22 @@ static void rcv_fin(struct sock *sk)
 }
 
 /*
+ * RFC 7323 4.3 (and 5.3 R3): TS.Recent from a segment that covers
+ * Last.ACK.sent, so our ACKs echo the segment that made them (the one
+ * that filled a hole, not those held beyond it).
+ */
+static void ts_recent_update(struct xtcp_sock *xs, const struct xtcp_skb_cb *cb,
+			     const struct xtcp_options *opts)
+{
+	if (xs->ts_ok && opts->saw_tstamp &&
+	    xtcp_seq_after_eq(opts->tsval, xs->ts_recent) &&
+	    xtcp_seq_before_eq(cb->seq, xs->rcv_acked)) {
+		xs->ts_recent = opts->tsval;
+		xs->ts_recent_stamp = ktime_get_seconds();
+	}
+}
+
+/*
  * RFC 9293 3.10.7.4: SYN-RECEIVED, ESTABLISHED, FIN-WAIT-1, FIN-WAIT-2,
  * CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT. Return true if @skb was
  * queued for the application (consumed).
@@ -472,6 +495,18 @@ static bool rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 			 */
 			if (cb->flags & XTCP_RST)
 				return false;
+			/*
+			 * A resending of what we have: our ACK was lost.
+			 * The reply echoes this copy's TSval. RFC 7323 5.3
+			 * would echo what filled the last hole, and the
+			 * peer would take the time it waited to resend for
+			 * a round trip: under heavy loss its RTO grew to
+			 * tens of seconds. Only a copy at most a receive
+			 * buffer old counts (TS.Recent guards PAWS).
+			 */
+			if (xtcp_seq_after_eq(cb->seq, xs->rcv_nxt -
+					      READ_ONCE(sk->sk_rcvbuf)))
+				ts_recent_update(xs, cb, &opts);
 			if (skb->len || !wnd)
 				xtcp_send_ack(sk);
 			else
@@ -493,13 +528,7 @@ static bool rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 		return false;
 	}
 
-	/* RFC 7323 4.3: TS.Recent from a segment covering Last.ACK.sent */
-	if (xs->ts_ok && opts.saw_tstamp &&
-	    xtcp_seq_after_eq(opts.tsval, xs->ts_recent) &&
-	    xtcp_seq_before_eq(cb->seq, xs->rcv_acked)) {
-		xs->ts_recent = opts.tsval;
-		xs->ts_recent_stamp = ktime_get_seconds();
-	}
+	ts_recent_update(xs, cb, &opts);
 
 	/* fifth: ACK */
 	if (!rcv_ack(sk, skb, &opts))

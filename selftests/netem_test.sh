@@ -35,8 +35,9 @@
 #
 # Knobs (for diagnosis; elapsed time and goodput are TAP comments, never
 # asserted):
-#   NETEM_MIB       MiB each way (default 32; loss20 a quarter of it)
-#   NETEM_TIMEOUT   seconds a transfer may take (default 300)
+#   NETEM_MIB       MiB each way (default 32)
+#   NETEM_TIMEOUT   seconds a transfer may take (default 300; loss20
+#                   twice that)
 #   NETEM_STALL     seconds a transfer may go without sending or receiving
 #                   a byte (default 30), so a stuck one ends early
 #   NETEM_BUDGET    seconds for all cases (default 2400); once it is spent
@@ -68,23 +69,24 @@ budget=${NETEM_BUDGET:-2400}
 rto_min=${NETEM_RTO_MIN:-20}
 read -ra pairings <<< "${NETEM_PAIRINGS:-xtcp_xtcp xtcp_kernel kernel_xtcp}"
 
-# name|share|netem arguments, the same on both ends. Each case carries
-# NETEM_MIB/share each way. 20% loss in both directions holds any TCP to
-# about 100 KB/s here (cwnd at 1 or 2 segments, an RTO every few segments;
-# 32 MiB took the kernel 5 minutes, 13 at the default RTO), so it carries
-# a quarter. Jitter reorders packets (netem keeps its queue in time
-# order). limit (packets) is netem's queue: 1000 by default, enough unless
-# a delay holds tens of milliseconds of traffic, and 100 (120 ms at
-# 10 Mbit/s) for the rate limit.
+# name|share|slow|netem arguments, the same on both ends. Each case
+# carries NETEM_MIB/share each way, within slow * NETEM_TIMEOUT seconds.
+# 20% loss in both directions holds the kernel's TCP to about 0.15 MiB/s
+# here (cwnd at 1 or 2 segments, an RTO every few segments): 32 MiB took
+# 220 s with a kernel sender, so that setting gets twice the time. Jitter
+# reorders packets (netem keeps its queue in time order). limit (packets)
+# is netem's queue: 1000 by default, enough unless a delay holds tens of
+# milliseconds of traffic, and 100 (120 ms at 10 Mbit/s) for the rate
+# limit.
 settings=(
-	"loss1|1|loss 1%"
-	"loss5|1|loss 5%"
-	"loss20|4|loss 20%"
-	"reorder25|1|delay 10ms reorder 25% 50%"
-	"dup5|1|duplicate 5%"
-	"corrupt1|1|corrupt 1%"
-	"delay50|1|delay 50ms 10ms limit 10000"
-	"rate10m|1|rate 10mbit limit 100"
+	"loss1|1|1|loss 1%"
+	"loss5|1|1|loss 5%"
+	"loss20|1|2|loss 20%"
+	"reorder25|1|1|delay 10ms reorder 25% 50%"
+	"dup5|1|1|duplicate 5%"
+	"corrupt1|1|1|corrupt 1%"
+	"delay50|1|1|delay 50ms 10ms limit 10000"
+	"rate10m|1|1|rate 10mbit limit 100"
 )
 
 ns_s=xtcp-nm-s-$$
@@ -192,16 +194,17 @@ counters_delta()
 	     $2 != was[$1] { printf "%s%s=%d", sep, $1, $2 - was[$1]; sep = " " }' "$1" "$2"
 }
 
-# netem_case SHARE CLIENT SERVER NETEM_ARGS...: one connection carrying
-# NETEM_MIB/SHARE each way under netem NETEM_ARGS; CLIENT and SERVER are
-# "xtcp" or "kernel". What it measured goes to $tmp/report for timed().
+# netem_case SHARE SLOW CLIENT SERVER NETEM_ARGS...: one connection
+# carrying NETEM_MIB/SHARE each way under netem NETEM_ARGS, within SLOW *
+# NETEM_TIMEOUT seconds; CLIENT and SERVER are "xtcp" or "kernel". What it
+# measured goes to $tmp/report for timed().
 netem_case()
 {
-	local d=$tmp/case-$port ok=0 n=$(((mib << 20) / $1)) c=${2:0:1} s=${3:0:1}
-	local sp cp t0 t left=$((deadline - SECONDS))
-	shift 3
+	local d=$tmp/case-$port ok=0 n=$(((mib << 20) / $1)) c=${3:0:1} s=${4:0:1}
+	local sp cp t0 t left=$((deadline - SECONDS)) lim=$((limit * $2))
+	shift 4
 	[ $left -ge 30 ] || { echo "no time left: NETEM_BUDGET=$budget s is spent"; return 1; }
-	local tmo=$((left < limit ? left : limit))	# bg() and reap() see this one
+	local tmo=$((left < lim ? left : lim))	# bg() and reap() see this one
 	mkdir -p "$d"
 	netem "$@" || return 1
 	counters > "$d/before"
@@ -216,7 +219,7 @@ netem_case()
 	reap $cp client "$d" || ok=1
 	reap $sp server "$d" || ok=1
 	t=$(echo "$EPOCHREALTIME - $t0" | bc)
-	[ $ok = 1 ] && [ $tmo -lt $limit ] &&
+	[ $ok = 1 ] && [ $tmo -lt $lim ] &&
 		echo "(its time limit was cut to the $tmo s left of NETEM_BUDGET)"
 	counters > "$d/after"
 	if [ $ok = 0 ]; then
@@ -277,11 +280,11 @@ timed netns_setup netns_setup
 deadline=$((SECONDS + budget))
 
 for setting in "${settings[@]}"; do
-	IFS='|' read -r name share args <<< "$setting"
+	IFS='|' read -r name share slow args <<< "$setting"
 	for pairing in "${pairings[@]}"; do
 		# shellcheck disable=SC2086 # args: netem's words
-		timed "${name}_$pairing" netem_case "$share" "${pairing%_*}" \
-			"${pairing#*_}" $args
+		timed "${name}_$pairing" netem_case "$share" "$slow" \
+			"${pairing%_*}" "${pairing#*_}" $args
 	done
 done
 timed nothing_left all_gone

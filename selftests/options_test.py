@@ -24,6 +24,11 @@ inside UML, as root; topology and tools in xtcp_timers.py, xtcp_wire.py.
              cumulative ACK and within the data sent; sending through
              them, it never retransmits what the receiver SACKed (RFC
              6675 4).
+  dup echo   the kernel's TCP sending to xtcp while xtcp's segments are
+             dropped (netem loss 100 %), then let through: xtcp's answer
+             to the kernel's next retransmission, a duplicate, echoes
+             that copy's TSval, not the first copy's (a deliberate
+             departure from RFC 7323 5.3; README).
   sysctls    /proc/sys/net/xtcp/{sack,timestamps,window_scaling} = 0: the
              option is missing from xtcp's SYN (the others remain), xtcp
              never uses it, and a transfer still arrives intact.
@@ -49,6 +54,7 @@ from xtcp_wire import (Conn, Tcpdump, netem, rcv_wscale_for, seq_le,  # noqa: E4
 BULK = 1 << 20          # bytes each way in the plain flows
 SMALL = 256 << 10       # bytes each way in the option-off flows
 LOSSY = 'delay 2ms reorder 25% 50% loss 2%'
+DUP_BYTES = 4096        # sent while the receiver's ACKs are dropped
 OPTS = {                # sysctl name: (option key in parse_options, name)
     'sack': ('sackok', 'SACK-Permitted'),
     'timestamps': ('ts', 'Timestamps'),
@@ -292,6 +298,55 @@ def check_sack_used(ses, side):
     return out, notes
 
 
+def check_dup_echo(ses, side):
+    """side (xtcp, receiving) answers a duplicate of data it already had
+    (its ACKs were lost) with an echo of the duplicate's own TSval: RFC
+    7323 5.3 would echo the older copy's, and the sender would count its
+    wait for a round trip (README: "One deliberate departure")."""
+    c = ses.conn
+    arrived, edge, pending, checked, bad = [], None, None, 0, []
+    for s in c.segs:
+        if 'R' in s['flags'] or 'ts' not in s['opts']:
+            continue
+        if c.side(s) == side:
+            if pending is not None and 'S' not in s['flags']:
+                checked += 1
+                if s['opts']['ts'][1] != pending['opts']['ts'][0]:
+                    bad.append((pending, s))
+            pending = None
+            continue
+        if 'S' in s['flags']:
+            edge = (s['seq'] + 1) % 2**32
+            continue
+        # The peer's segment: a duplicate if all of it, and all before
+        # it, arrived before (so side's RCV.NXT is past it); the first
+        # answer after it is judged, if nothing else came in between.
+        pending = None
+        if edge is None or not s['len']:
+            continue
+        if seq_le((s['seq'] + s['len']) % 2**32, edge):
+            pending = s
+            continue
+        arrived.append((s['seq'], (s['seq'] + s['len']) % 2**32))
+        moved = True
+        while moved:
+            moved = False
+            for a, b in arrived:
+                if seq_le(a, edge) and seq_lt(edge, b):
+                    edge, moved = b, True
+    notes = [f'{checked} answers to duplicates checked']
+    if not checked:
+        return ['no duplicate was answered in the capture (nothing to check)'], notes
+    if not bad:
+        return [], notes
+    out = [f"{len(bad)} of {checked} answers do not echo the duplicate's TSval; first ones:"]
+    for dup, ans in bad[:3]:
+        out.append(f"TSecr {ans['opts']['ts'][1]}, the duplicate's TSval "
+                   f"{dup['opts']['ts'][0]}:")
+        out += ['  ' + ln for ln in ses.cap.around(ans)]
+    return out, notes
+
+
 def check_transfer(ses):
     return ses.bad, []
 
@@ -436,6 +491,63 @@ def sack_sender_flow(port):
     yield cases, run_it
 
 
+class DupSession:
+    """The kernel's TCP (a) sends to xtcp (b) while every segment of b is
+    dropped: b gets the data, a hears nothing and resends it by RTO; then
+    b's segments pass again, and b answers a duplicate."""
+
+    def __init__(self, port):
+        self.cap = Tcpdump(f'tcp port {port}')
+        self.bad = []
+        try:
+            cli, srv, lst = connect_pair(port, server_stack='xtcp', client_stack='tcp')
+            lst.close()
+            data = os.urandom(DUP_BYTES)
+            try:
+                netem('b', 'loss 100%')
+                cli.sendall(data)
+                time.sleep(1.0)         # a few of a's RTOs go unanswered
+                netem('b', None)
+                got = b''
+                srv.settimeout(10)
+                while len(got) < len(data):
+                    chunk = srv.recv(65536)
+                    if not chunk:
+                        break
+                    got += chunk
+                time.sleep(4.0)         # a's next RTO: a duplicate answered
+                if got != data:
+                    self.bad.append(f'{len(got)} of {len(data)} bytes, '
+                                    + ('differing' if len(got) == len(data) else 'short'))
+            finally:
+                netem('b', None)
+                cli.close()
+                srv.close()
+            time.sleep(0.2)
+        except Exception as e:   # noqa: BLE001 - the exchange's failure
+            self.bad.append(f'{type(e).__name__}: {e}')
+        finally:
+            self.cap.stop()
+        self.conn = Conn(self.cap.segs, A_IP)
+
+    def close(self):
+        self.cap.close()
+
+
+def dup_echo_flow(port):
+    cases = ["kernel sender -> xtcp receiver, xtcp's ACKs dropped for 1 s: its answer "
+             "to the resent duplicate echoes the duplicate's TSval",
+             f'kernel sender -> xtcp receiver, ACKs dropped: {DUP_BYTES} bytes intact']
+
+    def run_it():
+        ses = DupSession(port)
+        try:
+            return [check_dup_echo(ses, 'b'), check_transfer(ses)]
+        finally:
+            ses.close()
+    yield cases, run_it
+
+
 def sysctl_off_flows(port):
     for n, opt in enumerate(OPTS):
         what = f'net.xtcp.{opt}=0'
@@ -491,6 +603,7 @@ def peer_off_flows(port):
 
 def main():
     groups = (list(plain_flows(7300)) + list(sack_flows(7320)) + list(sack_sender_flow(7330)) +
+              list(dup_echo_flow(7335)) +
               list(sysctl_off_flows(7340)) + list(peer_off_flows(7360)))
     tap = Tap(sum(len(c) for c, _ in groups))
     topo = Topo()

@@ -758,6 +758,48 @@ static void cong_reordering_from_sack(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c.reordering, XTCP_MAX_REORDERING);
 }
 
+/* net.xtcp.reordering and max_reordering: where DupThresh starts, and
+ * how far the estimate may raise it.
+ */
+static void cong_reordering_tunables(struct kunit *test)
+{
+	struct xtcp_cong c;
+
+	xtcp_cong_init(&c, MSS);
+	xtcp_cong_set_reordering(&c, 5, 8);
+	KUNIT_EXPECT_EQ(test, c.reordering, 5);
+	/* Four dupacks are no loss signal with DupThresh 5; the fifth is. */
+	ack(&c, 0, 0, 20000, true, false);
+	ack(&c, 0, 0, 20000, true, false);
+	ack(&c, 0, 0, 20000, true, false);
+	ack(&c, 0, 0, 20000, true, false);
+	KUNIT_EXPECT_EQ(test, c.state, XTCP_CA_OPEN);
+	ack(&c, 0, 0, 20000, true, false);
+	KUNIT_EXPECT_EQ(test, c.state, XTCP_CA_RECOVERY);
+
+	/* The estimate stops at the ceiling. */
+	xtcp_cong_init(&c, MSS);
+	xtcp_cong_set_reordering(&c, 5, 8);
+	on_sack(&c, 19000, 20000, 0, 20000);
+	on_sack(&c, 0, 1000, 0, 20000);
+	KUNIT_EXPECT_EQ(test, c.reordering, 8);
+
+	/* A ceiling below the start holds DupThresh where it starts. */
+	xtcp_cong_set_reordering(&c, 5, 2);
+	on_sack(&c, 1000, 2000, 0, 20000);
+	KUNIT_EXPECT_EQ(test, c.reordering, 5);
+
+	/* A timeout with five segments SACKed and no recovery: back to
+	 * the start, not to RFC 5681's 3.
+	 */
+	xtcp_cong_init(&c, MSS);
+	xtcp_cong_set_reordering(&c, 5, 300);
+	c.reordering = 40;
+	on_sack(&c, 3000, 8000, 0, 10000);
+	xtcp_cong_on_rto(&c, 0, 10000, MSS);
+	KUNIT_EXPECT_EQ(test, c.reordering, 5);
+}
+
 /* A cumulative ACK that fills a hole with nothing resent: reordering. */
 static void cong_reordering_from_ack(struct kunit *test)
 {
@@ -911,6 +953,7 @@ static struct kunit_case xtcp_cong_cases[] = {
 	KUNIT_CASE(cong_restart),
 	KUNIT_CASE(cong_reordering_from_sack),
 	KUNIT_CASE(cong_reordering_from_ack),
+	KUNIT_CASE(cong_reordering_tunables),
 	KUNIT_CASE(cong_undo_eifel),
 	KUNIT_CASE(cong_echo_predates_rtx),
 	{}

@@ -24,6 +24,8 @@ static void sysctl_defaults_are_linux(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, xn.rto_min_ms, 200);
 	KUNIT_EXPECT_EQ(test, xn.rto_max_ms, 120000);
 	KUNIT_EXPECT_EQ(test, 2 * xn.msl_ms, 60000);
+	KUNIT_EXPECT_EQ(test, xn.reordering, 3);
+	KUNIT_EXPECT_EQ(test, xn.max_reordering, 300);
 }
 
 static void sysctl_defaults_in_range(struct kunit *test)

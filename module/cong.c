@@ -265,9 +265,25 @@ void xtcp_cong_init(struct xtcp_cong *c, u32 mss)
 	memset(c, 0, sizeof(*c));
 	c->cwnd = xtcp_cong_initial_window(mss);
 	c->ssthresh = XTCP_CWND_MAX;
-	c->reordering = XTCP_DUPTHRESH;
+	xtcp_cong_set_reordering(c, XTCP_DUPTHRESH, XTCP_MAX_REORDERING);
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_init);
+
+/**
+ * xtcp_cong_set_reordering() - DupThresh to start from, and the most the
+ * reordering estimate may raise it to (Linux's tcp_reordering and
+ * tcp_max_reordering)
+ * @c: the state
+ * @start: DupThresh now, and after a timeout that found it too high
+ * @max: the ceiling
+ */
+void xtcp_cong_set_reordering(struct xtcp_cong *c, u32 start, u32 max)
+{
+	c->dupthresh = clamp_t(u32, start, 1, U16_MAX);
+	c->max_reordering = clamp_t(u32, max, 1, U16_MAX);
+	c->reordering = c->dupthresh;
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_set_reordering);
 
 /*
  * RFC 5681 3.1: slow start grows cwnd by the bytes acknowledged, at most
@@ -310,8 +326,8 @@ static void note_reordering(struct xtcp_cong *c, u32 metric, u32 mss)
 {
 	u32 segs = DIV_ROUND_UP(metric, mss);
 
-	if (segs > c->reordering)
-		c->reordering = min_t(u32, segs, XTCP_MAX_REORDERING);
+	if (segs > c->reordering && c->reordering < c->max_reordering)
+		c->reordering = min_t(u32, segs, c->max_reordering);
 }
 
 /**
@@ -507,8 +523,8 @@ void xtcp_cong_on_rto(struct xtcp_cong *c, u32 snd_una, u32 snd_nxt, u32 mss)
 {
 	if (c->state == XTCP_CA_OPEN) {
 		save_undo(c);
-		if (c->sb.sacked >= XTCP_DUPTHRESH * mss)
-			c->reordering = XTCP_DUPTHRESH;
+		if (c->sb.sacked >= c->dupthresh * mss)
+			c->reordering = min(c->reordering, c->dupthresh);
 	}
 	if (c->state != XTCP_CA_LOSS)
 		c->ssthresh = half_flight(snd_una, snd_nxt, mss);

@@ -54,7 +54,10 @@ enum xtcp_ca_state {
  *	       (RFC 3522 Eifel detection)
  * @reordering: how many segments the path was seen to reorder; the
  *		DupThresh in use (RFC 6675 2 lets it adapt, as Linux's
- *		tp->reordering), from %XTCP_DUPTHRESH to %XTCP_MAX_REORDERING
+ *		tp->reordering), from @dupthresh up to @max_reordering
+ * @dupthresh: DupThresh to start from (net.xtcp.reordering)
+ * @max_reordering: the most @reordering may grow to
+ *		    (net.xtcp.max_reordering)
  * @state: enum xtcp_ca_state
  * @dupacks: duplicate ACKs since SND.UNA last moved (RFC 5681 3.2)
  * @rtx_stamped: @rtx_tsval is set
@@ -71,6 +74,8 @@ struct xtcp_cong {
 	u32 prior_ssthresh;
 	u32 rtx_tsval;
 	u16 reordering;
+	u16 dupthresh;
+	u16 max_reordering;
 	u8 state;
 	u8 dupacks;
 	u8 rtx_stamped;
@@ -110,6 +115,7 @@ u32 xtcp_sb_lost_end(const struct xtcp_scoreboard *sb, u32 snd_una, u32 mss,
 
 u32 xtcp_cong_initial_window(u32 mss);
 void xtcp_cong_init(struct xtcp_cong *c, u32 mss);
+void xtcp_cong_set_reordering(struct xtcp_cong *c, u32 start, u32 max);
 void xtcp_cong_on_sack(struct xtcp_cong *c, const struct xtcp_sack_block *b,
 		       unsigned int n, u32 snd_una, u32 snd_nxt, u32 mss);
 void xtcp_cong_on_ack(struct xtcp_cong *c, const struct xtcp_ack_sample *a);

@@ -173,6 +173,9 @@ void xtcp_set_mss(struct sock *sk, u16 peer_mss)
 	if (xs->snd_mss < 64)
 		xs->snd_mss = 64;	/* a peer's absurd MSS cannot stall us */
 	xtcp_cong_init(&xs->cong, xtcp_send_mss(xs));
+	xtcp_cong_set_reordering(&xs->cong,
+				 READ_ONCE(xtcp_sk_net(sk)->reordering),
+				 READ_ONCE(xtcp_sk_net(sk)->max_reordering));
 }
 
 /**

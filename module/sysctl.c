@@ -34,6 +34,7 @@ static const struct xtcp_range fin_timeout = { 1, 3600 };	/* s */
 static const struct xtcp_range ms = { 1, 3600 * 1000 };
 static const struct xtcp_range delack = { 1, 499 };		/* MUST-40: < 0.5 s */
 static const struct xtcp_range onoff = { 0, 1 };
+static const struct xtcp_range dupthresh = { 1, U16_MAX };	/* segments */
 
 /*
  * Writes need CAP_NET_ADMIN over the namespace that owns the value. The
@@ -86,6 +87,8 @@ static const struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_SYSCTL(window_scaling, onoff),
 	XTCP_SYSCTL(timestamps, onoff),
 	XTCP_SYSCTL(sack, onoff),
+	XTCP_SYSCTL(reordering, dupthresh),
+	XTCP_SYSCTL(max_reordering, dupthresh),
 	{ }	/* sentinel for kernels before 6.5 */
 };
 
@@ -113,6 +116,8 @@ void xtcp_net_set_defaults(struct xtcp_net *xn)
 	xn->window_scaling = 1;
 	xn->timestamps = 1;
 	xn->sack = 1;
+	xn->reordering = 3;		/* RFC 5681 3.2; TCP_FASTRETRANS_THRESH */
+	xn->max_reordering = 300;
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_net_set_defaults);
 

@@ -31,6 +31,11 @@ inside UML, as root; topology and tools in xtcp_timers.py, xtcp_wire.py.
              in the window it now offers: the persist timer must still
              bring the transfer to its end, and the two ends must not
              answer each other's ACKs forever.
+  shrink     RFC 9293 3.8.6.2.1 (MUST-34): the kernel's TCP receiving,
+             allowed to shrink its window (tcp_shrink_window = 1), with a
+             64 KB buffer it does not read for 1.5 s, moves its right edge
+             left; the sender sends no new data beyond the shrunk edge and
+             the data arrives intact.
   SWS        RFC 9293 3.8.6.2.2 (MUST-39): a receiver reading a few bytes
              at a time moves its right window edge only in steps of at
              least min(RCV.BUFF / 2, Eff.snd.MSS).
@@ -58,7 +63,7 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from xtcp_tap import Tap  # noqa: E402
 from xtcp_timers import A_IP, NS, Topo, connect_pair, run  # noqa: E402
-from xtcp_wire import (Conn, Tcpdump, netem, payload, seq_diff, seq_le,  # noqa: E402
+from xtcp_wire import (M32, Conn, Tcpdump, netem, payload, seq_diff, seq_le,  # noqa: E402
                        seq_lt, sysctl, transfer, window_overruns)
 
 TCP_NODELAY, TCP_CORK = 1, 3
@@ -810,6 +815,99 @@ def case_sws(port):
     return [r, ref]
 
 
+# --- a shrinking window -------------------------------------------------------
+
+SHRINK_TOTAL = 2 << 20
+
+
+def shrink_run(port, stack):
+    """stack sends SHRINK_TOTAL bytes to the kernel's TCP, which may shrink
+    its window (net.ipv4.tcp_shrink_window = 1), SO_RCVBUF 64 KB, and does
+    not read for 1.5 s."""
+    p = Pair(port, stack, 'tcp', rcvbuf=65536)
+    data = payload(SHRINK_TOTAL, port)
+    res = {}
+
+    def send():
+        p.cli.settimeout(30)
+        try:
+            p.cli.sendall(data)
+        except OSError as e:
+            res['err'] = e
+    th = threading.Thread(target=send)
+    th.start()
+    time.sleep(1.5)
+    got = bytearray()
+    p.srv.settimeout(20)
+    bad = []
+    try:
+        while len(got) < SHRINK_TOTAL:
+            b = p.srv.recv(65536)
+            if not b:
+                break
+            got += b
+            time.sleep(0.005)
+    except OSError as e:
+        bad.append(f'receiver: {e} after {len(got)} bytes')
+    th.join(20)
+    if 'err' in res or th.is_alive():
+        bad.append(f"sender: {res.get('err', 'still blocked')}")
+    if bytes(got) != data:
+        bad.append(f'{len(got)} of {SHRINK_TOTAL} bytes arrived'
+                   + (', different' if len(got) == SHRINK_TOTAL else ''))
+    return p, p.finish(), bad
+
+
+def shrink_checks(p, conn, bad, who):
+    """RFC 9293 3.8.6.2.1 (MUST-34): once the receiver moved its right edge
+    left, no new data beyond the new edge; old data may be resent, and a
+    1-byte probe is allowed. A segment may have left before the latest ACK
+    arrived: the two latest edges the receiver advertised both count."""
+    bad, shrinks, over = list(bad), 0, []
+    hi, edges, top = None, [], None    # highest edge, latest two, data sent
+    for s in conn.segs:
+        if conn.side(s) == 'b':
+            if '.' in s['flags'] and 'S' not in s['flags'] and 'R' not in s['flags']:
+                e = (s['ack'] + conn.window(s)) % M32
+                if hi is not None and seq_lt(e, hi):
+                    shrinks += 1
+                hi = e if hi is None or seq_lt(hi, e) else hi
+                edges = (edges + [e])[-2:]
+            continue
+        if not s['len'] or 'S' in s['flags']:
+            continue
+        end = (s['seq'] + s['len']) % M32
+        new = top is None or seq_lt(top, end)
+        if new and edges and s['len'] > 1 and \
+                all(seq_lt(e, end) and seq_lt(e, hi) for e in edges):
+            over.append(s)
+        top = end if new else top
+    notes = [f'{who}: the receiver moved its right edge left {shrinks} times']
+    if not shrinks:
+        bad.append('the receiver never shrank its window: nothing was checked')
+    if over:
+        bad.append(f'{len(over)} segments of new data beyond a shrunk right edge:')
+        for s in over[:2]:
+            bad += ['  ' + ln for ln in p.cap.around(s, 6, 1)]
+    return bad, notes
+
+
+def case_shrink(port):
+    old = sysctl('net/ipv4/tcp_shrink_window', ns=NS)
+    sysctl('net/ipv4/tcp_shrink_window', '1', ns=NS)
+    res = []
+    try:
+        for n, (stack, who) in enumerate((('xtcp', 'xtcp'), ('tcp', 'kernel TCP'))):
+            p, conn, bad = shrink_run(port + n, stack)
+            try:
+                res.append(shrink_checks(p, conn, bad, who))
+            finally:
+                p.close()
+    finally:
+        sysctl('net/ipv4/tcp_shrink_window', old, ns=NS)
+    return res
+
+
 # --- auto-tuning ---------------------------------------------------------------
 
 AT_TOTAL, AT_DELAY = 4 << 20, 'delay 10ms'
@@ -901,6 +999,10 @@ CASES = [
         f'receiver SWS: xtcp reading {SWS_READ} bytes at a time moves its window edge '
         'by >= min(RCV.BUFF/2, MSS) (MUST-39)',
         'kernel TCP, reference: window updates by >= min(RCV.BUFF/2, MSS)']),
+    (case_shrink, 7436, [
+        'shrinking window (MUST-34): the kernel receiver (tcp_shrink_window = 1) moves '
+        'its right edge left; xtcp sends no new data beyond it, 2 MiB intact',
+        'kernel TCP, reference: the same shrinking window']),
     (case_autotune, 7440, [
         f'auto-tuning: kernel TCP -> xtcp, window grows beyond {AUTOTUNE_MIN} bytes',
         f'auto-tuning: xtcp -> xtcp, window grows beyond {AUTOTUNE_MIN} bytes',

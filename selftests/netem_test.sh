@@ -39,7 +39,8 @@
 #   NETEM_TIMEOUT   seconds a transfer may take (default 300; loss20
 #                   twice that)
 #   NETEM_STALL     seconds a transfer may go without sending or receiving
-#                   a byte (default 30), so a stuck one ends early
+#                   a byte (default 30; loss20 150), so a stuck one ends
+#                   early
 #   NETEM_BUDGET    seconds for all cases (default 2400); once it is spent
 #                   the remaining cases fail at once, and a case never gets
 #                   more than what is left (scripts/selftests-batch allows
@@ -88,6 +89,12 @@ settings=(
 	"delay50|1|1|delay 50ms 10ms limit 10000"
 	"rate10m|1|1|rate 10mbit limit 100"
 )
+# Seconds without progress a setting's transfers may take, if not
+# NETEM_STALL. Under 20% loss both ways RFC 6298's backoff alone can keep
+# a sender silent for more than 30 s: a run of lost retransmissions or
+# ACKs doubles the RTO each time (the kernel's TCP, both ends, went silent
+# that long in 1 of 3 runs). A stuck transfer still ends at the limit.
+declare -A stall_of=([loss20]=150)
 
 ns_s=xtcp-nm-s-$$
 ns_c=xtcp-nm-c-$$
@@ -194,12 +201,15 @@ counters_delta()
 	     $2 != was[$1] { printf "%s%s=%d", sep, $1, $2 - was[$1]; sep = " " }' "$1" "$2"
 }
 
-# netem_case SHARE SLOW CLIENT SERVER NETEM_ARGS...: one connection
+# netem_case SHARE SLOW STALL CLIENT SERVER NETEM_ARGS...: one connection
 # carrying NETEM_MIB/SHARE each way under netem NETEM_ARGS, within SLOW *
-# NETEM_TIMEOUT seconds; CLIENT and SERVER are "xtcp" or "kernel". What it
-# measured goes to $tmp/report for timed().
+# NETEM_TIMEOUT seconds, at most STALL seconds without progress; CLIENT
+# and SERVER are "xtcp" or "kernel". What it measured goes to
+# $tmp/report for timed().
 netem_case()
 {
+	local stall=$3
+	set -- "$1" "$2" "${@:4}"
 	local d=$tmp/case-$port ok=0 n=$(((mib << 20) / $1)) c=${3:0:1} s=${4:0:1}
 	local sp cp t0 t left=$((deadline - SECONDS)) lim=$((limit * $2))
 	shift 4
@@ -284,7 +294,8 @@ for setting in "${settings[@]}"; do
 	for pairing in "${pairings[@]}"; do
 		# shellcheck disable=SC2086 # args: netem's words
 		timed "${name}_$pairing" netem_case "$share" "$slow" \
-			"${pairing%_*}" "${pairing#*_}" $args
+			"${stall_of[$name]:-$stall}" "${pairing%_*}" \
+			"${pairing#*_}" $args
 	done
 done
 timed nothing_left all_gone

@@ -356,6 +356,15 @@ static bool spurious(const struct xtcp_cong *c, const struct xtcp_ack_sample *a)
 	return a->ts_echo && xtcp_cong_echo_predates_rtx(c, a->tsecr);
 }
 
+/* A recovery or a timeout's aftermath is over: nothing is taken as lost. */
+static void to_open(struct xtcp_cong *c, u32 snd_una)
+{
+	c->state = XTCP_CA_OPEN;
+	c->dupacks = 0;
+	c->lost_end = snd_una;
+	c->high_rxt = snd_una;
+}
+
 /*
  * RFC 4015 3 (and Linux's tcp_undo_cwnd_reduction): back to the window
  * before the reduction, and to sending new data.
@@ -365,11 +374,8 @@ static void undo(struct xtcp_cong *c, u32 snd_una)
 	c->cwnd = max(c->cwnd, c->prior_cwnd);
 	c->ssthresh = max(c->ssthresh, c->prior_ssthresh);
 	c->bytes_acked = 0;
-	c->state = XTCP_CA_OPEN;
-	c->dupacks = 0;
-	c->lost_end = snd_una;
-	c->high_rxt = snd_una;
 	c->rtx_stamped = 0;
+	to_open(c, snd_una);
 }
 
 /* RFC 5681 3.2 steps 2-3, RFC 6675 5 step 4: fast retransmit begins. */
@@ -471,10 +477,7 @@ void xtcp_cong_on_ack(struct xtcp_cong *c, const struct xtcp_ack_sample *a)
 			c->cwnd = c->ssthresh;
 		else
 			cong_grow(c, acked, a->mss);
-		c->state = XTCP_CA_OPEN;
-		c->dupacks = 0;
-		c->lost_end = a->snd_una;
-		c->high_rxt = a->snd_una;
+		to_open(c, a->snd_una);
 		return;
 	}
 
@@ -512,8 +515,8 @@ EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_on_ack);
  * ssthresh from equation 4 (held if this is a repeated timeout), cwnd one
  * segment, everything in flight lost. SACK information is dropped: the
  * peer may have reneged (RFC 2018 8). A timeout while many segments were
- * SACKed but none taken as lost says DupThresh grew too far: back to the
- * default (as Linux's tcp_enter_loss).
+ * SACKed but none taken as lost says DupThresh grew too far: back to
+ * where it started, net.xtcp.reordering (as Linux's tcp_enter_loss).
  * @c: the state
  * @snd_una: SND.UNA
  * @snd_nxt: SND.NXT

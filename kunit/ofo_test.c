@@ -2,8 +2,8 @@
 /*
  * KUnit suite xtcp_ofo: the out-of-order queue (RFC 9293 3.10.7.4 seventh
  * check) and its SACK blocks (RFC 2018 4): ordering, trims with their
- * payload checked byte by byte, FIN, wrap-around, and the pull to the
- * receive queue.
+ * payload checked byte by byte, FIN, wrap-around, the pull to the
+ * receive queue, and the D-SACK block of text received twice (RFC 2883).
  */
 #include <kunit/test.h>
 #include <linux/skbuff.h>
@@ -135,6 +135,27 @@ static void expect_blocks(struct kunit *test, const struct xtcp_ofo *o,
 #define EXPECT_BLOCKS(test, o, ...) do {				\
 	const struct xtcp_sack_block w_[] = { __VA_ARGS__ };	\
 	expect_blocks(test, o, w_, ARRAY_SIZE(w_));			\
+} while (0)
+
+/* The blocks the next ACK carries (D-SACK on) must be @want, in order. */
+static void expect_ack_blocks(struct kunit *test, struct xtcp_ofo *o,
+			      const struct xtcp_sack_block *want, int n)
+{
+	struct xtcp_sack_block out[XTCP_MAX_SACK_BLOCKS];
+	int i, got = xtcp_ofo_sack_blocks(o, true, out);
+
+	KUNIT_ASSERT_EQ(test, got, n);
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_EQ_MSG(test, out[i].start, want[i].start,
+				    "block %d", i);
+		KUNIT_EXPECT_EQ_MSG(test, out[i].end, want[i].end,
+				    "block %d", i);
+	}
+}
+
+#define EXPECT_ACK_BLOCKS(test, o, ...) do {				\
+	const struct xtcp_sack_block w_[] = { __VA_ARGS__ };	\
+	expect_ack_blocks(test, o, w_, ARRAY_SIZE(w_));		\
 } while (0)
 
 /* Segments after a hole, in order: one growing run, one block. */
@@ -423,6 +444,103 @@ static void ofo_sack_blocks(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, skb_queue_len(&f->to), 7u);
 }
 
+/*
+ * RFC 2883 4: text queued already, whole or in part, is reported once as
+ * the first block of the next ACK; the block holding it comes second,
+ * then the others, most recent first.
+ */
+static void ofo_dsack_queued(struct kunit *test)
+{
+	struct ofo_fixture *f = test->priv;
+
+	KUNIT_EXPECT_TRUE(test, add(test, 1000, 100, 0));
+	KUNIT_EXPECT_TRUE(test, add(test, 1100, 100, 0));
+	KUNIT_EXPECT_TRUE(test, add(test, 3000, 100, 0));
+	EXPECT_ACK_BLOCKS(test, &f->o, { 3000, 3100 }, { 1000, 1200 });
+
+	KUNIT_EXPECT_FALSE(test, add(test, 1020, 50, 0));	/* inside one */
+	EXPECT_ACK_BLOCKS(test, &f->o, { 1020, 1070 }, { 1000, 1200 },
+			  { 3000, 3100 });
+	/* reported once */
+	EXPECT_ACK_BLOCKS(test, &f->o, { 3000, 3100 }, { 1000, 1200 });
+
+	KUNIT_EXPECT_FALSE(test, add(test, 1050, 100, 0));	/* across two */
+	EXPECT_ACK_BLOCKS(test, &f->o, { 1050, 1150 }, { 1000, 1200 },
+			  { 3000, 3100 });
+
+	/* new text too: only the part queued already is a duplicate */
+	KUNIT_EXPECT_TRUE(test, add(test, 1150, 100, 0));	/* head */
+	EXPECT_ACK_BLOCKS(test, &f->o, { 1150, 1200 }, { 1000, 1250 },
+			  { 3000, 3100 });
+	KUNIT_EXPECT_TRUE(test, add(test, 2950, 100, 0));	/* tail */
+	EXPECT_ACK_BLOCKS(test, &f->o, { 3000, 3050 }, { 2950, 3100 },
+			  { 1000, 1250 });
+	EXPECT_SEGS(test, &f->o.queue, { 1000, 100 }, { 1100, 100 },
+		    { 1200, 50 }, { 2950, 50 }, { 3000, 100 });
+}
+
+/* Several runs queued already: the first contiguous one is reported. */
+static void ofo_dsack_first_run(struct kunit *test)
+{
+	struct ofo_fixture *f = test->priv;
+
+	KUNIT_EXPECT_TRUE(test, add(test, 4000, 50, 0));
+	KUNIT_EXPECT_TRUE(test, add(test, 4100, 50, 0));
+	KUNIT_EXPECT_TRUE(test, add(test, 3990, 200, 0));	/* covers both */
+	EXPECT_ACK_BLOCKS(test, &f->o, { 4000, 4050 }, { 3990, 4190 });
+
+	/* a cut head runs on into a covered skb right after it */
+	KUNIT_EXPECT_TRUE(test, add(test, 5000, 100, 0));
+	KUNIT_EXPECT_TRUE(test, add(test, 5100, 50, 0));
+	KUNIT_EXPECT_TRUE(test, add(test, 5200, 50, 0));
+	KUNIT_EXPECT_TRUE(test, add(test, 5050, 300, 0));
+	EXPECT_ACK_BLOCKS(test, &f->o, { 5050, 5150 }, { 5000, 5350 },
+			  { 3990, 4190 });
+	/* covered skbs give way to the new one */
+	EXPECT_SEGS(test, &f->o.queue, { 3990, 200 }, { 5000, 100 },
+		    { 5100, 250 });
+}
+
+/*
+ * The waiting D-SACK block: one that overlaps or touches it extends it,
+ * any other replaces it (the most recent duplicate); off, it is dropped
+ * unsent; purge forgets it; at most XTCP_MAX_SACK_BLOCKS in all, across
+ * the wrap of sequence space.
+ */
+static void ofo_dsack_pending(struct kunit *test)
+{
+	struct xtcp_sack_block out[XTCP_MAX_SACK_BLOCKS];
+	struct ofo_fixture *f = test->priv;
+
+	xtcp_ofo_dsack(&f->o, 500, 600);	/* below RCV.NXT */
+	xtcp_ofo_dsack(&f->o, 600, 700);
+	EXPECT_ACK_BLOCKS(test, &f->o, { 500, 700 });
+	xtcp_ofo_dsack(&f->o, 500, 600);
+	xtcp_ofo_dsack(&f->o, 800, 900);
+	EXPECT_ACK_BLOCKS(test, &f->o, { 800, 900 });
+	xtcp_ofo_dsack(&f->o, 900, 900);	/* empty: nothing */
+	KUNIT_EXPECT_EQ(test, xtcp_ofo_sack_blocks(&f->o, true, out), 0u);
+
+	xtcp_ofo_dsack(&f->o, 500, 600);
+	KUNIT_EXPECT_EQ(test, xtcp_ofo_sack_blocks(&f->o, false, out), 0u);
+	KUNIT_EXPECT_EQ(test, xtcp_ofo_sack_blocks(&f->o, true, out), 0u);
+
+	KUNIT_EXPECT_TRUE(test, add(test, 1000, 10, 0));
+	KUNIT_EXPECT_TRUE(test, add(test, 2000, 10, 0));
+	KUNIT_EXPECT_TRUE(test, add(test, 3000, 10, 0));
+	KUNIT_EXPECT_TRUE(test, add(test, 4000, 10, 0));
+	KUNIT_EXPECT_FALSE(test, add(test, 2000, 10, 0));
+	EXPECT_ACK_BLOCKS(test, &f->o, { 2000, 2010 }, { 2000, 2010 },
+			  { 4000, 4010 }, { 3000, 3010 });
+	xtcp_ofo_dsack(&f->o, 0xfffffff0, 0x10);
+	xtcp_ofo_dsack(&f->o, 0x10, 0x20);
+	EXPECT_ACK_BLOCKS(test, &f->o, { 0xfffffff0, 0x20 }, { 4000, 4010 },
+			  { 3000, 3010 }, { 2000, 2010 });
+	xtcp_ofo_dsack(&f->o, 500, 600);
+	xtcp_ofo_purge(&f->o);
+	KUNIT_EXPECT_EQ(test, xtcp_ofo_sack_blocks(&f->o, true, out), 0u);
+}
+
 /* Purge empties everything; the queue is usable again after. */
 static void ofo_purge(struct kunit *test)
 {
@@ -453,6 +571,9 @@ static struct kunit_case xtcp_ofo_cases[] = {
 	KUNIT_CASE(ofo_pull_fin),
 	KUNIT_CASE(ofo_sack_blocks),
 	KUNIT_CASE(ofo_purge),
+	KUNIT_CASE(ofo_dsack_queued),
+	KUNIT_CASE(ofo_dsack_first_run),
+	KUNIT_CASE(ofo_dsack_pending),
 	{}
 };
 

@@ -26,6 +26,8 @@ static void sysctl_defaults_are_linux(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 2 * xn.msl_ms, 60000);
 	KUNIT_EXPECT_EQ(test, xn.reordering, 3);
 	KUNIT_EXPECT_EQ(test, xn.max_reordering, 300);
+	KUNIT_EXPECT_EQ(test, xn.sack, 1);
+	KUNIT_EXPECT_EQ(test, xn.dsack, 1);
 }
 
 static void sysctl_defaults_in_range(struct kunit *test)

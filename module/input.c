@@ -489,6 +489,8 @@ static bool rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 		 * bits; its text is dropped.
 		 */
 		if (wnd || cb->seq != xs->rcv_nxt) {
+			u32 data_seq = cb->seq + !!(cb->flags & XTCP_SYN);
+
 			/* Text: the peer resends, ACK it now. A zero window
 			 * answers every probe (3.8.6.1). Else no text may be
 			 * an ACK loop: rate-limited (tcp_oow_rate_limited).
@@ -507,6 +509,11 @@ static bool rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 			if (xtcp_seq_after_eq(cb->seq, xs->rcv_nxt -
 					      READ_ONCE(sk->sk_rcvbuf)))
 				ts_recent_update(xs, cb, &opts);
+			/* Text we have whole: a D-SACK (RFC 2883 4) */
+			if (skb->len && xtcp_seq_before_eq(data_seq + skb->len,
+							   xs->rcv_nxt))
+				xtcp_ofo_dsack(&xs->ofo, data_seq,
+					       data_seq + skb->len);
 			if (skb->len || !wnd)
 				xtcp_send_ack(sk);
 			else

@@ -2,7 +2,8 @@
 /*
  * The receiver's out-of-order queue: text that arrived beyond RCV.NXT, held
  * sorted and without overlaps until the gap before it fills (RFC 9293
- * 3.10.7.4 seventh check), and the SACK blocks that describe it (RFC 2018 4).
+ * 3.10.7.4 seventh check), the SACK blocks that describe it (RFC 2018 4),
+ * and the D-SACK block that reports text received twice (RFC 2883 4).
  *
  * Every SACK block kept in struct xtcp_ofo is a maximal run of contiguous
  * queued text: xtcp_ofo_insert() computes the run holding the new segment
@@ -57,8 +58,81 @@ void xtcp_ofo_init(struct xtcp_ofo *o)
 {
 	skb_queue_head_init(&o->queue);
 	o->nblocks = 0;
+	o->has_dsack = false;
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_ofo_init);
+
+/**
+ * xtcp_ofo_dsack() - text [@start, @end) arrived a second time: report it
+ * as the first block of the next ACK (RFC 2883 4, a D-SACK block)
+ * @o: the receiver's queue
+ * @start: the first duplicate sequence number
+ * @end: the sequence number after the last
+ *
+ * One D-SACK block goes in an ACK, for "the most recent packet": a
+ * duplicate that overlaps or touches one still waiting extends it (as
+ * Linux's tcp_dsack_extend), any other takes its place.
+ */
+void xtcp_ofo_dsack(struct xtcp_ofo *o, u32 start, u32 end)
+{
+	struct xtcp_sack_block *d = &o->dsack;
+
+	if (!xtcp_seq_before(start, end))
+		return;
+	if (o->has_dsack && xtcp_seq_before_eq(start, d->end) &&
+	    xtcp_seq_after_eq(end, d->start)) {
+		d->start = xtcp_seq_min(d->start, start);
+		d->end = xtcp_seq_max(d->end, end);
+		return;
+	}
+	*d = (struct xtcp_sack_block){ .start = start, .end = end };
+	o->has_dsack = true;
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_ofo_dsack);
+
+/* @in lies within @b. */
+static bool block_holds(const struct xtcp_sack_block *b,
+			const struct xtcp_sack_block *in)
+{
+	return xtcp_seq_before_eq(b->start, in->start) &&
+	       xtcp_seq_after_eq(b->end, in->end);
+}
+
+/**
+ * xtcp_ofo_sack_blocks() - the SACK blocks of the ACK about to go
+ * @o: the receiver's queue
+ * @dsack: D-SACK is on (net.xtcp.dsack): report a waiting duplicate
+ * @out: XTCP_MAX_SACK_BLOCKS blocks
+ *
+ * RFC 2883 4: a waiting D-SACK block goes first; if it lies within a
+ * block of the queue, that block goes second; the rest follow most recent
+ * first (RFC 2018 4). The D-SACK block is reported once, and forgotten
+ * even when D-SACK is off.
+ *
+ * Return: how many blocks @out holds.
+ */
+unsigned int xtcp_ofo_sack_blocks(struct xtcp_ofo *o, bool dsack,
+				  struct xtcp_sack_block *out)
+{
+	unsigned int i, n = 0, held = XTCP_MAX_SACK_BLOCKS;
+
+	if (o->has_dsack && dsack) {
+		out[n++] = o->dsack;
+		for (i = 0; i < o->nblocks; i++) {
+			if (block_holds(&o->blocks[i], &o->dsack)) {
+				out[n++] = o->blocks[i];
+				held = i;
+				break;
+			}
+		}
+	}
+	o->has_dsack = false;
+	for (i = 0; i < o->nblocks && n < XTCP_MAX_SACK_BLOCKS; i++)
+		if (i != held)
+			out[n++] = o->blocks[i];
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_ofo_sack_blocks);
 
 /* The block that ends at @seq, NULL if none. */
 static const struct xtcp_sack_block *block_ending_at(const struct xtcp_ofo *o,
@@ -139,6 +213,18 @@ static void sack_update(struct xtcp_ofo *o, const struct sk_buff *skb)
 	o->nblocks = n;
 }
 
+/*
+ * [@start, @end) of a segment being inserted is queued already: it starts
+ * the first such run @dup if that is empty, or extends it if contiguous.
+ */
+static void dup_extend(struct xtcp_sack_block *dup, u32 start, u32 end)
+{
+	if (dup->start == dup->end)
+		*dup = (struct xtcp_sack_block){ .start = start, .end = end };
+	else if (dup->end == start)
+		dup->end = end;
+}
+
 /**
  * xtcp_ofo_insert() - hold a segment that arrived beyond RCV.NXT
  * @o: the queue
@@ -154,9 +240,10 @@ static void sack_update(struct xtcp_ofo *o, const struct sk_buff *skb)
  * segment whose text is all queued already moves to the queued skb that
  * ends where the FIN is. The search runs from the tail: segments arriving
  * in order beyond a hole land there in O(1). The SACK blocks are updated
- * (RFC 2018 4, see sack_update()). @skb's cb->seq and cb->end_seq follow
- * the trims, cb->offset is set to 0. Nothing is done to @skb's memory
- * charge: freeing it uncharges it.
+ * (RFC 2018 4, see sack_update()), and the first run of @skb's text that
+ * was queued already waits to be reported as a D-SACK (RFC 2883 4).
+ * @skb's cb->seq and cb->end_seq follow the trims, cb->offset is set to
+ * 0. Nothing is done to @skb's memory charge: freeing it uncharges it.
  *
  * Return: true if @skb is queued (the queue owns it); false if it brings
  * no new text or trimming it failed for want of memory: the caller frees
@@ -168,6 +255,8 @@ bool xtcp_ofo_insert(struct xtcp_ofo *o, struct sk_buff *skb)
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	struct sk_buff *prev, *stop, *last, *next;
 	u32 seq = cb->seq, end = data_end(skb), at;
+	/* the first run of @skb's text that is queued already: a D-SACK */
+	struct xtcp_sack_block dup = { .start = seq, .end = seq };
 	bool fin = cb->flags & XTCP_FIN, gap = false;
 
 	if (!skb->len)
@@ -182,9 +271,11 @@ bool xtcp_ofo_insert(struct xtcp_ofo *o, struct sk_buff *skb)
 		if (xtcp_seq_after_eq(data_end(prev), end)) {
 			if (fin && data_end(prev) == end)
 				set_fin(prev, true);
+			xtcp_ofo_dsack(o, seq, end);
 			return false;		/* all queued already */
 		}
 		seq = data_end(prev);		/* cut the head */
+		dup.end = seq;
 	}
 
 	/*
@@ -199,16 +290,19 @@ bool xtcp_ofo_insert(struct xtcp_ofo *o, struct sk_buff *skb)
 		gap |= XTCP_SKB_CB(stop)->seq != at;
 		at = data_end(stop);
 		last = stop;
+		dup_extend(&dup, XTCP_SKB_CB(stop)->seq, at);
 	}
 	if (last && at == end && (XTCP_SKB_CB(last)->flags & XTCP_FIN))
 		fin = true;
 	if (stop && xtcp_seq_before(XTCP_SKB_CB(stop)->seq, end)) {
+		dup_extend(&dup, XTCP_SKB_CB(stop)->seq, end);
 		end = XTCP_SKB_CB(stop)->seq;	/* cut the tail */
 		fin = false;
 	}
 	if (!gap && at == end) {		/* all queued already */
 		if (fin && last)
 			set_fin(last, true);
+		xtcp_ofo_dsack(o, dup.start, dup.end);
 		return false;
 	}
 
@@ -236,6 +330,7 @@ bool xtcp_ofo_insert(struct xtcp_ofo *o, struct sk_buff *skb)
 	else
 		__skb_queue_head(q, skb);
 	sack_update(o, skb);
+	xtcp_ofo_dsack(o, dup.start, dup.end);
 	return true;
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_ofo_insert);
@@ -315,5 +410,6 @@ void xtcp_ofo_purge(struct xtcp_ofo *o)
 {
 	__skb_queue_purge(&o->queue);
 	o->nblocks = 0;
+	o->has_dsack = false;
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_ofo_purge);

@@ -32,14 +32,23 @@ struct xtcp_sack_block {
  *	    run of contiguous queued text; runs beyond the first
  *	    XTCP_MAX_SACK_BLOCKS are not reported (the queue still holds them)
  * @nblocks: how many of @blocks are valid
+ * @dsack: text that arrived again, to report once as the first block of
+ *	   the next ACK (a D-SACK block, RFC 2883 4); below RCV.NXT or within
+ *	   the queue
+ * @has_dsack: @dsack is waiting to be reported
  */
 struct xtcp_ofo {
 	struct sk_buff_head queue;
 	struct xtcp_sack_block blocks[XTCP_MAX_SACK_BLOCKS];
+	struct xtcp_sack_block dsack;
 	u8 nblocks;
+	bool has_dsack;
 };
 
 void xtcp_ofo_init(struct xtcp_ofo *o);
+void xtcp_ofo_dsack(struct xtcp_ofo *o, u32 start, u32 end);
+unsigned int xtcp_ofo_sack_blocks(struct xtcp_ofo *o, bool dsack,
+				  struct xtcp_sack_block *out);
 bool xtcp_ofo_insert(struct xtcp_ofo *o, struct sk_buff *skb);
 u32 xtcp_ofo_pull(struct xtcp_ofo *o, u32 rcv_nxt, struct sk_buff_head *to,
 		  bool *fin);

@@ -118,12 +118,15 @@ static struct sk_buff *alloc_segment(struct sock *sk, unsigned int payload)
  * The options of a segment of @sk with @flags into @opts: the SYN's
  * offer, or after the handshake Timestamps and, on an ACK, our SACK
  * blocks (RFC 2018 4: "SHOULD be included in all ACKs which do not ACK
- * the highest sequence number in the data receiver's queue").
+ * the highest sequence number in the data receiver's queue"), a D-SACK
+ * block first if text arrived twice (RFC 2883 4).
  */
 static unsigned int build_options(struct sock *sk, u8 flags, u8 *opts)
 {
+	struct xtcp_sack_block sacks[XTCP_MAX_SACK_BLOCKS];
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct xtcp_syn_options so;
+	unsigned int nsacks = 0;
 
 	if (flags & XTCP_SYN) {
 		so.mss = xs->rcv_mss;
@@ -137,10 +140,12 @@ static unsigned int build_options(struct sock *sk, u8 flags, u8 *opts)
 	}
 	if (flags & XTCP_RST)
 		return 0;
+	if (xs->sack_ok && (flags & XTCP_ACK))
+		nsacks = xtcp_ofo_sack_blocks(&xs->ofo,
+					      READ_ONCE(xtcp_sk_net(sk)->dsack),
+					      sacks);
 	return xtcp_write_options(opts, xs->ts_ok, xtcp_ts_now(xs),
-				  xs->ts_recent, xs->ofo.blocks,
-				  xs->sack_ok && (flags & XTCP_ACK) ?
-				  xs->ofo.nblocks : 0);
+				  xs->ts_recent, sacks, nsacks);
 }
 
 /*

@@ -151,6 +151,9 @@ bool xtcp_queue_data(struct sock *sk, struct sk_buff *skb, bool *ofo_fin)
 	if (xtcp_seq_before(seq, xs->rcv_nxt)) {
 		u32 dup = xs->rcv_nxt - seq;
 
+		/* its head we have: a D-SACK (RFC 2883 4) */
+		xtcp_ofo_dsack(&xs->ofo, seq,
+			       dup < skb->len ? xs->rcv_nxt : seq + skb->len);
 		if (dup >= skb->len || !pskb_pull(skb, dup))
 			return false;
 	}

@@ -87,6 +87,7 @@ static const struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_SYSCTL(window_scaling, onoff),
 	XTCP_SYSCTL(timestamps, onoff),
 	XTCP_SYSCTL(sack, onoff),
+	XTCP_SYSCTL(dsack, onoff),
 	XTCP_SYSCTL(reordering, dupthresh),
 	XTCP_SYSCTL(max_reordering, dupthresh),
 	{ }	/* sentinel for kernels before 6.5 */
@@ -116,6 +117,7 @@ void xtcp_net_set_defaults(struct xtcp_net *xn)
 	xn->window_scaling = 1;
 	xn->timestamps = 1;
 	xn->sack = 1;
+	xn->dsack = 1;			/* tcp_dsack */
 	xn->reordering = 3;		/* RFC 5681 3.2; TCP_FASTRETRANS_THRESH */
 	xn->max_reordering = 300;
 }

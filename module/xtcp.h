@@ -244,6 +244,7 @@ struct xtcp_net {
 	int window_scaling;	/* RFC 7323 window scale: offer, accept */
 	int timestamps;		/* RFC 7323 timestamps */
 	int sack;		/* RFC 2018 selective acknowledgments */
+	int dsack;		/* RFC 2883 duplicate SACK blocks we send */
 	int reordering;		/* DupThresh to start from (cong.c) */
 	int max_reordering;	/* the most DupThresh may grow to */
 	struct ctl_table_header *sysctl_hdr;

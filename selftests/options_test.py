@@ -21,14 +21,16 @@ inside UML, as root; topology and tools in xtcp_timers.py, xtcp_wire.py.
              and stays within tcp_rmem[2].
   SACK       RFC 2018 3, 4: with netem reordering and loss on the path
              towards xtcp, its ACKs carry SACK blocks, each above the
-             cumulative ACK and within the data sent; sending through
+             cumulative ACK (but a D-SACK block first, RFC 2883 4) and
+             within the data sent; sending through
              them, it never retransmits what the receiver SACKed (RFC
              6675 4).
   dup echo   the kernel's TCP sending to xtcp while xtcp's segments are
              dropped (netem loss 100 %), then let through: xtcp's answer
              to the kernel's next retransmission, a duplicate, echoes
              that copy's TSval, not the first copy's (a deliberate
-             departure from RFC 7323 5.3; README).
+             departure from RFC 7323 5.3; README), and reports it as
+             a D-SACK block first (RFC 2883 4), unless net.xtcp.dsack=0.
   sysctls    /proc/sys/net/xtcp/{sack,timestamps,window_scaling} = 0: the
              option is missing from xtcp's SYN (the others remain), xtcp
              never uses it, and a transfer still arrives intact.
@@ -195,10 +197,20 @@ def check_scaling_used(ses, side, rmem2):
     return bad, notes
 
 
+def is_dsack(blocks, ack):
+    """RFC 2883 4: the first block reports a duplicate (D-SACK) if it lies
+    at or below the ACK, or within the second block."""
+    left, right = blocks[0]
+    if seq_le(right, ack):
+        return True
+    return len(blocks) > 1 and seq_le(blocks[1][0], left) and seq_le(right, blocks[1][1])
+
+
 def sack_problems(ses, side):
-    """SACK blocks of side's segments: each above the ACK, ordered, within
-    the data the peer had sent before. Returns (problems, number of
-    segments with blocks, number of peer data segments out of order)."""
+    """SACK blocks of side's segments: each above the ACK (a D-SACK first
+    block aside), ordered, within the data the peer had sent before.
+    Returns (problems, number of segments with blocks, number of peer data
+    segments out of order)."""
     c = ses.conn
     top, bad, with_blocks, ooo = None, [], 0, 0
     for s in c.segs:
@@ -214,8 +226,8 @@ def sack_problems(ses, side):
         if not blocks:
             continue
         with_blocks += 1
-        for left, right in blocks:
-            if not seq_lt(s['ack'], left):
+        for i, (left, right) in enumerate(blocks):
+            if not seq_lt(s['ack'], left) and not (i == 0 and is_dsack(blocks, s['ack'])):
                 bad.append((f'block {left}-{right} not above the ACK {s["ack"]}', s))
             if not seq_lt(left, right):
                 bad.append((f'empty or reversed block {left}-{right}', s))
@@ -298,29 +310,24 @@ def check_sack_used(ses, side):
     return out, notes
 
 
-def check_dup_echo(ses, side):
-    """side (xtcp, receiving) answers a duplicate of data it already had
-    (its ACKs were lost) with an echo of the duplicate's own TSval: RFC
-    7323 5.3 would echo the older copy's, and the sender would count its
-    wait for a round trip (README: "One deliberate departure")."""
+def dup_answers(ses, side):
+    """The peer's duplicates of data side (xtcp, receiving) already had
+    (all of it, and all before it, arrived before), each with side's
+    first segment after it if nothing else came in between: a list of
+    (duplicate, answer)."""
     c = ses.conn
-    arrived, edge, pending, checked, bad = [], None, None, 0, []
+    arrived, edge, pending, pairs = [], None, None, []
     for s in c.segs:
         if 'R' in s['flags'] or 'ts' not in s['opts']:
             continue
         if c.side(s) == side:
             if pending is not None and 'S' not in s['flags']:
-                checked += 1
-                if s['opts']['ts'][1] != pending['opts']['ts'][0]:
-                    bad.append((pending, s))
+                pairs.append((pending, s))
             pending = None
             continue
         if 'S' in s['flags']:
             edge = (s['seq'] + 1) % 2**32
             continue
-        # The peer's segment: a duplicate if all of it, and all before
-        # it, arrived before (so side's RCV.NXT is past it); the first
-        # answer after it is judged, if nothing else came in between.
         pending = None
         if edge is None or not s['len']:
             continue
@@ -334,17 +341,53 @@ def check_dup_echo(ses, side):
             for a, b in arrived:
                 if seq_le(a, edge) and seq_lt(edge, b):
                     edge, moved = b, True
-    notes = [f'{checked} answers to duplicates checked']
-    if not checked:
+    return pairs
+
+
+def judge_answers(ses, pairs, wrong, what):
+    """(problems, notes) for the answers to duplicates where wrong(dup,
+    answer) returns a complaint."""
+    bad = [(d, a, wrong(d, a)) for d, a in pairs if wrong(d, a)]
+    notes = [f'{len(pairs)} answers to duplicates checked']
+    if not pairs:
         return ['no duplicate was answered in the capture (nothing to check)'], notes
     if not bad:
         return [], notes
-    out = [f"{len(bad)} of {checked} answers do not echo the duplicate's TSval; first ones:"]
-    for dup, ans in bad[:3]:
-        out.append(f"TSecr {ans['opts']['ts'][1]}, the duplicate's TSval "
-                   f"{dup['opts']['ts'][0]}:")
+    out = [f'{len(bad)} of {len(pairs)} answers {what}; first ones:']
+    for _, ans, why in bad[:3]:
+        out.append(why + ':')
         out += ['  ' + ln for ln in ses.cap.around(ans)]
     return out, notes
+
+
+def check_dup_echo(ses, side):
+    """side answers a duplicate (its ACKs were lost) with an echo of the
+    duplicate's own TSval: RFC 7323 5.3 would echo the older copy's, and
+    the sender would count its wait for a round trip (README: "One
+    deliberate departure")."""
+    def wrong(dup, ans):
+        if ans['opts']['ts'][1] != dup['opts']['ts'][0]:
+            return (f"TSecr {ans['opts']['ts'][1]}, the duplicate's TSval "
+                    f"{dup['opts']['ts'][0]}")
+        return None
+    return judge_answers(ses, dup_answers(ses, side), wrong,
+                         "do not echo the duplicate's TSval")
+
+
+def check_dsack(ses, side, on):
+    """RFC 2883 4: side's answer to a duplicate reports it as the first
+    SACK block (a D-SACK block, below the ACK); with net.xtcp.dsack=0, no
+    block below the ACK."""
+    def wrong(dup, ans):
+        blocks = ans['opts'].get('sack', [])
+        want = (dup['seq'], (dup['seq'] + dup['len']) % 2**32)
+        if on and (not blocks or tuple(blocks[0]) != want):
+            return f'first SACK block {blocks[0] if blocks else None}, want {want}'
+        if not on and any(seq_le(r, ans['ack']) for _, r in blocks):
+            return f'a block below ACK {ans["ack"]} with dsack off: {blocks}'
+        return None
+    return judge_answers(ses, dup_answers(ses, side), wrong,
+                         'report the duplicate wrongly' if on else 'carry a D-SACK block')
 
 
 def check_transfer(ses):
@@ -464,7 +507,8 @@ def plain_flows(port):
 def sack_flows(port):
     for n, (name, cli, srv) in enumerate(SACK_FLOWS):
         cases = [f'{name}, netem "{LOSSY}": receiver ACKs carry SACK blocks',
-                 f'{name}: every SACK block lies above the ACK and within the data sent',
+                 f'{name}: every SACK block lies above the ACK (a D-SACK first block '
+                 'aside) and within the data sent',
                  f'{name}: {BULK} bytes intact']
 
         def run_it(cli=cli, srv=srv, port=port + n):
@@ -496,9 +540,10 @@ class DupSession:
     dropped: b gets the data, a hears nothing and resends it by RTO; then
     b's segments pass again, and b answers a duplicate."""
 
-    def __init__(self, port):
+    def __init__(self, port, dsack=True):
         self.cap = Tcpdump(f'tcp port {port}')
         self.bad = []
+        old = sysctl('net/xtcp/dsack', int(dsack), ns=NS)
         try:
             cli, srv, lst = connect_pair(port, server_stack='xtcp', client_stack='tcp')
             lst.close()
@@ -508,6 +553,9 @@ class DupSession:
                 cli.sendall(data)
                 time.sleep(1.0)         # a few of a's RTOs go unanswered
                 netem('b', None)
+                # a's next RTO: a duplicate answered (reading first
+                # would send a window update that ends a's resending)
+                time.sleep(2.5)
                 got = b''
                 srv.settimeout(10)
                 while len(got) < len(data):
@@ -515,7 +563,6 @@ class DupSession:
                     if not chunk:
                         break
                     got += chunk
-                time.sleep(4.0)         # a's next RTO: a duplicate answered
                 if got != data:
                     self.bad.append(f'{len(got)} of {len(data)} bytes, '
                                     + ('differing' if len(got) == len(data) else 'short'))
@@ -527,6 +574,7 @@ class DupSession:
         except Exception as e:   # noqa: BLE001 - the exchange's failure
             self.bad.append(f'{type(e).__name__}: {e}')
         finally:
+            sysctl('net/xtcp/dsack', old, ns=NS)
             self.cap.stop()
         self.conn = Conn(self.cap.segs, A_IP)
 
@@ -537,14 +585,21 @@ class DupSession:
 def dup_echo_flow(port):
     cases = ["kernel sender -> xtcp receiver, xtcp's ACKs dropped for 1 s: its answer "
              "to the resent duplicate echoes the duplicate's TSval",
-             f'kernel sender -> xtcp receiver, ACKs dropped: {DUP_BYTES} bytes intact']
+             'the same: the answer reports the duplicate in a D-SACK block (RFC 2883 4)',
+             f'kernel sender -> xtcp receiver, ACKs dropped: {DUP_BYTES} bytes intact',
+             'the same with net.xtcp.dsack=0: no D-SACK block in the answer',
+             f'net.xtcp.dsack=0: {DUP_BYTES} bytes intact']
 
     def run_it():
         ses = DupSession(port)
+        off = DupSession(port + 1, dsack=False)
         try:
-            return [check_dup_echo(ses, 'b'), check_transfer(ses)]
+            return [check_dup_echo(ses, 'b'), check_dsack(ses, 'b', True),
+                    check_transfer(ses), check_dsack(off, 'b', False),
+                    check_transfer(off)]
         finally:
             ses.close()
+            off.close()
     yield cases, run_it
 
 

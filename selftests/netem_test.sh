@@ -95,8 +95,8 @@ settings=(
 # the kernel's TCP sender goes silent for minutes now and then, by RFC
 # 6298's backoff: a retransmission fails (it or its ACK is lost) with
 # p = 0.36, each failure doubles the RTO, and the kernel's RTO itself
-# reaches a second at times (ACKs lost with their SACK blocks make the
-# SACK RTT samples seconds long). From a 1 s RTO, 5 failures in a row are
+# reaches a second at times (the captures do not show why; xtcp's echoes
+# were checked and are fresh). From a 1 s RTO, 5 failures in a row are
 # 31 s of silence, 8 are 255 s. A capture showed the kernel resending
 # after 0.94 s and 1.1 s, then backing off; 30 s failed kernel<->kernel
 # in 1 run of 3, and a CI run failed a kernel client -> xtcp server under

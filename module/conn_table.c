@@ -55,11 +55,10 @@ struct xtcp_port {
 /* Releases shadows (sock_release sleeps); drained at module unload. */
 struct workqueue_struct *xtcp_wq;
 
-#define EHASH_BITS	14
 #define LHASH_BITS	8
 
-static struct hlist_head ehash[1 << EHASH_BITS];	/* by 4-tuple */
-static struct hlist_head twhash[1 << EHASH_BITS];	/* TIME-WAIT records */
+static struct hlist_head ehash[XTCP_EHASH_SIZE];	/* by 4-tuple */
+static struct hlist_head twhash[XTCP_EHASH_SIZE];	/* TIME-WAIT records */
 static struct hlist_head lhash[1 << LHASH_BITS];	/* listeners by port */
 static struct hlist_head port_hash[1 << LHASH_BITS];	/* held ports */
 /* Guards all four tables' chains; readers use RCU. */
@@ -70,7 +69,7 @@ static u32 ehashfn(const struct net *net, __be32 laddr, __be16 lport,
 {
 	return jhash_3words((__force u32)laddr, (__force u32)raddr,
 			    (__force u32)lport << 16 | (__force u32)rport,
-			    net_hash_mix(net)) & ((1 << EHASH_BITS) - 1);
+			    net_hash_mix(net)) & (XTCP_EHASH_SIZE - 1);
 }
 
 static u32 porthashfn(const struct net *net, __be16 port)

@@ -35,6 +35,7 @@ static const struct xtcp_range ms = { 1, 3600 * 1000 };
 static const struct xtcp_range delack = { 1, 499 };		/* MUST-40: < 0.5 s */
 static const struct xtcp_range onoff = { 0, 1 };
 static const struct xtcp_range dupthresh = { 1, U16_MAX };	/* segments */
+static const struct xtcp_range count = { 0, INT_MAX };
 
 /*
  * Writes need CAP_NET_ADMIN over the namespace that owns the value. The
@@ -90,6 +91,7 @@ static const struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_SYSCTL(dsack, onoff),
 	XTCP_SYSCTL(reordering, dupthresh),
 	XTCP_SYSCTL(max_reordering, dupthresh),
+	XTCP_SYSCTL(max_tw_buckets, count),
 	{ }	/* sentinel for kernels before 6.5 */
 };
 
@@ -120,6 +122,8 @@ void xtcp_net_set_defaults(struct xtcp_net *xn)
 	xn->dsack = 1;			/* tcp_dsack */
 	xn->reordering = 3;		/* RFC 5681 3.2; TCP_FASTRETRANS_THRESH */
 	xn->max_reordering = 300;
+	/* Linux: half the established hash (tcp_sk_init); ours is global */
+	xn->max_tw_buckets = XTCP_EHASH_SIZE / 2;
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_net_set_defaults);
 

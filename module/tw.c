@@ -9,6 +9,11 @@
  *
  * References: the table holds one until the record is killed, an armed
  * timer one, each lookup one; the last put frees it after RCU.
+ *
+ * A namespace holds at most net.xtcp.max_tw_buckets records: beyond that
+ * a connection entering TIME-WAIT closes at once, as Linux's does
+ * (tcp_max_tw_buckets: "only to prevent simple DoS attacks"). Its port
+ * is free again and a late FIN of the peer is answered by a RST.
  */
 #include <linux/slab.h>
 #include <net/tcp.h>
@@ -19,17 +24,10 @@
 #include "xtcp.h"
 
 static struct kmem_cache *tw_cache;
-static atomic_long_t tw_count = ATOMIC_LONG_INIT(0);
-
-unsigned long xtcp_tw_count(void)
-{
-	return atomic_long_read(&tw_count);
-}
 
 static void tw_free_rcu(struct rcu_head *head)
 {
 	kmem_cache_free(tw_cache, container_of(head, struct xtcp_tw, rcu));
-	atomic_long_dec(&tw_count);
 }
 
 void xtcp_tw_put(struct xtcp_tw *tw)
@@ -70,6 +68,8 @@ static void tw_kill(struct xtcp_tw *tw)
 	trace_xtcp_state(tw->id, tw->saddr, tw->daddr, tw->sport, tw->dport,
 			 TCP_TIME_WAIT, TCP_CLOSE);
 	xtcp_tw_unhash(tw);
+	/* before the port, whose last drop may let the namespace go */
+	atomic_dec(&xtcp_net(tw->net)->tw_count);
 	xtcp_port_drop(tw->port, false);
 	if (was_armed)
 		xtcp_tw_put(tw);
@@ -89,21 +89,31 @@ static enum hrtimer_restart tw_timer_fn(struct hrtimer *t)
  * xtcp_time_wait() - move a connection entering TIME-WAIT into a record
  * @sk: the connection, locked, just transitioned to TIME-WAIT
  *
- * Return: true if the socket handed over and is now CLOSED; false if no
- * record could be allocated: then the socket itself waits 2 MSL.
+ * Return: true if the socket is now CLOSED: handed over to a record, or
+ * closed at once as the namespace has max_tw_buckets records already;
+ * false if no record could be allocated: then the socket itself waits 2
+ * MSL.
  */
 bool xtcp_time_wait(struct sock *sk)
 {
+	struct xtcp_net *xn = xtcp_sk_net(sk);
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct inet_sock *inet = inet_sk(sk);
 	struct xtcp_tw *tw;
 
+	if (atomic_inc_return(&xn->tw_count) > READ_ONCE(xn->max_tw_buckets)) {
+		atomic_dec(&xn->tw_count);
+		atomic_long_inc(&xn->tw_overflows);
+		net_info_ratelimited("xtcp: time wait bucket table overflow\n");
+		xtcp_done(sk);
+		return true;
+	}
 	tw = kmem_cache_zalloc(tw_cache, GFP_ATOMIC);
 	if (!tw) {
+		atomic_dec(&xn->tw_count);
 		xtcp_timer_event_time_wait(sk);
 		return false;
 	}
-	atomic_long_inc(&tw_count);
 	refcount_set(&tw->ref, 1);
 	spin_lock_init(&tw->lock);
 	hrtimer_init(&tw->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);

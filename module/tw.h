@@ -66,7 +66,6 @@ bool xtcp_time_wait(struct sock *sk);
 enum xtcp_tw_verdict xtcp_tw_rcv(struct xtcp_tw *tw, struct sk_buff *skb);
 void xtcp_tw_put(struct xtcp_tw *tw);
 void xtcp_tw_purge(void);
-unsigned long xtcp_tw_count(void);
 
 /* conn_table.c */
 void xtcp_tw_hash(struct xtcp_tw *tw);

@@ -247,6 +247,7 @@ struct xtcp_net {
 	int dsack;		/* RFC 2883 duplicate SACK blocks we send */
 	int reordering;		/* DupThresh to start from (cong.c) */
 	int max_reordering;	/* the most DupThresh may grow to */
+	int max_tw_buckets;	/* TIME-WAIT records at most (tw.c) */
 	struct ctl_table_header *sysctl_hdr;
 	struct net *net;		/* the namespace these belong to */
 
@@ -254,6 +255,8 @@ struct xtcp_net {
 	atomic_long_t bad_segments;	/* bad header or checksum */
 	atomic_long_t listen_drops;	/* SYNs dropped: queues full */
 	atomic_long_t synack_timeouts;	/* half-open children given up */
+	atomic_long_t tw_overflows;	/* TIME-WAITs cut: max_tw_buckets */
+	atomic_t tw_count;		/* TIME-WAIT records in the table */
 };
 
 struct xtcp_net *xtcp_net(const struct net *net);
@@ -306,6 +309,7 @@ void xtcp_set_state(struct sock *sk, int state);
 const char *xtcp_state_name(int state);
 
 /* conn_table.c */
+#define XTCP_EHASH_SIZE	BIT(14)		/* buckets by 4-tuple, all namespaces */
 extern struct workqueue_struct *xtcp_wq;
 int xtcp_port_get(struct sock *sk, __be32 addr, __be16 port, bool reuse);
 void xtcp_port_share(struct sock *child, struct sock *parent);

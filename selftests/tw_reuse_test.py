@@ -18,6 +18,7 @@ import time
 
 from xtcp_tap import Tap, xtcp_socket  # noqa: E402
 from xtcp_timers import netns  # noqa: E402
+from xtcp_wire import sysctl  # noqa: E402
 
 N = 3000
 CAP, EXTRA = 5, 7	# max_tw_buckets, and connections beyond it
@@ -36,11 +37,6 @@ def time_waits():
     return xtcp_stat()['TimeWaits']
 
 
-def sysctl_write(name, value):
-    with open(f'/proc/sys/net/xtcp/{name}', 'w') as f:
-        f.write(f'{value}\n')
-
-
 def tw_lines():
     """TIME-WAIT rows (st 06) of /proc/net/xtcp."""
     with open('/proc/net/xtcp') as f:
@@ -52,8 +48,8 @@ def cap_cases(tap):
     try:
         subprocess.run(['ip', '-n', CAP_NS, 'link', 'set', 'lo', 'up'], check=True)
         with netns(CAP_NS):
-            sysctl_write('max_tw_buckets', CAP)
-            sysctl_write('msl_ms', CAP_MSL_MS)
+            sysctl('net/xtcp/max_tw_buckets', CAP)
+            sysctl('net/xtcp/msl_ms', CAP_MSL_MS)
             lst = xtcp_socket()
             lst.bind(('127.0.0.1', 0))
             lst.listen(16)

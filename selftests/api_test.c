@@ -23,10 +23,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/xtcp.h>
@@ -95,6 +97,17 @@ static int local_port(int fd)
 	socklen_t len = sizeof(sin);
 
 	if (getsockname(fd, (struct sockaddr *)&sin, &len))
+		return -1;
+	return ntohs(sin.sin_port);
+}
+
+/* The peer port of @fd, or -1 (ENOTCONN). */
+static int getpeername_port(int fd)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+
+	if (getpeername(fd, (struct sockaddr *)&sin, &len))
 		return -1;
 	return ntohs(sin.sin_port);
 }
@@ -1157,6 +1170,133 @@ TEST_F(pair, recv_rcvtimeo)
 	ASSERT_EQ(1, send(self->c, "q", 1, 0));
 	ASSERT_EQ(1, recv(self->s, &b, 1, MSG_WAITALL));
 	EXPECT_EQ('q', b);
+}
+
+/* Seconds since @t0 on the monotonic clock. */
+static double since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) + (t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Waits until @fd has @n bytes to read (peeked), or fails. */
+static int wait_queued(int fd, size_t n)
+{
+	char buf[4096];
+	int i;
+
+	for (i = 0; i < WAIT_MS / 10; i++) {
+		if (recv(fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT) >= (ssize_t)n)
+			return 0;
+		usleep(10000);
+	}
+	return -1;
+}
+
+/*
+ * Regression (issue 10): MSG_PEEK|MSG_WAITALL with less queued than asked
+ * waits SO_RCVTIMEO and returns what is there, as tcp_recvmsg(); xtcp
+ * used to spin in the kernel without sleeping, deaf to the timeout.
+ */
+TEST_F(pair, recv_peek_waitall_rcvtimeo)
+{
+	struct timespec t0;
+	char buf[10];
+	double waited;
+
+	ASSERT_EQ(0, set_timeo(self->s, SO_RCVTIMEO, 2000));
+	ASSERT_EQ(1, send(self->c, "p", 1, 0));
+	ASSERT_EQ(0, wait_queued(self->s, 1));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ASSERT_EQ(1, recv(self->s, buf, sizeof(buf), MSG_PEEK | MSG_WAITALL));
+	waited = since(&t0);
+	EXPECT_EQ('p', buf[0]);
+	/* It waited for the timeout (not a bound on speed: it must sleep). */
+	EXPECT_LE(1.9, waited);
+	/* Peeked, not consumed. */
+	ASSERT_EQ(1, recv(self->s, buf, sizeof(buf), MSG_DONTWAIT));
+	EXPECT_EQ('p', buf[0]);
+}
+
+/*
+ * Regression (issue 10): a fault on a later part of the buffer after some
+ * bytes were copied ends the call with those bytes, as tcp_recvmsg(); xtcp
+ * used to retry the faulting copy for ever. The kernel's TCP may have
+ * merged both sends into one skb, which faults whole (EFAULT, nothing
+ * consumed): either way the call returns and the stream stays intact.
+ */
+TEST_F(pair, recv_fault_after_copy)
+{
+	char *bad = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0);
+	char a[100], b[200], got[300];
+	struct iovec iov[2];
+	struct msghdr m = { .msg_iov = iov, .msg_iovlen = 2 };
+	ssize_t n, rest;
+	int i;
+
+	ASSERT_NE(MAP_FAILED, bad);
+	for (i = 0; i < 100; i++)
+		a[i] = i;
+	for (i = 0; i < 200; i++)
+		b[i] = 100 + i;
+	ASSERT_EQ(100, send(self->c, a, sizeof(a), 0));
+	ASSERT_EQ(0, wait_queued(self->s, 100));
+	ASSERT_EQ(200, send(self->c, b, sizeof(b), 0));
+	ASSERT_EQ(0, wait_queued(self->s, 300));
+
+	iov[0] = (struct iovec){ got, 100 };
+	iov[1] = (struct iovec){ bad, 200 };
+	n = recvmsg(self->s, &m, MSG_WAITALL);
+	if (n < 0) {
+		EXPECT_EQ(EFAULT, errno);
+		n = 0;
+	} else {
+		EXPECT_EQ(100, n);
+	}
+	rest = read_full(self->s, got + n, 300 - n);
+	EXPECT_EQ(300 - n, rest);
+	for (i = 0; i < 300; i++)
+		if (got[i] != (char)i)
+			break;
+	EXPECT_EQ(300, i);
+	munmap(bad, 4096);
+}
+
+/*
+ * Regression (issue 10): connect(AF_UNSPEC) disconnects as tcp_disconnect()
+ * does: the peer is reset, SO_ERROR says ECONNRESET, and the socket can
+ * connect again and carry data both ways (xtcp used to read EOF and get
+ * EPIPE on the new connection).
+ */
+TEST_F(pair, connect_unspec_then_reconnect)
+{
+	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+	char buf[16];
+	int s2;
+
+	ASSERT_EQ(3, send(self->c, "one", 3, 0));
+	ASSERT_EQ(3, recv(self->s, buf, sizeof(buf), 0));
+	ASSERT_EQ(0, connect(self->c, &unspec, sizeof(unspec)));
+	EXPECT_EQ(ECONNRESET, get_int(self->c, SOL_SOCKET, SO_ERROR));
+	/* The peer got a RST. */
+	EXPECT_EQ(-1, recv(self->s, buf, sizeof(buf), 0));
+	EXPECT_EQ(ECONNRESET, errno);
+	EXPECT_EQ(-1, getpeername_port(self->c));
+
+	ASSERT_EQ(0, connect_to(self->c, self->port));
+	s2 = accept(self->l, NULL, NULL);
+	ASSERT_LE(0, s2);
+	ASSERT_EQ(0, set_timeo(s2, SO_RCVTIMEO, WAIT_MS));
+	ASSERT_EQ(3, send(self->c, "two", 3, 0));
+	ASSERT_EQ(3, recv(s2, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, memcmp(buf, "two", 3));
+	ASSERT_EQ(5, send(s2, "three", 5, 0));
+	ASSERT_EQ(5, recv(self->c, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, memcmp(buf, "three", 5));
+	close(s2);
 }
 
 /*

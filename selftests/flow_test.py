@@ -6,7 +6,7 @@ window (persist), the windows it advertises (receiver SWS avoidance,
 auto-tuning), and that it never sends beyond the peer's window. Runs
 inside UML, as root; topology and tools in xtcp_timers.py, xtcp_wire.py.
 
-    init_net (A) 10.77.0.1 va <--veth--> vb 10.77.0.2 netns xtb (B)
+    init_net (A) 198.51.100.1 va <--veth--> vb 198.51.100.2 netns xtb (B)
     the sender, xtcp (or kernel           the receiver, kernel TCP or
     TCP for the reference runs)           xtcp; tcpdump -i vb
 

@@ -24,7 +24,7 @@
 #   +------------------------+             +------------------------+
 #   | netns $ns_c (clients)  |             | netns $ns_s (servers)  |
 #   |                        |             |                        |
-#   |  $if_c 10.77.0.2/24  --+---- veth ---+--  $if_s 10.77.0.1/24   |
+#   | $if_c 198.51.100.2/24 -+---- veth ---+- $if_s 198.51.100.1/24 |
 #   +------------------------+             +------------------------+
 #
 # Each case also checks, from xtcp's xtcp_state trace, that the expected
@@ -43,8 +43,8 @@ ns_s=xtcp-io-s-$$
 ns_c=xtcp-io-c-$$
 if_s=xio-s$$
 if_c=xio-c$$
-addr_s=10.77.0.1
-addr_c=10.77.0.2
+addr_s=198.51.100.1
+addr_c=198.51.100.2
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/xtcp-interop.XXXXXX") || exit 1
 : > "$tmp/pids"		# every background process, one pid a line

@@ -9,7 +9,7 @@
 #   +------------------------+             +------------------------+
 #   | netns $ns_c (clients)  |             | netns $ns_s (servers)  |
 #   |                        |   netem     |                        |
-#   |  $if_c 10.76.0.2/24  --+--> veth <---+--  $if_s 10.76.0.1/24   |
+#   | $if_c 203.0.113.2/24 --+--> veth <---+-- $if_s 203.0.113.1/24 |
 #   |       netem (egress)   |             |      netem (egress)    |
 #   +------------------------+             +------------------------+
 #
@@ -107,9 +107,9 @@ ns_s=xtcp-nm-s-$$
 ns_c=xtcp-nm-c-$$
 if_s=xnm-s$$
 if_c=xnm-c$$
-addr_s=10.76.0.1
-addr_c=10.76.0.2
-net=10.76.0.0/24
+addr_s=203.0.113.1
+addr_c=203.0.113.2
+net=203.0.113.0/24
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/xtcp-netem.XXXXXX") || exit 1
 : > "$tmp/pids"		# every background process, one pid a line

@@ -5,7 +5,7 @@ offers in its SYN and SYN-ACK, and that it then uses what was agreed and
 nothing else, against the kernel's TCP both ways and against itself. Runs
 inside UML, as root; topology and tools in xtcp_timers.py, xtcp_wire.py.
 
-    init_net: xtcp (A) 10.77.0.1 va <--veth--> vb 10.77.0.2 netns xtb (B)
+    init_net: xtcp (A) 198.51.100.1 va <--veth--> vb 198.51.100.2 netns xtb (B)
                                                kernel TCP or xtcp; tcpdump
 
   offer      RFC 9293 3.7.1 (MUST-14), RFC 2018 2, RFC 7323 2.2, 3.2:

@@ -6,7 +6,7 @@ the monotonic clock, and tunables that are restored afterwards. Runs inside
 UML, as root.
 
     init_net (xtcp under test)              netns "xtb" (the peer)
-    va 10.77.0.1/24  <------ veth ------>   vb 10.77.0.2/24
+    va 198.51.100.1/24  <------ veth ------>   vb 198.51.100.2/24
                                             root qdisc netem loss 100%
                                             when the peer is "silent"
 
@@ -29,7 +29,7 @@ import subprocess
 import threading
 import time
 
-A_IP, B_IP = '10.77.0.1', '10.77.0.2'
+A_IP, B_IP = '198.51.100.1', '198.51.100.2'
 NS = 'xtb'
 SYSCTL = '/proc/sys/net/xtcp'
 TRACE = '/sys/kernel/tracing'
@@ -188,7 +188,9 @@ class Capture(threading.Thread):
                    'dst': f'{socket.inet_ntoa(ip[16:20])}:{dport}',
                    'sport': sport, 'dport': dport, 'seq': seq, 'ack': ack,
                    'win': win, 'len': total - ihl - (off >> 4) * 4,
-                   'flags': flagstr(fl)}
+                   'flags': flagstr(fl), 'ttl': ip[8],
+                   'df': bool(struct.unpack('!H', ip[6:8])[0] & 0x4000),
+                   'tos': ip[1], 'opts': tcp[20:(off >> 4) * 4]}
             with self.cond:
                 self.segs.append(seg)
                 self.cond.notify_all()
@@ -246,12 +248,14 @@ class Injector:
                     bytes.fromhex(topo.mac_b.replace(':', '')) + b'\x08\x00')
 
     def send(self, sport, dport, seq, ack, flags, win=64240, payload=b'',
-             src=B_IP, dst=A_IP, mss=None):
+             src=B_IP, dst=A_IP, mss=None, wscale=None):
         fl = 0
         for b, c in FLAGBITS:
             if c in flags:
                 fl |= b
         opts = struct.pack('!BBH', 2, 4, mss) if mss else b''
+        if wscale is not None:
+            opts += struct.pack('!BBBB', 1, 3, 3, wscale)
         th = struct.pack('!HHIIBBHHH', sport, dport, seq % 2**32, ack % 2**32,
                          (20 + len(opts)) // 4 << 4, fl, win, 0, 0) + opts
         s, d = socket.inet_aton(src), socket.inet_aton(dst)

@@ -6,7 +6,7 @@ either end of the link, namespace sysctls, and a bulk transfer checked by
 its SHA-256. Runs inside UML, as root.
 
     init_net                                  netns "xtb"
-    va 10.77.0.1/24  <------ veth ------>     vb 10.77.0.2/24
+    va 198.51.100.1/24  <------ veth ------>     vb 198.51.100.2/24
     netem here: A's segments                  netem here: B's segments
                                               tcpdump -i vb (after B's
                                               netem, before A's arrive)

@@ -1,0 +1,298 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Rules of the wire that a review of xtcp found broken (issue 10), each
+checked on xtcp and on the kernel's TCP in the same boot: a case the
+kernel's TCP fails is a broken case, and is reported as such.
+
+    init_net (the stack under test, A)      netns "xtb" (the peer, B)
+    va 198.51.100.1/24 <------ veth ------> vb 198.51.100.2/24
+                                            capture and injector on vb;
+                                            B's own kernel silenced when
+                                            the injector plays the peer
+
+  ip_header_ttl_df   every segment A sends (SYN, SYN-ACK, data, FIN) has
+                     the namespace's default TTL (RFC 1122 3.2.1.7: never
+                     0) and DF set (path MTU discovery on, as Linux)
+  listen_syn_fin     a listener drops SYN+FIN (as Linux), and still
+                     answers the plain SYN that follows
+  old_ack_no_window  an ACK below SND.UNA does not update SND.WND (RFC
+                     9293 3.10.7.4: only SND.UNA =< SEG.ACK =< SND.NXT):
+                     a zero window carried by it is ignored, new data goes
+                     out whole, and the segment's text is still taken
+  time_wait_window   TIME-WAIT acknowledges with the window the connection
+                     last advertised, scaled (RFC 7323 2.3), even when it
+                     is above 65535 bytes
+Runs inside UML, as root. TAP: one case per rule and stack.
+"""
+import os
+import socket
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from xtcp_timers import (A_IP, B_IP, NS, Capture, Injector, Topo,  # noqa: E402
+                         show, tcp_socket, xtcp_socket)
+
+M32 = 2**32
+STACKS = {'xtcp': xtcp_socket, 'kernel': tcp_socket}
+
+
+def out_to(port):
+    return lambda s: s['dir'] == 'out' and s['dport'] == port
+
+
+class Peer:
+    """The scripted peer B: its kernel silenced, segments injected."""
+
+    def __init__(self, topo, cap, inj, lport, cport, isn=7000000):
+        self.topo, self.cap, self.inj = topo, cap, inj
+        self.lport, self.cport, self.isn = lport, cport, isn
+        self.topo.silence(True)
+
+    def handshake(self, wscale=None):
+        """SYN to A's listener, the third ACK; returns A's SYN-ACK."""
+        self.cap.clear()
+        self.inj.send(self.cport, self.lport, self.isn, 0, 'S', win=65535,
+                      mss=1460, wscale=wscale)
+        sa = self.cap.wait(lambda s: out_to(self.cport)(s) and 'S' in s['flags'], 3)
+        if sa is None:
+            raise AssertionError('no SYN-ACK from the listener')
+        self.y = sa['seq']
+        self.inj.send(self.cport, self.lport, self.isn + 1, self.y + 1, '.',
+                      win=65535 if wscale is None else 65535 >> wscale)
+        return sa
+
+
+def conn_segments(topo, cap, stack, port):
+    """A (stack) as client and as server with B's kernel TCP: returns
+    every segment A sent in both connections."""
+    mk = STACKS[stack]
+    bad = []
+    # A as client of a listener in B.
+    lst = tcp_socket(NS)
+    lst.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lst.bind((B_IP, port))
+    lst.listen(4)
+    cli = mk()
+    cli.settimeout(5)
+    cli.connect((B_IP, port))
+    srv, _ = lst.accept()
+    cli.sendall(b'x' * 3000)
+    got = b''
+    while len(got) < 3000:
+        got += srv.recv(4096)
+    cli.close()
+    srv.close()
+    lst.close()
+    # A as server for a client in B.
+    lst = mk()
+    lst.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lst.bind((A_IP, port + 1))
+    lst.listen(4)
+    cli = tcp_socket(NS)
+    cli.settimeout(5)
+    cli.connect((A_IP, port + 1))
+    lst.settimeout(5)
+    srv, _ = lst.accept()
+    srv.sendall(b'y' * 3000)
+    got = b''
+    while len(got) < 3000:
+        got += cli.recv(4096)
+    srv.close()
+    cli.close()
+    lst.close()
+    time.sleep(0.3)
+    return [s for s in cap.get() if s['dir'] == 'out'], bad
+
+
+def case_ttl_df(ctx, stack, port):
+    topo, cap = ctx
+    cap.clear()
+    want_ttl = int(open('/proc/sys/net/ipv4/ip_default_ttl').read())
+    segs, bad = conn_segments(topo, cap, stack, port)
+    kinds = set()
+    for s in segs:
+        if s['sport'] not in (port, port + 1) and s['dport'] not in (port, port + 1):
+            continue
+        kinds.add('SYN-ACK' if set('S.') <= set(s['flags']) else
+                  'SYN' if 'S' in s['flags'] else 'FIN' if 'F' in s['flags'] else
+                  'data' if s['len'] else 'ACK')
+        if s['ttl'] != want_ttl:
+            bad.append(f"TTL {s['ttl']}, want {want_ttl}: {show(s)}")
+        if not s['df']:
+            bad.append(f'DF clear: {show(s)}')
+    for k in ('SYN', 'SYN-ACK', 'data', 'FIN'):
+        if k not in kinds:
+            bad.append(f'no {k} from A seen')
+    return bad[:8], [f'{len(segs)} segments from A, TTL {want_ttl} and DF wanted on each']
+
+
+def case_syn_fin(ctx, stack, port):
+    topo, cap, inj = ctx
+    lst = STACKS[stack]()
+    lst.bind((A_IP, port))
+    lst.listen(4)
+    topo.silence(True)
+    cap.clear()
+    bad, notes = [], []
+    inj.send(45000 + port % 1000, port, 1000, 0, 'SF', mss=1460)
+    time.sleep(0.5)
+    for s in cap.get(out_to(45000 + port % 1000)):
+        bad.append(f'answer to SYN+FIN (want none): {show(s)}')
+    inj.send(46000 + port % 1000, port, 2000, 0, 'S', mss=1460)
+    sa = cap.wait(lambda s: out_to(46000 + port % 1000)(s) and 'S' in s['flags'], 3)
+    if sa is None:
+        bad.append('no SYN-ACK to the plain SYN after it: the check cannot tell')
+    else:
+        notes.append(f'plain SYN answered: {show(sa)}')
+    lst.close()
+    return bad, notes
+
+
+def case_old_ack(ctx, stack, port):
+    topo, cap, inj = ctx
+    lst = STACKS[stack]()
+    lst.bind((A_IP, port))
+    lst.listen(4)
+    lst.settimeout(5)
+    peer = Peer(topo, cap, inj, port, 47000 + port % 1000)
+    bad, notes = [], []
+    peer.handshake()
+    srv, _ = lst.accept()
+    srv.settimeout(5)
+    srv.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    una = peer.y + 1
+    cap.clear()
+    srv.sendall(b'a' * 100)
+    d = cap.wait(lambda s: out_to(peer.cport)(s) and s['len'] == 100, 3)
+    if d is None:
+        return ['first 100 bytes never sent'], notes
+    una += 100
+    # Text from B acknowledging everything: SND.WL1 moves to its SEQ.
+    inj.send(peer.cport, port, peer.isn + 1, una, 'P.', win=65535,
+             payload=b'0123456789')
+    time.sleep(0.2)
+    # More text (SEG.SEQ > SND.WL1) whose ACK lies 50 below SND.UNA and
+    # offers window 0: the window must not change.
+    inj.send(peer.cport, port, peer.isn + 11, una - 50, 'P.', win=0,
+             payload=b'abcdefghij')
+    got = b''
+    try:
+        while len(got) < 20:
+            got += srv.recv(100)
+    except socket.timeout:
+        pass
+    if got != b'0123456789abcdefghij':
+        bad.append(f'the text was not all delivered: {got!r}')
+    cap.clear()
+    srv.sendall(b'b' * 100)
+    d = cap.wait(lambda s: out_to(peer.cport)(s) and s['len'] > 0, 3)
+    if d is None:
+        bad.append('no data sent after the old ACK within 3 s')
+    elif d['len'] != 100 or d['seq'] != una % M32:
+        bad.append(f'after an old ACK with window 0 the sender treats the window as '
+                   f'closed: {show(d)} (want 100 bytes at {una % M32})')
+    else:
+        notes.append(f'data after the old ACK: {show(d)}')
+    srv.close()
+    lst.close()
+    return bad, notes
+
+
+def case_tw_window(ctx, stack, port):
+    topo, cap, inj = ctx
+    lst = STACKS[stack]()
+    lst.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+    lst.bind((A_IP, port))
+    lst.listen(4)
+    lst.settimeout(5)
+    peer = Peer(topo, cap, inj, port, 48000 + port % 1000)
+    bad, notes = [], []
+    sa = peer.handshake(wscale=7)
+    srv, _ = lst.accept()
+    srv.settimeout(5)
+    rcv = peer.isn + 1
+    # Enough text for the kernel's TCP to open its window past 64 KB.
+    for i in range(60):
+        inj.send(peer.cport, port, rcv, peer.y + 1, '.', win=65535 >> 7,
+                 payload=b'z' * 1400)
+        rcv += 1400
+        if i % 8 == 7:
+            time.sleep(0.02)
+    n = 0
+    while n < 60 * 1400:
+        n += len(srv.recv(65536))
+    time.sleep(0.1)
+    cap.clear()
+    srv.close()                                   # A's FIN
+    fin = cap.wait(lambda s: out_to(peer.cport)(s) and 'F' in s['flags'], 3)
+    if fin is None:
+        return ['no FIN from A'], notes
+    inj.send(peer.cport, port, rcv, fin['seq'] + 1, 'F.', win=65535 >> 7)
+    ack1 = cap.wait(lambda s: out_to(peer.cport)(s) and s['ack'] == (rcv + 1) % M32
+                    and 'F' not in s['flags'], 3)
+    if ack1 is None:
+        return ['no ACK of our FIN: A did not reach TIME-WAIT'], notes
+    time.sleep(0.2)
+    cap.clear()
+    inj.send(peer.cport, port, rcv, fin['seq'] + 1, 'F.', win=65535 >> 7)   # again
+    ack2 = cap.wait(out_to(peer.cport), 3)
+    shift = None
+    for k, v in [(sa['opts'][i], sa['opts'][i + 2]) for i in range(len(sa['opts']) - 2)
+                 if sa['opts'][i] == 3 and sa['opts'][i + 1] == 3]:
+        shift = v
+    notes.append(f"A's window shift {shift}; ACK entering TIME-WAIT: "
+                 f"win {ack1['win']} (= {ack1['win'] << (shift or 0)} bytes)")
+    if ack2 is None:
+        bad.append('no ACK from TIME-WAIT for the retransmitted FIN')
+    else:
+        notes.append(f"TIME-WAIT's ACK: win {ack2['win']}")
+        if abs(ack2['win'] - ack1['win']) > 1 or ack2['win'] == 0:
+            bad.append(f"TIME-WAIT advertises win {ack2['win']}, the connection last "
+                       f"{ack1['win']} (scaled by {shift})")
+    if (ack1['win'] << (shift or 0)) <= 65535:
+        bad.append(f"the window was {ack1['win'] << (shift or 0)} bytes, not above "
+                   '65535: the case did not test what it is for')
+    lst.close()
+    return bad, notes
+
+
+CASES = [
+    ('ip_header_ttl_df', case_ttl_df, 'capture'),
+    ('listen_syn_fin', case_syn_fin, 'inject'),
+    ('old_ack_no_window', case_old_ack, 'inject'),
+    ('time_wait_window', case_tw_window, 'inject'),
+]
+
+
+def main():
+    topo = Topo()
+    cap = Capture()
+    inj = Injector(topo)
+    plan = [(n, f, k, st) for n, f, k in CASES for st in ('kernel', 'xtcp')]
+    print('TAP version 13')
+    print(f'1..{len(plan)}')
+    port = 7400
+    for i, (name, fn, kind, stack) in enumerate(plan, 1):
+        topo.silence(False)
+        port += 10
+        try:
+            ctx = (topo, cap) if kind == 'capture' else (topo, cap, inj)
+            bad, notes = fn(ctx, stack, port)
+        except Exception as e:      # noqa: BLE001 - a case's failure is its result
+            bad, notes = [f'{type(e).__name__}: {e}'], []
+        case = f'{name}_{stack}'
+        if stack == 'kernel' and bad:
+            bad = ['the kernel\'s TCP fails this case: the case is broken'] + bad
+        print(('ok' if not bad else 'not ok') + f' {i} {case}')
+        for line in bad + notes:
+            print(f'# {line}')
+        sys.stdout.flush()
+    topo.silence(False)
+    cap.close()
+    inj.close()
+    topo.close()
+
+
+if __name__ == '__main__':
+    main()

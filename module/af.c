@@ -19,6 +19,7 @@
 #include "xtcp.h"
 
 int xtcp_family = AF_XTCP;
+EXPORT_SYMBOL_IF_KUNIT(xtcp_family);
 module_param_named(family, xtcp_family, int, 0444);
 MODULE_PARM_DESC(family, "address family number to register (default "
 		 __stringify(AF_XTCP) ", must be free and below AF_MAX)");

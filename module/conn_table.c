@@ -322,6 +322,7 @@ struct xtcp_tw *xtcp_tw_lookup(struct net *net, __be32 saddr, __be16 sport,
 	rcu_read_unlock();
 	return tw;
 }
+EXPORT_SYMBOL_IF_KUNIT(xtcp_tw_lookup);
 
 /**
  * xtcp_tw_first() - any record still in the table, with a reference

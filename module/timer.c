@@ -277,6 +277,7 @@ void xtcp_timer_event_sent(struct sock *sk)
 		rtx_arm(sk, xs->rtt.rto_ms ?: rto_initial(sk));
 	}
 }
+EXPORT_SYMBOL_IF_KUNIT(xtcp_timer_event_sent);
 
 /**
  * xtcp_timer_event_acked() - the peer acknowledged new data (SND.UNA moved)
@@ -306,6 +307,7 @@ void xtcp_timer_event_acked(struct sock *sk, u32 ts_rtt_us)
 	else
 		rtx_arm(sk, xs->rtt.rto_ms ?: rto_initial(sk));	/* 5.3 */
 }
+EXPORT_SYMBOL_IF_KUNIT(xtcp_timer_event_acked);
 
 /**
  * xtcp_timer_event_window_closed() - data waits, nothing is in flight and
@@ -452,6 +454,7 @@ void xtcp_timers_stop(struct sock *sk)
 	timer_stop(sk, &xs->ka_timer);
 	timer_stop(sk, &xs->delack_timer);
 }
+EXPORT_SYMBOL_IF_KUNIT(xtcp_timers_stop);
 
 static void rtx_expired(struct sock *sk)
 {

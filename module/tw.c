@@ -35,6 +35,7 @@ void xtcp_tw_put(struct xtcp_tw *tw)
 	if (refcount_dec_and_test(&tw->ref))
 		call_rcu(&tw->rcu, tw_free_rcu);
 }
+EXPORT_SYMBOL_IF_KUNIT(xtcp_tw_put);
 
 /* (Re)start the 2 MSL wait, unless the record is dying. */
 static void tw_arm(struct xtcp_tw *tw)
@@ -139,6 +140,7 @@ bool xtcp_time_wait(struct sock *sk)
 	xtcp_done(sk);
 	return true;
 }
+EXPORT_SYMBOL_IF_KUNIT(xtcp_time_wait);
 
 static void tw_send_ack(struct xtcp_tw *tw)
 {
@@ -210,6 +212,7 @@ enum xtcp_tw_verdict xtcp_tw_rcv(struct xtcp_tw *tw, struct sk_buff *skb)
 		tw_send_ack(tw);
 	return XTCP_TW_DONE;
 }
+EXPORT_SYMBOL_IF_KUNIT(xtcp_tw_rcv);
 
 /**
  * xtcp_tw_purge() - end every TIME-WAIT now (module unload)

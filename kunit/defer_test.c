@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite xtcp_defer: timer expiries that meet other contexts. A
+ * retransmission timeout deferred while a process owned the socket must
+ * be dropped if an ACK re-armed the timer meanwhile; a FIN that reaches a
+ * TIME-WAIT record while its timer callback runs must not leave the timer
+ * queued on a record that has left the table (module unload could not
+ * find it). Both races are built deterministically here, on real sockets
+ * and records.
+ */
+#include <kunit/test.h>
+#include <linux/delay.h>
+#include <linux/ip.h>
+#include <linux/net.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+
+#include "../module/tw.h"
+#include "../module/xtcp.h"
+
+static struct sock *new_sock(struct kunit *test, struct socket **sock)
+{
+	int err = sock_create_kern(&init_net, xtcp_family, SOCK_STREAM, 0,
+				   sock);
+
+	KUNIT_ASSERT_EQ(test, err, 0);
+	return (*sock)->sk;
+}
+
+/*
+ * An RTO expires while a process owns the socket (the expiry is
+ * deferred), then an ACK that was waiting in the backlog moves SND.UNA
+ * and re-arms the timer: at release_sock() the deferred expiry is stale
+ * and must not count as a timeout (no retry, no retransmission), as
+ * tcp_write_timer_handler() checks icsk_timeout.
+ */
+static void deferred_rto_after_rearm(struct kunit *test)
+{
+	struct xtcp_sock *xs;
+	struct socket *sock;
+	struct sk_buff *skb;
+	struct sock *sk;
+
+	sk = new_sock(test, &sock);
+	xs = xtcp_sk(sk);
+	lock_sock(sk);
+	/* Loopback to the discard port: nothing answers for this tuple. */
+	inet_sk(sk)->inet_saddr = htonl(INADDR_LOOPBACK);
+	inet_sk(sk)->inet_daddr = htonl(INADDR_LOOPBACK);
+	inet_sk(sk)->inet_sport = htons(9);
+	inet_sk(sk)->inet_dport = htons(9);
+	sk->sk_state = TCP_ESTABLISHED;
+	xs->snd_una = 1000;
+	xs->snd_nxt = 1100;
+	xs->write_seq = 1100;
+	skb = alloc_skb(100, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	XTCP_SKB_CB(skb)->seq = 1000;
+	skb_put_zero(skb, 100);
+	__skb_queue_tail(&sk->sk_write_queue, skb);
+	sk_wmem_queued_add(sk, skb->truesize);
+
+	xs->rtt.rto_ms = 1;
+	xtcp_timer_event_sent(sk);
+	msleep(50);		/* it fires while we own the socket */
+	KUNIT_EXPECT_TRUE(test, test_bit(XTCP_DEFER_RTX, &xs->deferred));
+
+	xs->rtt.rto_ms = 10000;
+	xs->snd_una = 1050;	/* the backlogged ACK */
+	xtcp_timer_event_acked(sk, 0);
+	release_sock(sk);	/* replays the deferred expiry */
+
+	KUNIT_EXPECT_EQ(test, xs->retries, 0);
+	KUNIT_EXPECT_TRUE(test, hrtimer_is_queued(&xs->rtx_timer));
+
+	lock_sock(sk);
+	xtcp_timers_stop(sk);
+	sk->sk_state = TCP_CLOSE;
+	release_sock(sk);
+	sock_release(sock);
+}
+
+/* A FIN for @tw, as segment arrival hands it to xtcp_tw_rcv(). */
+static struct sk_buff *tw_fin(struct kunit *test, const struct xtcp_tw *tw)
+{
+	struct sk_buff *skb = alloc_skb(MAX_TCP_HEADER, GFP_KERNEL);
+	struct tcphdr *th;
+	struct iphdr *iph;
+
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	skb_reserve(skb, MAX_TCP_HEADER);
+	th = skb_push(skb, sizeof(*th));
+	skb_reset_transport_header(skb);
+	memset(th, 0, sizeof(*th));
+	th->source = tw->dport;
+	th->dest = tw->sport;
+	th->seq = htonl(tw->rcv_nxt - 1);
+	th->ack_seq = htonl(tw->snd_nxt);
+	th->doff = 5;
+	th->fin = 1;
+	th->ack = 1;
+	iph = skb_push(skb, sizeof(*iph));
+	skb_reset_network_header(skb);
+	memset(iph, 0, sizeof(*iph));
+	iph->version = 4;
+	iph->ihl = 5;
+	iph->protocol = IPPROTO_TCP;
+	iph->saddr = tw->daddr;
+	iph->daddr = tw->saddr;
+	skb_pull(skb, sizeof(*iph) + sizeof(*th));
+	XTCP_SKB_CB(skb)->seq = tw->rcv_nxt - 1;
+	XTCP_SKB_CB(skb)->end_seq = tw->rcv_nxt;
+	XTCP_SKB_CB(skb)->ack_seq = tw->snd_nxt;
+	XTCP_SKB_CB(skb)->flags = XTCP_FIN | XTCP_ACK;
+	return skb;
+}
+
+static struct {
+	struct xtcp_tw *tw;
+	struct sk_buff *fin;
+	enum hrtimer_restart (*expire)(struct hrtimer *t);
+} race;
+
+/* The 2 MSL expiry, with a FIN from another CPU arriving as it starts. */
+static enum hrtimer_restart expiry_meets_fin(struct hrtimer *t)
+{
+	xtcp_tw_rcv(race.tw, race.fin);
+	return race.expire(t);
+}
+
+static void tw_fin_during_expiry(struct kunit *test)
+{
+	const __be32 local = htonl(0xc0000201), remote = htonl(0xc0000202);
+	const __be16 lport = htons(40001), rport = htons(40002);
+	struct xtcp_tw *tw, *again;
+	struct xtcp_sock *xs;
+	struct socket *sock;
+	struct sock *sk;
+	bool queued;
+
+	/* A connection entering TIME-WAIT (192.0.2.1 -> 192.0.2.2). */
+	sk = new_sock(test, &sock);
+	xs = xtcp_sk(sk);
+	lock_sock(sk);
+	inet_sk(sk)->inet_saddr = local;
+	inet_sk(sk)->inet_daddr = remote;
+	inet_sk(sk)->inet_sport = lport;
+	inet_sk(sk)->inet_dport = rport;
+	xs->snd_nxt = 6000;
+	xs->rcv_nxt = 5000;
+	xs->rcv_wnd = 65535;
+	sk->sk_state = TCP_TIME_WAIT;
+	KUNIT_ASSERT_TRUE(test, xtcp_time_wait(sk));
+	release_sock(sk);
+	sock_release(sock);
+
+	tw = xtcp_tw_lookup(&init_net, remote, rport, local, lport);
+	KUNIT_ASSERT_NOT_NULL(test, tw);
+	/* Take over the armed 2 MSL timer and fire it in 1 ms instead. */
+	KUNIT_ASSERT_EQ(test, hrtimer_try_to_cancel(&tw->timer), 1);
+	race.tw = tw;
+	race.fin = tw_fin(test, tw);
+	race.expire = tw->timer.function;
+	tw->timer.function = expiry_meets_fin;
+	hrtimer_start(&tw->timer, ms_to_ktime(1), HRTIMER_MODE_REL_SOFT);
+	msleep(50);
+
+	again = xtcp_tw_lookup(&init_net, remote, rport, local, lport);
+	KUNIT_EXPECT_NULL(test, again);
+	if (again)
+		xtcp_tw_put(again);
+	/* Out of the table means no timer left to fire into freed text. */
+	queued = hrtimer_is_queued(&tw->timer);
+	KUNIT_EXPECT_FALSE(test, queued);
+	if (hrtimer_cancel(&tw->timer))
+		xtcp_tw_put(tw);	/* the stray arming's reference */
+	kfree_skb(race.fin);
+	xtcp_tw_put(tw);
+}
+
+static struct kunit_case defer_cases[] = {
+	KUNIT_CASE(deferred_rto_after_rearm),
+	KUNIT_CASE(tw_fin_during_expiry),
+	{}
+};
+
+static struct kunit_suite defer_suite = {
+	.name = "xtcp_defer",
+	.test_cases = defer_cases,
+};
+kunit_test_suite(defer_suite);

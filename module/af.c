@@ -87,8 +87,14 @@ static int xtcp_bind(struct socket *sock, struct sockaddr *uaddr,
 		goto out;
 	err = xtcp_port_get(sk, sin->sin_addr.s_addr, sin->sin_port,
 			    sk->sk_reuse);
-	if (!err)
-		xtcp_sk(sk)->reuse = sk->sk_reuse;
+	if (err)
+		goto out;
+	xtcp_sk(sk)->reuse = sk->sk_reuse;
+	/* As __inet_bind(): what the application chose, a disconnect keeps. */
+	if (sin->sin_addr.s_addr)
+		sk->sk_userlocks |= SOCK_BINDADDR_LOCK;
+	if (sin->sin_port)
+		sk->sk_userlocks |= SOCK_BINDPORT_LOCK;
 out:
 	release_sock(sk);
 	return err;
@@ -132,6 +138,7 @@ static int active_open(struct sock *sk, const struct sockaddr_in *sin)
 	xs->snd_nxt = xs->iss + 1;
 	xs->write_seq = xs->iss + 1;
 	xtcp_syn_offer(sk);
+	WRITE_ONCE(sk->sk_err, 0);	/* as tcp_connect_init() */
 
 	err = xtcp_ehash(sk);
 	if (err) {
@@ -146,21 +153,71 @@ static int active_open(struct sock *sk, const struct sockaddr_in *sin)
 	return 0;
 }
 
+static void listen_stop(struct sock *sk);
+
 /*
- * After a failed connect the socket can try again, as a TCP socket can
- * (tcp_disconnect): forget the peer, keep the port.
+ * tcp_need_reset(): the states where the peer knows of the connection
+ * and ABORT owes it a RST (RFC 9293 3.10.5).
+ */
+static bool need_reset(int state)
+{
+	return (1 << state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
+			       TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2 |
+			       TCPF_SYN_RECV);
+}
+
+/**
+ * disconnect() - connect(AF_UNSPEC), and the end of a failed connect():
+ * ABORT (RFC 9293 3.10.5) and back to an unconnected socket, as
+ * tcp_disconnect()
+ * @sk: the socket, locked by its process
+ *
+ * The options stay, and so do an address and a port the application
+ * bound; one bind() did not choose goes, as a TCP socket's does when it
+ * closes. The connection's state starts from zero (xtcp_conn_reset), so
+ * the next connect() is a connection like any other. A peer that knew of
+ * the connection gets a RST, and the application sees ECONNRESET in
+ * SO_ERROR.
  */
 static void disconnect(struct sock *sk)
 {
 	struct inet_sock *inet = inet_sk(sk);
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	int old_state = sk->sk_state;
+
+	if (old_state == TCP_LISTEN) {
+		listen_stop(sk);
+		xtcp_set_state(sk, TCP_CLOSE);
+		xtcp_port_unlisten(sk);
+	} else if (old_state != TCP_CLOSE) {
+		if (need_reset(old_state) ||
+		    (xs->snd_nxt != xs->write_seq &&
+		     ((1 << old_state) & (TCPF_CLOSING | TCPF_LAST_ACK)))) {
+			xtcp_send_rst(sk);
+			WRITE_ONCE(sk->sk_err, ECONNRESET);
+		} else if (old_state == TCP_SYN_SENT) {
+			WRITE_ONCE(sk->sk_err, ECONNRESET);
+		}
+		xtcp_transition(sk, XTCP_EV_ABORT);
+	}
+	xtcp_timers_stop(sk);
+	xtcp_purge_queues(sk);
+	xtcp_unhash(sk);
 
 	inet->inet_daddr = 0;
 	inet->inet_dport = 0;
+	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
+		inet->inet_saddr = inet->inet_rcv_saddr;
+	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK) && xs->port) {
+		xtcp_port_put(sk, true);
+		inet->inet_num = 0;
+		inet->inet_sport = 0;
+	}
 	sk_dst_reset(sk);
-	xtcp_purge_queues(sk);
 	WRITE_ONCE(sk->sk_shutdown, 0);
-	xtcp_sk(sk)->fin_queued = 0;
-	xtcp_sk(sk)->fin_rcvd = 0;
+	sock_reset_flag(sk, SOCK_DONE);
+	xtcp_conn_reset(sk);
+	sk_error_report(sk);
 }
 
 /* Mirrors __inet_stream_connect(): the same errno in the same situation. */
@@ -174,12 +231,10 @@ static int xtcp_connect(struct socket *sock, struct sockaddr *uaddr,
 	if (addr_len < (int)sizeof(uaddr->sa_family))
 		return -EINVAL;
 	if (uaddr->sa_family == AF_UNSPEC) {
-		/* Disconnect, as TCP: abort whatever is there. */
+		/* As __inet_stream_connect(): sk_prot->disconnect(). */
 		lock_sock(sk);
-		if (sk->sk_state != TCP_CLOSE && sk->sk_state != TCP_LISTEN)
-			xtcp_abort(sk, 0);
-		sock->state = sk->sk_state == TCP_CLOSE ? SS_UNCONNECTED :
-			      sock->state;
+		disconnect(sk);
+		sock->state = SS_UNCONNECTED;
 		release_sock(sk);
 		return 0;
 	}
@@ -605,8 +660,12 @@ static int xtcp_release(struct socket *sock)
 
 	/*
 	 * The process lets go: from here on the socket is an orphan whose
-	 * own reference xtcp_done() drops when it reaches CLOSED.
+	 * own reference xtcp_done() drops when it reaches CLOSED. That may
+	 * happen inside release_sock(), replaying the peer's ACK of our FIN
+	 * from the backlog: this function's reference keeps the socket
+	 * until release_sock() is done with it, as in tcp_close().
 	 */
+	sock_hold(sk);
 	sock_orphan(sk);
 	sock->sk = NULL;
 	xtcp_timer_event_orphaned(sk);
@@ -614,11 +673,10 @@ static int xtcp_release(struct socket *sock)
 		xtcp_timers_stop(sk);
 		xtcp_purge_queues(sk);
 		xtcp_port_put(sk, true);
-		release_sock(sk);
-		sock_put(sk);
-		return 0;
+		__sock_put(sk);		/* the orphan's: ours is still held */
 	}
 	release_sock(sk);
+	sock_put(sk);
 	return 0;
 }
 

@@ -29,15 +29,79 @@ static void xtcp_sock_destruct(struct sock *sk)
 	atomic_dec(&live_socks);
 }
 
+/*
+ * The inet_sock fields inet_create() sets for a new AF_INET socket, which
+ * sk_alloc() and sock_init_data() leave zero (a TTL of 0 among them: RFC
+ * 1122 3.2.1.7 forbids sending it). inet_create() is static; this follows
+ * it line for line for what applies to a stream socket.
+ */
+static void inet_init(struct sock *sk)
+{
+	struct inet_sock *inet = inet_sk(sk);
+	struct net *net = sock_net(sk);
+
+	inet_clear_bit(NODEFRAG, sk);
+	if (READ_ONCE(net->ipv4.sysctl_ip_no_pmtu_disc))
+		inet->pmtudisc = IP_PMTUDISC_DONT;
+	else
+		inet->pmtudisc = IP_PMTUDISC_WANT;
+	atomic_set(&inet->inet_id, 0);
+	sk->sk_txrehash = READ_ONCE(net->core.sysctl_txrehash);
+	inet->uc_ttl = -1;
+	inet_set_bit(MC_LOOP, sk);
+	inet->mc_ttl = 1;
+	inet_set_bit(MC_ALL, sk);
+	inet->mc_index = 0;
+	inet->mc_list = NULL;
+	inet->rcv_tos = 0;
+}
+
+/* The machinery every socket object has once: timers, queues, links. */
+static void machinery_init(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	xs->deferred = 0;
+	xtcp_timers_init(sk);
+	spin_lock_init(&xs->queue_lock);
+	INIT_LIST_HEAD(&xs->syn_queue);
+	INIT_LIST_HEAD(&xs->accept_queue);
+	xs->syn_qlen = 0;
+	xs->accept_qlen = 0;
+	xs->parent = NULL;
+	INIT_LIST_HEAD(&xs->queue_node);
+	xs->in_accept_queue = 0;
+	xs->in_ehash = 0;
+	xs->in_lhash = 0;
+	INIT_HLIST_NODE(&xs->ehash_node);
+	INIT_HLIST_NODE(&xs->lhash_node);
+}
+
 /**
- * xtcp_sock_init() - state every xtcp socket starts with
+ * xtcp_conn_reset() - a connection's state as before its first segment
+ * @sk: a socket whose queues are empty and whose timers are stopped
+ *
+ * Everything in xtcp_sock.conn goes to zero first, then gets what a new
+ * connection starts with.
+ */
+void xtcp_conn_reset(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	memset(&xs->conn, 0, sizeof(xs->conn));
+	xs->snd_mss = 536;	/* MUST-15: until the peer's MSS is known */
+	xtcp_cong_init(&xs->cong, xs->snd_mss);
+	xtcp_ofo_init(&xs->ofo);
+}
+
+/**
+ * xtcp_sock_init() - state every new xtcp socket starts with
  * @sk: a socket fresh from sk_alloc() and sock_init_data()
  */
 void xtcp_sock_init(struct sock *sk)
 {
-	struct xtcp_sock *xs = xtcp_sk(sk);
-
 	atomic_inc(&live_socks);
+	inet_init(sk);
 	sk->sk_destruct = xtcp_sock_destruct;
 	sk->sk_protocol = IPPROTO_TCP;
 	sk->sk_backlog_rcv = xtcp_backlog_rcv;
@@ -50,64 +114,48 @@ void xtcp_sock_init(struct sock *sk)
 	sk->sk_rcvbuf = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[1]);
 	sk->sk_sndbuf = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_wmem[1]);
 
-	spin_lock_init(&xs->queue_lock);
-	INIT_LIST_HEAD(&xs->syn_queue);
-	INIT_LIST_HEAD(&xs->accept_queue);
-	INIT_LIST_HEAD(&xs->queue_node);
-	xs->snd_mss = 536;	/* MUST-15: until the peer's MSS is known */
-	xtcp_cong_init(&xs->cong, xs->snd_mss);
-	xtcp_ofo_init(&xs->ofo);
-	xtcp_timers_init(sk);
+	machinery_init(sk);
+	xtcp_conn_reset(sk);
 }
 
 /**
  * xtcp_child_create() - a connection for a SYN that reached a listener
  * (RFC 9293 3.10.7.2: "set RCV.NXT to SEG.SEQ+1, IRS is set to SEG.SEQ";
  * "ISS should be selected")
- * @parent: the listener, locked
+ * @parent: the listener, locked, BHs disabled
  * @skb: the SYN, XTCP_SKB_CB filled, data at the TCP payload
  *
- * The child starts in SYN-RECEIVED, in its listener's SYN queue, not yet
- * hashed and not yet locked by anyone else.
+ * sk_clone_lock() copies the listener, socket options and all, as
+ * tcp_create_openreq_child() inherits them; what belongs to the
+ * listener's own life (timers, queues, table links) is set up anew and
+ * the connection starts from zero. The child starts in its listener's
+ * LISTEN state, not yet hashed or queued.
  *
- * Return: the child, holding its owner's reference, or NULL.
+ * Return: the child, bh-locked (as sk_clone_lock() returns it), holding
+ * its owner's reference, or NULL.
  */
 struct sock *xtcp_child_create(struct sock *parent, struct sk_buff *skb)
 {
 	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	const struct iphdr *iph = ip_hdr(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
-	struct inet_sock *inet, *pinet = inet_sk(parent);
+	struct inet_sock *inet;
 	struct xtcp_sock *xs;
 	struct sock *sk;
 
-	sk = sk_alloc(sock_net(parent), parent->sk_family, GFP_ATOMIC,
-		      &xtcp_prot, 0);
+	sk = sk_clone_lock(parent, GFP_ATOMIC);
 	if (!sk)
 		return NULL;
-	sock_init_data(NULL, sk);
-	xtcp_sock_init(sk);
-	sk->sk_rcvbuf = READ_ONCE(parent->sk_rcvbuf);
-	sk->sk_sndbuf = READ_ONCE(parent->sk_sndbuf);
-	sk->sk_userlocks = parent->sk_userlocks;
-	sk->sk_mark = READ_ONCE(parent->sk_mark);
+	/* sk_clone_lock() counts the caller's reference and a table's: the
+	 * queue's is the one kept; xtcp_ehash() takes the table's itself.
+	 */
+	__sock_put(sk);
+	atomic_inc(&live_socks);
+	machinery_init(sk);
+	xtcp_conn_reset(sk);
 	sk->sk_priority = READ_ONCE(parent->sk_priority);
-	sk->sk_bound_dev_if = parent->sk_bound_dev_if;
-	/* What sk_clone_lock() copies of the options a child inherits. */
-	if (sock_flag(parent, SOCK_KEEPOPEN))
-		sock_set_flag(sk, SOCK_KEEPOPEN);
-	if (sock_flag(parent, SOCK_LINGER))
-		sock_set_flag(sk, SOCK_LINGER);
-	sk->sk_lingertime = READ_ONCE(parent->sk_lingertime);
-	sk->sk_rcvtimeo = READ_ONCE(parent->sk_rcvtimeo);
-	sk->sk_sndtimeo = READ_ONCE(parent->sk_sndtimeo);
-	/* ... and the SOL_TCP ones, as tcp_create_openreq_child(). */
-	xtcp_sk(sk)->keepidle = xtcp_sk(parent)->keepidle;
-	xtcp_sk(sk)->keepintvl = xtcp_sk(parent)->keepintvl;
-	xtcp_sk(sk)->keepcnt = xtcp_sk(parent)->keepcnt;
-	xtcp_sk(sk)->user_timeout = xtcp_sk(parent)->user_timeout;
-	xtcp_sk(sk)->nodelay = xtcp_sk(parent)->nodelay;
 
+	/* What tcp_v4_syn_recv_sock() sets from the SYN. */
 	inet = inet_sk(sk);
 	inet->inet_saddr = iph->daddr;
 	inet->inet_rcv_saddr = iph->daddr;
@@ -115,8 +163,12 @@ struct sock *xtcp_child_create(struct sock *parent, struct sk_buff *skb)
 	inet->inet_sport = th->dest;
 	inet->inet_num = ntohs(th->dest);
 	inet->inet_dport = th->source;
-	inet->tos = pinet->tos;
-	inet->uc_ttl = pinet->uc_ttl;
+	inet->mc_list = NULL;
+	inet->mc_index = inet_iif(skb);
+	inet->mc_ttl = iph->ttl;
+	inet->rcv_tos = iph->tos;
+	RCU_INIT_POINTER(inet->inet_opt, NULL);
+	atomic_set(&inet->inet_id, get_random_u16());
 
 	xs = xtcp_sk(sk);
 	xs->irs = cb->seq;
@@ -129,7 +181,6 @@ struct sock *xtcp_child_create(struct sock *parent, struct sk_buff *skb)
 	xs->snd_wnd = cb->wnd;
 	xs->snd_wl1 = cb->seq;
 	xs->snd_wl2 = xs->iss;
-	xs->reuse = xtcp_sk(parent)->reuse;
 	xtcp_port_share(sk, parent);
 	/* The child is the listening TCB of RFC 9293's diagram that a SYN
 	 * moves on to SYN-RECEIVED; the listener itself stays in LISTEN.

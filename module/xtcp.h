@@ -13,6 +13,19 @@
  * xtcp_release_cb replays. So every state change of a connection happens
  * under its socket lock, in exactly one context at a time.
  *
+ * Backlog and deferred work run in process context with BHs enabled:
+ * __release_sock() drops the socket's spinlock around each skb, and
+ * release_cb runs after it. Code reached from there that takes another
+ * socket's spinlock (a listener making a child) must disable BHs first,
+ * or a softirq on the same CPU (a loopback segment, sent by the very
+ * code holding that lock) spins on it for ever. xtcp_backlog_rcv() does.
+ *
+ * References across release_sock(): whatever runs in there may move the
+ * socket to CLOSED and, for an orphan, drop the orphan's own reference
+ * (xtcp_done -> xtcp_destroy). A caller of release_sock() on a socket
+ * that may be an orphan holds a reference of its own across the call, as
+ * tcp_close() does; xtcp_release_cb() asserts there is one.
+ *
  * A listener's SYN and accept queues are guarded by xtcp_sock.queue_lock,
  * a spinlock taken with BHs disabled, because a child (under its own
  * socket lock) moves itself from one queue to the other.
@@ -109,12 +122,65 @@ struct xtcp_rtt {
 /**
  * struct xtcp_sock - one xtcp socket: a listener or a connection
  *
- * All fields are under the socket lock unless said otherwise.
+ * All fields are under the socket lock unless said otherwise. Three
+ * parts, by what happens to them when a listener's child is made with
+ * sk_clone_lock() (which copies the whole object) or when
+ * connect(AF_UNSPEC) disconnects:
+ *   - settings (socket options, the bound port): a child inherits them
+ *     by the copy, a disconnect keeps them;
+ *   - the socket's machinery (timers, queues, table links): set up once
+ *     per object by xtcp_sock_init(), never copied, never zeroed while
+ *     the object lives (a lockless reader may be walking a table link);
+ *   - @conn, the connection: zeroed and set up again by
+ *     xtcp_conn_reset() for a child and on disconnect, so no field of
+ *     the old connection survives by being forgotten.
  */
 struct xtcp_sock {
 	/* The IPv4 socket it is; first, so that inet_sk() works on it. */
 	struct inet_sock inet;
 
+	/* Settings: socket options; 0 means the namespace's tunable */
+	int keepidle;		/* TCP_KEEPIDLE, s */
+	int keepintvl;		/* TCP_KEEPINTVL, s */
+	int keepcnt;		/* TCP_KEEPCNT */
+	u32 user_timeout;	/* TCP_USER_TIMEOUT, ms; 0: retries decide */
+	u8 nodelay:1;		/* TCP_NODELAY: no Nagle (MUST-17) */
+	u8 cork:1;		/* TCP_CORK: hold back partial segments */
+	u8 quickack:1;		/* TCP_QUICKACK: ACK every segment now */
+	u8 reuse:1;		/* SO_REUSEADDR at bind time */
+	/* Port held in the kernel's TCP (conn_table.c), shared with children */
+	struct xtcp_port *port;
+
+	/* Timers (timer.c), each holding a socket reference while armed */
+	struct hrtimer rtx_timer;	/* retransmission and persist */
+	struct hrtimer wait_timer;	/* TIME-WAIT and FIN-WAIT-2 */
+	struct hrtimer ka_timer;	/* keepalive */
+	struct hrtimer delack_timer;	/* delayed ACK */
+	/* XTCP_DEFER_* bits, atomic: set by a timer's softirq callback that
+	 * found the socket owned by a process, cleared by xtcp_release_cb()
+	 */
+	unsigned long deferred;
+
+	/* Listener side (af.c): children, under queue_lock */
+	spinlock_t queue_lock;
+	struct list_head syn_queue;	/* children in SYN-RECEIVED */
+	struct list_head accept_queue;	/* established, not yet accepted */
+	u32 syn_qlen;
+	u32 accept_qlen;
+	/* Child side: the listener it came from (a reference), its queue
+	 * link and which queue that is, under the listener's queue_lock
+	 */
+	struct sock *parent;
+	struct list_head queue_node;
+	u8 in_accept_queue:1;
+
+	/* Lookup table links (conn_table.c), under the table lock */
+	u8 in_ehash:1;		/* hashed by 4-tuple */
+	u8 in_lhash:1;		/* hashed as a listener */
+	struct hlist_node ehash_node;
+	struct hlist_node lhash_node;
+
+	struct_group(conn,
 	/* RFC 9293 3.3.1 send sequence variables */
 	u32 iss;		/* initial send sequence number */
 	u32 snd_una;		/* oldest unacknowledged sequence number */
@@ -134,11 +200,7 @@ struct xtcp_sock {
 
 	u8 fin_queued:1;	/* application closed its side: FIN after data */
 	u8 fin_rcvd:1;		/* peer's FIN is in sequence (rcv_nxt covers it) */
-	u8 reuse:1;		/* SO_REUSEADDR at bind time */
 	u8 tw_moved:1;		/* handed over to a TIME-WAIT record (tw.c) */
-	u8 in_ehash:1;		/* hashed by 4-tuple (conn_table.c) */
-	u8 in_lhash:1;		/* hashed as a listener (conn_table.c) */
-	u8 in_accept_queue:1;	/* a child: which listener queue it is on */
 
 	u32 max_snd_wnd;	/* largest window the peer offered */
 
@@ -149,7 +211,6 @@ struct xtcp_sock {
 	u8 sack_ok:1;		/* both sent SACK-Permitted (RFC 2018 2) */
 	u8 ts_ok:1;		/* both sent Timestamps (RFC 7323 3.2) */
 	u8 syn_rtx:1;		/* our SYN or SYN-ACK was resent: IW 1 */
-	u8 cork:1;		/* TCP_CORK: hold back partial segments */
 	u8 probe_out:1;		/* a window probe's byte is unacknowledged */
 	u32 ts_offset;		/* added to our clock in TSval (RFC 7323 5.4) */
 	u32 ts_recent;		/* TS.Recent (RFC 7323 4.3) */
@@ -169,47 +230,19 @@ struct xtcp_sock {
 	u32 rcv_rtt_us;		/* the receiver's RTT estimate (timestamps) */
 
 	/* Retransmission and round-trip time (timer.c) */
-	struct hrtimer rtx_timer;
 	struct xtcp_rtt rtt;
 	u8 retries;		/* consecutive expiries without progress */
 	u8 retry_limit;		/* the tunable when this schedule began */
 	u8 armed;		/* which timers an expiry is wanted of */
 	ktime_t una_since;	/* SND.UNA last moved, for TCP_USER_TIMEOUT */
-	u32 user_timeout;	/* TCP_USER_TIMEOUT, ms; 0: retries decide */
-	/* TIME-WAIT and FIN-WAIT-2 timer (timer.c) */
-	struct hrtimer wait_timer;
-	/* Keepalive (timer.c); 0 means the namespace's tunable */
-	struct hrtimer ka_timer;
-	int keepidle;		/* TCP_KEEPIDLE, s */
-	int keepintvl;		/* TCP_KEEPINTVL, s */
-	int keepcnt;		/* TCP_KEEPCNT */
+	/* Keepalive (timer.c) */
 	u8 ka_probes;		/* probes sent since the peer was last heard */
 	unsigned long oow_ack_at;	/* jiffies of our last out-of-window ACK */
 	ktime_t last_rcv;	/* when the peer last sent us a segment */
 	/* Delayed ACK (timer.c) */
-	struct hrtimer delack_timer;
 	u32 rcv_acked;		/* RCV.NXT as our last ACK carried it */
 	u16 rcv_seg_max;	/* largest segment received: "full-sized" */
-	u8 quickack:1;		/* TCP_QUICKACK: ACK every segment now */
-	u8 nodelay:1;		/* TCP_NODELAY: no Nagle (MUST-17) */
-	unsigned long deferred;	/* XTCP_DEFER_* bits, atomic */
-
-	/* Port held in the kernel's TCP (conn_table.c), shared with children */
-	struct xtcp_port *port;
-
-	/* Listener side (af.c): children, under queue_lock */
-	spinlock_t queue_lock;
-	struct list_head syn_queue;	/* children in SYN-RECEIVED */
-	struct list_head accept_queue;	/* established, not yet accepted */
-	u32 syn_qlen;
-	u32 accept_qlen;
-	/* Child side: the listener it came from (a reference), its queue link */
-	struct sock *parent;
-	struct list_head queue_node;
-
-	/* Lookup table links (conn_table.c), under the table lock */
-	struct hlist_node ehash_node;
-	struct hlist_node lhash_node;
+	);
 };
 
 static inline struct xtcp_sock *xtcp_sk(const struct sock *sk)
@@ -290,6 +323,8 @@ bool xtcp_child_unlink(struct sock *child);
 
 /* sock.c */
 void xtcp_sock_init(struct sock *sk);
+void xtcp_conn_reset(struct sock *sk);
+void xtcp_disconnect(struct sock *sk);
 struct sock *xtcp_child_create(struct sock *parent, struct sk_buff *skb);
 void xtcp_set_mss(struct sock *sk, u16 peer_mss);
 struct xtcp_options;

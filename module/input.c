@@ -92,19 +92,28 @@ static void rcv_listen(struct sock *sk, struct sk_buff *skb)
 	}
 	if (!(cb->flags & XTCP_SYN))
 		return;				/* fourth: drop anything else */
+	/* A SYN with FIN is no way to open a connection: drop it, as Linux
+	 * (RFC 9293 leaves it open; a FIN in LISTEN is "not be processed").
+	 */
+	if (cb->flags & XTCP_FIN)
+		return;
 
 	/* third: a SYN. Bounded queues, as Linux: drop when full. */
 	if (!xtcp_listen_has_room(sk)) {
 		xtcp_stats_listen_drop(sk);
 		return;
 	}
-	child = xtcp_child_create(sk, skb);
+	/* The child's spinlock is taken with BHs off even when a SYN is
+	 * replayed from the backlog (xtcp_backlog_rcv), lest a softirq on
+	 * this CPU spin on it (see "Locking strategy" in xtcp.h).
+	 */
+	DEBUG_NET_WARN_ON_ONCE(!in_softirq());
+	child = xtcp_child_create(sk, skb);	/* bh-locked, subclass 0 */
 	if (!child)
 		return;
 
 	xtcp_parse_options((u8 *)(tcp_hdr(skb) + 1),
 			   tcp_hdr(skb)->doff * 4 - sizeof(struct tcphdr), &opts);
-	bh_lock_sock(child);	/* subclass 0 under the listener's 1 */
 	xtcp_syn_offer(child);
 	xtcp_syn_negotiate(child, &opts);
 	xtcp_set_mss(child, opts.mss);
@@ -329,9 +338,15 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb,
 		xtcp_cong_on_ack(&xs->cong, &a);
 	}
 
-	/* Window update: SND.WL1 < SEG.SEQ or (= and SND.WL2 =< SEG.ACK) */
-	if (xtcp_seq_before(xs->snd_wl1, cb->seq) ||
-	    (xs->snd_wl1 == cb->seq && xtcp_seq_before_eq(xs->snd_wl2, ack))) {
+	/*
+	 * Window update (RFC 9293 3.10.7.4): "If SND.UNA =< SEG.ACK =<
+	 * SND.NXT, the send window should be updated. If (SND.WL1 < SEG.SEQ
+	 * or (SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK))". An ACK below
+	 * SND.UNA is old: its window is too.
+	 */
+	if (!xtcp_seq_before(ack, prior_una) &&
+	    (xtcp_seq_before(xs->snd_wl1, cb->seq) ||
+	     (xs->snd_wl1 == cb->seq && xtcp_seq_before_eq(xs->snd_wl2, ack)))) {
 		xs->snd_wnd = wnd;
 		xs->snd_wl1 = cb->seq;
 		xs->snd_wl2 = ack;
@@ -606,10 +621,18 @@ void xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	kfree_skb(skb);
 }
 
-/* sk->sk_backlog_rcv: segments that arrived while a process owned @sk. */
+/*
+ * sk->sk_backlog_rcv: segments that arrived while a process owned @sk,
+ * replayed by __release_sock() in process context with BHs enabled. BHs
+ * go off here, as in the softirq path: a listener locks the child it
+ * makes (rcv_listen), and what it sends on loopback or veth is received
+ * in a softirq on this CPU as soon as BHs are enabled again.
+ */
 int xtcp_backlog_rcv(struct sock *sk, struct sk_buff *skb)
 {
+	local_bh_disable();
 	xtcp_rcv_state_process(sk, skb);
+	local_bh_enable();
 	return 0;
 }
 

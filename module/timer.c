@@ -114,6 +114,24 @@ static void delack_stop(struct sock *sk)
 	timer_stop(sk, &xtcp_sk(sk)->delack_timer);
 }
 
+/*
+ * Whether an expiry of @t is to act: it is still wanted (@bit in armed),
+ * and the timer was not armed again since it fired. A deferred expiry
+ * (xtcp_release_cb) can find it armed again by what the backlog replayed,
+ * an ACK restarting the retransmission timer above all: then this expiry
+ * is stale and the timer will fire at its new time, as
+ * tcp_write_timer_handler() checks icsk_timeout. Clears @bit if due.
+ */
+static bool timer_due(struct sock *sk, struct hrtimer *t, u8 bit)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (!(xs->armed & bit) || hrtimer_is_queued(t))
+		return false;
+	xs->armed &= ~bit;
+	return true;
+}
+
 /* The socket's keepalive settings, else its namespace's (seconds). */
 int xtcp_keepidle(const struct sock *sk)
 {
@@ -462,9 +480,8 @@ static void rtx_expired(struct sock *sk)
 	u32 rto_max = READ_ONCE(xtcp_sk_net(sk)->rto_max_ms);
 	u32 rto = xs->rtt.rto_ms ?: rto_initial(sk);
 
-	if (!(xs->armed & ARMED_RTX))
+	if (!timer_due(sk, &xs->rtx_timer, ARMED_RTX))
 		return;
-	xs->armed &= ~ARMED_RTX;
 
 	if (xs->snd_una == xs->snd_nxt) {
 		if (!xtcp_seq_before(xs->snd_nxt, xs->write_seq))
@@ -515,9 +532,8 @@ static void ka_expired(struct sock *sk)
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	s64 elapsed, idle, intvl;
 
-	if (!(xs->armed & ARMED_KA))
+	if (!timer_due(sk, &xs->ka_timer, ARMED_KA))
 		return;
-	xs->armed &= ~ARMED_KA;
 	if (!sock_flag(sk, SOCK_KEEPOPEN) ||
 	    ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN | TCPF_SYN_SENT |
 				    TCPF_SYN_RECV | TCPF_TIME_WAIT)))
@@ -555,9 +571,8 @@ static void delack_expired(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
-	if (!(xs->armed & ARMED_DELACK))
+	if (!timer_due(sk, &xs->delack_timer, ARMED_DELACK))
 		return;
-	xs->armed &= ~ARMED_DELACK;
 	if (xs->rcv_nxt != xs->rcv_acked &&
 	    !((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN)))
 		xtcp_send_ack(sk);
@@ -567,9 +582,8 @@ static void wait_expired(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
-	if (!(xs->armed & ARMED_WAIT))
+	if (!timer_due(sk, &xs->wait_timer, ARMED_WAIT))
 		return;
-	xs->armed &= ~ARMED_WAIT;
 	if (sk->sk_state == TCP_TIME_WAIT ||
 	    (sk->sk_state == TCP_FIN_WAIT2 && sock_flag(sk, SOCK_DEAD))) {
 		xtcp_transition(sk, XTCP_EV_TIMEOUT);
@@ -622,11 +636,20 @@ static enum hrtimer_restart delack_timer_fn(struct hrtimer *t)
 /**
  * xtcp_release_cb() - run the expiries deferred while a process owned the
  * socket (struct proto.release_cb, called from release_sock())
- * @sk: the socket, still owned
+ * @sk: the socket, still owned; release_sock() holds its spinlock with
+ *	BHs off, so no timer callback runs meanwhile
+ *
+ * An expiry may end an orphan (retries exhausted: xtcp_done drops the
+ * orphan's reference); each deferred one's reference is dropped after
+ * it, which is never the last only because the caller of release_sock()
+ * on an orphan holds its own (xtcp.h, "References across release_sock").
  */
 void xtcp_release_cb(struct sock *sk)
+	__must_hold(&sk->sk_lock.slock)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	lockdep_assert_held(&sk->sk_lock.slock);
 
 	if (test_and_clear_bit(XTCP_DEFER_RTX, &xs->deferred)) {
 		rtx_expired(sk);

@@ -37,17 +37,28 @@ void xtcp_tw_put(struct xtcp_tw *tw)
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_tw_put);
 
-/* (Re)start the 2 MSL wait, unless the record is dying. */
+/*
+ * (Re)start the 2 MSL wait, unless the record is dying. If the wait is
+ * ending right now (its callback runs on another CPU), the record dies
+ * with it: a FIN that races the end of TIME-WAIT finds no one, as if it
+ * had come a moment later. Re-arming there would leave the timer queued
+ * on a record the callback takes out of the table, where module unload
+ * (xtcp_tw_purge) could no longer find it.
+ */
 static void tw_arm(struct xtcp_tw *tw)
 {
 	u32 ms = 2 * READ_ONCE(xtcp_net(tw->net)->msl_ms);
+	int queued;
 
 	spin_lock_bh(&tw->lock);
 	if (!tw->dead) {
-		if (hrtimer_try_to_cancel(&tw->timer) != 1)
-			refcount_inc(&tw->ref);	/* the armed timer's */
-		hrtimer_start(&tw->timer, ms_to_ktime(ms),
-			      HRTIMER_MODE_REL_SOFT);
+		queued = hrtimer_try_to_cancel(&tw->timer);
+		if (queued >= 0) {
+			if (!queued)
+				refcount_inc(&tw->ref);	/* the armed timer's */
+			hrtimer_start(&tw->timer, ms_to_ktime(ms),
+				      HRTIMER_MODE_REL_SOFT);
+		}
 	}
 	spin_unlock_bh(&tw->lock);
 }
@@ -128,6 +139,7 @@ bool xtcp_time_wait(struct sock *sk)
 	tw->snd_nxt = xs->snd_nxt;
 	tw->rcv_nxt = xs->rcv_nxt;
 	tw->rcv_wnd = xs->rcv_wnd;
+	tw->rcv_wscale = xs->ws_ok ? xs->rcv_wscale : 0;
 	tw->oif = sk->sk_bound_dev_if;
 	tw->mark = READ_ONCE(sk->sk_mark);
 	tw->port = xs->port;
@@ -155,7 +167,7 @@ static void tw_send_ack(struct xtcp_tw *tw)
 		.seq = tw->snd_nxt,
 		.ack = tw->rcv_nxt,
 		.flags = XTCP_ACK,
-		.win = tw->rcv_wnd,
+		.win = tw->rcv_wnd >> tw->rcv_wscale,	/* RFC 7323 2.3 */
 		.oif = tw->oif,
 		.mark = tw->mark,
 	};

@@ -25,7 +25,8 @@ struct xtcp_port;
  * @dport: remote port
  * @snd_nxt: after our FIN: the SEQ of our ACKs
  * @rcv_nxt: after the peer's FIN: the ACK of our ACKs
- * @rcv_wnd: the window our ACKs offer
+ * @rcv_wnd: the window our ACKs offer, bytes
+ * @rcv_wscale: our window shift (RFC 7323 2.3), 0 without Window Scale
  * @oif: the device the socket was bound to, or 0
  * @mark: the socket's routing mark
  * @port: the port reservation, moved here from the socket
@@ -45,7 +46,8 @@ struct xtcp_tw {
 	__be16 sport, dport;
 	u32 snd_nxt;
 	u32 rcv_nxt;
-	u16 rcv_wnd;
+	u32 rcv_wnd;
+	u8 rcv_wscale;
 	int oif;
 	u32 mark;
 	struct xtcp_port *port;

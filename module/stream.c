@@ -349,7 +349,7 @@ static int copy_received(struct sock *sk, struct msghdr *msg, size_t len,
 		skip = 0;
 		n = min(avail, len - *copied);
 		if (skb_copy_datagram_msg(skb, off, msg, n))
-			return *copied ? 0 : -EFAULT;
+			return -EFAULT;	/* what went before stays copied */
 		*copied += n;
 		if (!peek) {
 			XTCP_SKB_CB(skb)->offset += n;
@@ -398,6 +398,9 @@ int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 	while (copied < len) {
 		size_t before = copied;
 
+		/* As tcp_recvmsg(): a fault ends the call with what was
+		 * copied before it, or EFAULT if nothing was.
+		 */
 		err = copy_received(sk, msg, len, peek ? copied : 0, peek,
 				    &copied);
 		if (err)
@@ -444,7 +447,13 @@ int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 			release_sock(sk);
 			lock_sock(sk);
 		} else {
-			sk_wait_data(sk, &timeo, NULL);
+			/* Sleep until the queue grows past what is there now
+			 * (all of it peeked already, or none): waiting for "any
+			 * data" would return at once and spin, deaf to
+			 * SO_RCVTIMEO (tcp_recvmsg waits for "last" too).
+			 */
+			sk_wait_data(sk, &timeo,
+				     skb_peek_tail(&sk->sk_receive_queue));
 		}
 	}
 out:

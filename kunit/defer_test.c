@@ -188,4 +188,5 @@ static struct kunit_suite defer_suite = {
 	.name = "xtcp_defer",
 	.test_cases = defer_cases,
 };
+
 kunit_test_suite(defer_suite);

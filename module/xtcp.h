@@ -180,68 +180,67 @@ struct xtcp_sock {
 	struct hlist_node ehash_node;
 	struct hlist_node lhash_node;
 
-	struct_group(conn,
-	/* RFC 9293 3.3.1 send sequence variables */
-	u32 iss;		/* initial send sequence number */
-	u32 snd_una;		/* oldest unacknowledged sequence number */
-	u32 snd_nxt;		/* next sequence number to send */
-	u32 snd_wnd;		/* peer's window */
-	u32 snd_wl1;		/* SEG.SEQ of the last window update */
-	u32 snd_wl2;		/* SEG.ACK of the last window update */
-	u32 write_seq;		/* sequence number after the last queued byte */
-	u32 snd_mss;		/* largest segment we send (peer's MSS, MTU) */
+	/* The connection; first, RFC 9293 3.3.1 send sequence variables */
+	struct_group(conn, u32 iss;		/* initial send sequence number */
+		u32 snd_una;		/* oldest unacknowledged sequence number */
+		u32 snd_nxt;		/* next sequence number to send */
+		u32 snd_wnd;		/* peer's window */
+		u32 snd_wl1;		/* SEG.SEQ of the last window update */
+		u32 snd_wl2;		/* SEG.ACK of the last window update */
+		u32 write_seq;		/* sequence number after the last queued byte */
+		u32 snd_mss;		/* largest segment we send (peer's MSS, MTU) */
 
-	/* RFC 9293 3.3.1 receive sequence variables */
-	u32 irs;		/* initial receive sequence number */
-	u32 rcv_nxt;		/* next sequence number expected */
-	u32 rcv_wnd;		/* window we last advertised */
-	u32 rcv_wup;		/* rcv_nxt when we last advertised it */
-	u16 rcv_mss;		/* MSS we advertise */
+		/* RFC 9293 3.3.1 receive sequence variables */
+		u32 irs;		/* initial receive sequence number */
+		u32 rcv_nxt;		/* next sequence number expected */
+		u32 rcv_wnd;		/* window we last advertised */
+		u32 rcv_wup;		/* rcv_nxt when we last advertised it */
+		u16 rcv_mss;		/* MSS we advertise */
 
-	u8 fin_queued:1;	/* application closed its side: FIN after data */
-	u8 fin_rcvd:1;		/* peer's FIN is in sequence (rcv_nxt covers it) */
-	u8 tw_moved:1;		/* handed over to a TIME-WAIT record (tw.c) */
+		u8 fin_queued:1;	/* application closed its side: FIN after data */
+		u8 fin_rcvd:1;		/* peer's FIN is in sequence (rcv_nxt covers it) */
+		u8 tw_moved:1;		/* handed over to a TIME-WAIT record (tw.c) */
 
-	u32 max_snd_wnd;	/* largest window the peer offered */
+		u32 max_snd_wnd;	/* largest window the peer offered */
 
-	/* Negotiated in the handshake (sock.c: xtcp_syn_negotiate) */
-	u8 snd_wscale:4;	/* the peer's window shift (RFC 7323 2.2) */
-	u8 rcv_wscale:4;	/* ours */
-	u8 ws_ok:1;		/* both sent Window Scale */
-	u8 sack_ok:1;		/* both sent SACK-Permitted (RFC 2018 2) */
-	u8 ts_ok:1;		/* both sent Timestamps (RFC 7323 3.2) */
-	u8 syn_rtx:1;		/* our SYN or SYN-ACK was resent: IW 1 */
-	u8 probe_out:1;		/* a window probe's byte is unacknowledged */
-	u32 ts_offset;		/* added to our clock in TSval (RFC 7323 5.4) */
-	u32 ts_recent;		/* TS.Recent (RFC 7323 4.3) */
-	u32 ts_recent_stamp;	/* when it was set, seconds, for PAWS 5.5 */
+		/* Negotiated in the handshake (sock.c: xtcp_syn_negotiate) */
+		u8 snd_wscale:4;	/* the peer's window shift (RFC 7323 2.2) */
+		u8 rcv_wscale:4;	/* ours */
+		u8 ws_ok:1;		/* both sent Window Scale */
+		u8 sack_ok:1;		/* both sent SACK-Permitted (RFC 2018 2) */
+		u8 ts_ok:1;		/* both sent Timestamps (RFC 7323 3.2) */
+		u8 syn_rtx:1;		/* our SYN or SYN-ACK was resent: IW 1 */
+		u8 probe_out:1;		/* a window probe's byte is unacknowledged */
+		u32 ts_offset;		/* added to our clock in TSval (RFC 7323 5.4) */
+		u32 ts_recent;		/* TS.Recent (RFC 7323 4.3) */
+		u32 ts_recent_stamp;	/* when it was set, seconds, for PAWS 5.5 */
 
-	/* Congestion control and loss recovery (cong.c) */
-	struct xtcp_cong cong;
-	ktime_t last_send;	/* for the restart after idle (RFC 5681 4.1) */
+		/* Congestion control and loss recovery (cong.c) */
+		struct xtcp_cong cong;
+		ktime_t last_send;	/* for the restart after idle (RFC 5681 4.1) */
 
-	/* Out-of-order text and the SACK blocks we report (ofo.c) */
-	struct xtcp_ofo ofo;
+		/* Out-of-order text and the SACK blocks we report (ofo.c) */
+		struct xtcp_ofo ofo;
 
-	/* Receive buffer auto-tuning (stream.c: xtcp_rcv_space_adjust) */
-	u32 rcvq_space;		/* bytes the application read last round */
-	u32 rcvq_copied;	/* bytes it read this round */
-	ktime_t rcvq_time;	/* when this round began */
-	u32 rcv_rtt_us;		/* the receiver's RTT estimate (timestamps) */
+		/* Receive buffer auto-tuning (stream.c: xtcp_rcv_space_adjust) */
+		u32 rcvq_space;		/* bytes the application read last round */
+		u32 rcvq_copied;	/* bytes it read this round */
+		ktime_t rcvq_time;	/* when this round began */
+		u32 rcv_rtt_us;		/* the receiver's RTT estimate (timestamps) */
 
-	/* Retransmission and round-trip time (timer.c) */
-	struct xtcp_rtt rtt;
-	u8 retries;		/* consecutive expiries without progress */
-	u8 retry_limit;		/* the tunable when this schedule began */
-	u8 armed;		/* which timers an expiry is wanted of */
-	ktime_t una_since;	/* SND.UNA last moved, for TCP_USER_TIMEOUT */
-	/* Keepalive (timer.c) */
-	u8 ka_probes;		/* probes sent since the peer was last heard */
-	unsigned long oow_ack_at;	/* jiffies of our last out-of-window ACK */
-	ktime_t last_rcv;	/* when the peer last sent us a segment */
-	/* Delayed ACK (timer.c) */
-	u32 rcv_acked;		/* RCV.NXT as our last ACK carried it */
-	u16 rcv_seg_max;	/* largest segment received: "full-sized" */
+		/* Retransmission and round-trip time (timer.c) */
+		struct xtcp_rtt rtt;
+		u8 retries;		/* consecutive expiries without progress */
+		u8 retry_limit;		/* the tunable when this schedule began */
+		u8 armed;		/* which timers an expiry is wanted of */
+		ktime_t una_since;	/* SND.UNA last moved, for TCP_USER_TIMEOUT */
+		/* Keepalive (timer.c) */
+		u8 ka_probes;		/* probes sent since the peer was last heard */
+		unsigned long oow_ack_at;	/* jiffies of our last out-of-window ACK */
+		ktime_t last_rcv;	/* when the peer last sent us a segment */
+		/* Delayed ACK (timer.c) */
+		u32 rcv_acked;		/* RCV.NXT as our last ACK carried it */
+		u16 rcv_seg_max;	/* largest segment received: "full-sized" */
 	);
 };
 

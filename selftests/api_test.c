@@ -1229,11 +1229,11 @@ TEST_F(pair, recv_peek_waitall_rcvtimeo)
  */
 TEST_F(pair, recv_fault_after_copy)
 {
+	static char a[100], b[200], got[300];
+	static struct iovec iov[2];
+	struct msghdr m = { .msg_iov = iov, .msg_iovlen = 2 };
 	char *bad = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
 			 -1, 0);
-	char a[100], b[200], got[300];
-	struct iovec iov[2];
-	struct msghdr m = { .msg_iov = iov, .msg_iovlen = 2 };
 	ssize_t n, rest;
 	int i;
 

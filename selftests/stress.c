@@ -50,6 +50,7 @@
 #include <linux/xtcp.h>
 
 #define MAXFD_WAIT_MS	5000
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 static int xtcp_family = AF_XTCP;
 static double deadline;
@@ -76,7 +77,7 @@ static bool running(void)
 }
 
 /* xorshift, per thread */
-static uint32_t rnd(uint32_t *s)
+static unsigned int rnd(unsigned int *s)
 {
 	*s ^= *s << 13;
 	*s ^= *s >> 17;
@@ -85,9 +86,9 @@ static uint32_t rnd(uint32_t *s)
 }
 
 /* The byte at @off of the stream seeded with @seed. */
-static uint8_t stream_byte(uint32_t seed, uint64_t off)
+static uint8_t stream_byte(unsigned int seed, uint64_t off)
 {
-	uint32_t x = seed * 2654435761u + (uint32_t)(off / 4) * 40503u + 1;
+	unsigned int x = seed * 2654435761u + (unsigned int)(off / 4) * 40503u + 1;
 
 	x ^= x >> 15;
 	x *= 2246822519u;
@@ -201,7 +202,7 @@ struct owner_arg {
 	int lfd;
 	struct in_addr addr;
 	int port;
-	uint32_t seed;
+	unsigned int seed;
 };
 
 /* The listener's owner: every call takes its socket lock. */
@@ -270,12 +271,12 @@ static void *acceptor(void *p)
 static void *echo_client(void *p)
 {
 	struct owner_arg *a = p;
-	uint32_t s = a->seed;
+	unsigned int s = a->seed;
 	char buf[4096];
 
 	while (running()) {
 		size_t total = 1 + rnd(&s) % 60000, sent = 0, got = 0, i;
-		uint32_t seed = rnd(&s);
+		unsigned int seed = rnd(&s);
 		int fd = connect_to(rnd(&s) & 1, a->addr, a->port);
 		ssize_t n;
 
@@ -336,13 +337,13 @@ static void *echo_client(void *p)
 
 struct shared_arg {
 	int fd;		/* this thread's own dup() of the socket */
-	uint32_t seed;
+	unsigned int seed;
 };
 
 static void *shared_worker(void *p)
 {
 	struct shared_arg *a = p;
-	uint32_t s = a->seed;
+	unsigned int s = a->seed;
 	char buf[2048] = { 0 };
 	int v, i, iters = 20 + rnd(&s) % 200;
 	socklen_t len;
@@ -418,7 +419,7 @@ out:
 #define SHARED_THREADS	4
 
 /* One pair, both ends worked by SHARED_THREADS threads each. */
-static void shared_pair(int lfd, struct in_addr addr, int port, uint32_t *s)
+static void shared_pair(int lfd, struct in_addr addr, int port, unsigned int *s)
 {
 	struct shared_arg args[2 * SHARED_THREADS];
 	pthread_t t[2 * SHARED_THREADS];
@@ -456,13 +457,13 @@ struct shared_loop_arg {
 	int lfd;
 	struct in_addr addr;
 	int port;
-	uint32_t seed;
+	unsigned int seed;
 };
 
 static void *shared_loop(void *p)
 {
 	struct shared_loop_arg *a = p;
-	uint32_t s = a->seed;
+	unsigned int s = a->seed;
 
 	while (running())
 		shared_pair(a->lfd, a->addr, a->port, &s);
@@ -529,18 +530,18 @@ struct race_loop_arg {
 	int lfd;
 	struct in_addr addr;
 	int port;
-	uint32_t seed;
+	unsigned int seed;
 };
 
 static void *race_loop(void *p)
 {
 	struct race_loop_arg *a = p;
-	uint32_t s = a->seed;
+	unsigned int s = a->seed;
 	pthread_barrier_t bar;
 
 	pthread_barrier_init(&bar, NULL, 2);
 	while (running()) {
-		int k = rnd(&s) % (sizeof(race_pairs) / sizeof(race_pairs[0]));
+		int k = rnd(&s) % ARRAY_SIZE(race_pairs);
 		struct race_arg x, y;
 		pthread_t tx, ty;
 		int c, d;
@@ -639,7 +640,8 @@ static int orphans(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: stress -d S -l ADDR -r ADDR -n NETNS -o ADDR -O ADDR -s CMD\n");
+	fprintf(stderr, "%s: -d S -l ADDR -r ADDR -n NETNS -o ADDR -O ADDR -s CMD\n",
+		program_invocation_short_name);
 	exit(2);
 }
 
@@ -658,14 +660,29 @@ int main(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "d:l:r:n:o:O:s:")) != -1) {
 		switch (c) {
-		case 'd': dur = atoi(optarg); break;
-		case 'l': inet_pton(AF_INET, optarg, &local_addr); break;
-		case 'r': inet_pton(AF_INET, optarg, &remote_addr); break;
-		case 'n': netns_path = optarg; break;
-		case 'o': inet_pton(AF_INET, optarg, &orphan_local); break;
-		case 'O': inet_pton(AF_INET, optarg, &orphan_remote); break;
-		case 's': silence_cmd = optarg; break;
-		default: usage();
+		case 'd':
+			dur = atoi(optarg);
+			break;
+		case 'l':
+			inet_pton(AF_INET, optarg, &local_addr);
+			break;
+		case 'r':
+			inet_pton(AF_INET, optarg, &remote_addr);
+			break;
+		case 'n':
+			netns_path = optarg;
+			break;
+		case 'o':
+			inet_pton(AF_INET, optarg, &orphan_local);
+			break;
+		case 'O':
+			inet_pton(AF_INET, optarg, &orphan_remote);
+			break;
+		case 's':
+			silence_cmd = optarg;
+			break;
+		default:
+			usage();
 		}
 	}
 	if (!netns_path || !silence_cmd || !remote_addr.s_addr ||
@@ -728,8 +745,8 @@ int main(int argc, char **argv)
 	printf("%s 1 listener_owner\n",
 	       !atomic_load(&n_bad_bytes) && before > 0 &&
 	       atomic_load(&n_setsockopts) > 0 ? "ok" : "not ok");
-	printf("# %ld connects, %ld accepts, %ld bytes echoed and checked, "
-	       "%ld bad bytes, %ld setsockopt, %ld getsockopt on listeners and others\n",
+	printf("# %ld connects, %ld accepts, %ld bytes echoed and checked,\n"
+	       "# %ld bad bytes, %ld setsockopt, %ld getsockopt\n",
 	       atomic_load(&n_connects), atomic_load(&n_accepts), before,
 	       atomic_load(&n_bad_bytes), atomic_load(&n_setsockopts),
 	       atomic_load(&n_getsockopts));
@@ -739,8 +756,9 @@ int main(int argc, char **argv)
 	       atomic_load(&n_polls), atomic_load(&n_shutdowns),
 	       atomic_load(&n_closes));
 	printf("%s 3 close_races\n", atomic_load(&n_races) > 0 ? "ok" : "not ok");
-	printf("# %ld races, %ld resets; %ld connections failed or cut short "
-	       "(lossy veth, resets: expected)\n", atomic_load(&n_races),
+	printf("# %ld races, %ld resets; %ld connections failed or cut short\n"
+	       "# (lossy veth, resets: expected)\n",
+	       atomic_load(&n_races),
 	       atomic_load(&n_resets), atomic_load(&n_errors));
 	printf("%s 4 orphans\n", orphans_ok ? "ok" : "not ok");
 	printf("# %d orphans made: %d keepalive, %d FIN-WAIT-2, %d retransmitting\n",

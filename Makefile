@@ -16,6 +16,11 @@ clean:
 check:
 	scripts/check
 
+# The concurrency stress for hours (SOAK_SECONDS per machine, default
+# 3600), on the SMP guest and the preemptible debug UML.
+soak:
+	scripts/soak
+
 # xtcp's main job, live in UML.
 demo:
 	scripts/demo
@@ -26,17 +31,22 @@ demo:
 bench:
 	scripts/bench
 
-# An interactive shell inside UML with xtcp loaded.
+# An interactive shell inside UML with xtcp loaded (smp-shell: in the
+# SMP QEMU guest).
 shell:
 	scripts/uml-run --interactive -- /bin/bash -l
 
-# Both UML kernels, built and cached ahead of time.
+smp-shell:
+	scripts/uml-run --smp --interactive -- /bin/bash -l
+
+# Every test kernel, built and cached ahead of time.
 uml:
 	scripts/uml-kernel
 	scripts/uml-kernel --debug
+	scripts/uml-kernel --smp
 
 # Kernel style, on every C file and header of ours.
 checkpatch:
 	scripts/checkpatch
 
-.PHONY: all modules clean check demo bench shell uml checkpatch
+.PHONY: all modules clean check soak demo bench shell smp-shell uml checkpatch

@@ -1299,6 +1299,141 @@ TEST_F(pair, connect_unspec_then_reconnect)
 	close(s2);
 }
 
+/* The local address and port of @fd. */
+static struct sockaddr_in local_of(int fd)
+{
+	struct sockaddr_in sin = { 0 };
+	socklen_t len = sizeof(sin);
+
+	getsockname(fd, (struct sockaddr *)&sin, &len);
+	return sin;
+}
+
+static int connect_addr(int fd, in_addr_t addr, unsigned short port)
+{
+	struct sockaddr_in sin = sin_of(addr, port);
+
+	return connect(fd, (struct sockaddr *)&sin, sizeof(sin));
+}
+
+/*
+ * After connect(AF_UNSPEC), a socket bound to INADDR_ANY is bound to
+ * INADDR_ANY again, not to the source address its connection used: as a
+ * listener it takes connections to every local address.
+ */
+TEST(disconnect_keeps_wildcard_bind)
+{
+	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+	unsigned short lport;
+	int l = listener_of(0, 4, &lport), c = tsock(), x = tsock(), a;
+	struct sockaddr_in me;
+
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, bind_to(c, INADDR_ANY, 0));
+	ASSERT_EQ(0, connect_to(c, lport));	/* from 127.0.0.1 */
+	ASSERT_EQ(0, connect(c, &unspec, sizeof(unspec)));
+	me = local_of(c);
+	EXPECT_EQ(htonl(INADDR_ANY), me.sin_addr.s_addr);
+	ASSERT_EQ(0, listen(c, 4));
+	me = local_of(c);	/* bind() chose no port: listen() did */
+	EXPECT_EQ(htonl(INADDR_ANY), me.sin_addr.s_addr);
+	/* Another local address than the one the connection used */
+	EXPECT_EQ(0, connect_addr(x, 0x7f000002, ntohs(me.sin_port)));
+	a = accept(c, NULL, NULL);
+	EXPECT_LE(0, a);
+	close(a);
+	close(x);
+	close(c);
+	close(l);
+}
+
+/*
+ * A port bind() chose stays the socket's through TIME-WAIT and
+ * connect(AF_UNSPEC): getsockname() shows it and the next connection
+ * leaves from it. (Linux refuses listen() on it while the TIME-WAIT
+ * lasts; xtcp does not check that yet: issue 11, ports shared.)
+ */
+TEST(bound_port_kept_through_time_wait)
+{
+	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+	int l, l2, c = tsock(), s, a;
+	unsigned short lport, l2port, mine;
+	struct sockaddr_in peer;
+	socklen_t plen = sizeof(peer);
+	char b;
+
+	l = listener_of(0, 4, &lport);
+	l2 = listener_of(0, 4, &l2port);
+	ASSERT_LE(0, l);
+	ASSERT_LE(0, l2);
+	/* A port of bind()'s choosing (not 0: then the kernel chose it). */
+	a = tsock();
+	ASSERT_EQ(0, bind_to(a, INADDR_LOOPBACK, 0));
+	mine = local_port(a);
+	close(a);
+	ASSERT_EQ(0, bind_to(c, INADDR_LOOPBACK, mine));
+	ASSERT_EQ(0, connect_to(c, lport));
+	s = accept(l, NULL, NULL);
+	ASSERT_LE(0, s);
+	/* c closes first and ends in TIME-WAIT, still held by us. */
+	ASSERT_EQ(0, shutdown(c, SHUT_WR));
+	ASSERT_EQ(0, recv(s, &b, 1, 0));
+	close(s);
+	ASSERT_EQ(0, set_timeo(c, SO_RCVTIMEO, WAIT_MS));
+	ASSERT_EQ(0, recv(c, &b, 1, 0));
+	usleep(100 * 1000);
+	EXPECT_EQ(mine, local_port(c));
+	ASSERT_EQ(0, connect(c, &unspec, sizeof(unspec)));
+	EXPECT_EQ(mine, local_port(c));
+	ASSERT_EQ(0, connect_to(c, l2port));
+	EXPECT_EQ(mine, local_port(c));
+	s = accept(l2, (struct sockaddr *)&peer, &plen);
+	ASSERT_LE(0, s);
+	EXPECT_EQ(mine, ntohs(peer.sin_port));
+	close(s);
+	close(c);
+	close(l);
+	close(l2);
+}
+
+/*
+ * shutdown() in SYN-SENT disconnects as inet_shutdown() does: the socket
+ * can connect again and carry data (no EPIPE, no EOF from the first try).
+ */
+TEST(shutdown_syn_sent_then_connect)
+{
+	unsigned short full, ok;
+	int l0 = listener_of(0, 0, &full), l1 = listener_of(0, 4, &ok);
+	int c1 = tsock(), c2 = sock_of(0, SOCK_NONBLOCK), s;
+	char buf[8];
+
+	ASSERT_LE(0, l0);
+	ASSERT_LE(0, l1);
+	/* c1 fills l0's accept queue (backlog 0: one), c2's SYN is dropped. */
+	ASSERT_EQ(0, connect_to(c1, full));
+	usleep(100 * 1000);
+	ASSERT_EQ(-1, connect_to(c2, full));
+	ASSERT_EQ(EINPROGRESS, errno);
+	usleep(QUIET_MS * 1000);
+	ASSERT_EQ(0, poll1(c2, POLLOUT, 0) & POLLOUT);	/* still SYN-SENT */
+	ASSERT_EQ(0, shutdown(c2, SHUT_RDWR));
+
+	ASSERT_EQ(-1, connect_to(c2, ok));
+	ASSERT_EQ(EINPROGRESS, errno);
+	ASSERT_NE(0, poll1(c2, POLLOUT, WAIT_MS) & POLLOUT);
+	EXPECT_EQ(0, get_int(c2, SOL_SOCKET, SO_ERROR));
+	s = accept(l1, NULL, NULL);
+	ASSERT_LE(0, s);
+	ASSERT_EQ(0, set_timeo(s, SO_RCVTIMEO, WAIT_MS));
+	EXPECT_EQ(2, send(c2, "hi", 2, MSG_NOSIGNAL));
+	EXPECT_EQ(2, recv(s, buf, sizeof(buf), 0));
+	close(s);
+	close(c1);
+	close(c2);
+	close(l0);
+	close(l1);
+}
+
 /*
  * Fill c's send buffer while s reads nothing: send(flags) until it fails.
  * Returns the bytes sent, or -1 if the buffer never filled.

@@ -22,6 +22,10 @@ kernel's TCP fails is a broken case, and is reported as such.
   time_wait_window   TIME-WAIT acknowledges with the window the connection
                      last advertised, scaled (RFC 7323 2.3), even when it
                      is above 65535 bytes
+  time_wait_syn_no_listener
+                     a SYN for a 4-tuple in TIME-WAIT with no listener on
+                     the port draws an ACK of the old connection, and the
+                     wait goes on (Linux's TCP_TW_SYN -> TCP_TW_ACK)
 Runs inside UML, as root. TAP: one case per rule and stack.
 """
 import os
@@ -257,11 +261,58 @@ def case_tw_window(ctx, stack, port):
     return bad, notes
 
 
+def case_tw_syn(ctx, stack, port):
+    """TIME-WAIT, no listener on the port: a new SYN is answered with an
+    ACK of the old connection and the record stays (Linux: TCP_TW_SYN
+    falls back to TCP_TW_ACK); it must not end the wait or draw a RST."""
+    topo, cap, inj = ctx
+    lst = STACKS[stack]()
+    lst.bind((A_IP, port))
+    lst.listen(4)
+    lst.settimeout(5)
+    peer = Peer(topo, cap, inj, port, 49000 + port % 1000)
+    bad, notes = [], []
+    peer.handshake()
+    srv, _ = lst.accept()
+    lst.close()                                   # no listener from here on
+    rcv = peer.isn + 1
+    cap.clear()
+    srv.close()                                   # A's FIN
+    fin = cap.wait(lambda s: out_to(peer.cport)(s) and 'F' in s['flags'], 3)
+    if fin is None:
+        return ['no FIN from A'], notes
+    inj.send(peer.cport, port, rcv, fin['seq'] + 1, 'F.', win=65535)
+    if cap.wait(lambda s: out_to(peer.cport)(s) and s['ack'] == (rcv + 1) % M32
+                and 'F' not in s['flags'], 3) is None:
+        return ['no ACK of our FIN: A did not reach TIME-WAIT'], notes
+    time.sleep(0.2)
+    cap.clear()
+    inj.send(peer.cport, port, rcv + 100000, 0, 'S', mss=1460)
+    time.sleep(0.5)
+    got = cap.get(out_to(peer.cport))
+    for g in got:
+        if 'R' in g['flags'] or 'S' in g['flags']:
+            bad.append(f'answer to the SYN ends TIME-WAIT: {show(g)}')
+    if not any(g['flags'] == '.' and g['ack'] == (rcv + 1) % M32 for g in got):
+        bad.append('no ACK of the old connection for the SYN: '
+                   + ('; '.join(show(g) for g in got) or 'nothing'))
+    cap.clear()
+    inj.send(peer.cport, port, rcv, fin['seq'] + 1, 'F.', win=65535)   # again
+    ack = cap.wait(out_to(peer.cport), 3)
+    if ack is None or ack['flags'] != '.' or ack['ack'] != (rcv + 1) % M32:
+        bad.append('TIME-WAIT is gone after the SYN: the retransmitted FIN got '
+                   + (show(ack) if ack else 'nothing'))
+    else:
+        notes.append(f'TIME-WAIT still answers: {show(ack)}')
+    return bad, notes
+
+
 CASES = [
     ('ip_header_ttl_df', case_ttl_df, 'capture'),
     ('listen_syn_fin', case_syn_fin, 'inject'),
     ('old_ack_no_window', case_old_ack, 'inject'),
     ('time_wait_window', case_tw_window, 'inject'),
+    ('time_wait_syn_no_listener', case_tw_syn, 'inject'),
 ]
 
 

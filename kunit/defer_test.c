@@ -40,6 +40,7 @@ static void deferred_rto_after_rearm(struct kunit *test)
 	struct socket *sock;
 	struct sk_buff *skb;
 	struct sock *sk;
+	int i;
 
 	sk = new_sock(test, &sock);
 	xs = xtcp_sk(sk);
@@ -62,7 +63,9 @@ static void deferred_rto_after_rearm(struct kunit *test)
 
 	xs->rtt.rto_ms = 1;
 	xtcp_timer_event_sent(sk);
-	msleep(50);		/* it fires while we own the socket */
+	/* It fires while we own the socket: deferred. */
+	for (i = 0; i < 200 && !test_bit(XTCP_DEFER_RTX, &xs->deferred); i++)
+		msleep(5);
 	KUNIT_EXPECT_TRUE(test, test_bit(XTCP_DEFER_RTX, &xs->deferred));
 
 	xs->rtt.rto_ms = 10000;
@@ -130,15 +133,17 @@ static enum hrtimer_restart expiry_meets_fin(struct hrtimer *t)
 
 static void tw_fin_during_expiry(struct kunit *test)
 {
-	const __be32 local = htonl(0xc0000201), remote = htonl(0xc0000202);
+	/* On loopback: the ACK the FIN draws stays on this host. */
+	const __be32 local = htonl(0x7f000001), remote = htonl(0x7f000002);
 	const __be16 lport = htons(40001), rport = htons(40002);
 	struct xtcp_tw *tw, *again;
 	struct xtcp_sock *xs;
 	struct socket *sock;
 	struct sock *sk;
 	bool queued;
+	int i;
 
-	/* A connection entering TIME-WAIT (192.0.2.1 -> 192.0.2.2). */
+	/* A connection entering TIME-WAIT (127.0.0.1 -> 127.0.0.2). */
 	sk = new_sock(test, &sock);
 	xs = xtcp_sk(sk);
 	lock_sock(sk);
@@ -163,9 +168,13 @@ static void tw_fin_during_expiry(struct kunit *test)
 	race.expire = tw->timer.function;
 	tw->timer.function = expiry_meets_fin;
 	hrtimer_start(&tw->timer, ms_to_ktime(1), HRTIMER_MODE_REL_SOFT);
-	msleep(50);
-
-	again = xtcp_tw_lookup(&init_net, remote, rport, local, lport);
+	for (i = 0; i < 200; i++) {
+		again = xtcp_tw_lookup(&init_net, remote, rport, local, lport);
+		if (!again)
+			break;
+		xtcp_tw_put(again);
+		msleep(5);
+	}
 	KUNIT_EXPECT_NULL(test, again);
 	if (again)
 		xtcp_tw_put(again);

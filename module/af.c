@@ -89,7 +89,6 @@ static int xtcp_bind(struct socket *sock, struct sockaddr *uaddr,
 			    sk->sk_reuse);
 	if (err)
 		goto out;
-	xtcp_sk(sk)->reuse = sk->sk_reuse;
 	/* As __inet_bind(): what the application chose, a disconnect keeps. */
 	if (sin->sin_addr.s_addr)
 		sk->sk_userlocks |= SOCK_BINDADDR_LOCK;
@@ -98,6 +97,13 @@ static int xtcp_bind(struct socket *sock, struct sockaddr *uaddr,
 out:
 	release_sock(sk);
 	return err;
+}
+
+/* The address bind() chose, if it chose one: a new port keeps to it. */
+static __be32 bound_addr(const struct sock *sk)
+{
+	return sk->sk_userlocks & SOCK_BINDADDR_LOCK ?
+	       inet_sk(sk)->inet_rcv_saddr : htonl(INADDR_ANY);
 }
 
 /* RFC 9293 3.10.1 OPEN, active: route, port, ISS, SYN. */
@@ -110,10 +116,11 @@ static int active_open(struct sock *sk, const struct sockaddr_in *sin)
 	int err;
 
 	if (!xs->port) {
-		err = xtcp_port_get(sk, htonl(INADDR_ANY), 0, sk->sk_reuse);
+		err = xtcp_port_get(sk, bound_addr(sk), 0, sk->sk_reuse);
 		if (err)
 			return err;
 	}
+	xtcp_rehash_wait(sk);
 	rt = ip_route_connect(fl4, sin->sin_addr.s_addr, inet->inet_saddr,
 			      sk->sk_bound_dev_if, IPPROTO_TCP,
 			      inet->inet_sport, sin->sin_port, sk);
@@ -206,12 +213,15 @@ static void disconnect(struct sock *sk)
 
 	inet->inet_daddr = 0;
 	inet->inet_dport = 0;
-	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
-		inet->inet_saddr = inet->inet_rcv_saddr;
-	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK) && xs->port) {
-		xtcp_port_put(sk, true);
-		inet->inet_num = 0;
-		inet->inet_sport = 0;
+	/* As inet_bhash2_reset_saddr() and inet_put_port(). */
+	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK)) {
+		inet->inet_saddr = 0;
+		inet->inet_rcv_saddr = 0;
+	}
+	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK)) {
+		if (xs->port)
+			xtcp_port_put(sk, true);
+		inet->inet_num = 0;	/* inet_sport stays, as inet_put_port() */
 	}
 	sk_dst_reset(sk);
 	WRITE_ONCE(sk->sk_shutdown, 0);
@@ -233,6 +243,7 @@ static int xtcp_connect(struct socket *sock, struct sockaddr *uaddr,
 	if (uaddr->sa_family == AF_UNSPEC) {
 		/* As __inet_stream_connect(): sk_prot->disconnect(). */
 		lock_sock(sk);
+		sk->sk_disconnects++;	/* sleepers see EPIPE */
 		disconnect(sk);
 		sock->state = SS_UNCONNECTED;
 		release_sock(sk);
@@ -291,6 +302,7 @@ static int xtcp_connect(struct socket *sock, struct sockaddr *uaddr,
 	if (sk->sk_state == TCP_CLOSE) {
 		err = sock_error(sk) ?: -ECONNABORTED;
 		sock->state = SS_UNCONNECTED;
+		sk->sk_disconnects++;
 		disconnect(sk);
 		goto out;
 	}
@@ -448,10 +460,11 @@ static int xtcp_listen(struct socket *sock, int backlog)
 	if (xtcp_sk(sk)->in_ehash || sk->sk_shutdown)
 		goto out;	/* a former connection */
 	if (!xtcp_sk(sk)->port) {
-		err = xtcp_port_get(sk, htonl(INADDR_ANY), 0, sk->sk_reuse);
+		err = xtcp_port_get(sk, bound_addr(sk), 0, sk->sk_reuse);
 		if (err)
 			goto out;
 	}
+	xtcp_rehash_wait(sk);
 	xtcp_transition(sk, XTCP_EV_PASSIVE_OPEN);	/* CLOSED -> LISTEN */
 	xtcp_lhash(sk);
 	err = xtcp_port_listen(sk);
@@ -599,14 +612,10 @@ static int xtcp_shutdown(struct socket *sock, int how)
 	case TCP_LISTEN:
 		if (!(how & RCV_SHUTDOWN))
 			break;
-		listen_stop(sk);
-		xtcp_set_state(sk, TCP_CLOSE);
-		xtcp_port_unlisten(sk);
-		xtcp_port_put(sk, true);
-		sock->state = SS_UNCONNECTED;
-		break;
+		fallthrough;
 	case TCP_SYN_SENT:
-		xtcp_abort(sk, 0);
+		/* As inet_shutdown(): sk_prot->disconnect(). */
+		disconnect(sk);
 		sock->state = SS_UNCONNECTED;
 		break;
 	default:

@@ -140,6 +140,16 @@ err_free:
 }
 
 /**
+ * xtcp_port_hold() - one more user of a port (a TIME-WAIT record beside
+ * the socket that still holds it)
+ * @p: the port
+ */
+void xtcp_port_hold(struct xtcp_port *p)
+{
+	refcount_inc(&p->ref);
+}
+
+/**
  * xtcp_port_share() - let @child use the port of @parent
  * @child: a new child socket
  * @parent: its listener, locked
@@ -426,8 +436,36 @@ void xtcp_unhash(struct sock *sk)
 		refs++;
 	}
 	spin_unlock_bh(&tables_lock);
+	if (refs) {
+		xs->rehash_gp = get_state_synchronize_rcu();
+		xs->rehash_wait = 1;
+	}
 	while (refs--)
 		__sock_put(sk);	/* never the last: the caller holds one */
+}
+
+/**
+ * xtcp_rehash_wait() - before hashing again a socket that left a table:
+ * wait out the grace period that began when it left, if it is not over
+ * @sk: the socket, owned by a process (this may sleep)
+ *
+ * The tables are plain hlists under RCU: a reader standing on a socket
+ * follows its ->next. Hashed again into another chain at once, the
+ * socket would lead that reader away from the rest of the chain it was
+ * walking, and a segment for a live connection further down would find
+ * none (and be answered with a RST). Linux avoids it with hlist_nulls
+ * and a restart; a socket here is re-hashed only by connect() or
+ * listen() after a disconnect, rarely enough to wait.
+ */
+void xtcp_rehash_wait(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	might_sleep();
+	if (!xs->rehash_wait)
+		return;
+	cond_synchronize_rcu(xs->rehash_gp);
+	xs->rehash_wait = 0;
 }
 
 static bool ehash_match(const struct sock *sk, const struct net *net,

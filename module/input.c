@@ -119,6 +119,8 @@ static void rcv_listen(struct sock *sk, struct sk_buff *skb)
 	xtcp_set_mss(child, opts.mss);
 	xtcp_transition(child, XTCP_EV_RCV_SYN);	/* LISTEN -> SYN-RECEIVED */
 	xtcp_child_enqueue(sk, child);
+	/* Ours across the unlock: xtcp_done() may drop the queue's. */
+	sock_hold(child);
 	if (xtcp_ehash(child)) {
 		/* A connection with this 4-tuple already exists. */
 		xtcp_done(child);
@@ -128,6 +130,7 @@ static void rcv_listen(struct sock *sk, struct sk_buff *skb)
 		xtcp_timer_event_sent(child);
 	}
 	bh_unlock_sock(child);
+	sock_put(child);
 }
 
 /* RFC 9293 3.10.7.3: a segment for our SYN. */
@@ -600,6 +603,7 @@ static bool rcv_synchronized(struct sock *sk, struct sk_buff *skb)
  */
 void xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 {
+	xtcp_assert_locked(sk);
 	trace_xtcp_segment(sk, sk->sk_state, false, ip_hdr(skb)->saddr,
 			   ip_hdr(skb)->daddr,
 			   tcp_hdr(skb), skb->len);
@@ -719,16 +723,19 @@ static unsigned int tw_segment(struct net *net, struct xtcp_tw *tw,
 		return NF_STOLEN;
 	}
 	v = xtcp_tw_rcv(tw, skb);
-	xtcp_tw_put(tw);
 	if (v == XTCP_TW_NEW_SYN) {
-		sk = xtcp_lookup(net, ip_hdr(skb)->saddr, tcp_hdr(skb)->source,
-				 ip_hdr(skb)->daddr, tcp_hdr(skb)->dest);
+		/* The record ends only if a listener takes the SYN. */
+		sk = xtcp_lookup_listener(net, ip_hdr(skb)->daddr,
+					  tcp_hdr(skb)->dest);
 		if (sk) {
+			xtcp_tw_kill(tw);
+			xtcp_tw_put(tw);
 			deliver(sk, skb);
 			return NF_STOLEN;
 		}
-		xtcp_reply_rst(net, skb);
+		xtcp_tw_ack(tw);
 	}
+	xtcp_tw_put(tw);
 	kfree_skb(skb);
 	return NF_STOLEN;
 }

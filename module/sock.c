@@ -35,7 +35,7 @@ static void xtcp_sock_destruct(struct sock *sk)
  * 1122 3.2.1.7 forbids sending it). inet_create() is static; this follows
  * it line for line for what applies to a stream socket.
  */
-static void inet_init(struct sock *sk)
+static void inet_fields_init(struct sock *sk)
 {
 	struct inet_sock *inet = inet_sk(sk);
 	struct net *net = sock_net(sk);
@@ -73,6 +73,7 @@ static void machinery_init(struct sock *sk)
 	xs->in_accept_queue = 0;
 	xs->in_ehash = 0;
 	xs->in_lhash = 0;
+	xs->rehash_wait = 0;
 	INIT_HLIST_NODE(&xs->ehash_node);
 	INIT_HLIST_NODE(&xs->lhash_node);
 }
@@ -101,7 +102,7 @@ void xtcp_conn_reset(struct sock *sk)
 void xtcp_sock_init(struct sock *sk)
 {
 	atomic_inc(&live_socks);
-	inet_init(sk);
+	inet_fields_init(sk);
 	sk->sk_destruct = xtcp_sock_destruct;
 	sk->sk_protocol = IPPROTO_TCP;
 	sk->sk_backlog_rcv = xtcp_backlog_rcv;
@@ -154,6 +155,9 @@ struct sock *xtcp_child_create(struct sock *parent, struct sk_buff *skb)
 	machinery_init(sk);
 	xtcp_conn_reset(sk);
 	sk->sk_priority = READ_ONCE(parent->sk_priority);
+	/* Its own identity, not the listener's (sk_clone_lock copies both) */
+	atomic64_set(&sk->sk_cookie, 0);
+	sk_set_txhash(sk);
 
 	/* What tcp_v4_syn_recv_sock() sets from the SYN. */
 	inet = inet_sk(sk);

@@ -215,6 +215,7 @@ void xtcp_set_state(struct sock *sk, int state)
 {
 	int old = sk->sk_state;
 
+	xtcp_assert_locked(sk);
 	if (old == state)
 		return;
 	/*

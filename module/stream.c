@@ -403,12 +403,12 @@ int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 		 */
 		err = copy_received(sk, msg, len, peek ? copied : 0, peek,
 				    &copied);
-		if (err)
-			break;
 		if (copied > before && !peek) {
 			xtcp_rcv_space_adjust(sk, copied - before);
 			xtcp_rbuf_cleaned(sk);
 		}
+		if (err)
+			break;
 		if (copied >= len)
 			break;
 		if (copied > before)
@@ -452,8 +452,14 @@ int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 			 * data" would return at once and spin, deaf to
 			 * SO_RCVTIMEO (tcp_recvmsg waits for "last" too).
 			 */
-			sk_wait_data(sk, &timeo,
-				     skb_peek_tail(&sk->sk_receive_queue));
+			if (sk_wait_data(sk, &timeo,
+					 skb_peek_tail(&sk->sk_receive_queue)) < 0) {
+				/* connect(AF_UNSPEC) while we slept: this
+				 * call belonged to the old connection
+				 */
+				err = -EPIPE;
+				break;
+			}
 		}
 	}
 out:

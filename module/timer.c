@@ -637,7 +637,7 @@ static enum hrtimer_restart delack_timer_fn(struct hrtimer *t)
  * xtcp_release_cb() - run the expiries deferred while a process owned the
  * socket (struct proto.release_cb, called from release_sock())
  * @sk: the socket, still owned; release_sock() holds its spinlock with
- *	BHs off, so no timer callback runs meanwhile
+ *	BHs off, so a timer callback of this socket meanwhile spins on it
  *
  * An expiry may end an orphan (retries exhausted: xtcp_done drops the
  * orphan's reference); each deferred one's reference is dropped after

@@ -63,8 +63,12 @@ static void tw_arm(struct xtcp_tw *tw)
 	spin_unlock_bh(&tw->lock);
 }
 
-/* Leave the table and let the port go: TIME-WAIT -> CLOSED. */
-static void tw_kill(struct xtcp_tw *tw)
+/**
+ * xtcp_tw_kill() - leave the table and let the port go: TIME-WAIT ->
+ * CLOSED (an acceptable RST, the 2 MSL expiry, a new SYN a listener takes)
+ * @tw: the record, with the caller's reference
+ */
+void xtcp_tw_kill(struct xtcp_tw *tw)
 {
 	bool was_armed;
 
@@ -92,7 +96,7 @@ static enum hrtimer_restart tw_timer_fn(struct hrtimer *t)
 {
 	struct xtcp_tw *tw = container_of(t, struct xtcp_tw, timer);
 
-	tw_kill(tw);
+	xtcp_tw_kill(tw);
 	xtcp_tw_put(tw);	/* the expired timer's */
 	return HRTIMER_NORESTART;
 }
@@ -142,19 +146,36 @@ bool xtcp_time_wait(struct sock *sk)
 	tw->rcv_wscale = xs->ws_ok ? xs->rcv_wscale : 0;
 	tw->oif = sk->sk_bound_dev_if;
 	tw->mark = READ_ONCE(sk->sk_mark);
+	/*
+	 * The record holds the port until 2 MSL are over. A socket a process
+	 * still holds keeps a port bind() chose too (its next connect() or
+	 * listen() uses it), as Linux's time-wait socket and the socket share
+	 * the bind bucket; one bind() did not choose, it lets go as a TCP
+	 * socket does on reaching CLOSED (inet_put_port).
+	 */
 	tw->port = xs->port;
-	xs->port = NULL;
+	if (!sock_flag(sk, SOCK_DEAD) && (sk->sk_userlocks & SOCK_BINDPORT_LOCK))
+		xtcp_port_hold(xs->port);
+	else
+		xs->port = NULL;
 
 	/* Findable before the socket leaves: no segment falls in between. */
 	xtcp_tw_hash(tw);
 	tw_arm(tw);
 	xs->tw_moved = 1;
 	xtcp_done(sk);
+	if (!xs->port)
+		inet->inet_num = 0;	/* getsockname() still shows it, as Linux */
 	return true;
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_time_wait);
 
-static void tw_send_ack(struct xtcp_tw *tw)
+/**
+ * xtcp_tw_ack() - acknowledge as the connection's last state: <SEQ=SND.NXT>
+ * <ACK=RCV.NXT><CTL=ACK> with the last window
+ * @tw: the record
+ */
+void xtcp_tw_ack(struct xtcp_tw *tw)
 {
 	struct xtcp_raw r = {
 		.net = tw->net,
@@ -180,9 +201,9 @@ static void tw_send_ack(struct xtcp_tw *tw)
  * @tw: the record, with the caller's reference
  * @skb: the segment, data at the payload, XTCP_SKB_CB filled; not consumed
  *
- * Return: XTCP_TW_NEW_SYN if @skb opens a new incarnation of the 4-tuple
- * (the record is gone; the caller hands it to a listener), else
- * XTCP_TW_DONE.
+ * Return: XTCP_TW_NEW_SYN if @skb may open a new incarnation of the
+ * 4-tuple (the caller kills the record and hands @skb to a listener, or
+ * ACKs if there is none), else XTCP_TW_DONE.
  */
 enum xtcp_tw_verdict xtcp_tw_rcv(struct xtcp_tw *tw, struct sk_buff *skb)
 {
@@ -194,34 +215,34 @@ enum xtcp_tw_verdict xtcp_tw_rcv(struct xtcp_tw *tw, struct sk_buff *skb)
 	if (cb->flags & XTCP_RST) {
 		/* RFC 5961 3.2: exactly RCV.NXT resets, in window challenges */
 		if (cb->seq == tw->rcv_nxt)
-			tw_kill(tw);
+			xtcp_tw_kill(tw);
 		else if (xtcp_seq_in_window(cb->seq, tw->rcv_nxt,
 					    tw->rcv_nxt + tw->rcv_wnd))
-			tw_send_ack(tw);
+			xtcp_tw_ack(tw);
 		return XTCP_TW_DONE;
 	}
-	if ((cb->flags & (XTCP_SYN | XTCP_ACK)) == XTCP_SYN) {
+	if ((cb->flags & (XTCP_SYN | XTCP_ACK | XTCP_FIN)) == XTCP_SYN) {
 		/*
 		 * MAY-2: a SYN beyond the old connection's last sequence
-		 * number starts a new one; any other SYN is answered with an
-		 * ACK of the old (RFC 5961 4.2).
+		 * number may start a new one: the caller kills the record
+		 * only if a listener takes the SYN, and ACKs otherwise, as
+		 * Linux (TCP_TW_SYN). Any other SYN is answered with an ACK
+		 * of the old connection (RFC 5961 4.2).
 		 */
-		if (xtcp_seq_after(cb->seq, tw->rcv_nxt)) {
-			tw_kill(tw);
+		if (xtcp_seq_after(cb->seq, tw->rcv_nxt))
 			return XTCP_TW_NEW_SYN;
-		}
-		tw_send_ack(tw);
+		xtcp_tw_ack(tw);
 		return XTCP_TW_DONE;
 	}
 	if (cb->flags & XTCP_FIN) {
 		/* Our last ACK was lost: acknowledge again, wait anew. */
-		tw_send_ack(tw);
+		xtcp_tw_ack(tw);
 		tw_arm(tw);
 		return XTCP_TW_DONE;
 	}
 	/* Anything else is old; unacceptable segments get an ACK (3.10.7.4). */
 	if (cb->end_seq != cb->seq || cb->seq != tw->rcv_nxt)
-		tw_send_ack(tw);
+		xtcp_tw_ack(tw);
 	return XTCP_TW_DONE;
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_tw_rcv);
@@ -234,7 +255,7 @@ void xtcp_tw_purge(void)
 	struct xtcp_tw *tw;
 
 	while ((tw = xtcp_tw_first())) {
-		tw_kill(tw);
+		xtcp_tw_kill(tw);
 		hrtimer_cancel(&tw->timer);
 		xtcp_tw_put(tw);	/* xtcp_tw_first()'s */
 	}

@@ -60,13 +60,15 @@ struct xtcp_tw {
 /* What the segment arrival path does after xtcp_tw_rcv(). */
 enum xtcp_tw_verdict {
 	XTCP_TW_DONE,		/* handled (or dropped) by the record */
-	XTCP_TW_NEW_SYN,	/* a new connection's SYN: to the listener */
+	XTCP_TW_NEW_SYN,	/* a new connection's SYN: to a listener, if any */
 };
 
 /* tw.c */
 bool xtcp_time_wait(struct sock *sk);
 enum xtcp_tw_verdict xtcp_tw_rcv(struct xtcp_tw *tw, struct sk_buff *skb);
 void xtcp_tw_put(struct xtcp_tw *tw);
+void xtcp_tw_kill(struct xtcp_tw *tw);
+void xtcp_tw_ack(struct xtcp_tw *tw);
 void xtcp_tw_purge(void);
 
 /* conn_table.c */

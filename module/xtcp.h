@@ -13,18 +13,20 @@
  * xtcp_release_cb replays. So every state change of a connection happens
  * under its socket lock, in exactly one context at a time.
  *
- * Backlog and deferred work run in process context with BHs enabled:
- * __release_sock() drops the socket's spinlock around each skb, and
- * release_cb runs after it. Code reached from there that takes another
- * socket's spinlock (a listener making a child) must disable BHs first,
- * or a softirq on the same CPU (a loopback segment, sent by the very
- * code holding that lock) spins on it for ever. xtcp_backlog_rcv() does.
+ * Backlog handlers run in process context with BHs enabled:
+ * __release_sock() drops the socket's spinlock around each skb. Code
+ * reached from there that takes another socket's spinlock (a listener
+ * making a child) must disable BHs first, or a softirq on the same CPU (a
+ * loopback segment, sent by the very code holding that lock) spins on it
+ * for ever; xtcp_backlog_rcv() does. Deferred timer work (release_cb)
+ * runs after them, under the spinlock with BHs off.
  *
  * References across release_sock(): whatever runs in there may move the
  * socket to CLOSED and, for an orphan, drop the orphan's own reference
  * (xtcp_done -> xtcp_destroy). A caller of release_sock() on a socket
  * that may be an orphan holds a reference of its own across the call, as
- * tcp_close() does; xtcp_release_cb() asserts there is one.
+ * tcp_close() does; were it missing, the deferred expiry's put in
+ * xtcp_release_cb() would hit zero and refcount_t would say so.
  *
  * A listener's SYN and accept queues are guarded by xtcp_sock.queue_lock,
  * a spinlock taken with BHs disabled, because a child (under its own
@@ -147,7 +149,6 @@ struct xtcp_sock {
 	u8 nodelay:1;		/* TCP_NODELAY: no Nagle (MUST-17) */
 	u8 cork:1;		/* TCP_CORK: hold back partial segments */
 	u8 quickack:1;		/* TCP_QUICKACK: ACK every segment now */
-	u8 reuse:1;		/* SO_REUSEADDR at bind time */
 	/* Port held in the kernel's TCP (conn_table.c), shared with children */
 	struct xtcp_port *port;
 
@@ -172,11 +173,17 @@ struct xtcp_sock {
 	 */
 	struct sock *parent;
 	struct list_head queue_node;
-	u8 in_accept_queue:1;
+	bool in_accept_queue;
 
 	/* Lookup table links (conn_table.c), under the table lock */
 	u8 in_ehash:1;		/* hashed by 4-tuple */
 	u8 in_lhash:1;		/* hashed as a listener */
+	/* Left a table: hashing again waits for the RCU grace period that
+	 * began then (rehash_gp), lest a lockless reader standing on this
+	 * socket follow it into another chain and miss the rest of its own
+	 */
+	u8 rehash_wait:1;
+	unsigned long rehash_gp;
 	struct hlist_node ehash_node;
 	struct hlist_node lhash_node;
 
@@ -248,6 +255,12 @@ static inline struct xtcp_sock *xtcp_sk(const struct sock *sk)
 {
 	return (struct xtcp_sock *)sk;
 }
+
+/*
+ * The socket lock is held, in either form: owned by a process
+ * (lock_sock) or its spinlock taken (bh_lock_sock). Checked by lockdep.
+ */
+#define xtcp_assert_locked(sk)	lockdep_assert(lockdep_sock_is_held(sk))
 
 /**
  * struct xtcp_net - per-network-namespace state
@@ -323,7 +336,6 @@ bool xtcp_child_unlink(struct sock *child);
 /* sock.c */
 void xtcp_sock_init(struct sock *sk);
 void xtcp_conn_reset(struct sock *sk);
-void xtcp_disconnect(struct sock *sk);
 struct sock *xtcp_child_create(struct sock *parent, struct sk_buff *skb);
 void xtcp_set_mss(struct sock *sk, u16 peer_mss);
 struct xtcp_options;
@@ -355,6 +367,8 @@ bool xtcp_port_held(struct net *net, __be32 addr, __be16 port);
 int xtcp_ehash(struct sock *sk);
 void xtcp_lhash(struct sock *sk);
 void xtcp_unhash(struct sock *sk);
+void xtcp_rehash_wait(struct sock *sk);
+void xtcp_port_hold(struct xtcp_port *p);
 struct sock *xtcp_lookup(struct net *net, __be32 saddr, __be16 sport,
 			 __be32 daddr, __be16 dport);
 struct sock *xtcp_lookup_established(struct net *net, __be32 saddr,

@@ -5,8 +5,9 @@
  * be dropped if an ACK re-armed the timer meanwhile; a FIN that reaches a
  * TIME-WAIT record while its timer callback runs must not leave the timer
  * queued on a record that has left the table (module unload could not
- * find it). Both races are built deterministically here, on real sockets
- * and records.
+ * find it); a timer armed again, twice, while its callback runs must own
+ * exactly one socket reference. The races are built deterministically
+ * here, on real sockets and records.
  */
 #include <kunit/test.h>
 #include <linux/delay.h>
@@ -187,9 +188,94 @@ static void tw_fin_during_expiry(struct kunit *test)
 	xtcp_tw_put(tw);
 }
 
+static struct {
+	struct sock *sk;
+	enum hrtimer_restart (*expire)(struct hrtimer *t);
+	int rearmed;
+} rearm;
+
+/*
+ * The RTO callback has started (hrtimer_try_to_cancel() now answers -1
+ * for this timer) when the owner, on another CPU, replays two ACKs from
+ * the backlog: each restarts the retransmission timer.
+ */
+static enum hrtimer_restart expiry_meets_two_acks(struct hrtimer *t)
+{
+	struct xtcp_sock *xs = xtcp_sk(rearm.sk);
+
+	xs->rtt.rto_ms = 10000;
+	xs->snd_una = 1050;
+	xtcp_timer_event_acked(rearm.sk, 0);
+	xs->snd_una = 1060;
+	xtcp_timer_event_acked(rearm.sk, 0);
+	WRITE_ONCE(rearm.rearmed, 1);
+	return rearm.expire(t);
+}
+
+/*
+ * One queued timer, one reference: a timer armed again while its
+ * callback runs (re-queued, the callback still to return) and then
+ * armed once more must not take a second reference for the same queued
+ * instance, or the socket is never freed and rmmod waits for ever.
+ */
+static void rearm_twice_during_expiry(struct kunit *test)
+{
+	struct xtcp_sock *xs;
+	struct socket *sock;
+	struct sk_buff *skb;
+	struct sock *sk;
+	int refs, i;
+
+	sk = new_sock(test, &sock);
+	xs = xtcp_sk(sk);
+	refs = refcount_read(&sk->sk_refcnt);
+	lock_sock(sk);
+	inet_sk(sk)->inet_saddr = htonl(INADDR_LOOPBACK);
+	inet_sk(sk)->inet_daddr = htonl(INADDR_LOOPBACK);
+	inet_sk(sk)->inet_sport = htons(9);
+	inet_sk(sk)->inet_dport = htons(9);
+	sk->sk_state = TCP_ESTABLISHED;
+	xs->snd_una = 1000;
+	xs->snd_nxt = 1100;
+	xs->write_seq = 1100;
+	skb = alloc_skb(100, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	XTCP_SKB_CB(skb)->seq = 1000;
+	skb_put_zero(skb, 100);
+	__skb_queue_tail(&sk->sk_write_queue, skb);
+	sk_wmem_queued_add(sk, skb->truesize);
+
+	rearm.sk = sk;
+	rearm.rearmed = 0;
+	rearm.expire = xs->rtx_timer.function;
+	xs->rtx_timer.function = expiry_meets_two_acks;
+	xs->rtt.rto_ms = 1;
+	xtcp_timer_event_sent(sk);
+	for (i = 0; i < 200 && !READ_ONCE(rearm.rearmed); i++)
+		msleep(5);
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(rearm.rearmed));
+	for (i = 0; i < 200 && hrtimer_callback_running(&xs->rtx_timer); i++)
+		msleep(5);
+	xs->rtx_timer.function = rearm.expire;
+	/* All acknowledged: the timer stops, what was deferred is run... */
+	xs->snd_una = xs->snd_nxt;
+	xtcp_timer_event_acked(sk, 0);
+	release_sock(sk);
+	lock_sock(sk);
+	xtcp_timers_stop(sk);
+	sk->sk_state = TCP_CLOSE;
+	release_sock(sk);
+	/* ...so every timer reference is gone again. */
+	KUNIT_EXPECT_EQ(test, refcount_read(&sk->sk_refcnt), refs);
+	if (refcount_read(&sk->sk_refcnt) > refs)	/* let it be freed */
+		refcount_set(&sk->sk_refcnt, refs);
+	sock_release(sock);
+}
+
 static struct kunit_case defer_cases[] = {
 	KUNIT_CASE(deferred_rto_after_rearm),
 	KUNIT_CASE(tw_fin_during_expiry),
+	KUNIT_CASE(rearm_twice_during_expiry),
 	{}
 };
 

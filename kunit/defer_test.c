@@ -66,7 +66,7 @@ static void deferred_rto_after_rearm(struct kunit *test)
 	xtcp_timer_event_sent(sk);
 	/* It fires while we own the socket: deferred. */
 	for (i = 0; i < 200 && !test_bit(XTCP_DEFER_RTX, &xs->deferred); i++)
-		msleep(5);
+		usleep_range(5000, 10000);
 	KUNIT_EXPECT_TRUE(test, test_bit(XTCP_DEFER_RTX, &xs->deferred));
 
 	xs->rtt.rto_ms = 10000;
@@ -174,7 +174,7 @@ static void tw_fin_during_expiry(struct kunit *test)
 		if (!again)
 			break;
 		xtcp_tw_put(again);
-		msleep(5);
+		usleep_range(5000, 10000);
 	}
 	KUNIT_EXPECT_NULL(test, again);
 	if (again)
@@ -252,10 +252,10 @@ static void rearm_twice_during_expiry(struct kunit *test)
 	xs->rtt.rto_ms = 1;
 	xtcp_timer_event_sent(sk);
 	for (i = 0; i < 200 && !READ_ONCE(rearm.rearmed); i++)
-		msleep(5);
+		usleep_range(5000, 10000);
 	KUNIT_EXPECT_TRUE(test, READ_ONCE(rearm.rearmed));
 	for (i = 0; i < 200 && hrtimer_callback_running(&xs->rtx_timer); i++)
-		msleep(5);
+		usleep_range(5000, 10000);
 	xs->rtx_timer.function = rearm.expire;
 	/* All acknowledged: the timer stops, what was deferred is run... */
 	xs->snd_una = xs->snd_nxt;

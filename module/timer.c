@@ -35,8 +35,9 @@
  * keepalive at it once a probe is out (RFC 5482, as Linux).
  *
  * Each timer runs in softirq (HRTIMER_MODE_REL_SOFT) and holds a socket
- * reference while armed. An expiry that finds the socket owned by a
- * process is deferred to xtcp_release_cb() through xtcp_sock.deferred.
+ * reference while queued (timer_refs, under timer_lock). An expiry that
+ * finds the socket owned by a process is deferred to xtcp_release_cb()
+ * through xtcp_sock.deferred.
  * A flag in xtcp_sock.armed says whether an expiry is still wanted: an
  * expiry racing with a stop sees it clear and does nothing.
  */
@@ -53,65 +54,109 @@ enum {
 	ARMED_DELACK = BIT(3),
 };
 
-static void timer_arm(struct sock *sk, struct hrtimer *t, u32 ms)
+/*
+ * The reference a timer holds belongs to the queued timer, one for one.
+ * hrtimer_try_to_cancel() cannot tell it: it answers -1 while the
+ * callback runs, whether or not the timer was queued again since, and a
+ * process that owns the socket may arm it on one CPU while its callback
+ * runs on another. So xtcp_sock.timer_refs says which timers own a
+ * reference, changed under timer_lock by arming, stopping and the
+ * callback (timer_claim) alike.
+ */
+static void timer_arm_ns(struct sock *sk, struct hrtimer *t, u8 bit, s64 ns)
 {
-	/*
-	 * A queued timer already owns a reference; a running one drops its
-	 * own when its callback ends, so this arming needs a new one.
-	 */
-	if (hrtimer_try_to_cancel(t) != 1)
-		sock_hold(sk);
-	hrtimer_start(t, ms_to_ktime(ms), HRTIMER_MODE_REL_SOFT);
-}
+	struct xtcp_sock *xs = xtcp_sk(sk);
 
-/* As timer_arm(), to the nanosecond. */
-static void timer_arm_ns(struct sock *sk, struct hrtimer *t, s64 ns)
-{
-	if (hrtimer_try_to_cancel(t) != 1)
+	spin_lock_bh(&xs->timer_lock);
+	if (!(xs->timer_refs & bit)) {
+		xs->timer_refs |= bit;
 		sock_hold(sk);
+	}
 	hrtimer_start(t, ns_to_ktime(ns), HRTIMER_MODE_REL_SOFT);
+	spin_unlock_bh(&xs->timer_lock);
 }
 
-static void timer_stop(struct sock *sk, struct hrtimer *t)
+static void timer_arm(struct sock *sk, struct hrtimer *t, u8 bit, u32 ms)
 {
-	if (hrtimer_try_to_cancel(t) == 1)
+	timer_arm_ns(sk, t, bit, (s64)ms * NSEC_PER_MSEC);
+}
+
+static void timer_stop(struct sock *sk, struct hrtimer *t, u8 bit)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	bool put = false;
+	int ret;
+
+	spin_lock_bh(&xs->timer_lock);
+	ret = hrtimer_try_to_cancel(t);
+	if (ret == 1) {
+		xs->timer_refs &= ~bit;
+		put = true;
+	} else if (ret < 0 && hrtimer_is_queued(t)) {
+		/* Armed again while its callback runs, it cannot be
+		 * dequeued now: let it expire at once, to nothing (its
+		 * bit in armed is clear), rather than keep the socket
+		 * for as long as it was set for.
+		 */
+		hrtimer_start(t, 0, HRTIMER_MODE_REL_SOFT);
+	}
+	spin_unlock_bh(&xs->timer_lock);
+	if (put)
 		__sock_put(sk);	/* the caller holds another */
+}
+
+/*
+ * In the callback, first: take over the queued timer's reference, unless
+ * the timer was armed again since it fired; then that arming kept the
+ * reference for the timer now queued, and this expiry is stale.
+ */
+static bool timer_claim(struct sock *sk, struct hrtimer *t, u8 bit)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	bool mine;
+
+	spin_lock(&xs->timer_lock);
+	mine = !hrtimer_is_queued(t);
+	if (mine)
+		xs->timer_refs &= ~bit;
+	spin_unlock(&xs->timer_lock);
+	return mine;
 }
 
 static void rtx_arm(struct sock *sk, u32 ms)
 {
 	xtcp_sk(sk)->armed |= ARMED_RTX;
-	timer_arm(sk, &xtcp_sk(sk)->rtx_timer, ms);
+	timer_arm(sk, &xtcp_sk(sk)->rtx_timer, ARMED_RTX, ms);
 }
 
 static void rtx_stop(struct sock *sk)
 {
 	xtcp_sk(sk)->armed &= ~ARMED_RTX;
-	timer_stop(sk, &xtcp_sk(sk)->rtx_timer);
+	timer_stop(sk, &xtcp_sk(sk)->rtx_timer, ARMED_RTX);
 }
 
 static void wait_arm(struct sock *sk, u32 ms)
 {
 	xtcp_sk(sk)->armed |= ARMED_WAIT;
-	timer_arm(sk, &xtcp_sk(sk)->wait_timer, ms);
+	timer_arm(sk, &xtcp_sk(sk)->wait_timer, ARMED_WAIT, ms);
 }
 
 static void ka_arm(struct sock *sk, u32 ms)
 {
 	xtcp_sk(sk)->armed |= ARMED_KA;
-	timer_arm(sk, &xtcp_sk(sk)->ka_timer, ms);
+	timer_arm(sk, &xtcp_sk(sk)->ka_timer, ARMED_KA, ms);
 }
 
 static void ka_stop(struct sock *sk)
 {
 	xtcp_sk(sk)->armed &= ~ARMED_KA;
-	timer_stop(sk, &xtcp_sk(sk)->ka_timer);
+	timer_stop(sk, &xtcp_sk(sk)->ka_timer, ARMED_KA);
 }
 
 static void delack_stop(struct sock *sk)
 {
 	xtcp_sk(sk)->armed &= ~ARMED_DELACK;
-	timer_stop(sk, &xtcp_sk(sk)->delack_timer);
+	timer_stop(sk, &xtcp_sk(sk)->delack_timer, ARMED_DELACK);
 }
 
 /*
@@ -413,7 +458,8 @@ void xtcp_timer_event_keepalive(struct sock *sk, bool on)
 	elapsed = xs->last_rcv ? ktime_to_ns(ktime_sub(ktime_get(),
 						       xs->last_rcv)) : 0;
 	xs->armed |= ARMED_KA;
-	timer_arm_ns(sk, &xs->ka_timer, max_t(s64, idle_ns - elapsed, 1));
+	timer_arm_ns(sk, &xs->ka_timer, ARMED_KA,
+		     max_t(s64, idle_ns - elapsed, 1));
 }
 
 /**
@@ -440,7 +486,7 @@ void xtcp_timer_event_data_in(struct sock *sk, u32 len)
 	}
 	if (!(xs->armed & ARMED_DELACK)) {
 		xs->armed |= ARMED_DELACK;
-		timer_arm(sk, &xs->delack_timer,
+		timer_arm(sk, &xs->delack_timer, ARMED_DELACK,
 			  READ_ONCE(xtcp_sk_net(sk)->delack_ms));
 	}
 }
@@ -467,10 +513,10 @@ void xtcp_timers_stop(struct sock *sk)
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
 	xs->armed = 0;
-	timer_stop(sk, &xs->rtx_timer);
-	timer_stop(sk, &xs->wait_timer);
-	timer_stop(sk, &xs->ka_timer);
-	timer_stop(sk, &xs->delack_timer);
+	timer_stop(sk, &xs->rtx_timer, ARMED_RTX);
+	timer_stop(sk, &xs->wait_timer, ARMED_WAIT);
+	timer_stop(sk, &xs->ka_timer, ARMED_KA);
+	timer_stop(sk, &xs->delack_timer, ARMED_DELACK);
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_timers_stop);
 
@@ -553,7 +599,7 @@ static void ka_expired(struct sock *sk)
 					       ktime_get()));
 
 		xs->armed |= ARMED_KA;
-		timer_arm_ns(sk, &xs->ka_timer, max_t(s64, ns, 1));
+		timer_arm_ns(sk, &xs->ka_timer, ARMED_KA, max_t(s64, ns, 1));
 		return;
 	}
 	if ((xs->user_timeout && elapsed >= xs->user_timeout &&
@@ -591,17 +637,23 @@ static void wait_expired(struct sock *sk)
 	}
 }
 
-/* Run @fn now, or leave it to release_sock() if a process owns @sk. */
-static enum hrtimer_restart timer_fire(struct sock *sk, int bit,
+/*
+ * Run @fn now, or leave it to release_sock() if a process owns @sk; an
+ * expiry the timer was armed again after does nothing (timer_claim).
+ */
+static enum hrtimer_restart timer_fire(struct sock *sk, struct hrtimer *t,
+				       u8 armed_bit, int defer_bit,
 				       void (*fn)(struct sock *sk))
 {
+	if (!timer_claim(sk, t, armed_bit))
+		return HRTIMER_NORESTART;
 	bh_lock_sock(sk);
 	if (!sock_owned_by_user(sk))
 		fn(sk);
-	else if (!test_and_set_bit(bit, &xtcp_sk(sk)->deferred))
+	else if (!test_and_set_bit(defer_bit, &xtcp_sk(sk)->deferred))
 		sock_hold(sk);		/* for xtcp_release_cb() */
 	bh_unlock_sock(sk);
-	sock_put(sk);			/* the armed timer's reference */
+	sock_put(sk);			/* the queued timer's reference */
 	return HRTIMER_NORESTART;
 }
 
@@ -609,28 +661,32 @@ static enum hrtimer_restart rtx_timer_fn(struct hrtimer *t)
 {
 	struct xtcp_sock *xs = container_of(t, struct xtcp_sock, rtx_timer);
 
-	return timer_fire(&xs->inet.sk, XTCP_DEFER_RTX, rtx_expired);
+	return timer_fire(&xs->inet.sk, t, ARMED_RTX, XTCP_DEFER_RTX,
+			  rtx_expired);
 }
 
 static enum hrtimer_restart wait_timer_fn(struct hrtimer *t)
 {
 	struct xtcp_sock *xs = container_of(t, struct xtcp_sock, wait_timer);
 
-	return timer_fire(&xs->inet.sk, XTCP_DEFER_WAIT, wait_expired);
+	return timer_fire(&xs->inet.sk, t, ARMED_WAIT, XTCP_DEFER_WAIT,
+			  wait_expired);
 }
 
 static enum hrtimer_restart ka_timer_fn(struct hrtimer *t)
 {
 	struct xtcp_sock *xs = container_of(t, struct xtcp_sock, ka_timer);
 
-	return timer_fire(&xs->inet.sk, XTCP_DEFER_KA, ka_expired);
+	return timer_fire(&xs->inet.sk, t, ARMED_KA, XTCP_DEFER_KA,
+			  ka_expired);
 }
 
 static enum hrtimer_restart delack_timer_fn(struct hrtimer *t)
 {
 	struct xtcp_sock *xs = container_of(t, struct xtcp_sock, delack_timer);
 
-	return timer_fire(&xs->inet.sk, XTCP_DEFER_DELACK, delack_expired);
+	return timer_fire(&xs->inet.sk, t, ARMED_DELACK, XTCP_DEFER_DELACK,
+			  delack_expired);
 }
 
 /**
@@ -673,6 +729,8 @@ void xtcp_timers_init(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
+	spin_lock_init(&xs->timer_lock);
+	xs->timer_refs = 0;
 	hrtimer_init(&xs->rtx_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
 	xs->rtx_timer.function = rtx_timer_fn;
 	hrtimer_init(&xs->wait_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);

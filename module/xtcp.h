@@ -37,7 +37,8 @@
  * socket only if refcount_inc_not_zero() succeeds.
  *
  * Lock order: socket lock of a listener, then socket lock of a child (never
- * the reverse), then the listener's queue_lock, then a table lock. Segment
+ * the reverse), then the listener's queue_lock, then a table lock; a
+ * socket's timer_lock (timer.c) is innermost. Segment
  * arrival takes a socket's spinlock at lockdep subclass 1
  * (SINGLE_DEPTH_NESTING) and a new child's at subclass 0, as tcp_v4_rcv.
  */
@@ -152,11 +153,19 @@ struct xtcp_sock {
 	/* Port held in the kernel's TCP (conn_table.c), shared with children */
 	struct xtcp_port *port;
 
-	/* Timers (timer.c), each holding a socket reference while armed */
+	/* Timers (timer.c), each holding a socket reference while queued */
 	struct hrtimer rtx_timer;	/* retransmission and persist */
 	struct hrtimer wait_timer;	/* TIME-WAIT and FIN-WAIT-2 */
 	struct hrtimer ka_timer;	/* keepalive */
 	struct hrtimer delack_timer;	/* delayed ACK */
+	/* Which timers own a socket reference (one bit each), and the lock
+	 * that makes "arm and take the reference" one step against the
+	 * timer's own callback, which may run on another CPU while a
+	 * process owns the socket. Innermost: taken under the socket lock,
+	 * never held while taking another.
+	 */
+	spinlock_t timer_lock;
+	u8 timer_refs;
 	/* XTCP_DEFER_* bits, atomic: set by a timer's softirq callback that
 	 * found the socket owned by a process, cleared by xtcp_release_cb()
 	 */

@@ -1348,6 +1348,29 @@ TEST(disconnect_keeps_wildcard_bind)
 }
 
 /*
+ * connect(AF_UNSPEC) on a socket that never connected (CLOSED) changes
+ * nothing: the port bind() picked for it (port 0) stays bound, as
+ * tcp_disconnect() puts a port only when leaving another state.
+ */
+TEST(disconnect_closed_keeps_port)
+{
+	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+	int c = tsock(), x = tsock();
+	unsigned short mine;
+
+	ASSERT_EQ(0, bind_to(c, INADDR_LOOPBACK, 0));
+	mine = local_port(c);
+	ASSERT_NE(0, mine);
+	ASSERT_EQ(0, connect(c, &unspec, sizeof(unspec)));
+	EXPECT_EQ(mine, local_port(c));
+	/* Still held: another socket cannot have it. */
+	EXPECT_EQ(-1, bind_to(x, INADDR_LOOPBACK, mine));
+	EXPECT_EQ(EADDRINUSE, errno);
+	close(x);
+	close(c);
+}
+
+/*
  * A port bind() chose stays the socket's through TIME-WAIT and
  * connect(AF_UNSPEC): getsockname() shows it and the next connection
  * leaves from it. (Linux refuses listen() on it while the TIME-WAIT

@@ -26,6 +26,10 @@ kernel's TCP fails is a broken case, and is reported as such.
                      a SYN for a 4-tuple in TIME-WAIT with no listener on
                      the port draws an ACK of the old connection, and the
                      wait goes on (Linux's TCP_TW_SYN -> TCP_TW_ACK)
+  time_wait_timestamps
+                     TIME-WAIT's ACK of a retransmitted FIN carries the
+                     Timestamps option the connection agreed on (RFC 7323
+                     3.2: on every segment but a RST), echoing TS.Recent
 Runs inside UML, as root. TAP: one case per rule and stack.
 """
 import os
@@ -35,7 +39,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from xtcp_timers import (A_IP, B_IP, NS, Capture, Injector, Topo,  # noqa: E402
-                         show, tcp_socket, xtcp_socket)
+                         show, tcp_socket, tsopt, xtcp_socket)
 
 M32 = 2**32
 STACKS = {'xtcp': xtcp_socket, 'kernel': tcp_socket}
@@ -53,17 +57,23 @@ class Peer:
         self.lport, self.cport, self.isn = lport, cport, isn
         self.topo.silence(True)
 
-    def handshake(self, wscale=None):
+    def handshake(self, wscale=None, tsval=None):
         """SYN to A's listener, the third ACK; returns A's SYN-ACK."""
         self.cap.clear()
         self.inj.send(self.cport, self.lport, self.isn, 0, 'S', win=65535,
-                      mss=1460, wscale=wscale)
+                      mss=1460, wscale=wscale,
+                      ts=None if tsval is None else (tsval, 0))
         sa = self.cap.wait(lambda s: out_to(self.cport)(s) and 'S' in s['flags'], 3)
         if sa is None:
             raise AssertionError('no SYN-ACK from the listener')
         self.y = sa['seq']
+        ts = None
+        if tsval is not None:
+            if tsopt(sa) is None:
+                raise AssertionError(f'no Timestamps in the SYN-ACK: {show(sa)}')
+            ts = (tsval + 1, tsopt(sa)[0])
         self.inj.send(self.cport, self.lport, self.isn + 1, self.y + 1, '.',
-                      win=65535 if wscale is None else 65535 >> wscale)
+                      win=65535 if wscale is None else 65535 >> wscale, ts=ts)
         return sa
 
 
@@ -307,12 +317,56 @@ def case_tw_syn(ctx, stack, port):
     return bad, notes
 
 
+def case_tw_ts(ctx, stack, port):
+    """TIME-WAIT with Timestamps agreed: the ACK of a retransmitted FIN
+    carries TSopt (RFC 7323 3.2), its TSecr the peer's last TSval."""
+    topo, cap, inj = ctx
+    lst = STACKS[stack]()
+    lst.bind((A_IP, port))
+    lst.listen(4)
+    lst.settimeout(5)
+    peer = Peer(topo, cap, inj, port, 50000 + port % 1000)
+    bad, notes = [], []
+    peer.handshake(tsval=1000)
+    srv, _ = lst.accept()
+    rcv = peer.isn + 1
+    cap.clear()
+    srv.close()                                   # A's FIN
+    fin = cap.wait(lambda s: out_to(peer.cport)(s) and 'F' in s['flags'], 3)
+    if fin is None or tsopt(fin) is None:
+        return [f'no FIN with Timestamps from A: {show(fin) if fin else None}'], notes
+    inj.send(peer.cport, port, rcv, fin['seq'] + 1, 'F.', win=65535,
+             ts=(2000, tsopt(fin)[0]))
+    if cap.wait(lambda s: out_to(peer.cport)(s) and s['ack'] == (rcv + 1) % M32
+                and 'F' not in s['flags'], 3) is None:
+        return ['no ACK of our FIN: A did not reach TIME-WAIT'], notes
+    time.sleep(0.2)
+    cap.clear()
+    inj.send(peer.cport, port, rcv, fin['seq'] + 1, 'F.', win=65535,
+             ts=(2001, tsopt(fin)[0]))            # the FIN again
+    ack = cap.wait(out_to(peer.cport), 3)
+    if ack is None:
+        return ['no ACK from TIME-WAIT for the retransmitted FIN'], notes
+    ts = tsopt(ack)
+    notes.append(f'TIME-WAIT\'s ACK: {show(ack)} TS {ts}')
+    if ts is None:
+        bad.append('TIME-WAIT\'s ACK has no Timestamps option (RFC 7323 3.2)')
+    elif ts[1] not in (2000, 2001):
+        bad.append(f'TIME-WAIT echoes TSecr {ts[1]}, want the peer\'s 2000 or 2001')
+    elif ts[0] < tsopt(fin)[0] or ts[0] - tsopt(fin)[0] > 10000:
+        bad.append(f'TIME-WAIT\'s TSval {ts[0]} is not on the clock of the '
+                   f'connection\'s ({tsopt(fin)[0]})')
+    lst.close()
+    return bad, notes
+
+
 CASES = [
     ('ip_header_ttl_df', case_ttl_df, 'capture'),
     ('listen_syn_fin', case_syn_fin, 'inject'),
     ('old_ack_no_window', case_old_ack, 'inject'),
     ('time_wait_window', case_tw_window, 'inject'),
     ('time_wait_syn_no_listener', case_tw_syn, 'inject'),
+    ('time_wait_timestamps', case_tw_ts, 'inject'),
 ]
 
 

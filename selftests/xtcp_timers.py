@@ -221,6 +221,23 @@ class Capture(threading.Thread):
         self.sock.close()
 
 
+def tsopt(s):
+    """A captured segment's Timestamps option: (TSval, TSecr) or None."""
+    o, i = s['opts'], 0
+    while i < len(o):
+        if o[i] == 0:
+            break
+        if o[i] == 1:
+            i += 1
+            continue
+        if i + 1 >= len(o) or o[i + 1] < 2:
+            break
+        if o[i] == 8 and o[i + 1] == 10 and i + 10 <= len(o):
+            return struct.unpack('!II', o[i + 2:i + 10])
+        i += o[i + 1]
+    return None
+
+
 def show(s):
     return (f"{s['src']} > {s['dst']} [{s['flags']}] seq={s['seq']} "
             f"ack={s['ack']} win={s['win']} len={s['len']}")
@@ -248,7 +265,8 @@ class Injector:
                     bytes.fromhex(topo.mac_b.replace(':', '')) + b'\x08\x00')
 
     def send(self, sport, dport, seq, ack, flags, win=64240, payload=b'',
-             src=B_IP, dst=A_IP, mss=None, wscale=None):
+             src=B_IP, dst=A_IP, mss=None, wscale=None, ts=None):
+        """ts: (TSval, TSecr) for a Timestamps option (RFC 7323)."""
         fl = 0
         for b, c in FLAGBITS:
             if c in flags:
@@ -256,6 +274,8 @@ class Injector:
         opts = struct.pack('!BBH', 2, 4, mss) if mss else b''
         if wscale is not None:
             opts += struct.pack('!BBBB', 1, 3, 3, wscale)
+        if ts is not None:
+            opts += struct.pack('!BBBBII', 1, 1, 8, 10, ts[0] % 2**32, ts[1] % 2**32)
         th = struct.pack('!HHIIBBHHH', sport, dport, seq % 2**32, ack % 2**32,
                          (20 + len(opts)) // 4 << 4, fl, win, 0, 0) + opts
         s, d = socket.inet_aton(src), socket.inet_aton(dst)

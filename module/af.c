@@ -218,7 +218,8 @@ static void disconnect(struct sock *sk)
 		inet->inet_saddr = 0;
 		inet->inet_rcv_saddr = 0;
 	}
-	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK)) {
+	/* The port goes with leaving a state, as tcp_set_state(TCP_CLOSE) */
+	if (old_state != TCP_CLOSE && !(sk->sk_userlocks & SOCK_BINDPORT_LOCK)) {
 		if (xs->port)
 			xtcp_port_put(sk, true);
 		inet->inet_num = 0;	/* inet_sport stays, as inet_put_port() */
@@ -338,7 +339,7 @@ void xtcp_child_enqueue(struct sock *parent, struct sock *child)
 
 	spin_lock_bh(&xp->queue_lock);
 	list_add_tail(&xtcp_sk(child)->queue_node, &xp->syn_queue);
-	xp->syn_qlen++;
+	WRITE_ONCE(xp->syn_qlen, xp->syn_qlen + 1);
 	spin_unlock_bh(&xp->queue_lock);
 }
 
@@ -362,8 +363,8 @@ bool xtcp_child_established(struct sock *child)
 	    xp->accept_qlen <= READ_ONCE(parent->sk_max_ack_backlog)) {
 		list_move_tail(&xs->queue_node, &xp->accept_queue);
 		xs->in_accept_queue = 1;
-		xp->syn_qlen--;
-		xp->accept_qlen++;
+		WRITE_ONCE(xp->syn_qlen, xp->syn_qlen - 1);
+		WRITE_ONCE(xp->accept_qlen, xp->accept_qlen + 1);
 		ok = true;
 	}
 	spin_unlock_bh(&xp->queue_lock);
@@ -393,9 +394,9 @@ bool xtcp_child_unlink(struct sock *child)
 	if (linked) {
 		/* Not from the state: it may already say CLOSED. */
 		if (xs->in_accept_queue)
-			xp->accept_qlen--;
+			WRITE_ONCE(xp->accept_qlen, xp->accept_qlen - 1);
 		else
-			xp->syn_qlen--;
+			WRITE_ONCE(xp->syn_qlen, xp->syn_qlen - 1);
 		list_del_init(&xs->queue_node);
 	}
 	spin_unlock_bh(&xp->queue_lock);
@@ -500,7 +501,7 @@ static int xtcp_accept(struct socket *sock, struct socket *newsock,
 					      struct xtcp_sock, queue_node);
 		if (xs) {
 			list_del_init(&xs->queue_node);
-			xp->accept_qlen--;
+			WRITE_ONCE(xp->accept_qlen, xp->accept_qlen - 1);
 		}
 		spin_unlock_bh(&xp->queue_lock);
 		if (xs)

@@ -443,9 +443,11 @@ int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 		}
 
 		if (copied >= target) {
-			/* Let the backlog in, then look again. */
-			release_sock(sk);
-			lock_sock(sk);
+			/* Let the backlog in, then look again; still owned,
+			 * so no other call (a read, a disconnect) slips in
+			 * between two parts of this one (tcp_recvmsg too).
+			 */
+			sk_flush_backlog(sk);
 		} else {
 			/* Sleep until the queue grows past what is there now
 			 * (all of it peeked already, or none): waiting for "any

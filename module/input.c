@@ -92,6 +92,13 @@ static void rcv_listen(struct sock *sk, struct sk_buff *skb)
 	}
 	if (!(cb->flags & XTCP_SYN))
 		return;				/* fourth: drop anything else */
+	/* Looked up before the listener left its port or address (a
+	 * disconnect and listen() while this waited in the backlog).
+	 */
+	if (tcp_hdr(skb)->dest != inet_sk(sk)->inet_sport ||
+	    (inet_sk(sk)->inet_rcv_saddr &&
+	     inet_sk(sk)->inet_rcv_saddr != ip_hdr(skb)->daddr))
+		return;
 	/* A SYN with FIN is no way to open a connection: drop it, as Linux
 	 * (RFC 9293 leaves it open; a FIN in LISTEN is "not be processed").
 	 */
@@ -610,7 +617,13 @@ void xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 
 	switch (sk->sk_state) {
 	case TCP_CLOSE:
-		reply_rst(sk, skb);		/* 3.10.7.1 */
+		/*
+		 * Found before it closed (a lookup on another CPU, the
+		 * backlog): the connection may live on as a TIME-WAIT
+		 * record that would ACK this, so no RST (3.10.7.1 is for
+		 * no TCB at all, answered by xtcp_nf_hook); the peer
+		 * resends. Linux's tcp_rcv_state_process() drops it too.
+		 */
 		break;
 	case TCP_LISTEN:
 		rcv_listen(sk, skb);

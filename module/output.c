@@ -566,6 +566,7 @@ void xtcp_send_oow_ack(struct sock *sk)
  */
 void xtcp_send_raw(const struct xtcp_raw *r)
 {
+	unsigned int olen = 0;
 	struct flowi4 fl4 = {};
 	struct sk_buff *skb;
 	struct tcphdr *th;
@@ -589,6 +590,9 @@ void xtcp_send_raw(const struct xtcp_raw *r)
 		return;
 	}
 	skb_reserve(skb, MAX_TCP_HEADER);
+	if (r->ts_ok)
+		olen = xtcp_write_options(skb_push(skb, XTCP_OLEN_TS_ALIGNED),
+					  true, r->tsval, r->tsecr, NULL, 0);
 	th = skb_push(skb, sizeof(*th));
 	skb_reset_transport_header(skb);
 	memset(th, 0, sizeof(*th));
@@ -596,11 +600,11 @@ void xtcp_send_raw(const struct xtcp_raw *r)
 	th->dest = r->dport;
 	th->seq = htonl(r->seq);
 	th->ack_seq = htonl(r->ack);
-	th->doff = sizeof(*th) / 4;
+	th->doff = (sizeof(*th) + olen) / 4;
 	((u8 *)th)[13] = r->flags;
 	th->window = htons(r->win);
-	th->check = tcp_v4_check(sizeof(*th), r->saddr, r->daddr,
-				 csum_partial(th, sizeof(*th), 0));
+	th->check = tcp_v4_check(sizeof(*th) + olen, r->saddr, r->daddr,
+				 csum_partial(th, sizeof(*th) + olen, 0));
 	skb->ip_summed = CHECKSUM_NONE;
 	trace_xtcp_segment(r->id, r->state, true, r->saddr, r->daddr, th, 0);
 

@@ -251,7 +251,13 @@ u32 xtcp_send_mss(const struct xtcp_sock *xs)
  */
 u32 xtcp_ts_now(const struct xtcp_sock *xs)
 {
-	return (u32)ktime_to_ms(ktime_get()) + xs->ts_offset;
+	return xtcp_ts_clock(xs->ts_offset);
+}
+
+/* TSval now for a connection whose offset is @offset (RFC 7323 5.4). */
+u32 xtcp_ts_clock(u32 offset)
+{
+	return (u32)ktime_to_ms(ktime_get()) + offset;
 }
 
 /*

@@ -144,6 +144,9 @@ bool xtcp_time_wait(struct sock *sk)
 	tw->rcv_nxt = xs->rcv_nxt;
 	tw->rcv_wnd = xs->rcv_wnd;
 	tw->rcv_wscale = xs->ws_ok ? xs->rcv_wscale : 0;
+	tw->ts_ok = xs->ts_ok;
+	tw->ts_offset = xs->ts_offset;
+	tw->ts_recent = xs->ts_recent;
 	tw->oif = sk->sk_bound_dev_if;
 	tw->mark = READ_ONCE(sk->sk_mark);
 	/*
@@ -191,6 +194,9 @@ void xtcp_tw_ack(struct xtcp_tw *tw)
 		.win = tw->rcv_wnd >> tw->rcv_wscale,	/* RFC 7323 2.3 */
 		.oif = tw->oif,
 		.mark = tw->mark,
+		.ts_ok = tw->ts_ok,	/* RFC 7323 3.2 */
+		.tsval = xtcp_ts_clock(tw->ts_offset),
+		.tsecr = tw->ts_recent,
 	};
 
 	xtcp_send_raw(&r);

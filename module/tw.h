@@ -27,6 +27,9 @@ struct xtcp_port;
  * @rcv_nxt: after the peer's FIN: the ACK of our ACKs
  * @rcv_wnd: the window our ACKs offer, bytes
  * @rcv_wscale: our window shift (RFC 7323 2.3), 0 without Window Scale
+ * @ts_ok: Timestamps were agreed: every ACK carries them (RFC 7323 3.2)
+ * @ts_offset: the connection's TSval offset from our clock (ms)
+ * @ts_recent: TS.Recent, echoed in TSecr
  * @oif: the device the socket was bound to, or 0
  * @mark: the socket's routing mark
  * @port: the port reservation, moved here from the socket
@@ -48,6 +51,9 @@ struct xtcp_tw {
 	u32 rcv_nxt;
 	u32 rcv_wnd;
 	u8 rcv_wscale;
+	bool ts_ok;
+	u32 ts_offset;
+	u32 ts_recent;
 	int oif;
 	u32 mark;
 	struct xtcp_port *port;

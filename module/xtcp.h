@@ -352,6 +352,7 @@ void xtcp_syn_offer(struct sock *sk);
 void xtcp_syn_negotiate(struct sock *sk, const struct xtcp_options *peer);
 u32 xtcp_send_mss(const struct xtcp_sock *xs);
 u32 xtcp_ts_now(const struct xtcp_sock *xs);
+u32 xtcp_ts_clock(u32 offset);
 void xtcp_done(struct sock *sk);
 void xtcp_reset(struct sock *sk, int err);
 void xtcp_abort(struct sock *sk, int err);
@@ -418,6 +419,9 @@ void xtcp_isn_init(void);
  * @win: SEG.WND
  * @oif: output interface, or 0
  * @mark: routing mark
+ * @ts_ok: carry a Timestamps option with @tsval and @tsecr
+ * @tsval: TSval
+ * @tsecr: TSecr
  */
 struct xtcp_raw {
 	struct net *net;
@@ -430,6 +434,8 @@ struct xtcp_raw {
 	u16 win;
 	int oif;
 	u32 mark;
+	bool ts_ok;
+	u32 tsval, tsecr;
 };
 
 /* output.c */

@@ -26,12 +26,17 @@ kernel's TCP fails is a broken case, and is reported as such.
                      a SYN for a 4-tuple in TIME-WAIT with no listener on
                      the port draws an ACK of the old connection, and the
                      wait goes on (Linux's TCP_TW_SYN -> TCP_TW_ACK)
+  disconnect_iss     after connect(AF_UNSPEC), a reconnection of the same
+                     4-tuple starts past the old connection's sequence
+                     space (tcp_disconnect(): write_seq + max_window + 2),
+                     so its delayed segments cannot land in the new one
   time_wait_timestamps
                      TIME-WAIT's ACK of a retransmitted FIN carries the
                      Timestamps option the connection agreed on (RFC 7323
                      3.2: on every segment but a RST), echoing TS.Recent
 Runs inside UML, as root. TAP: one case per rule and stack.
 """
+import ctypes
 import os
 import socket
 import sys
@@ -317,6 +322,55 @@ def case_tw_syn(ctx, stack, port):
     return bad, notes
 
 
+def disconnect(sock):
+    """connect(AF_UNSPEC): Python's connect() takes no other family."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    unspec = ctypes.create_string_buffer(16)        # sa_family 0
+    if libc.connect(sock.fileno(), unspec, 16) != 0:
+        raise OSError(ctypes.get_errno(), 'connect(AF_UNSPEC)')
+
+
+def case_disconnect_iss(ctx, stack, port):
+    topo, cap = ctx
+    bad, notes = [], []
+    lst = tcp_socket(NS)
+    lst.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lst.bind((B_IP, port))
+    lst.listen(4)
+    lst.settimeout(5)
+    cli = STACKS[stack]()
+    cli.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    cli.bind((A_IP, port + 1))
+    cli.settimeout(5)
+    cap.clear()
+    cli.connect((B_IP, port))
+    srv, _ = lst.accept()
+    n, got = 1 << 20, 0
+    srv.settimeout(5)
+    for _ in range(n // 32768):                   # B reads as A sends
+        cli.sendall(b'q' * 32768)
+        while got < _ * 32768 + 32768:
+            got += len(srv.recv(1 << 16))
+    syn1 = cap.wait(lambda s: out_to(port)(s) and s['flags'] == 'S', 1)
+    disconnect(cli)
+    srv.close()
+    time.sleep(0.2)
+    cap.clear()
+    cli.connect((B_IP, port))                     # the same 4-tuple
+    syn2 = cap.wait(lambda s: out_to(port)(s) and s['flags'] == 'S', 1)
+    cli.close()
+    lst.close()
+    if syn1 is None or syn2 is None:
+        return ['SYNs not seen: the case cannot tell'], notes
+    end = (syn1['seq'] + 1 + n) % M32
+    ahead = (syn2['seq'] - end) % M32
+    notes.append(f"old ISS {syn1['seq']}, {n} bytes sent, new ISS {syn2['seq']}: "
+                 f"{ahead if ahead < M32 // 2 else ahead - M32} past the old end")
+    if ahead == 0 or ahead >= M32 // 2:
+        bad.append('the new ISS lies inside the old connection\'s sequence space')
+    return bad, notes
+
+
 def case_tw_ts(ctx, stack, port):
     """TIME-WAIT with Timestamps agreed: the ACK of a retransmitted FIN
     carries TSopt (RFC 7323 3.2), its TSecr the peer's last TSval."""
@@ -366,6 +420,7 @@ CASES = [
     ('old_ack_no_window', case_old_ack, 'inject'),
     ('time_wait_window', case_tw_window, 'inject'),
     ('time_wait_syn_no_listener', case_tw_syn, 'inject'),
+    ('disconnect_iss', case_disconnect_iss, 'capture'),
     ('time_wait_timestamps', case_tw_ts, 'inject'),
 ]
 

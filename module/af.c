@@ -139,8 +139,12 @@ static int active_open(struct sock *sk, const struct sockaddr_in *sin)
 	sk_dst_set(sk, &rt->dst);
 
 	xs->rcv_mss = xtcp_route_mss(sk);
-	xs->iss = xtcp_isn(inet->inet_saddr, inet->inet_daddr,
-			   inet->inet_sport, inet->inet_dport);
+	if (xs->reconnect_iss && xs->reconnect_daddr == inet->inet_daddr)
+		xs->iss = xs->reconnect_iss;	/* as tcp_v4_connect() */
+	else
+		xs->iss = xtcp_isn(inet->inet_saddr, inet->inet_daddr,
+				   inet->inet_sport, inet->inet_dport);
+	xs->reconnect_iss = 0;
 	xs->snd_una = xs->iss;
 	xs->snd_nxt = xs->iss + 1;
 	xs->write_seq = xs->iss + 1;
@@ -206,6 +210,12 @@ static void disconnect(struct sock *sk)
 			WRITE_ONCE(sk->sk_err, ECONNRESET);
 		}
 		xtcp_transition(sk, XTCP_EV_ABORT);
+		/* Segments of this connection may still be on their way:
+		 * the next one to the same address starts past its
+		 * sequence space, as tcp_disconnect() moves write_seq.
+		 */
+		xs->reconnect_iss = xs->write_seq + xs->max_snd_wnd + 2 ?: 1;
+		xs->reconnect_daddr = inet->inet_daddr;
 	}
 	xtcp_timers_stop(sk);
 	xtcp_purge_queues(sk);

@@ -175,6 +175,7 @@ struct sock *xtcp_child_create(struct sock *parent, struct sk_buff *skb)
 	atomic_set(&inet->inet_id, get_random_u16());
 
 	xs = xtcp_sk(sk);
+	xs->reconnect_iss = 0;		/* the listener's, if it had one */
 	xs->irs = cb->seq;
 	xs->rcv_nxt = cb->seq + 1;
 	xs->rcv_wup = xs->rcv_nxt;	/* nothing advertised yet */

@@ -150,6 +150,11 @@ struct xtcp_sock {
 	u8 nodelay:1;		/* TCP_NODELAY: no Nagle (MUST-17) */
 	u8 cork:1;		/* TCP_CORK: hold back partial segments */
 	u8 quickack:1;		/* TCP_QUICKACK: ACK every segment now */
+	/* After a disconnect (af.c): where the next connection to that
+	 * address starts, past the old one's sequence space; 0 if none
+	 */
+	u32 reconnect_iss;
+	__be32 reconnect_daddr;
 	/* Port held in the kernel's TCP (conn_table.c), shared with children */
 	struct xtcp_port *port;
 

@@ -1348,6 +1348,35 @@ TEST(disconnect_keeps_wildcard_bind)
 }
 
 /*
+ * A refused connect() lets go of the port it picked (tcp_done() ->
+ * inet_put_port()): bind() may follow, with or without a
+ * connect(AF_UNSPEC) in between, and takes the port asked for.
+ */
+TEST(refused_connect_releases_port)
+{
+	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+	unsigned short port, want;
+	int hold = closed_port(&port), c, w = tsock(), i;
+
+	ASSERT_LE(0, hold);
+	ASSERT_EQ(0, bind_to(w, INADDR_LOOPBACK, 0));
+	want = local_port(w);	/* a free port, for bind() below */
+	close(w);
+	for (i = 0; i < 2; i++) {
+		c = tsock();
+		ASSERT_LE(0, c);
+		ASSERT_EQ(-1, connect_to(c, port));
+		EXPECT_EQ(ECONNREFUSED, errno);
+		if (i)
+			ASSERT_EQ(0, connect(c, &unspec, sizeof(unspec)));
+		EXPECT_EQ(0, bind_to(c, INADDR_LOOPBACK, want));
+		EXPECT_EQ(want, local_port(c));
+		close(c);
+	}
+	close(hold);
+}
+
+/*
  * connect(AF_UNSPEC) on a socket that never connected (CLOSED) changes
  * nothing: the port bind() picked for it (port 0) stays bound, as
  * tcp_disconnect() puts a port only when leaving another state.

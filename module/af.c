@@ -144,7 +144,6 @@ static int active_open(struct sock *sk, const struct sockaddr_in *sin)
 	else
 		xs->iss = xtcp_isn(inet->inet_saddr, inet->inet_daddr,
 				   inet->inet_sport, inet->inet_dport);
-	xs->reconnect_iss = 0;
 	xs->snd_una = xs->iss;
 	xs->snd_nxt = xs->iss + 1;
 	xs->write_seq = xs->iss + 1;
@@ -158,6 +157,7 @@ static int active_open(struct sock *sk, const struct sockaddr_in *sin)
 		sk_dst_reset(sk);
 		return err;
 	}
+	xs->reconnect_iss = 0;
 	xtcp_transition(sk, XTCP_EV_ACTIVE_OPEN);	/* CLOSED -> SYN-SENT */
 	err = xtcp_send_syn(sk);
 	xtcp_timer_event_sent(sk);	/* a lost SYN is retransmitted */
@@ -210,10 +210,13 @@ static void disconnect(struct sock *sk)
 			WRITE_ONCE(sk->sk_err, ECONNRESET);
 		}
 		xtcp_transition(sk, XTCP_EV_ABORT);
-		/* Segments of this connection may still be on their way:
-		 * the next one to the same address starts past its
-		 * sequence space, as tcp_disconnect() moves write_seq.
-		 */
+	}
+	/* Segments of a connection (live, or closed by a reset or a
+	 * timeout) may still be on their way: the next one to the same
+	 * address starts past its sequence space, as tcp_disconnect()
+	 * moves write_seq.
+	 */
+	if (old_state != TCP_LISTEN && inet->inet_dport) {
 		xs->reconnect_iss = xs->write_seq + xs->max_snd_wnd + 2 ?: 1;
 		xs->reconnect_daddr = inet->inet_daddr;
 	}
@@ -228,7 +231,9 @@ static void disconnect(struct sock *sk)
 		inet->inet_saddr = 0;
 		inet->inet_rcv_saddr = 0;
 	}
-	/* The port goes with leaving a state, as tcp_set_state(TCP_CLOSE) */
+	/* The port goes with leaving a state, as tcp_set_state(TCP_CLOSE);
+	 * a connection that ended by itself let go of it in xtcp_done().
+	 */
 	if (old_state != TCP_CLOSE && !(sk->sk_userlocks & SOCK_BINDPORT_LOCK)) {
 		if (xs->port)
 			xtcp_port_put(sk, true);

@@ -353,6 +353,20 @@ void xtcp_done(struct sock *sk)
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 
 	/*
+	 * A port bind() did not choose goes with the connection, as in
+	 * tcp_set_state(TCP_CLOSE): a refused or reset connect() leaves the
+	 * socket free to bind() or to connect() from another port. An
+	 * orphan's goes when it is destroyed; getsockname() still shows it,
+	 * as after inet_put_port().
+	 */
+	if (xtcp_sk(sk)->port && !sock_flag(sk, SOCK_DEAD) &&
+	    !(sk->sk_userlocks & SOCK_BINDPORT_LOCK) &&
+	    !xtcp_sk(sk)->parent) {
+		xtcp_port_put(sk, false);
+		inet_sk(sk)->inet_num = 0;
+	}
+
+	/*
 	 * A child no one accepted: its listener forgets it and it becomes an
 	 * orphan, unless accept() is taking it (then its new owner sees it
 	 * CLOSED).

@@ -6,8 +6,9 @@
  * TIME-WAIT record while its timer callback runs must not leave the timer
  * queued on a record that has left the table (module unload could not
  * find it); a timer armed again, twice, while its callback runs must own
- * exactly one socket reference. The races are built deterministically
- * here, on real sockets and records.
+ * exactly one socket reference, and one stopped then must not keep the
+ * socket for the time it was armed for. The races are built
+ * deterministically here, on real sockets and records.
  */
 #include <kunit/test.h>
 #include <linux/delay.h>
@@ -203,12 +204,14 @@ static enum hrtimer_restart expiry_meets_two_acks(struct hrtimer *t)
 {
 	struct xtcp_sock *xs = xtcp_sk(rearm.sk);
 
-	xs->rtt.rto_ms = 10000;
-	xs->snd_una = 1050;
-	xtcp_timer_event_acked(rearm.sk, 0);
-	xs->snd_una = 1060;
-	xtcp_timer_event_acked(rearm.sk, 0);
-	WRITE_ONCE(rearm.rearmed, 1);
+	if (!READ_ONCE(rearm.rearmed)) {	/* the first expiry only */
+		xs->rtt.rto_ms = 10000;
+		xs->snd_una = 1050;
+		xtcp_timer_event_acked(rearm.sk, 0);
+		xs->snd_una = 1060;
+		xtcp_timer_event_acked(rearm.sk, 0);
+		WRITE_ONCE(rearm.rearmed, 1);
+	}
 	return rearm.expire(t);
 }
 
@@ -272,10 +275,85 @@ static void rearm_twice_during_expiry(struct kunit *test)
 	sock_release(sock);
 }
 
+/*
+ * The connection ends while the RTO callback runs, after the owner armed
+ * the timer again: the stop cannot dequeue it (hrtimer_try_to_cancel()
+ * answers -1), yet the socket must not stay held for the 10 s it was set
+ * for: the timer expires at once, to nothing, and lets its reference go.
+ */
+static enum hrtimer_restart expiry_meets_ack_and_stop(struct hrtimer *t)
+{
+	struct xtcp_sock *xs = xtcp_sk(rearm.sk);
+
+	if (!READ_ONCE(rearm.rearmed)) {	/* the first expiry only */
+		xs->rtt.rto_ms = 10000;
+		xs->snd_una = 1050;
+		xtcp_timer_event_acked(rearm.sk, 0);
+		xtcp_timers_stop(rearm.sk);
+		WRITE_ONCE(rearm.rearmed, 1);
+	}
+	return rearm.expire(t);
+}
+
+static void stop_during_expiry(struct kunit *test)
+{
+	struct xtcp_sock *xs;
+	struct socket *sock;
+	struct sk_buff *skb;
+	struct sock *sk;
+	int refs, i;
+
+	sk = new_sock(test, &sock);
+	xs = xtcp_sk(sk);
+	refs = refcount_read(&sk->sk_refcnt);
+	lock_sock(sk);
+	inet_sk(sk)->inet_saddr = htonl(INADDR_LOOPBACK);
+	inet_sk(sk)->inet_daddr = htonl(INADDR_LOOPBACK);
+	inet_sk(sk)->inet_sport = htons(9);
+	inet_sk(sk)->inet_dport = htons(9);
+	sk->sk_state = TCP_ESTABLISHED;
+	xs->snd_una = 1000;
+	xs->snd_nxt = 1100;
+	xs->write_seq = 1100;
+	skb = alloc_skb(100, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	XTCP_SKB_CB(skb)->seq = 1000;
+	skb_put_zero(skb, 100);
+	__skb_queue_tail(&sk->sk_write_queue, skb);
+	sk_wmem_queued_add(sk, skb->truesize);
+
+	rearm.sk = sk;
+	rearm.rearmed = 0;
+	rearm.expire = xs->rtx_timer.function;
+	xs->rtx_timer.function = expiry_meets_ack_and_stop;
+	xs->rtt.rto_ms = 1;
+	xtcp_timer_event_sent(sk);
+	for (i = 0; i < 200 && !READ_ONCE(rearm.rearmed); i++)
+		usleep_range(5000, 10000);
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(rearm.rearmed));
+	/* Well under the 10 s it was armed for, it is gone. */
+	for (i = 0; i < 40 && hrtimer_active(&xs->rtx_timer); i++)
+		usleep_range(5000, 10000);
+	KUNIT_EXPECT_FALSE(test, hrtimer_active(&xs->rtx_timer));
+	xs->rtx_timer.function = rearm.expire;
+	release_sock(sk);
+	lock_sock(sk);
+	xtcp_timers_stop(sk);
+	sk->sk_state = TCP_CLOSE;
+	release_sock(sk);
+	KUNIT_EXPECT_EQ(test, refcount_read(&sk->sk_refcnt), refs);
+	if (hrtimer_cancel(&xs->rtx_timer))	/* let it be freed */
+		__sock_put(sk);
+	if (refcount_read(&sk->sk_refcnt) > refs)
+		refcount_set(&sk->sk_refcnt, refs);
+	sock_release(sock);
+}
+
 static struct kunit_case defer_cases[] = {
 	KUNIT_CASE(deferred_rto_after_rearm),
 	KUNIT_CASE(tw_fin_during_expiry),
 	KUNIT_CASE(rearm_twice_during_expiry),
+	KUNIT_CASE(stop_during_expiry),
 	{}
 };
 

@@ -87,6 +87,8 @@ static void timer_stop(struct sock *sk, struct hrtimer *t, u8 bit)
 	bool put = false;
 	int ret;
 
+	/* Whoever stops a timer first says no expiry is wanted. */
+	DEBUG_NET_WARN_ON_ONCE(xs->armed & bit);
 	spin_lock_bh(&xs->timer_lock);
 	ret = hrtimer_try_to_cancel(t);
 	if (ret == 1) {

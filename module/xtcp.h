@@ -166,8 +166,8 @@ struct xtcp_sock {
 	/* Which timers own a socket reference (one bit each), and the lock
 	 * that makes "arm and take the reference" one step against the
 	 * timer's own callback, which may run on another CPU while a
-	 * process owns the socket. Innermost: taken under the socket lock,
-	 * never held while taking another.
+	 * process owns the socket. Innermost: taken under the socket lock;
+	 * only the hrtimer's own base lock is taken inside it.
 	 */
 	spinlock_t timer_lock;
 	u8 timer_refs;

@@ -30,6 +30,14 @@ kernel's TCP fails is a broken case, and is reported as such.
                      4-tuple starts past the old connection's sequence
                      space (tcp_disconnect(): write_seq + max_window + 2),
                      so its delayed segments cannot land in the new one
+  ts_recent_bad_ack  TS.Recent moves only with an acceptable segment (RFC
+                     7323 5.3; issue 11): a FIN whose ACK lies beyond
+                     SND.NXT, carrying a TSval far ahead, is dropped, and
+                     the in-order text that follows with the true clock
+                     is delivered, not refused by PAWS
+  keepalive_oow      only acceptable segments show the peer alive (issue
+                     11): out-of-window segments every 300 ms do not hold
+                     back keepalive probes (idle 1 s)
   time_wait_timestamps
                      TIME-WAIT's ACK of a retransmitted FIN carries the
                      Timestamps option the connection agreed on (RFC 7323
@@ -345,7 +353,7 @@ def case_disconnect_iss(ctx, stack, port):
     cap.clear()
     cli.connect((B_IP, port))
     srv, _ = lst.accept()
-    n, got = 1 << 20, 0
+    n, got = 8 << 20, 0
     srv.settimeout(5)
     for _ in range(n // 32768):                   # B reads as A sends
         cli.sendall(b'q' * 32768)
@@ -362,12 +370,85 @@ def case_disconnect_iss(ctx, stack, port):
     lst.close()
     if syn1 is None or syn2 is None:
         return ['SYNs not seen: the case cannot tell'], notes
+    # RFC 6528's clock moves an ISN 250,000 a second: a fresh ISN falls
+    # inside the old space only while fewer than n of them have passed.
+    if (syn2['t'] - syn1['t']) * 250000 >= n:
+        return [f"{syn2['t'] - syn1['t']:.1f} s between the SYNs: a fresh ISN "
+                'would be past the old space anyway, the case cannot tell'], notes
     end = (syn1['seq'] + 1 + n) % M32
     ahead = (syn2['seq'] - end) % M32
     notes.append(f"old ISS {syn1['seq']}, {n} bytes sent, new ISS {syn2['seq']}: "
                  f"{ahead if ahead < M32 // 2 else ahead - M32} past the old end")
     if ahead == 0 or ahead >= M32 // 2:
         bad.append('the new ISS lies inside the old connection\'s sequence space')
+    return bad, notes
+
+
+def case_ts_recent_bad_ack(ctx, stack, port):
+    topo, cap, inj = ctx
+    lst = STACKS[stack]()
+    lst.bind((A_IP, port))
+    lst.listen(4)
+    lst.settimeout(5)
+    peer = Peer(topo, cap, inj, port, 51000 + port % 1000)
+    bad, notes = [], []
+    sa = peer.handshake(tsval=100)
+    srv, _ = lst.accept()
+    srv.settimeout(2)
+    ecr = tsopt(sa)[0]
+    una = peer.y + 1
+    # A FIN acknowledging 5000 bytes A never sent, its TSval far ahead.
+    inj.send(peer.cport, port, peer.isn + 1, una + 5000, 'F.', win=65535,
+             ts=(200000, ecr))
+    time.sleep(0.2)
+    # In-order text on the peer's true clock.
+    inj.send(peer.cport, port, peer.isn + 1, una, 'P.', win=65535,
+             payload=b'hello', ts=(201, ecr))
+    try:
+        got = srv.recv(100)
+    except socket.timeout:
+        got = None
+    if got != b'hello':
+        bad.append(f'the text after the forged FIN was not delivered ({got!r}): '
+                   'TS.Recent moved with an unacceptable segment, PAWS refused it')
+    else:
+        notes.append('text after the forged FIN delivered')
+    srv.close()
+    lst.close()
+    return bad, notes
+
+
+def case_keepalive_oow(ctx, stack, port):
+    topo, cap, inj = ctx
+    lst = STACKS[stack]()
+    lst.bind((A_IP, port))
+    lst.listen(4)
+    lst.settimeout(5)
+    peer = Peer(topo, cap, inj, port, 52000 + port % 1000)
+    bad, notes = [], []
+    peer.handshake()
+    srv, _ = lst.accept()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    srv.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 1)
+    srv.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 1)
+    una = peer.y + 1
+    cap.clear()
+    t0 = time.monotonic()
+    probe = None
+    while time.monotonic() - t0 < 4 and probe is None:
+        # Text far outside A's window, acknowledging what A sent.
+        inj.send(peer.cport, port, peer.isn + 1 + (1 << 30), una, 'P.',
+                 win=65535, payload=b'x')
+        time.sleep(0.3)
+        probe = cap.wait(lambda s: out_to(peer.cport)(s) and
+                         s['seq'] == (una - 1) % M32, 0)
+    if probe is None:
+        bad.append('no keepalive probe within 4 s of idle (1 s): out-of-window '
+                   'segments counted as the peer being alive')
+    else:
+        notes.append(f'keepalive probe: {show(probe)}')
+    srv.close()
+    lst.close()
     return bad, notes
 
 
@@ -405,8 +486,9 @@ def case_tw_ts(ctx, stack, port):
     notes.append(f'TIME-WAIT\'s ACK: {show(ack)} TS {ts}')
     if ts is None:
         bad.append('TIME-WAIT\'s ACK has no Timestamps option (RFC 7323 3.2)')
-    elif ts[1] not in (2000, 2001):
-        bad.append(f'TIME-WAIT echoes TSecr {ts[1]}, want the peer\'s 2000 or 2001')
+    elif ts[1] != 2000:
+        bad.append(f'TIME-WAIT echoes TSecr {ts[1]}, want 2000: the FIN that made '
+                   'it (a retransmitted FIN is out of window, RFC 7323 4.3)')
     elif ts[0] < tsopt(fin)[0] or ts[0] - tsopt(fin)[0] > 10000:
         bad.append(f'TIME-WAIT\'s TSval {ts[0]} is not on the clock of the '
                    f'connection\'s ({tsopt(fin)[0]})')
@@ -421,6 +503,8 @@ CASES = [
     ('time_wait_window', case_tw_window, 'inject'),
     ('time_wait_syn_no_listener', case_tw_syn, 'inject'),
     ('disconnect_iss', case_disconnect_iss, 'capture'),
+    ('ts_recent_bad_ack', case_ts_recent_bad_ack, 'inject'),
+    ('keepalive_oow', case_keepalive_oow, 'inject'),
     ('time_wait_timestamps', case_tw_ts, 'inject'),
 ]
 

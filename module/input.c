@@ -258,6 +258,22 @@ static u32 ts_rtt_us(const struct xtcp_sock *xs,
 }
 
 /*
+ * RFC 7323 4.3 (and 5.3 R3): TS.Recent from a segment that covers
+ * Last.ACK.sent, so our ACKs echo the segment that made them (the one
+ * that filled a hole, not those held beyond it).
+ */
+static void ts_recent_update(struct xtcp_sock *xs, const struct xtcp_skb_cb *cb,
+			     const struct xtcp_options *opts)
+{
+	if (xs->ts_ok && opts->saw_tstamp &&
+	    xtcp_seq_after_eq(opts->tsval, xs->ts_recent) &&
+	    xtcp_seq_before_eq(cb->seq, xs->rcv_acked)) {
+		xs->ts_recent = opts->tsval;
+		xs->ts_recent_stamp = ktime_get_seconds();
+	}
+}
+
+/*
  * Fifth check: the ACK field. Return false if the segment is to be
  * dropped here.
  */
@@ -311,6 +327,14 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb,
 		xtcp_send_ack(sk);
 		return false;
 	}
+	/* Acceptable: only now may its TSval become TS.Recent (RFC 7323
+	 * 5.3), lest a forged segment move it and PAWS refuse the true
+	 * peer (Linux updates it in tcp_ack() past the same checks). So
+	 * may the keepalive clock: only an acceptable segment shows the
+	 * peer alive (tcp_ack() sets rcv_tstamp).
+	 */
+	ts_recent_update(xs, cb, opts);
+	xtcp_timer_event_received(sk);
 
 	/* RFC 5681 2: a duplicate ACK (the window unchanged, or SACK news) */
 	dupack = ack == xs->snd_una && xs->snd_una != xs->snd_nxt &&
@@ -453,22 +477,6 @@ static void rcv_fin(struct sock *sk)
 }
 
 /*
- * RFC 7323 4.3 (and 5.3 R3): TS.Recent from a segment that covers
- * Last.ACK.sent, so our ACKs echo the segment that made them (the one
- * that filled a hole, not those held beyond it).
- */
-static void ts_recent_update(struct xtcp_sock *xs, const struct xtcp_skb_cb *cb,
-			     const struct xtcp_options *opts)
-{
-	if (xs->ts_ok && opts->saw_tstamp &&
-	    xtcp_seq_after_eq(opts->tsval, xs->ts_recent) &&
-	    xtcp_seq_before_eq(cb->seq, xs->rcv_acked)) {
-		xs->ts_recent = opts->tsval;
-		xs->ts_recent_stamp = ktime_get_seconds();
-	}
-}
-
-/*
  * RFC 9293 3.10.7.4: SYN-RECEIVED, ESTABLISHED, FIN-WAIT-1, FIN-WAIT-2,
  * CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT. Return true if @skb was
  * queued for the application (consumed).
@@ -482,7 +490,6 @@ static bool rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 	struct xtcp_options opts;
 	u32 end_seq;
 
-	xtcp_timer_event_received(sk);	/* the peer is alive (keepalive) */
 	xtcp_parse_options((u8 *)(tcp_hdr(skb) + 1),
 			   tcp_hdr(skb)->doff * 4 - sizeof(struct tcphdr), &opts);
 
@@ -560,9 +567,7 @@ static bool rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 		return false;
 	}
 
-	ts_recent_update(xs, cb, &opts);
-
-	/* fifth: ACK */
+	/* fifth: ACK (TS.Recent moves there, once the ACK is acceptable) */
 	if (!rcv_ack(sk, skb, &opts))
 		return false;
 

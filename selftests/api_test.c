@@ -1996,6 +1996,50 @@ TEST(port_held_by_tcp_refused_to_xtcp)
 	close(x);
 }
 
+/*
+ * A server of the family under test closes first: its TIME-WAIT keeps the
+ * port. The kernel's TCP then listens there (SO_REUSEADDR, as a server
+ * restarting does): its clients reach it, the record takes none of their
+ * segments (issue 11: xtcp answered them with RST while it lasted).
+ */
+TEST(time_wait_leaves_tcp_listener_alone)
+{
+	int l = tsock(), c = tsock(), t = sock_of(AF_INET, 0);
+	int k = sock_of(AF_INET, 0), s, a, one = 1;
+	unsigned short port;
+	char b = 0;
+
+	ASSERT_LE(0, l);
+	ASSERT_LE(0, t);
+	ASSERT_EQ(0, setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
+	ASSERT_EQ(0, bind_to(l, INADDR_LOOPBACK, 0));
+	port = local_port(l);
+	ASSERT_EQ(0, listen(l, 1));
+	ASSERT_EQ(0, connect_to(c, port));
+	s = accept(l, NULL, NULL);
+	ASSERT_LE(0, s);
+	close(l);
+	close(s);				/* the server's FIN first */
+	ASSERT_EQ(0, set_timeo(c, SO_RCVTIMEO, WAIT_MS));
+	ASSERT_EQ(0, recv(c, &b, 1, 0));
+	close(c);
+	usleep(100 * 1000);			/* the server in TIME-WAIT */
+
+	ASSERT_EQ(0, setsockopt(t, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
+	ASSERT_EQ(0, bind_to(t, INADDR_LOOPBACK, port));
+	ASSERT_EQ(0, listen(t, 4));
+	ASSERT_EQ(0, connect_to(k, port));
+	a = accept(t, NULL, NULL);
+	ASSERT_LE(0, a);
+	EXPECT_EQ(1, send(k, "y", 1, 0));
+	ASSERT_EQ(0, set_timeo(a, SO_RCVTIMEO, WAIT_MS));
+	EXPECT_EQ(1, recv(a, &b, 1, 0));
+	EXPECT_EQ('y', b);
+	close(a);
+	close(k);
+	close(t);
+}
+
 /* A client of @cfam talks both ways with a server of @sfam. */
 static void cross_stack(struct __test_metadata *_metadata, int cfam, int sfam)
 {

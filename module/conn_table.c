@@ -52,6 +52,9 @@ struct xtcp_port {
 	struct work_struct release;
 };
 
+/* What a shadow's sk_user_data points to, telling it from other sockets. */
+static u64 shadow_mark __aligned(8);
+
 /* Releases shadows (sock_release sleeps); drained at module unload. */
 struct workqueue_struct *xtcp_wq;
 
@@ -115,6 +118,7 @@ int xtcp_port_get(struct sock *sk, __be32 addr, __be16 port, bool reuse)
 		goto err_release;
 	/* Keep the port when the shadow stops listening (tcp_set_state). */
 	p->shadow->sk->sk_userlocks |= SOCK_BINDPORT_LOCK;
+	rcu_assign_sk_user_data(p->shadow->sk, &shadow_mark);
 
 	refcount_set(&p->ref, 1);
 	p->net = get_net(net);
@@ -243,6 +247,18 @@ void xtcp_port_drop(struct xtcp_port *p, bool can_sleep)
 	}
 	INIT_WORK(&p->release, port_release);
 	queue_work(xtcp_wq, &p->release);
+}
+
+/**
+ * xtcp_is_shadow() - whether @sk, a socket of the kernel's TCP, is one
+ * of the shadows that reserve xtcp's ports
+ * @sk: a socket from a lookup in the kernel's tables, referenced; under
+ *	rcu_read_lock()
+ */
+bool xtcp_is_shadow(struct sock *sk)
+{
+	return sk_fullsock(sk) &&
+	       rcu_dereference_sk_user_data(sk) == &shadow_mark;
 }
 
 /**

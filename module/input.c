@@ -24,6 +24,7 @@
  */
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
+#include <net/inet_hashtables.h>
 #include <net/ip.h>
 #include <net/netns/generic.h>
 #include <net/tcp.h>
@@ -759,6 +760,30 @@ static unsigned int tw_segment(struct net *net, struct xtcp_tw *tw,
 }
 
 /*
+ * Whether the kernel's TCP has a socket for a segment to a port xtcp
+ * holds but no xtcp socket wants (a listener bound with SO_REUSEADDR
+ * over one of xtcp's TIME-WAIT records, say): then it is the kernel's
+ * segment. xtcp's own shadows do not count. Under rcu_read_lock().
+ */
+static bool kernel_tcp_wants(struct net *net, struct sk_buff *skb,
+			     unsigned int thoff)
+{
+	const struct tcphdr *th = (const void *)(skb->data + thoff);
+	const struct iphdr *iph = ip_hdr(skb);
+	struct sock *ksk;
+	bool theirs;
+
+	ksk = inet_lookup(net, net->ipv4.tcp_death_row.hashinfo, skb,
+			  thoff + __tcp_hdrlen(th), iph->saddr, th->source,
+			  iph->daddr, th->dest, inet_iif(skb));
+	if (!ksk)
+		return false;
+	theirs = !xtcp_is_shadow(ksk);
+	sock_gen_put(ksk);
+	return theirs;
+}
+
+/*
  * NF_INET_LOCAL_IN: take the segments of xtcp's sockets and ports
  * (NF_STOLEN), leave every other packet to the stack (NF_ACCEPT).
  */
@@ -793,7 +818,8 @@ static unsigned int xtcp_nf_hook(void *priv, struct sk_buff *skb,
 	}
 	if (!sk) {
 		rcu_read_lock();
-		held = xtcp_port_held(net, iph->daddr, th->dest);
+		held = xtcp_port_held(net, iph->daddr, th->dest) &&
+		       !kernel_tcp_wants(net, skb, thoff);
 		rcu_read_unlock();
 		if (!held)
 			return NF_ACCEPT;

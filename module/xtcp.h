@@ -379,6 +379,7 @@ void xtcp_port_unlisten(struct sock *sk);
 void xtcp_port_put(struct sock *sk, bool can_sleep);
 void xtcp_port_drop(struct xtcp_port *p, bool can_sleep);
 bool xtcp_port_held(struct net *net, __be32 addr, __be16 port);
+bool xtcp_is_shadow(struct sock *sk);
 int xtcp_ehash(struct sock *sk);
 void xtcp_lhash(struct sock *sk);
 void xtcp_unhash(struct sock *sk);

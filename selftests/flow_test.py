@@ -862,13 +862,26 @@ def shrink_checks(p, conn, bad, who):
     """RFC 9293 3.8.6.2.1 (MUST-34): once the receiver moved its right edge
     left, no new data beyond the new edge; old data may be resent, and a
     1-byte probe is allowed. A segment may have left before the latest ACK
-    arrived: the two latest edges the receiver advertised both count."""
+    arrived: the two latest edges the receiver advertised both count.
+    Only ACKs that update the send window count, by the rule of Linux's
+    tcp_may_update_window() (RFC 9293 3.10.7.4's, except that a duplicate
+    ACK may only open the window or close it to zero): a shrink carried
+    by a duplicate ACK binds no Linux sender, and the kernel's TCP, the
+    reference, sent past such edges."""
     bad, shrinks, over = list(bad), 0, []
     hi, edges, top = None, [], None    # highest edge, latest two, data sent
+    wl1 = wl2 = wnd = None             # the sender's view of the last update
     for s in conn.segs:
         if conn.side(s) == 'b':
             if '.' in s['flags'] and 'S' not in s['flags'] and 'R' not in s['flags']:
-                e = (s['ack'] + conn.window(s)) % M32
+                w = conn.window(s)
+                if wl1 is not None and not (
+                        seq_lt(wl2, s['ack']) or seq_lt(wl1, s['seq']) or
+                        (s['seq'] == wl1 and (w > wnd or w == 0))):
+                    continue
+                wl1, wnd = s['seq'], w
+                wl2 = s['ack'] if wl2 is None or seq_lt(wl2, s['ack']) else wl2
+                e = (s['ack'] + w) % M32
                 if hi is not None and seq_lt(e, hi):
                     shrinks += 1
                 hi = e if hi is None or seq_lt(hi, e) else hi

@@ -35,6 +35,9 @@ kernel's TCP fails is a broken case, and is reported as such.
                      SND.NXT, carrying a TSval far ahead, is dropped, and
                      the in-order text that follows with the true clock
                      is delivered, not refused by PAWS
+  ts_recent_old_dup  nor with a resent duplicate of text already received
+                     whose ACK lies beyond SND.NXT (a blind attacker needs
+                     no ACK value for the old copy's path otherwise)
   keepalive_oow      only acceptable segments show the peer alive (issue
                      11): out-of-window segments every 300 ms do not hold
                      back keepalive probes (idle 1 s)
@@ -418,6 +421,44 @@ def case_ts_recent_bad_ack(ctx, stack, port):
     return bad, notes
 
 
+def case_ts_recent_old_dup(ctx, stack, port):
+    topo, cap, inj = ctx
+    lst = STACKS[stack]()
+    lst.bind((A_IP, port))
+    lst.listen(4)
+    lst.settimeout(5)
+    peer = Peer(topo, cap, inj, port, 53000 + port % 1000)
+    bad, notes = [], []
+    sa = peer.handshake(tsval=100)
+    srv, _ = lst.accept()
+    srv.settimeout(2)
+    ecr = tsopt(sa)[0]
+    una, seq = peer.y + 1, peer.isn + 1
+    inj.send(peer.cport, port, seq, una, 'P.', win=65535, payload=b'0123456789',
+             ts=(150, ecr))
+    if srv.recv(100) != b'0123456789':
+        return ['the first text was not delivered: the case cannot tell'], notes
+    time.sleep(0.1)
+    # A copy of that text again, its ACK beyond SND.NXT, TSval far ahead.
+    inj.send(peer.cport, port, seq, una + 5000, 'P.', win=65535,
+             payload=b'0123456789', ts=(300000, ecr))
+    time.sleep(0.2)
+    inj.send(peer.cport, port, seq + 10, una, 'P.', win=65535, payload=b'hello',
+             ts=(201, ecr))
+    try:
+        got = srv.recv(100)
+    except socket.timeout:
+        got = None
+    if got != b'hello':
+        bad.append(f'the text after the forged copy was not delivered ({got!r}): '
+                   'TS.Recent moved with it, PAWS refused the peer')
+    else:
+        notes.append('text after the forged copy delivered')
+    srv.close()
+    lst.close()
+    return bad, notes
+
+
 def case_keepalive_oow(ctx, stack, port):
     topo, cap, inj = ctx
     lst = STACKS[stack]()
@@ -504,6 +545,7 @@ CASES = [
     ('time_wait_syn_no_listener', case_tw_syn, 'inject'),
     ('disconnect_iss', case_disconnect_iss, 'capture'),
     ('ts_recent_bad_ack', case_ts_recent_bad_ack, 'inject'),
+    ('ts_recent_old_dup', case_ts_recent_old_dup, 'inject'),
     ('keepalive_oow', case_keepalive_oow, 'inject'),
     ('time_wait_timestamps', case_tw_ts, 'inject'),
 ]

@@ -275,6 +275,18 @@ static void ts_recent_update(struct xtcp_sock *xs, const struct xtcp_skb_cb *cb,
 }
 
 /*
+ * Whether SEG.ACK is one rcv_ack() takes: not beyond SND.NXT (RFC 9293
+ * 3.10.7.4), not below SND.UNA - MAX.SND.WND (RFC 5961 5.2).
+ */
+static bool ack_acceptable(const struct xtcp_sock *xs,
+			   const struct xtcp_skb_cb *cb)
+{
+	return (cb->flags & XTCP_ACK) &&
+	       !xtcp_seq_after(cb->ack_seq, xs->snd_nxt) &&
+	       !xtcp_seq_before(cb->ack_seq, xs->snd_una - xs->max_snd_wnd);
+}
+
+/*
  * Fifth check: the ACK field. Return false if the segment is to be
  * dropped here.
  */
@@ -537,10 +549,14 @@ static bool rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 			 * peer would take the time it waited to resend for
 			 * a round trip: under heavy loss its RTO grew to
 			 * tens of seconds. Only a copy at most a receive
-			 * buffer old counts (TS.Recent guards PAWS).
+			 * buffer old, whose ACK rcv_ack() would take,
+			 * counts: TS.Recent guards PAWS, and a forged copy
+			 * must not move it (Linux too updates it from a
+			 * duplicate only past its ACK check).
 			 */
 			if (xtcp_seq_after_eq(cb->seq, xs->rcv_nxt -
-					      READ_ONCE(sk->sk_rcvbuf)))
+					      READ_ONCE(sk->sk_rcvbuf)) &&
+			    ack_acceptable(xs, cb))
 				ts_recent_update(xs, cb, &opts);
 			/* Text we have whole: a D-SACK (RFC 2883 4) */
 			if (skb->len && xtcp_seq_before_eq(data_seq + skb->len,

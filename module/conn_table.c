@@ -118,7 +118,9 @@ int xtcp_port_get(struct sock *sk, __be32 addr, __be16 port, bool reuse)
 		goto err_release;
 	/* Keep the port when the shadow stops listening (tcp_set_state). */
 	p->shadow->sk->sk_userlocks |= SOCK_BINDPORT_LOCK;
-	rcu_assign_sk_user_data(p->shadow->sk, &shadow_mark);
+	/* NOCOPY: a child the shadow might make is not a shadow */
+	__rcu_assign_sk_user_data_with_flags(p->shadow->sk, &shadow_mark,
+					     SK_USER_DATA_NOCOPY);
 
 	refcount_set(&p->ref, 1);
 	p->net = get_net(net);
@@ -257,8 +259,13 @@ void xtcp_port_drop(struct xtcp_port *p, bool can_sleep)
  */
 bool xtcp_is_shadow(struct sock *sk)
 {
-	return sk_fullsock(sk) &&
-	       rcu_dereference_sk_user_data(sk) == &shadow_mark;
+	void *mark;
+
+	if (!sk_fullsock(sk))
+		return false;
+	mark = __rcu_dereference_sk_user_data_with_flags(sk,
+							 SK_USER_DATA_NOCOPY);
+	return mark == &shadow_mark;
 }
 
 /**

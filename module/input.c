@@ -784,19 +784,27 @@ static unsigned int tw_segment(struct net *net, struct xtcp_tw *tw,
 static bool kernel_tcp_wants(struct net *net, struct sk_buff *skb,
 			     unsigned int thoff)
 {
+	struct inet_hashinfo *hinfo = net->ipv4.tcp_death_row.hashinfo;
 	const struct tcphdr *th = (const void *)(skb->data + thoff);
 	const struct iphdr *iph = ip_hdr(skb);
+	int dif = inet_iif(skb), sdif = inet_sdif(skb);
 	struct sock *ksk;
 	bool theirs;
 
-	ksk = inet_lookup(net, net->ipv4.tcp_death_row.hashinfo, skb,
-			  thoff + __tcp_hdrlen(th), iph->saddr, th->source,
-			  iph->daddr, th->dest, inet_iif(skb));
-	if (!ksk)
-		return false;
-	theirs = !xtcp_is_shadow(ksk);
-	sock_gen_put(ksk);
-	return theirs;
+	/* As tcp_v4_rcv() looks up, but for a yes or no: no skb for
+	 * reuseport programs to select with (the answer is the same)
+	 */
+	ksk = __inet_lookup_established(net, hinfo, iph->saddr, th->source,
+					iph->daddr, ntohs(th->dest), dif, sdif);
+	if (ksk) {
+		theirs = !xtcp_is_shadow(ksk);
+		sock_gen_put(ksk);
+		return theirs;
+	}
+	ksk = __inet_lookup_listener(net, hinfo, NULL, 0, iph->saddr,
+				     th->source, iph->daddr, ntohs(th->dest),
+				     dif, sdif);
+	return ksk && !xtcp_is_shadow(ksk);	/* RCU, no reference */
 }
 
 /*

@@ -2005,7 +2005,7 @@ TEST(port_held_by_tcp_refused_to_xtcp)
 TEST(time_wait_leaves_tcp_listener_alone)
 {
 	int l = tsock(), c = tsock(), t = sock_of(AF_INET, 0);
-	int k = sock_of(AF_INET, 0), s, a, one = 1;
+	int k = sock_of(AF_INET, 0), s, a, x, one = 1;
 	unsigned short port;
 	char b = 0;
 
@@ -2024,6 +2024,14 @@ TEST(time_wait_leaves_tcp_listener_alone)
 	ASSERT_EQ(0, recv(c, &b, 1, 0));
 	close(c);
 	usleep(100 * 1000);			/* the server in TIME-WAIT */
+	/* The record holds the port: a socket without SO_REUSEADDR is
+	 * refused it (so the case below tests what it says).
+	 */
+	x = tsock();
+	ASSERT_LE(0, x);
+	EXPECT_EQ(-1, bind_to(x, INADDR_LOOPBACK, port));
+	EXPECT_EQ(EADDRINUSE, errno);
+	close(x);
 
 	ASSERT_EQ(0, setsockopt(t, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
 	ASSERT_EQ(0, bind_to(t, INADDR_LOOPBACK, port));

@@ -863,11 +863,12 @@ def shrink_checks(p, conn, bad, who):
     left, no new data beyond the new edge; old data may be resent, and a
     1-byte probe is allowed. A segment may have left before the latest ACK
     arrived: the two latest edges the receiver advertised both count.
-    Only ACKs that update the send window count, by the rule of Linux's
-    tcp_may_update_window() (RFC 9293 3.10.7.4's, except that a duplicate
-    ACK may only open the window or close it to zero): a shrink carried
-    by a duplicate ACK binds no Linux sender, and the kernel's TCP, the
-    reference, sent past such edges."""
+    Only ACKs that update the sender's window count: by RFC 9293
+    3.10.7.4's rule for xtcp, which follows it; by Linux's
+    tcp_may_update_window() for the kernel's TCP, where a duplicate ACK
+    may only open the window or close it to zero: a shrink carried by a
+    duplicate ACK binds no Linux sender, and the reference run sent past
+    such edges."""
     bad, shrinks, over = list(bad), 0, []
     hi, edges, top = None, [], None    # highest edge, latest two, data sent
     wl1 = wl2 = wnd = None             # the sender's view of the last update
@@ -875,9 +876,10 @@ def shrink_checks(p, conn, bad, who):
         if conn.side(s) == 'b':
             if '.' in s['flags'] and 'S' not in s['flags'] and 'R' not in s['flags']:
                 w = conn.window(s)
+                dup_may = who == 'xtcp' or wnd is None or w > wnd or w == 0
                 if wl1 is not None and not (
                         seq_lt(wl2, s['ack']) or seq_lt(wl1, s['seq']) or
-                        (s['seq'] == wl1 and (w > wnd or w == 0))):
+                        (s['seq'] == wl1 and not seq_lt(s['ack'], wl2) and dup_may)):
                     continue
                 wl1, wnd = s['seq'], w
                 wl2 = s['ack'] if wl2 is None or seq_lt(wl2, s['ack']) else wl2

@@ -30,24 +30,15 @@ static struct sock *new_sock(struct kunit *test, struct socket **sock)
 }
 
 /*
- * An RTO expires while a process owns the socket (the expiry is
- * deferred), then an ACK that was waiting in the backlog moves SND.UNA
- * and re-arms the timer: at release_sock() the deferred expiry is stale
- * and must not count as a timeout (no retry, no retransmission), as
- * tcp_write_timer_handler() checks icsk_timeout.
+ * @sk, owned by the caller, as an established connection with 100 bytes
+ * in flight (SND.UNA 1000, SND.NXT 1100), to loopback's discard port:
+ * nothing answers for this tuple.
  */
-static void deferred_rto_after_rearm(struct kunit *test)
+static void in_flight(struct kunit *test, struct sock *sk)
 {
-	struct xtcp_sock *xs;
-	struct socket *sock;
+	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct sk_buff *skb;
-	struct sock *sk;
-	int i;
 
-	sk = new_sock(test, &sock);
-	xs = xtcp_sk(sk);
-	lock_sock(sk);
-	/* Loopback to the discard port: nothing answers for this tuple. */
 	inet_sk(sk)->inet_saddr = htonl(INADDR_LOOPBACK);
 	inet_sk(sk)->inet_daddr = htonl(INADDR_LOOPBACK);
 	inet_sk(sk)->inet_sport = htons(9);
@@ -62,6 +53,26 @@ static void deferred_rto_after_rearm(struct kunit *test)
 	skb_put_zero(skb, 100);
 	__skb_queue_tail(&sk->sk_write_queue, skb);
 	sk_wmem_queued_add(sk, skb->truesize);
+}
+
+/*
+ * An RTO expires while a process owns the socket (the expiry is
+ * deferred), then an ACK that was waiting in the backlog moves SND.UNA
+ * and re-arms the timer: at release_sock() the deferred expiry is stale
+ * and must not count as a timeout (no retry, no retransmission), as
+ * tcp_write_timer_handler() checks icsk_timeout.
+ */
+static void deferred_rto_after_rearm(struct kunit *test)
+{
+	struct xtcp_sock *xs;
+	struct socket *sock;
+	struct sock *sk;
+	int i;
+
+	sk = new_sock(test, &sock);
+	xs = xtcp_sk(sk);
+	lock_sock(sk);
+	in_flight(test, sk);
 
 	xs->rtt.rto_ms = 1;
 	xtcp_timer_event_sent(sk);
@@ -225,7 +236,6 @@ static void rearm_twice_during_expiry(struct kunit *test)
 {
 	struct xtcp_sock *xs;
 	struct socket *sock;
-	struct sk_buff *skb;
 	struct sock *sk;
 	int refs, i;
 
@@ -233,20 +243,7 @@ static void rearm_twice_during_expiry(struct kunit *test)
 	xs = xtcp_sk(sk);
 	refs = refcount_read(&sk->sk_refcnt);
 	lock_sock(sk);
-	inet_sk(sk)->inet_saddr = htonl(INADDR_LOOPBACK);
-	inet_sk(sk)->inet_daddr = htonl(INADDR_LOOPBACK);
-	inet_sk(sk)->inet_sport = htons(9);
-	inet_sk(sk)->inet_dport = htons(9);
-	sk->sk_state = TCP_ESTABLISHED;
-	xs->snd_una = 1000;
-	xs->snd_nxt = 1100;
-	xs->write_seq = 1100;
-	skb = alloc_skb(100, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, skb);
-	XTCP_SKB_CB(skb)->seq = 1000;
-	skb_put_zero(skb, 100);
-	__skb_queue_tail(&sk->sk_write_queue, skb);
-	sk_wmem_queued_add(sk, skb->truesize);
+	in_flight(test, sk);
 
 	rearm.sk = sk;
 	rearm.rearmed = 0;
@@ -299,7 +296,6 @@ static void stop_during_expiry(struct kunit *test)
 {
 	struct xtcp_sock *xs;
 	struct socket *sock;
-	struct sk_buff *skb;
 	struct sock *sk;
 	int refs, i;
 
@@ -307,20 +303,7 @@ static void stop_during_expiry(struct kunit *test)
 	xs = xtcp_sk(sk);
 	refs = refcount_read(&sk->sk_refcnt);
 	lock_sock(sk);
-	inet_sk(sk)->inet_saddr = htonl(INADDR_LOOPBACK);
-	inet_sk(sk)->inet_daddr = htonl(INADDR_LOOPBACK);
-	inet_sk(sk)->inet_sport = htons(9);
-	inet_sk(sk)->inet_dport = htons(9);
-	sk->sk_state = TCP_ESTABLISHED;
-	xs->snd_una = 1000;
-	xs->snd_nxt = 1100;
-	xs->write_seq = 1100;
-	skb = alloc_skb(100, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, skb);
-	XTCP_SKB_CB(skb)->seq = 1000;
-	skb_put_zero(skb, 100);
-	__skb_queue_tail(&sk->sk_write_queue, skb);
-	sk_wmem_queued_add(sk, skb->truesize);
+	in_flight(test, sk);
 
 	rearm.sk = sk;
 	rearm.rearmed = 0;

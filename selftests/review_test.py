@@ -387,76 +387,60 @@ def case_disconnect_iss(ctx, stack, port):
     return bad, notes
 
 
-def case_ts_recent_bad_ack(ctx, stack, port):
+def forged_then_text(ctx, stack, port, cport, first, forged, what):
+    """A connection with Timestamps (the peer's clock at 100..201); the
+    text @first (if any), then a @forged segment (seq offset, ack offset,
+    flags, payload) with TSval 300000, then in-order text on the peer's
+    true clock, which must be delivered: TS.Recent may not move with an
+    unacceptable segment, or PAWS refuses the peer (RFC 7323 5.3)."""
     topo, cap, inj = ctx
     lst = STACKS[stack]()
     lst.bind((A_IP, port))
     lst.listen(4)
     lst.settimeout(5)
-    peer = Peer(topo, cap, inj, port, 51000 + port % 1000)
-    bad, notes = [], []
-    sa = peer.handshake(tsval=100)
-    srv, _ = lst.accept()
-    srv.settimeout(2)
-    ecr = tsopt(sa)[0]
-    una = peer.y + 1
-    # A FIN acknowledging 5000 bytes A never sent, its TSval far ahead.
-    inj.send(peer.cport, port, peer.isn + 1, una + 5000, 'F.', win=65535,
-             ts=(200000, ecr))
-    time.sleep(0.2)
-    # In-order text on the peer's true clock.
-    inj.send(peer.cport, port, peer.isn + 1, una, 'P.', win=65535,
-             payload=b'hello', ts=(201, ecr))
-    try:
-        got = srv.recv(100)
-    except socket.timeout:
-        got = None
-    if got != b'hello':
-        bad.append(f'the text after the forged FIN was not delivered ({got!r}): '
-                   'TS.Recent moved with an unacceptable segment, PAWS refused it')
-    else:
-        notes.append('text after the forged FIN delivered')
-    srv.close()
-    lst.close()
-    return bad, notes
-
-
-def case_ts_recent_old_dup(ctx, stack, port):
-    topo, cap, inj = ctx
-    lst = STACKS[stack]()
-    lst.bind((A_IP, port))
-    lst.listen(4)
-    lst.settimeout(5)
-    peer = Peer(topo, cap, inj, port, 53000 + port % 1000)
+    peer = Peer(topo, cap, inj, port, cport)
     bad, notes = [], []
     sa = peer.handshake(tsval=100)
     srv, _ = lst.accept()
     srv.settimeout(2)
     ecr = tsopt(sa)[0]
     una, seq = peer.y + 1, peer.isn + 1
-    inj.send(peer.cport, port, seq, una, 'P.', win=65535, payload=b'0123456789',
-             ts=(150, ecr))
-    if srv.recv(100) != b'0123456789':
-        return ['the first text was not delivered: the case cannot tell'], notes
-    time.sleep(0.1)
-    # A copy of that text again, its ACK beyond SND.NXT, TSval far ahead.
-    inj.send(peer.cport, port, seq, una + 5000, 'P.', win=65535,
-             payload=b'0123456789', ts=(300000, ecr))
+    if first:
+        inj.send(peer.cport, port, seq, una, 'P.', win=65535, payload=first,
+                 ts=(150, ecr))
+        if srv.recv(100) != first:
+            return ['the first text was not delivered: the case cannot tell'], notes
+        time.sleep(0.1)
+    dseq, dack, flags, payload = forged
+    inj.send(peer.cport, port, seq + dseq, una + dack, flags, win=65535,
+             payload=payload, ts=(300000, ecr))
     time.sleep(0.2)
-    inj.send(peer.cport, port, seq + 10, una, 'P.', win=65535, payload=b'hello',
-             ts=(201, ecr))
+    inj.send(peer.cport, port, seq + len(first), una, 'P.', win=65535,
+             payload=b'hello', ts=(201, ecr))
     try:
         got = srv.recv(100)
     except socket.timeout:
         got = None
     if got != b'hello':
-        bad.append(f'the text after the forged copy was not delivered ({got!r}): '
+        bad.append(f'the text after the forged {what} was not delivered ({got!r}): '
                    'TS.Recent moved with it, PAWS refused the peer')
     else:
-        notes.append('text after the forged copy delivered')
+        notes.append(f'text after the forged {what} delivered')
     srv.close()
     lst.close()
     return bad, notes
+
+
+def case_ts_recent_bad_ack(ctx, stack, port):
+    # A FIN acknowledging 5000 bytes A never sent.
+    return forged_then_text(ctx, stack, port, 51000 + port % 1000, b'',
+                            (0, 5000, 'F.', b''), 'FIN')
+
+
+def case_ts_recent_old_dup(ctx, stack, port):
+    # A copy of text already received, its ACK beyond SND.NXT.
+    return forged_then_text(ctx, stack, port, 53000 + port % 1000, b'0123456789',
+                            (0, 5000, 'P.', b'0123456789'), 'copy')
 
 
 def case_keepalive_oow(ctx, stack, port):

@@ -207,6 +207,28 @@ static struct {
 } rearm;
 
 /*
+ * Arm @sk's retransmission timer for 1 ms with @hook in its place, and
+ * wait until the hook ran on the first expiry; rearm.expire is the real
+ * callback, to be put back by the caller.
+ */
+static void rto_meets(struct kunit *test, struct sock *sk,
+		      enum hrtimer_restart (*hook)(struct hrtimer *t))
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	int i;
+
+	rearm.sk = sk;
+	rearm.rearmed = 0;
+	rearm.expire = xs->rtx_timer.function;
+	xs->rtx_timer.function = hook;
+	xs->rtt.rto_ms = 1;
+	xtcp_timer_event_sent(sk);
+	for (i = 0; i < 200 && !READ_ONCE(rearm.rearmed); i++)
+		usleep_range(5000, 10000);
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(rearm.rearmed));
+}
+
+/*
  * The RTO callback has started (hrtimer_try_to_cancel() now answers -1
  * for this timer) when the owner, on another CPU, replays two ACKs from
  * the backlog: each restarts the retransmission timer.
@@ -245,15 +267,7 @@ static void rearm_twice_during_expiry(struct kunit *test)
 	lock_sock(sk);
 	in_flight(test, sk);
 
-	rearm.sk = sk;
-	rearm.rearmed = 0;
-	rearm.expire = xs->rtx_timer.function;
-	xs->rtx_timer.function = expiry_meets_two_acks;
-	xs->rtt.rto_ms = 1;
-	xtcp_timer_event_sent(sk);
-	for (i = 0; i < 200 && !READ_ONCE(rearm.rearmed); i++)
-		usleep_range(5000, 10000);
-	KUNIT_EXPECT_TRUE(test, READ_ONCE(rearm.rearmed));
+	rto_meets(test, sk, expiry_meets_two_acks);
 	for (i = 0; i < 200 && hrtimer_callback_running(&xs->rtx_timer); i++)
 		usleep_range(5000, 10000);
 	xs->rtx_timer.function = rearm.expire;
@@ -305,15 +319,7 @@ static void stop_during_expiry(struct kunit *test)
 	lock_sock(sk);
 	in_flight(test, sk);
 
-	rearm.sk = sk;
-	rearm.rearmed = 0;
-	rearm.expire = xs->rtx_timer.function;
-	xs->rtx_timer.function = expiry_meets_ack_and_stop;
-	xs->rtt.rto_ms = 1;
-	xtcp_timer_event_sent(sk);
-	for (i = 0; i < 200 && !READ_ONCE(rearm.rearmed); i++)
-		usleep_range(5000, 10000);
-	KUNIT_EXPECT_TRUE(test, READ_ONCE(rearm.rearmed));
+	rto_meets(test, sk, expiry_meets_ack_and_stop);
 	/* Well under the 10 s it was armed for, it is gone. */
 	for (i = 0; i < 40 && hrtimer_active(&xs->rtx_timer); i++)
 		usleep_range(5000, 10000);

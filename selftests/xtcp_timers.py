@@ -265,8 +265,9 @@ class Injector:
                     bytes.fromhex(topo.mac_b.replace(':', '')) + b'\x08\x00')
 
     def send(self, sport, dport, seq, ack, flags, win=64240, payload=b'',
-             src=B_IP, dst=A_IP, mss=None, wscale=None, ts=None):
-        """ts: (TSval, TSecr) for a Timestamps option (RFC 7323)."""
+             src=B_IP, dst=A_IP, mss=None, wscale=None, ts=None, sack=False):
+        """ts: (TSval, TSecr) for a Timestamps option (RFC 7323); sack:
+        a SACK-Permitted option (RFC 2018 2)."""
         fl = 0
         for b, c in FLAGBITS:
             if c in flags:
@@ -276,6 +277,8 @@ class Injector:
             opts += struct.pack('!BBBB', 1, 3, 3, wscale)
         if ts is not None:
             opts += struct.pack('!BBBBII', 1, 1, 8, 10, ts[0] % 2**32, ts[1] % 2**32)
+        if sack:
+            opts += struct.pack('!BBBB', 1, 1, 4, 2)
         th = struct.pack('!HHIIBBHHH', sport, dport, seq % 2**32, ack % 2**32,
                          (20 + len(opts)) // 4 << 4, fl, win, 0, 0) + opts
         s, d = socket.inet_aton(src), socket.inet_aton(dst)

@@ -29,6 +29,8 @@ static void sysctl_defaults_are_linux(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, xn.sack, 1);
 	KUNIT_EXPECT_EQ(test, xn.dsack, 1);
 	KUNIT_EXPECT_EQ(test, xn.max_tw_buckets, XTCP_EHASH_SIZE / 2);
+	KUNIT_EXPECT_EQ(test, xn.syncookies, 1);
+	KUNIT_EXPECT_EQ(test, xn.max_syn_backlog, 128);
 }
 
 static void sysctl_defaults_in_range(struct kunit *test)

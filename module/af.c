@@ -330,17 +330,25 @@ out:
 }
 
 /**
- * xtcp_listen_has_room() - whether a listener may take another SYN: both
- * queues bounded by the backlog, as Linux (accept queue: backlog + 1)
- * @sk: the listener, locked
+ * xtcp_accept_queue_full() - whether a listener's accept queue is full:
+ * more than the backlog, as Linux's sk_acceptq_is_full()
+ * @sk: the listener
  */
-bool xtcp_listen_has_room(struct sock *sk)
+bool xtcp_accept_queue_full(const struct sock *sk)
 {
-	struct xtcp_sock *xs = xtcp_sk(sk);
-	u32 max = READ_ONCE(sk->sk_max_ack_backlog);
+	return READ_ONCE(xtcp_sk(sk)->accept_qlen) >
+	       READ_ONCE(sk->sk_max_ack_backlog);
+}
 
-	return READ_ONCE(xs->accept_qlen) <= max &&
-	       READ_ONCE(xs->syn_qlen) <= max;
+/**
+ * xtcp_syn_queue_full() - whether a listener's SYN queue is full: more
+ * than the backlog, as Linux's inet_csk_reqsk_queue_is_full()
+ * @sk: the listener
+ */
+bool xtcp_syn_queue_full(const struct sock *sk)
+{
+	return READ_ONCE(xtcp_sk(sk)->syn_qlen) >
+	       READ_ONCE(sk->sk_max_ack_backlog);
 }
 
 /**

@@ -7,6 +7,7 @@
  * Where an RFC rule lives:
  *   3.10.7.1 CLOSED (no socket)          xtcp_nf_hook -> xtcp_reply_rst
  *   3.10.7.2 LISTEN                      rcv_listen
+ *            RFC 4987 3.6: SYN cookies   syncookie.c
  *   3.10.7.3 SYN-SENT                    rcv_syn_sent
  *   3.10.7.4 other states, checks 1-8    rcv_synchronized
  *            RFC 7323 5.3 R1: PAWS       paws_reject
@@ -78,38 +79,76 @@ static void reply_rst(struct sock *sk, struct sk_buff *skb)
 	xtcp_reply_rst(sock_net(sk), skb);
 }
 
-/* RFC 9293 3.10.7.2: a segment for a listener. */
-static void rcv_listen(struct sock *sk, struct sk_buff *skb)
+/*
+ * Whether a SYN that gets no cookie finds the SYN queue full. Without
+ * cookies, the last quarter of max_syn_backlog is kept, as Linux keeps it
+ * for peers it has seen before (xtcp remembers none): tcp_conn_request().
+ */
+static bool syn_queue_no_room(const struct sock *sk)
+{
+	const struct xtcp_net *xn = xtcp_sk_net(sk);
+	int max = READ_ONCE(xn->max_syn_backlog);
+
+	return xtcp_syn_queue_full(sk) ||
+	       (!READ_ONCE(xn->syncookies) &&
+		max - (int)READ_ONCE(xtcp_sk(sk)->syn_qlen) < (max >> 2));
+}
+
+/*
+ * RFC 9293 3.10.7.2: a segment for a listener. Return true if @skb was
+ * consumed (the ACK of a SYN cookie, now its connection's).
+ */
+static bool rcv_listen(struct sock *sk, struct sk_buff *skb)
 {
 	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	struct xtcp_options opts;
 	struct sock *child;
 
 	if (cb->flags & XTCP_RST)
-		return;				/* first: ignore a RST */
+		return false;			/* first: ignore a RST */
 	if (cb->flags & XTCP_ACK) {
+		/* RFC 4987 3.6: it may return one of our SYN cookies */
+		switch (cb->flags & XTCP_SYN ? XTCP_COOKIE_NONE :
+			xtcp_cookie_ack(sk, skb)) {
+		case XTCP_COOKIE_TAKEN:
+			return true;
+		case XTCP_COOKIE_DROP:
+			return false;
+		case XTCP_COOKIE_NONE:
+			break;
+		}
 		reply_rst(sk, skb);		/* second: <SEQ=SEG.ACK><CTL=RST> */
-		return;
+		return false;
 	}
 	if (!(cb->flags & XTCP_SYN))
-		return;				/* fourth: drop anything else */
+		return false;			/* fourth: drop anything else */
 	/* Looked up before the listener left its port or address (a
 	 * disconnect and listen() while this waited in the backlog).
 	 */
 	if (tcp_hdr(skb)->dest != inet_sk(sk)->inet_sport ||
 	    (inet_sk(sk)->inet_rcv_saddr &&
 	     inet_sk(sk)->inet_rcv_saddr != ip_hdr(skb)->daddr))
-		return;
+		return false;
 	/* A SYN with FIN is no way to open a connection: drop it, as Linux
 	 * (RFC 9293 leaves it open; a FIN in LISTEN is "not be processed").
 	 */
 	if (cb->flags & XTCP_FIN)
-		return;
+		return false;
 
-	/* third: a SYN. Bounded queues, as Linux: drop when full. */
-	if (!xtcp_listen_has_room(sk)) {
+	/* third: a SYN. Bounded queues, as Linux; cookies past them. */
+	xtcp_parse_options((u8 *)(tcp_hdr(skb) + 1),
+			   tcp_hdr(skb)->doff * 4 - sizeof(struct tcphdr), &opts);
+	if (xtcp_accept_queue_full(sk)) {
+		xtcp_stats_listen_overflow(sk);
+		return false;
+	}
+	if (xtcp_cookie_wanted(sk)) {
+		xtcp_cookie_send_synack(sk, skb, &opts);
+		return false;
+	}
+	if (syn_queue_no_room(sk)) {
 		xtcp_stats_listen_drop(sk);
-		return;
+		return false;
 	}
 	/* The child's spinlock is taken with BHs off even when a SYN is
 	 * replayed from the backlog (xtcp_backlog_rcv), lest a softirq on
@@ -118,10 +157,8 @@ static void rcv_listen(struct sock *sk, struct sk_buff *skb)
 	DEBUG_NET_WARN_ON_ONCE(!in_softirq());
 	child = xtcp_child_create(sk, skb);	/* bh-locked, subclass 0 */
 	if (!child)
-		return;
+		return false;
 
-	xtcp_parse_options((u8 *)(tcp_hdr(skb) + 1),
-			   tcp_hdr(skb)->doff * 4 - sizeof(struct tcphdr), &opts);
 	xtcp_syn_offer(child);
 	xtcp_syn_negotiate(child, &opts);
 	xtcp_set_mss(child, opts.mss);
@@ -139,6 +176,7 @@ static void rcv_listen(struct sock *sk, struct sk_buff *skb)
 	}
 	bh_unlock_sock(child);
 	sock_put(child);
+	return false;
 }
 
 /* RFC 9293 3.10.7.3: a segment for our SYN. */
@@ -648,7 +686,8 @@ void xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		 */
 		break;
 	case TCP_LISTEN:
-		rcv_listen(sk, skb);
+		if (rcv_listen(sk, skb))
+			return;		/* a SYN cookie's connection took it */
 		break;
 	case TCP_SYN_SENT:
 		rcv_syn_sent(sk, skb);

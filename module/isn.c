@@ -12,10 +12,12 @@
 #include "xtcp.h"
 
 static siphash_key_t isn_secret __read_mostly;
+static siphash_key_t ts_secret __read_mostly;
 
 void xtcp_isn_init(void)
 {
 	get_random_bytes(&isn_secret, sizeof(isn_secret));
+	get_random_bytes(&ts_secret, sizeof(ts_secret));
 }
 
 /**
@@ -47,3 +49,20 @@ u32 xtcp_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport)
 	return xtcp_isn_at(saddr, daddr, sport, dport, ktime_get_real_ns());
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_isn);
+
+/**
+ * xtcp_ts_off() - the TSval offset of a connection a SYN cookie opened
+ * (RFC 7323 5.4: unguessable): a keyed hash of its 4-tuple, so that the
+ * ACK returning the cookie finds the offset the SYN-ACK used, as Linux's
+ * secure_tcp_ts_off()
+ * @saddr: local address
+ * @daddr: remote address
+ * @sport: local port
+ * @dport: remote port
+ */
+u32 xtcp_ts_off(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport)
+{
+	return siphash_3u32((__force u32)saddr, (__force u32)daddr,
+			    (__force u32)sport << 16 | (__force u32)dport,
+			    &ts_secret);
+}

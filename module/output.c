@@ -590,9 +590,18 @@ void xtcp_send_raw(const struct xtcp_raw *r)
 		return;
 	}
 	skb_reserve(skb, MAX_TCP_HEADER);
-	if (r->ts_ok)
+	if (r->syn) {
+		u8 opts[XTCP_SYN_OPTIONS_LEN];
+
+		/* The MSS we can receive on this route (MUST-14) */
+		r->syn->mss = clamp_t(u32, dst_mtu(&rt->dst), 576, 65535) -
+			      sizeof(struct iphdr) - sizeof(struct tcphdr);
+		olen = xtcp_write_syn_options(opts, r->syn);
+		memcpy(skb_push(skb, olen), opts, olen);
+	} else if (r->ts_ok) {
 		olen = xtcp_write_options(skb_push(skb, XTCP_OLEN_TS_ALIGNED),
 					  true, r->tsval, r->tsecr, NULL, 0);
+	}
 	th = skb_push(skb, sizeof(*th));
 	skb_reset_transport_header(skb);
 	memset(th, 0, sizeof(*th));

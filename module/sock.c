@@ -265,7 +265,7 @@ u32 xtcp_ts_clock(u32 offset)
  * RFC 7323 2.3: the smallest shift that lets the window cover the largest
  * receive buffer this socket may grow to (tcp_rmem[2], or SO_RCVBUF).
  */
-static u8 rcv_wscale_for(const struct sock *sk)
+u8 xtcp_rcv_wscale_for(const struct sock *sk)
 {
 	u32 space = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[2]);
 	u8 ws = 0;
@@ -291,7 +291,7 @@ void xtcp_syn_offer(struct sock *sk)
 	const struct xtcp_net *xn = xtcp_sk_net(sk);
 
 	xs->ws_ok = !!READ_ONCE(xn->window_scaling);
-	xs->rcv_wscale = xs->ws_ok ? rcv_wscale_for(sk) : 0;
+	xs->rcv_wscale = xs->ws_ok ? xtcp_rcv_wscale_for(sk) : 0;
 	xs->snd_wscale = 0;
 	xs->sack_ok = !!READ_ONCE(xn->sack);
 	xs->ts_ok = !!READ_ONCE(xn->timestamps);

@@ -36,6 +36,8 @@ static const struct xtcp_range delack = { 1, 499 };		/* MUST-40: < 0.5 s */
 static const struct xtcp_range onoff = { 0, 1 };
 static const struct xtcp_range dupthresh = { 1, U16_MAX };	/* segments */
 static const struct xtcp_range count = { 0, INT_MAX };
+static const struct xtcp_range syncookies = { 0, 2 };
+static const struct xtcp_range syn_backlog = { 1, INT_MAX };
 
 /*
  * Writes need CAP_NET_ADMIN over the namespace that owns the value. The
@@ -92,6 +94,8 @@ static const struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_SYSCTL(reordering, dupthresh),
 	XTCP_SYSCTL(max_reordering, dupthresh),
 	XTCP_SYSCTL(max_tw_buckets, count),
+	XTCP_SYSCTL(syncookies, syncookies),
+	XTCP_SYSCTL(max_syn_backlog, syn_backlog),
 	{ }	/* sentinel for kernels before 6.5 */
 };
 
@@ -124,6 +128,9 @@ void xtcp_net_set_defaults(struct xtcp_net *xn)
 	xn->max_reordering = 300;
 	/* Linux: half the established hash (tcp_sk_init); ours is global */
 	xn->max_tw_buckets = XTCP_EHASH_SIZE / 2;
+	xn->syncookies = 1;		/* when a SYN queue is full */
+	/* Linux: max(128, ehash entries / 128) (tcp_sk_init) */
+	xn->max_syn_backlog = max(128, XTCP_EHASH_SIZE / 128);
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_net_set_defaults);
 

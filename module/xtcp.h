@@ -182,6 +182,11 @@ struct xtcp_sock {
 	struct list_head accept_queue;	/* established, not yet accepted */
 	u32 syn_qlen;
 	u32 accept_qlen;
+	/* jiffies of the last SYN answered with a cookie (syncookie.c),
+	 * 0 if none: its ACK is looked at only within two minutes of it
+	 */
+	unsigned long cookie_sent_at;
+	bool synflood_warned;
 	/* Child side: the listener it came from (a reference), its queue
 	 * link and which queue that is, under the listener's queue_lock
 	 */
@@ -307,12 +312,18 @@ struct xtcp_net {
 	int reordering;		/* DupThresh to start from (cong.c) */
 	int max_reordering;	/* the most DupThresh may grow to */
 	int max_tw_buckets;	/* TIME-WAIT records at most (tw.c) */
+	int syncookies;		/* 0 never, 1 on a full SYN queue, 2 always */
+	int max_syn_backlog;	/* half-open at most per listener, no cookies */
 	struct ctl_table_header *sysctl_hdr;
 	struct net *net;		/* the namespace these belong to */
 
 	/* Counters (stats.c) */
 	atomic_long_t bad_segments;	/* bad header or checksum */
-	atomic_long_t listen_drops;	/* SYNs dropped: queues full */
+	atomic_long_t listen_drops;	/* SYNs and cookie ACKs dropped */
+	atomic_long_t listen_overflows;	/* of those, for a full accept queue */
+	atomic_long_t cookies_sent;	/* SYN-ACKs carrying a cookie */
+	atomic_long_t cookies_recv;	/* ACKs with a valid cookie */
+	atomic_long_t cookies_failed;	/* ACKs with a wrong or stale cookie */
 	atomic_long_t synack_timeouts;	/* half-open children given up */
 	atomic_long_t tw_overflows;	/* TIME-WAITs cut: max_tw_buckets */
 	atomic_t tw_count;		/* TIME-WAIT records in the table */
@@ -334,6 +345,7 @@ const char *xtcp_sysctl_check(const struct xtcp_net *xn);
 /* stats.c */
 void xtcp_stats_bad_segment(struct net *net);
 void xtcp_stats_listen_drop(struct sock *sk);
+void xtcp_stats_listen_overflow(struct sock *sk);
 void xtcp_stats_synack_timeout(struct sock *sk);
 
 /* af.c */
@@ -342,7 +354,8 @@ extern struct proto xtcp_prot;
 int xtcp_af_register(void);
 void xtcp_af_unregister(void);
 void xtcp_proto_unregister(void);
-bool xtcp_listen_has_room(struct sock *sk);
+bool xtcp_accept_queue_full(const struct sock *sk);
+bool xtcp_syn_queue_full(const struct sock *sk);
 void xtcp_child_enqueue(struct sock *parent, struct sock *child);
 bool xtcp_child_established(struct sock *child);
 bool xtcp_child_unlink(struct sock *child);
@@ -358,6 +371,7 @@ void xtcp_syn_negotiate(struct sock *sk, const struct xtcp_options *peer);
 u32 xtcp_send_mss(const struct xtcp_sock *xs);
 u32 xtcp_ts_now(const struct xtcp_sock *xs);
 u32 xtcp_ts_clock(u32 offset);
+u8 xtcp_rcv_wscale_for(const struct sock *sk);
 void xtcp_done(struct sock *sk);
 void xtcp_reset(struct sock *sk, int err);
 void xtcp_abort(struct sock *sk, int err);
@@ -396,6 +410,19 @@ struct xtcp_tw;
 void xtcp_tables_walk(struct net *net, void (*sock_fn)(struct sock *, void *),
 		      void (*tw_fn)(struct xtcp_tw *, void *), void *arg);
 
+/* syncookie.c */
+enum xtcp_cookie_verdict {
+	XTCP_COOKIE_NONE,	/* no cookie of ours: answer with a RST */
+	XTCP_COOKIE_DROP,	/* drop the segment silently */
+	XTCP_COOKIE_TAKEN,	/* a connection made; the segment is its */
+};
+
+bool xtcp_cookie_wanted(const struct sock *sk);
+void xtcp_cookie_send_synack(struct sock *sk, struct sk_buff *skb,
+			     const struct xtcp_options *peer);
+enum xtcp_cookie_verdict xtcp_cookie_ack(struct sock *sk,
+					 struct sk_buff *skb);
+
 /* proc.c */
 int xtcp_proc_init_net(struct net *net);
 void xtcp_proc_exit_net(struct net *net);
@@ -406,6 +433,7 @@ void xtcp_tw_exit(void);
 
 /* isn.c */
 u32 xtcp_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
+u32 xtcp_ts_off(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
 u32 xtcp_isn_at(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport,
 		u64 ns);
 void xtcp_isn_init(void);
@@ -428,6 +456,8 @@ void xtcp_isn_init(void);
  * @ts_ok: carry a Timestamps option with @tsval and @tsecr
  * @tsval: TSval
  * @tsecr: TSecr
+ * @syn: the options of a SYN-ACK (its MSS is filled in from the route),
+ *	or NULL; then @ts_ok says what the segment carries
  */
 struct xtcp_raw {
 	struct net *net;
@@ -442,6 +472,7 @@ struct xtcp_raw {
 	u32 mark;
 	bool ts_ok;
 	u32 tsval, tsecr;
+	struct xtcp_syn_options *syn;
 };
 
 /* output.c */

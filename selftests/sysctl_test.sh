@@ -11,7 +11,7 @@ d=/proc/sys/net/xtcp
 cleanup() { ip netns del xt 2>/dev/null; put $d/synack_retries 5; }
 trap cleanup EXIT
 
-tap_plan 14
+tap_plan 16
 check defaults_are_linux expect_eq "6 5 3 15 60 7200 75 9" \
 	sh -c "cd $d && echo \$(cat syn_retries synack_retries retries1 retries2 fin_timeout keepalive_time keepalive_intvl keepalive_probes)"
 check reordering_defaults_are_linux expect_eq "3 300" \
@@ -20,6 +20,9 @@ check sack_dsack_on_as_linux expect_eq "1 1" \
 	sh -c "cd $d && echo \$(cat sack dsack)"
 # Linux's rule: half the established hash, xtcp's 16384 buckets
 check max_tw_buckets_half_the_hash expect_eq 8192 cat $d/max_tw_buckets
+# Linux's: cookies when a SYN queue is full; max(128, hash / 128)
+check syncookies_default_one expect_eq 1 cat $d/syncookies
+check syncookies_above_two_einval expect_fail_with "Invalid argument" put $d/syncookies 3
 check write_in_range put $d/synack_retries 3
 check write_above_range_einval expect_fail_with "Invalid argument" put $d/synack_retries 256
 check value_kept_after_einval expect_eq 3 cat $d/synack_retries

@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/filter.h>
 #include <linux/xtcp.h>
 
 #include "kselftest_harness.h"
@@ -2089,6 +2090,68 @@ TEST(tcp_client_xtcp_server)
 	if (!testing_xtcp())
 		SKIP(return, "mixes xtcp with AF_INET: xtcp runs only");
 	cross_stack(_metadata, AF_INET, test_family());
+}
+
+/* A classic BPF program that drops every packet: "ret #0". */
+static int attach_drop_all(int fd)
+{
+	struct sock_filter drop[] = { BPF_STMT(BPF_RET | BPF_K, 0) };
+	struct sock_fprog prog = { .len = 1, .filter = drop };
+
+	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+			  sizeof(prog));
+}
+
+/*
+ * A socket filter sees every segment for its socket, as tcp_filter() shows
+ * them to a kernel TCP socket (issue 11): one that drops all keeps a
+ * listener's SYNs from it; detached, the next client connects.
+ */
+TEST(socket_filter_listener)
+{
+	unsigned short port;
+	int l = listener_of(0, 4, &port), c = tsock(), d = tsock(), z = 0;
+
+	ASSERT_LE(0, l);
+	ASSERT_LE(0, c);
+	ASSERT_LE(0, d);
+	ASSERT_EQ(0, attach_drop_all(l));
+	ASSERT_EQ(0, connect_nb(c, port));
+	EXPECT_EQ(0, poll1(c, POLLOUT, QUIET_MS));
+	ASSERT_EQ(0, setsockopt(l, SOL_SOCKET, SO_DETACH_FILTER, &z, sizeof(z)));
+	ASSERT_EQ(0, connect_nb(d, port));
+	EXPECT_EQ(POLLOUT, poll1(d, POLLOUT, WAIT_MS) & POLLOUT);
+	EXPECT_EQ(0, get_int(d, SOL_SOCKET, SO_ERROR));
+	close(d);
+	close(c);
+	close(l);
+}
+
+/*
+ * On a connection: while the filter drops all, data sent to it does not
+ * arrive; detached, the sender's retransmission delivers it intact.
+ */
+TEST(socket_filter_connection)
+{
+	unsigned short port;
+	int l = listener_of(0, 4, &port), c = tsock(), s, z = 0;
+	char buf[8] = "";
+
+	ASSERT_LE(0, l);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, connect_to(c, port));
+	s = accept(l, NULL, NULL);
+	ASSERT_LE(0, s);
+	ASSERT_EQ(0, attach_drop_all(s));
+	ASSERT_EQ(5, send(c, "hello", 5, 0));
+	EXPECT_EQ(0, poll1(s, POLLIN, QUIET_MS));
+	ASSERT_EQ(0, setsockopt(s, SOL_SOCKET, SO_DETACH_FILTER, &z, sizeof(z)));
+	ASSERT_EQ(0, set_timeo(s, SO_RCVTIMEO, WAIT_MS));
+	EXPECT_EQ(5, read_full(s, buf, 5));
+	EXPECT_STREQ("hello", buf);
+	close(s);
+	close(c);
+	close(l);
 }
 
 TEST_HARNESS_MAIN

@@ -6,6 +6,8 @@
  *
  * Where an RFC rule lives:
  *   3.10.7.1 CLOSED (no socket)          xtcp_nf_hook -> xtcp_reply_rst
+ *   host policy, as tcp_v4_rcv():        xtcp_nf_hook (IPsec), filter_drop
+ *            (socket filter, cgroup-BPF ingress, LSM)
  *   3.10.7.2 LISTEN                      rcv_listen
  *            RFC 4987 3.6: SYN cookies   syncookie.c
  *   3.10.7.3 SYN-SENT                    rcv_syn_sent
@@ -29,6 +31,7 @@
 #include <net/ip.h>
 #include <net/netns/generic.h>
 #include <net/tcp.h>
+#include <net/xfrm.h>
 
 #include "options.h"
 #include "seq.h"
@@ -748,6 +751,29 @@ static bool segment_valid(struct sk_buff *skb)
 }
 
 /*
+ * What tcp_filter() asks of a segment before its socket sees it: the
+ * socket's filter (SO_ATTACH_FILTER, SO_ATTACH_BPF), cgroup-BPF ingress
+ * and the LSM's sock_rcv_skb, all in sk_filter_trim_cap(), shown the TCP
+ * header at offset 0. A filter may trim the payload, never the header.
+ * Return true to drop @skb.
+ */
+static bool filter_drop(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	unsigned int hlen = tcp_hdrlen(skb);
+
+	__skb_push(skb, hlen);
+	if (sk_filter_trim_cap(sk, skb, hlen)) {
+		__skb_pull(skb, hlen);
+		return true;
+	}
+	__skb_pull(skb, hlen);
+	cb->end_seq = cb->seq + skb->len + !!(cb->flags & XTCP_SYN) +
+		      !!(cb->flags & XTCP_FIN);
+	return false;
+}
+
+/*
  * Process @skb for @sk now, or queue it on the backlog of the process that
  * owns @sk (dropped if that is full: the peer retransmits). Consumes @skb
  * and the caller's reference on @sk, once.
@@ -760,6 +786,11 @@ static void deliver(struct sock *sk, struct sk_buff *skb)
 	u64 limit = ((u64)READ_ONCE(sk->sk_rcvbuf) << 1) +
 		    (READ_ONCE(sk->sk_sndbuf) >> 1) + 64 * 1024;
 
+	if (filter_drop(sk, skb)) {
+		kfree_skb(skb);
+		sock_put(sk);
+		return;
+	}
 	/* Subclass 1, so a listener can lock a new child (as tcp_v4_rcv). */
 	bh_lock_sock_nested(sk);
 	if (!sock_owned_by_user(sk))
@@ -789,6 +820,10 @@ static unsigned int tw_segment(struct net *net, struct xtcp_tw *tw,
 	enum xtcp_tw_verdict v = XTCP_TW_DONE;
 	struct sock *sk;
 
+	if (!xfrm4_policy_check(NULL, XFRM_POLICY_IN, skb)) {
+		xtcp_tw_put(tw);
+		return NF_DROP;
+	}
 	steal(skb, thoff);
 	if (!segment_valid(skb)) {
 		xtcp_stats_bad_segment(net);
@@ -888,7 +923,12 @@ static unsigned int xtcp_nf_hook(void *priv, struct sk_buff *skb,
 			return NF_ACCEPT;
 	}
 
-	/* Ours from here on. */
+	/* Ours from here on: first the IPsec policy, as tcp_v4_rcv(). */
+	if (!xfrm4_policy_check(sk, XFRM_POLICY_IN, skb)) {
+		if (sk)
+			sock_put(sk);
+		return NF_DROP;
+	}
 	steal(skb, thoff);
 	if (!segment_valid(skb)) {
 		xtcp_stats_bad_segment(net);

@@ -253,7 +253,7 @@ static void check_rst(struct sock *sk, struct sk_buff *skb)
 
 	if (cb->seq != xs->rcv_nxt) {
 		/* In the window but not exact: challenge ACK (RFC 5961 3.2) */
-		xtcp_send_ack(sk);
+		xtcp_send_challenge_ack(sk);
 		return;
 	}
 	switch (sk->sk_state) {
@@ -378,7 +378,7 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb,
 	}
 	if (xtcp_seq_before(ack, xs->snd_una - xs->max_snd_wnd)) {
 		/* Far below SND.UNA: RFC 5961 5.2 says drop and ACK. */
-		xtcp_send_ack(sk);
+		xtcp_send_challenge_ack(sk);
 		return false;
 	}
 	/* Acceptable: only now may its TSval become TS.Recent (RFC 7323
@@ -604,7 +604,9 @@ static bool rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 							   xs->rcv_nxt))
 				xtcp_ofo_dsack(&xs->ofo, data_seq,
 					       data_seq + skb->len);
-			if (skb->len || !wnd)
+			if (cb->flags & XTCP_SYN)	/* RFC 5961 4.2 */
+				xtcp_send_challenge_ack(sk);
+			else if (skb->len || !wnd)
 				xtcp_send_ack(sk);
 			else
 				xtcp_send_oow_ack(sk);
@@ -621,7 +623,7 @@ static bool rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 
 	/* fourth: SYN in a synchronized state: challenge ACK (RFC 5961 4.2) */
 	if (cb->flags & XTCP_SYN) {
-		xtcp_send_ack(sk);
+		xtcp_send_challenge_ack(sk);
 		return false;
 	}
 

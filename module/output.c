@@ -541,6 +541,22 @@ int xtcp_send_probe(struct sock *sk)
 	return n < 0 ? n : 0;
 }
 
+/*
+ * At most one ACK per 500 ms answers unacceptable segments (Linux's
+ * tcp_invalid_ratelimit; RFC 5961 10). Return true if one went out less
+ * than that ago; else note that one goes now.
+ */
+static bool oow_rate_limited(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (xs->oow_ack_at &&
+	    time_before(jiffies, xs->oow_ack_at + msecs_to_jiffies(500)))
+		return true;
+	xs->oow_ack_at = jiffies ?: 1;
+	return false;
+}
+
 /**
  * xtcp_send_oow_ack() - the ACK that answers an unacceptable segment
  * without text or an ACK of data not yet sent (RFC 9293 3.10.7.4), at
@@ -550,12 +566,56 @@ int xtcp_send_probe(struct sock *sk)
  */
 void xtcp_send_oow_ack(struct sock *sk)
 {
-	struct xtcp_sock *xs = xtcp_sk(sk);
+	if (!oow_rate_limited(sk))
+		xtcp_send_ack(sk);
+}
 
-	if (xs->oow_ack_at &&
-	    time_before(jiffies, xs->oow_ack_at + msecs_to_jiffies(500)))
+/*
+ * RFC 5961 7, as tcp_challenge_ack_allowed(): at most challenge_ack_limit
+ * challenge ACKs a second in the namespace, the budget drawn at random
+ * between half and one and a half times the limit each second, so that
+ * an off-path attacker cannot count it down to learn that its guess hit
+ * (CVE-2016-5696). Racy updates only move the budget by a few.
+ */
+static bool challenge_allowed(struct xtcp_net *xn)
+{
+	u32 limit = READ_ONCE(xn->challenge_ack_limit), now, left;
+
+	if (limit == INT_MAX)
+		return true;
+	now = jiffies / HZ;
+	if (now != READ_ONCE(xn->challenge_second)) {
+		u32 half = (limit + 1) >> 1;
+
+		WRITE_ONCE(xn->challenge_second, now);
+		WRITE_ONCE(xn->challenge_left,
+			   get_random_u32_inclusive(half, limit + half - 1));
+	}
+	left = READ_ONCE(xn->challenge_left);
+	if (!left)
+		return false;
+	WRITE_ONCE(xn->challenge_left, left - 1);
+	return true;
+}
+
+/**
+ * xtcp_send_challenge_ack() - the ACK that answers a RST or SYN that may
+ * be forged, or an ACK outside SND.UNA - MAX.SND.WND .. SND.NXT (RFC 5961
+ * 3.2, 4.2, 5.2): the true peer resynchronizes from it. Limited per
+ * connection as xtcp_send_oow_ack() and per namespace (RFC 5961 7).
+ * @sk: the connection, locked
+ */
+void xtcp_send_challenge_ack(struct sock *sk)
+{
+	struct xtcp_net *xn = xtcp_sk_net(sk);
+
+	if (oow_rate_limited(sk)) {
+		atomic_long_inc(&xn->challenge_skipped);
 		return;
-	xs->oow_ack_at = jiffies ?: 1;
+	}
+	if (!challenge_allowed(xn))
+		return;
+	atomic_long_inc(&xn->challenge_acks);
 	xtcp_send_ack(sk);
 }
 

@@ -96,6 +96,7 @@ static const struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_SYSCTL(max_tw_buckets, count),
 	XTCP_SYSCTL(syncookies, syncookies),
 	XTCP_SYSCTL(max_syn_backlog, syn_backlog),
+	XTCP_SYSCTL(challenge_ack_limit, count),
 	{ }	/* sentinel for kernels before 6.5 */
 };
 
@@ -131,6 +132,10 @@ void xtcp_net_set_defaults(struct xtcp_net *xn)
 	xn->syncookies = 1;		/* when a SYN queue is full */
 	/* Linux: max(128, ehash entries / 128) (tcp_sk_init) */
 	xn->max_syn_backlog = max(128, XTCP_EHASH_SIZE / 128);
+	/* Linux's since 6.0: no namespace-wide limit, the per-connection
+	 * one (500 ms) only (CVE-2016-5696 made a shared counter a leak)
+	 */
+	xn->challenge_ack_limit = INT_MAX;
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_net_set_defaults);
 

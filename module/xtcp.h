@@ -314,6 +314,7 @@ struct xtcp_net {
 	int max_tw_buckets;	/* TIME-WAIT records at most (tw.c) */
 	int syncookies;		/* 0 never, 1 on a full SYN queue, 2 always */
 	int max_syn_backlog;	/* half-open at most per listener, no cookies */
+	int challenge_ack_limit;	/* per second, namespace-wide (RFC 5961 7) */
 	struct ctl_table_header *sysctl_hdr;
 	struct net *net;		/* the namespace these belong to */
 
@@ -324,6 +325,11 @@ struct xtcp_net {
 	atomic_long_t cookies_sent;	/* SYN-ACKs carrying a cookie */
 	atomic_long_t cookies_recv;	/* ACKs with a valid cookie */
 	atomic_long_t cookies_failed;	/* ACKs with a wrong or stale cookie */
+	atomic_long_t challenge_acks;	/* RFC 5961 challenge ACKs sent */
+	atomic_long_t challenge_skipped;	/* ... held back by the rate limit */
+	/* challenge_ack_limit's budget: the second it is for, what is left */
+	u32 challenge_second;
+	u32 challenge_left;
 	atomic_long_t synack_timeouts;	/* half-open children given up */
 	atomic_long_t tw_overflows;	/* TIME-WAITs cut: max_tw_buckets */
 	atomic_t tw_count;		/* TIME-WAIT records in the table */
@@ -493,6 +499,7 @@ int xtcp_retransmit_head(struct sock *sk);
 void xtcp_push_forced(struct sock *sk);
 bool xtcp_fin_sent(const struct xtcp_sock *xs);
 void xtcp_send_oow_ack(struct sock *sk);
+void xtcp_send_challenge_ack(struct sock *sk);
 
 /* input.c */
 int xtcp_input_register(void);

@@ -32,6 +32,7 @@ static void sysctl_defaults_are_linux(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, xn.syncookies, 1);
 	KUNIT_EXPECT_EQ(test, xn.max_syn_backlog, 128);
 	KUNIT_EXPECT_EQ(test, xn.challenge_ack_limit, INT_MAX);
+	KUNIT_EXPECT_EQ(test, xn.max_orphans, XTCP_EHASH_SIZE / 2);
 }
 
 static void sysctl_defaults_in_range(struct kunit *test)

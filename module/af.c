@@ -690,6 +690,9 @@ static int xtcp_release(struct socket *sock)
 	}
 	if (linger && sk->sk_state != TCP_CLOSE)
 		sk_stream_wait_close(sk, linger);
+	/* Room for one more orphan? Else a RST now, as tcp_close(). */
+	if (sk->sk_state != TCP_CLOSE && xtcp_orphans_too_many(sk, 0))
+		xtcp_abort_on_memory(sk);
 
 	/*
 	 * The process lets go: from here on the socket is an orphan whose
@@ -701,6 +704,8 @@ static int xtcp_release(struct socket *sock)
 	sock_hold(sk);
 	sock_orphan(sk);
 	sock->sk = NULL;
+	if (sk->sk_state != TCP_CLOSE)
+		xtcp_orphan_count(sk);
 	xtcp_timer_event_orphaned(sk);
 	if (sk->sk_state == TCP_CLOSE) {
 		xtcp_timers_stop(sk);

@@ -321,6 +321,51 @@ void xtcp_syn_negotiate(struct sock *sk, const struct xtcp_options *peer)
 	}
 }
 
+/*
+ * Orphans not yet CLOSED, in all namespaces, as Linux's tcp_orphan_count:
+ * what max_orphans bounds.
+ */
+static atomic_t orphans = ATOMIC_INIT(0);
+
+int xtcp_orphans(void)
+{
+	return atomic_read(&orphans);
+}
+
+/**
+ * xtcp_orphans_too_many() - whether the orphans already there, doubled
+ * @shift times, pass the namespace's max_orphans (tcp_too_many_orphans())
+ * @sk: the socket asking
+ * @shift: 0, or more to penalize a peer that has not been heard from
+ */
+bool xtcp_orphans_too_many(const struct sock *sk, int shift)
+{
+	return atomic_read(&orphans) << shift >
+	       READ_ONCE(xtcp_sk_net(sk)->max_orphans);
+}
+
+/**
+ * xtcp_orphan_count() - the socket became an orphan short of CLOSED
+ * @sk: the socket, locked
+ */
+void xtcp_orphan_count(struct sock *sk)
+{
+	xtcp_sk(sk)->orphan_counted = 1;
+	atomic_inc(&orphans);
+}
+
+/**
+ * xtcp_abort_on_memory() - reset a connection for want of resources (too
+ * many orphans), counted as Linux's TCPAbortOnMemory
+ * @sk: the socket, locked
+ */
+void xtcp_abort_on_memory(struct sock *sk)
+{
+	net_info_ratelimited("too many orphaned sockets\n");
+	atomic_long_inc(&xtcp_sk_net(sk)->abort_on_memory);
+	xtcp_abort(sk, 0);
+}
+
 /**
  * xtcp_destroy() - release what an orphan holds and drop its last
  * owner's reference
@@ -334,6 +379,8 @@ void xtcp_syn_negotiate(struct sock *sk, const struct xtcp_options *peer)
  */
 static void xtcp_destroy(struct sock *sk)
 {
+	if (xtcp_sk(sk)->orphan_counted)
+		atomic_dec(&orphans);
 	xtcp_purge_queues(sk);
 	xtcp_port_put(sk, false);
 	sock_put(sk);

@@ -97,6 +97,7 @@ static const struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_SYSCTL(syncookies, syncookies),
 	XTCP_SYSCTL(max_syn_backlog, syn_backlog),
 	XTCP_SYSCTL(challenge_ack_limit, count),
+	XTCP_SYSCTL(max_orphans, count),
 	{ }	/* sentinel for kernels before 6.5 */
 };
 
@@ -136,6 +137,8 @@ void xtcp_net_set_defaults(struct xtcp_net *xn)
 	 * one (500 ms) only (CVE-2016-5696 made a shared counter a leak)
 	 */
 	xn->challenge_ack_limit = INT_MAX;
+	/* Linux: half the established hash (tcp_init) */
+	xn->max_orphans = XTCP_EHASH_SIZE / 2;
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_net_set_defaults);
 

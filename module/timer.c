@@ -437,6 +437,7 @@ void xtcp_timer_event_received(struct sock *sk)
 
 	xs->last_rcv = ktime_get();
 	xs->ka_probes = 0;
+	xs->probes_out = 0;
 }
 
 /**
@@ -522,6 +523,41 @@ void xtcp_timers_stop(struct sock *sk)
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_timers_stop);
 
+/*
+ * Persist (RFC 9293 3.8.6.1): probe a zero window as long as the peer
+ * answers (MUST-37; RFC 1122 4.2.2.17), but give up, as Linux's
+ * tcp_probe_timer(), after retries2 probes in a row it did not answer;
+ * an orphan after orphan_retries (8 while its probe interval is below
+ * rto_max), and once the interval has backed off to rto_max even if the
+ * peer answers every probe: nobody will ever read the data it holds.
+ * An orphan is also reset if orphans are too many. @rto is the interval
+ * that just ran out. Return true if @sk was given up.
+ */
+static bool persist_give_up(struct sock *sk, u32 rto, u32 rto_max)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	int max = READ_ONCE(xtcp_sk_net(sk)->retries2);
+
+	if (sock_flag(sk, SOCK_DEAD)) {
+		bool alive = rto < rto_max;
+
+		max = READ_ONCE(xtcp_sk_net(sk)->orphan_retries);
+		if (!max && alive)
+			max = 8;	/* tcp_orphan_retries() */
+		if (!alive && xs->retries >= max)
+			goto give_up;
+		if (xtcp_orphans_too_many(sk, 0)) {
+			xtcp_abort_on_memory(sk);
+			return true;
+		}
+	}
+	if (xs->probes_out < max)
+		return false;
+give_up:
+	xtcp_give_up(sk);
+	return true;
+}
+
 static void rtx_expired(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
@@ -541,8 +577,12 @@ static void rtx_expired(struct sock *sk)
 			xtcp_push_forced(sk);
 			return;
 		}
-		/* Persist: probe a zero window forever (MUST-37). */
+		if (persist_give_up(sk, rto, rto_max))
+			return;
 		xtcp_send_probe(sk);
+		xs->probes_out = min_t(u32, xs->probes_out + 1, U8_MAX);
+		if (xs->retries < READ_ONCE(xtcp_sk_net(sk)->retries2))
+			xs->retries++;		/* the backoff */
 		xs->rtt.rto_ms = xtcp_rto_backoff(rto, rto_max);
 		rtx_arm(sk, xs->rtt.rto_ms);
 		return;

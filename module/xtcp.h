@@ -224,6 +224,7 @@ struct xtcp_sock {
 		u16 rcv_mss;		/* MSS we advertise */
 
 		u8 fin_queued:1;	/* application closed its side: FIN after data */
+		u8 orphan_counted:1;	/* counted in xtcp_orphans (sock.c) */
 		u8 fin_rcvd:1;		/* peer's FIN is in sequence (rcv_nxt covers it) */
 		u8 tw_moved:1;		/* handed over to a TIME-WAIT record (tw.c) */
 
@@ -262,6 +263,8 @@ struct xtcp_sock {
 		ktime_t una_since;	/* SND.UNA last moved, for TCP_USER_TIMEOUT */
 		/* Keepalive (timer.c) */
 		u8 ka_probes;		/* probes sent since the peer was last heard */
+		/* Persist (timer.c): window probes since the peer was last heard */
+		u8 probes_out;
 		unsigned long oow_ack_at;	/* jiffies of our last out-of-window ACK */
 		ktime_t last_rcv;	/* when the peer last sent us a segment */
 		/* Delayed ACK (timer.c) */
@@ -315,6 +318,7 @@ struct xtcp_net {
 	int syncookies;		/* 0 never, 1 on a full SYN queue, 2 always */
 	int max_syn_backlog;	/* half-open at most per listener, no cookies */
 	int challenge_ack_limit;	/* per second, namespace-wide (RFC 5961 7) */
+	int max_orphans;	/* orphans (all namespaces) before resetting */
 	struct ctl_table_header *sysctl_hdr;
 	struct net *net;		/* the namespace these belong to */
 
@@ -327,6 +331,7 @@ struct xtcp_net {
 	atomic_long_t cookies_failed;	/* ACKs with a wrong or stale cookie */
 	atomic_long_t challenge_acks;	/* RFC 5961 challenge ACKs sent */
 	atomic_long_t challenge_skipped;	/* ... held back by the rate limit */
+	atomic_long_t abort_on_memory;	/* reset: too many orphans */
 	/* challenge_ack_limit's budget: the second it is for, what is left */
 	u32 challenge_second;
 	u32 challenge_left;
@@ -382,6 +387,10 @@ void xtcp_done(struct sock *sk);
 void xtcp_reset(struct sock *sk, int err);
 void xtcp_abort(struct sock *sk, int err);
 void xtcp_give_up(struct sock *sk);
+bool xtcp_orphans_too_many(const struct sock *sk, int shift);
+void xtcp_orphan_count(struct sock *sk);
+void xtcp_abort_on_memory(struct sock *sk);
+int xtcp_orphans(void);
 void xtcp_purge_queues(struct sock *sk);
 void xtcp_socks_wait(void);
 

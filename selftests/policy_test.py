@@ -1,0 +1,250 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""The host's packet policy applies to xtcp as to the kernel's TCP (issue
+11): each case on the kernel's TCP first, then xtcp, in the same boot; a
+case the kernel's TCP fails is a broken case, and is reported as such.
+
+    init_net (the server under test, A)      netns "xtb" (client B: the
+    va  198.51.100.1/24 <----- veth -----> vb  198.51.100.2/24   kernel's
+    va2 203.0.113.1/24  <----- veth -----> vb2 203.0.113.2/24    TCP)
+
+  xfrm_block       an IPsec policy `ip xfrm policy ... dir in action
+                   block` for the listener's port: B's SYNs never reach
+                   it (connect() times out); with the policy gone, B
+                   connects
+  redirect         nftables `redirect to :P2` in A's prerouting for port
+                   P1, the listener on P2: B connects to P1 and 64 KiB
+                   go both ways (conntrack must see A's connection
+                   confirmed, or A's replies leave from P2 and B resets)
+  conntrack_count  conntrack on: 8 MiB through one connection leaves the
+                   namespace's conntrack table at a handful of entries
+  bindtodevice     a listener bound to va (SO_BINDTODEVICE) on the
+                   wildcard address: B reaches it through va, and is
+                   refused through va2 (no socket there: RST)
+
+Socket filters are api_test's (socket_filter_*). Runs inside UML (the
+debug kernel, built with nftables and xfrm), as root. TAP.
+"""
+import hashlib
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from review_test import STACKS  # noqa: E402
+from xtcp_timers import A_IP, B_IP, NS, Topo, run, tcp_socket  # noqa: E402
+
+A2_IP, B2_IP = '203.0.113.1', '203.0.113.2'
+
+
+def add_second_link():
+    run('ip', 'link', 'add', 'va2', 'type', 'veth', 'peer', 'name', 'vb2',
+        'netns', NS)
+    run('ip', 'addr', 'add', f'{A2_IP}/24', 'dev', 'va2')
+    run('ip', 'link', 'set', 'va2', 'up')
+    run('ip', '-n', NS, 'addr', 'add', f'{B2_IP}/24', 'dev', 'vb2')
+    run('ip', '-n', NS, 'link', 'set', 'vb2', 'up')
+
+
+def listener(stack, port, addr=A_IP, dev=None):
+    lst = STACKS[stack]()
+    lst.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if dev:
+        lst.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, dev.encode())
+    lst.bind((addr, port))
+    lst.listen(8)
+    lst.settimeout(5)
+    return lst
+
+
+def try_connect(addr, port, timeout):
+    """B's kernel TCP connects: None, or the error."""
+    c = tcp_socket(NS)
+    c.settimeout(timeout)
+    try:
+        c.connect((addr, port))
+        return None, c
+    except OSError as e:
+        c.close()
+        return e, None
+
+
+def exchange(cli, srv, size):
+    """size bytes each way; returns whether both arrived intact."""
+    a, b = os.urandom(size), os.urandom(size)
+    got = {}
+
+    def pump(s, data, key):
+        s.sendall(data)
+        s.shutdown(socket.SHUT_WR)
+        buf = []
+        while True:
+            x = s.recv(65536)
+            if not x:
+                break
+            buf.append(x)
+        got[key] = b''.join(buf)
+
+    cli.settimeout(30)
+    srv.settimeout(30)
+    ts = [threading.Thread(target=pump, args=(cli, a, 'cli')),
+          threading.Thread(target=pump, args=(srv, b, 'srv'))]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(60)
+    return (hashlib.sha256(got.get('cli', b'')).digest() == hashlib.sha256(b).digest() and
+            hashlib.sha256(got.get('srv', b'')).digest() == hashlib.sha256(a).digest())
+
+
+def case_xfrm(stack, port):
+    bad, notes = [], []
+    lst = listener(stack, port)
+    pol = ['src', f'{B_IP}/32', 'dst', f'{A_IP}/32', 'proto', 'tcp',
+           'dport', str(port), 'dir', 'in']
+    run('ip', 'xfrm', 'policy', 'add', *pol, 'action', 'block')
+    try:
+        err, c = try_connect(A_IP, port, 1.5)
+        notes.append(f'with the policy: {err or "connected"}')
+        if err is None:
+            bad.append('B connected through a blocking IPsec policy')
+            c.close()
+    finally:
+        run('ip', 'xfrm', 'policy', 'delete', *pol)
+    err, c = try_connect(A_IP, port, 5)
+    notes.append(f'without: {err or "connected"}')
+    if err:
+        bad.append(f'without the policy: {err}')
+    else:
+        c.close()
+    lst.close()
+    return bad, notes
+
+
+def nft(script):
+    subprocess.run(['nft', '-f', '-'], input=script, text=True, check=True,
+                   capture_output=True)
+
+
+def case_redirect(stack, port):
+    bad, notes = [], []
+    lst = listener(stack, port + 1, addr='0.0.0.0')
+    nft(f'table ip xtcp_redir {{ chain pre {{ type nat hook prerouting '
+        f'priority -100; tcp dport {port} redirect to :{port + 1}; }} }}')
+    try:
+        err, c = try_connect(A_IP, port, 5)
+        if err:
+            return [f'connect to the redirected port: {err}'], notes
+        srv, peer = lst.accept()
+        notes.append(f'accepted {peer} on {srv.getsockname()}, B sees '
+                     f'{c.getpeername()}')
+        if not exchange(c, srv, 64 << 10):
+            bad.append('64 KiB each way did not arrive intact')
+        c.close()
+        srv.close()
+    finally:
+        nft('delete table ip xtcp_redir')
+        lst.close()
+    return bad, notes
+
+
+def ct_count():
+    with open('/proc/sys/net/netfilter/nf_conntrack_count') as f:
+        return int(f.read())
+
+
+def case_conntrack(stack, port):
+    bad, notes = [], []
+    lst = listener(stack, port)
+    # Any conntrack-using rule turns tracking on in the namespace
+    nft('table ip xtcp_ct { chain in { type filter hook input priority 0; '
+        'ct state invalid counter; } }')
+    try:
+        time.sleep(0.2)
+        base = ct_count()
+        err, c = try_connect(A_IP, port, 5)
+        if err:
+            return [f'connect: {err}'], notes
+        srv, _ = lst.accept()
+        peak = [ct_count()]
+        stop = threading.Event()
+
+        def sample():
+            while not stop.is_set():
+                peak.append(ct_count())
+                time.sleep(0.05)
+        t = threading.Thread(target=sample)
+        t.start()
+        ok = exchange(c, srv, 8 << 20)
+        stop.set()
+        t.join()
+        out = subprocess.run(['nft', 'list', 'table', 'ip', 'xtcp_ct'],
+                             capture_output=True, text=True).stdout
+        invalid = [ln.strip() for ln in out.splitlines() if 'counter' in ln]
+        notes.append(f'conntrack entries: {base} before, at most {max(peak)} '
+                     f'during 8 MiB each way; {invalid[0] if invalid else "?"}')
+        if not ok:
+            bad.append('8 MiB each way did not arrive intact')
+        if max(peak) - base > 4:
+            bad.append(f'the conntrack table grew by {max(peak) - base}: '
+                       'entries are made and not confirmed')
+        c.close()
+        srv.close()
+    finally:
+        nft('delete table ip xtcp_ct')
+        lst.close()
+    return bad, notes
+
+
+def case_bindtodevice(stack, port):
+    bad, notes = [], []
+    lst = listener(stack, port, addr='0.0.0.0', dev='va')
+    err, c = try_connect(A_IP, port, 5)
+    notes.append(f'through va: {err or "connected"}')
+    if err:
+        bad.append(f'through va, the bound device: {err}')
+    else:
+        lst.accept()[0].close()
+        c.close()
+    err, c = try_connect(A2_IP, port, 3)
+    notes.append(f'through va2: {err or "connected"}')
+    if not isinstance(err, ConnectionRefusedError):
+        bad.append(f'through va2: {err or "connected"}, want ECONNREFUSED '
+                   '(the listener is bound to va)')
+    if c:
+        c.close()
+    lst.close()
+    return bad, notes
+
+
+CASES = [('xfrm_block', case_xfrm), ('redirect', case_redirect),
+         ('conntrack_count', case_conntrack), ('bindtodevice', case_bindtodevice)]
+
+
+def main():
+    topo = Topo()
+    add_second_link()
+    plan = [(n, f, st) for n, f in CASES for st in ('kernel', 'xtcp')]
+    print('TAP version 13')
+    print(f'1..{len(plan)}')
+    port = 8100
+    for i, (name, fn, stack) in enumerate(plan, 1):
+        port += 10
+        try:
+            bad, notes = fn(stack, port)
+        except Exception as e:      # noqa: BLE001 - a case's failure is its result
+            bad, notes = [f'{type(e).__name__}: {e}'], []
+        if stack == 'kernel' and bad:
+            bad = ['the kernel\'s TCP fails this case: the case is broken'] + bad
+        print(('ok' if not bad else 'not ok') + f' {i} {name}_{stack}')
+        for line in bad + notes:
+            print(f'# {line}')
+        sys.stdout.flush()
+    topo.close()
+
+
+if __name__ == '__main__':
+    main()

@@ -16,8 +16,12 @@ case the kernel's TCP fails is a broken case, and is reported as such.
                    P1, the listener on P2: B connects to P1 and 64 KiB
                    go both ways (conntrack must see A's connection
                    confirmed, or A's replies leave from P2 and B resets)
-  conntrack_count  conntrack on: 8 MiB through one connection leaves the
-                   namespace's conntrack table at a handful of entries
+  conntrack_count  conntrack on: 8 MiB each way through one connection
+                   leave the namespace's conntrack table at a handful of
+                   entries, and every segment from B belongs to the
+                   original direction of the entry B's SYN made (an
+                   entry left unconfirmed would let A's SYN-ACK make one
+                   the other way round)
   bindtodevice     a listener bound to va (SO_BINDTODEVICE) on the
                    wildcard address: B reaches it through va, and is
                    refused through va2 (no socket there: RST)
@@ -73,13 +77,15 @@ def try_connect(addr, port, timeout):
 
 
 def exchange(cli, srv, size):
-    """size bytes each way; returns whether both arrived intact."""
+    """size bytes each way at once; returns whether both arrived intact."""
     a, b = os.urandom(size), os.urandom(size)
     got = {}
 
-    def pump(s, data, key):
+    def send(s, data):
         s.sendall(data)
         s.shutdown(socket.SHUT_WR)
+
+    def recv(s, key):
         buf = []
         while True:
             x = s.recv(65536)
@@ -88,14 +94,16 @@ def exchange(cli, srv, size):
             buf.append(x)
         got[key] = b''.join(buf)
 
-    cli.settimeout(30)
-    srv.settimeout(30)
-    ts = [threading.Thread(target=pump, args=(cli, a, 'cli')),
-          threading.Thread(target=pump, args=(srv, b, 'srv'))]
+    cli.settimeout(60)
+    srv.settimeout(60)
+    ts = [threading.Thread(target=send, args=(cli, a)),
+          threading.Thread(target=send, args=(srv, b)),
+          threading.Thread(target=recv, args=(cli, 'cli')),
+          threading.Thread(target=recv, args=(srv, 'srv'))]
     for t in ts:
         t.start()
     for t in ts:
-        t.join(60)
+        t.join(120)
     return (hashlib.sha256(got.get('cli', b'')).digest() == hashlib.sha256(b).digest() and
             hashlib.sha256(got.get('srv', b'')).digest() == hashlib.sha256(a).digest())
 
@@ -125,15 +133,18 @@ def case_xfrm(stack, port):
 
 
 def nft(script):
-    subprocess.run(['nft', '-f', '-'], input=script, text=True, check=True,
-                   capture_output=True)
+    r = subprocess.run(['nft', '-f', '-'], input=script, text=True,
+                       capture_output=True)
+    if r.returncode:
+        raise RuntimeError(f'nft: {r.stderr.strip()}')
 
 
 def case_redirect(stack, port):
     bad, notes = [], []
     lst = listener(stack, port + 1, addr='0.0.0.0')
-    nft(f'table ip xtcp_redir {{ chain pre {{ type nat hook prerouting '
-        f'priority -100; tcp dport {port} redirect to :{port + 1}; }} }}')
+    nft(f'table ip xtcp_redir {{\n chain pre {{\n'
+        f'  type nat hook prerouting priority -100\n'
+        f'  tcp dport {port} redirect to :{port + 1}\n }}\n}}\n')
     try:
         err, c = try_connect(A_IP, port, 5)
         if err:
@@ -159,9 +170,14 @@ def ct_count():
 def case_conntrack(stack, port):
     bad, notes = [], []
     lst = listener(stack, port)
-    # Any conntrack-using rule turns tracking on in the namespace
-    nft('table ip xtcp_ct { chain in { type filter hook input priority 0; '
-        'ct state invalid counter; } }')
+    # Conntrack on, and B's segments counted by the direction conntrack
+    # gave them: all "original" if A's connection was confirmed from B's
+    # SYN; "reply" if an entry made by A's own SYN-ACK caught them
+    nft('table ip xtcp_ct {\n chain in {\n'
+        '  type filter hook input priority 0\n'
+        f'  tcp dport {port} ct direction original counter\n'
+        f'  tcp dport {port} ct direction reply counter\n'
+        '  ct state invalid counter\n }\n}\n')
     try:
         time.sleep(0.2)
         base = ct_count()
@@ -183,9 +199,13 @@ def case_conntrack(stack, port):
         t.join()
         out = subprocess.run(['nft', 'list', 'table', 'ip', 'xtcp_ct'],
                              capture_output=True, text=True).stdout
-        invalid = [ln.strip() for ln in out.splitlines() if 'counter' in ln]
+        rules = [ln.strip() for ln in out.splitlines() if 'counter' in ln]
+        pkts = [int(ln.split('packets ')[1].split()[0]) for ln in rules]
         notes.append(f'conntrack entries: {base} before, at most {max(peak)} '
-                     f'during 8 MiB each way; {invalid[0] if invalid else "?"}')
+                     f'during 8 MiB each way; ' + '; '.join(rules))
+        if len(pkts) != 3 or not pkts[0] or pkts[1]:
+            bad.append('B\'s segments were not all in the original direction '
+                       'of a confirmed entry')
         if not ok:
             bad.append('8 MiB each way did not arrive intact')
         if max(peak) - base > 4:

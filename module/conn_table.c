@@ -501,14 +501,32 @@ static bool ehash_match(const struct sock *sk, const struct net *net,
 	       net_eq(sock_net(sk), net);
 }
 
-static bool lhash_match(const struct sock *sk, const struct net *net,
-			__be32 laddr, __be16 lport)
+/* A socket bound to a device (SO_BINDTODEVICE) hears only that device,
+ * or the VRF over it, as inet_sk_bound_dev_eq() lets the kernel's TCP.
+ */
+static bool dev_match(const struct sock *sk, const struct net *net,
+		      int dif, int sdif)
+{
+	return inet_sk_bound_dev_eq(net, READ_ONCE(sk->sk_bound_dev_if),
+				    dif, sdif);
+}
+
+/*
+ * How well a listener fits a segment, as compute_score() in
+ * inet_hashtables.c: -1 not at all; its exact address before the
+ * wildcard, then bound to the device before not.
+ */
+static int lhash_score(const struct sock *sk, const struct net *net,
+		       __be32 laddr, __be16 lport, int dif, int sdif)
 {
 	const struct inet_sock *inet = inet_sk(sk);
 
-	return inet->inet_sport == lport && sk->sk_state == TCP_LISTEN &&
-	       (!inet->inet_rcv_saddr || inet->inet_rcv_saddr == laddr) &&
-	       net_eq(sock_net(sk), net);
+	if (inet->inet_sport != lport || sk->sk_state != TCP_LISTEN ||
+	    (inet->inet_rcv_saddr && inet->inet_rcv_saddr != laddr) ||
+	    !net_eq(sock_net(sk), net) || !dev_match(sk, net, dif, sdif))
+		return -1;
+	return (inet->inet_rcv_saddr ? 4 : 0) +
+	       (READ_ONCE(sk->sk_bound_dev_if) ? 2 : 1);
 }
 
 /**
@@ -518,6 +536,8 @@ static bool lhash_match(const struct sock *sk, const struct net *net,
  * @sport: its source port
  * @daddr: its destination address (local)
  * @dport: its destination port
+ * @dif: the device it arrived on
+ * @sdif: the VRF device over it, or 0
  *
  * Segment arrival looks for a connection, then a TIME-WAIT record, then a
  * listener (RFC 9293 3.10.7), as __inet_lookup() does.
@@ -525,7 +545,8 @@ static bool lhash_match(const struct sock *sk, const struct net *net,
  * Return: the socket with a reference, or NULL.
  */
 struct sock *xtcp_lookup_established(struct net *net, __be32 saddr,
-				     __be16 sport, __be32 daddr, __be16 dport)
+				     __be16 sport, __be32 daddr, __be16 dport,
+				     int dif, int sdif)
 {
 	u32 h = ehashfn(net, daddr, dport, saddr, sport);
 	struct xtcp_sock *xs;
@@ -534,11 +555,13 @@ struct sock *xtcp_lookup_established(struct net *net, __be32 saddr,
 	rcu_read_lock();
 	hlist_for_each_entry_rcu(xs, &ehash[h], ehash_node) {
 		sk = &xs->inet.sk;
-		if (!ehash_match(sk, net, saddr, sport, daddr, dport))
+		if (!ehash_match(sk, net, saddr, sport, daddr, dport) ||
+		    !dev_match(sk, net, dif, sdif))
 			continue;
 		if (!refcount_inc_not_zero(&sk->sk_refcnt))
 			continue;
-		if (ehash_match(sk, net, saddr, sport, daddr, dport))
+		if (ehash_match(sk, net, saddr, sport, daddr, dport) &&
+		    dev_match(sk, net, dif, sdif))
 			goto found;
 		sock_put(sk);
 	}
@@ -549,53 +572,36 @@ found:
 }
 
 /**
- * xtcp_lookup_listener() - the listener for a segment's destination: one
- * on the exact address before one on INADDR_ANY
+ * xtcp_lookup_listener() - the listener that fits a segment best (see
+ * lhash_score())
  * @net: namespace
  * @daddr: the segment's destination address
  * @dport: its destination port
+ * @dif: the device it arrived on
+ * @sdif: the VRF device over it, or 0
  *
  * Return: the listener with a reference, or NULL.
  */
 struct sock *xtcp_lookup_listener(struct net *net, __be32 daddr,
-				  __be16 dport)
+				  __be16 dport, int dif, int sdif)
 {
-	struct sock *sk, *wild = NULL;
+	struct sock *sk, *best = NULL;
 	struct xtcp_sock *xs;
+	int score, hi = -1;
 
 	rcu_read_lock();
 	hlist_for_each_entry_rcu(xs, &lhash[porthashfn(net, dport)], lhash_node) {
 		sk = &xs->inet.sk;
-		if (!lhash_match(sk, net, daddr, dport))
-			continue;
-		if (inet_sk(sk)->inet_rcv_saddr == daddr)
-			break;
-		wild = wild ?: sk;
+		score = lhash_score(sk, net, daddr, dport, dif, sdif);
+		if (score > hi) {
+			best = sk;
+			hi = score;
+		}
 	}
-	sk = xs ? &xs->inet.sk : wild;
-	if (sk && refcount_inc_not_zero(&sk->sk_refcnt))
-		goto found;
-	sk = NULL;
-found:
+	if (best && !refcount_inc_not_zero(&best->sk_refcnt))
+		best = NULL;
 	rcu_read_unlock();
-	return sk;
-}
-
-/**
- * xtcp_lookup() - a connection matching the 4-tuple, else a listener
- * @net: namespace
- * @saddr: the segment's source (remote) address
- * @sport: its source port
- * @daddr: its destination (local) address
- * @dport: its destination port
- *
- * Return: the socket with a reference, or NULL.
- */
-struct sock *xtcp_lookup(struct net *net, __be32 saddr, __be16 sport,
-			 __be32 daddr, __be16 dport)
-{
-	return xtcp_lookup_established(net, saddr, sport, daddr, dport) ?:
-	       xtcp_lookup_listener(net, daddr, dport);
+	return best;
 }
 
 /**

@@ -29,6 +29,7 @@
 #include <linux/netfilter_ipv4.h>
 #include <net/inet_hashtables.h>
 #include <net/ip.h>
+#include <net/netfilter/nf_conntrack.h>
 #include <net/netns/generic.h>
 #include <net/tcp.h>
 #include <net/xfrm.h>
@@ -803,6 +804,34 @@ static void deliver(struct sock *sk, struct sk_buff *skb)
 	sock_put(sk);
 }
 
+/*
+ * Confirm @skb's connection-tracking entry, as the last LOCAL_IN hook
+ * (nf_confirm) would have after xtcp's: else the entry of each of xtcp's
+ * connections dies unconfirmed with every segment, and NAT cannot map
+ * the replies back (a REDIRECT to an xtcp listener would answer from the
+ * port it redirected to). Through nf_ct_hook, so that xtcp needs no
+ * conntrack module. Return false if conntrack wants @skb dropped.
+ */
+static bool ct_confirm(struct sk_buff *skb)
+{
+#if IS_ENABLED(CONFIG_NF_CONNTRACK)
+	const struct nf_ct_hook *ct_hook;
+	struct nf_conn *ct = (struct nf_conn *)skb_nfct(skb);
+	int verdict = NF_ACCEPT;
+
+	if (!ct || nf_ct_is_confirmed(ct))
+		return true;
+	rcu_read_lock();
+	ct_hook = rcu_dereference(nf_ct_hook);
+	if (ct_hook)
+		verdict = ct_hook->confirm(skb);
+	rcu_read_unlock();
+	return verdict == NF_ACCEPT;
+#else
+	return true;
+#endif
+}
+
 /* Take @skb off the IP layer for xtcp: data at the TCP header. */
 static void steal(struct sk_buff *skb, unsigned int thoff)
 {
@@ -817,12 +846,13 @@ static void steal(struct sk_buff *skb, unsigned int thoff)
  * listener, as if the record had not been there.
  */
 static unsigned int tw_segment(struct net *net, struct xtcp_tw *tw,
-			       struct sk_buff *skb, unsigned int thoff)
+			       struct sk_buff *skb, unsigned int thoff,
+			       int dif, int sdif)
 {
 	enum xtcp_tw_verdict v = XTCP_TW_DONE;
 	struct sock *sk;
 
-	if (!xfrm4_policy_check(NULL, XFRM_POLICY_IN, skb)) {
+	if (!xfrm4_policy_check(NULL, XFRM_POLICY_IN, skb) || !ct_confirm(skb)) {
 		xtcp_tw_put(tw);
 		return NF_DROP;
 	}
@@ -837,7 +867,7 @@ static unsigned int tw_segment(struct net *net, struct xtcp_tw *tw,
 	if (v == XTCP_TW_NEW_SYN) {
 		/* The record ends only if a listener takes the SYN. */
 		sk = xtcp_lookup_listener(net, ip_hdr(skb)->daddr,
-					  tcp_hdr(skb)->dest);
+					  tcp_hdr(skb)->dest, dif, sdif);
 		if (sk) {
 			xtcp_tw_kill(tw);
 			xtcp_tw_put(tw);
@@ -895,6 +925,7 @@ static unsigned int xtcp_nf_hook(void *priv, struct sk_buff *skb,
 	const struct tcphdr *th;
 	struct xtcp_tw *tw;
 	unsigned int thoff;
+	int dif = inet_iif(skb), sdif = inet_sdif(skb);
 	struct sock *sk;
 	bool held;
 
@@ -908,13 +939,13 @@ static unsigned int xtcp_nf_hook(void *priv, struct sk_buff *skb,
 
 	/* A connection, else a TIME-WAIT record, else a listener. */
 	sk = xtcp_lookup_established(net, iph->saddr, th->source, iph->daddr,
-				     th->dest);
+				     th->dest, dif, sdif);
 	if (!sk) {
 		tw = xtcp_tw_lookup(net, iph->saddr, th->source, iph->daddr,
 				    th->dest);
 		if (tw)
-			return tw_segment(net, tw, skb, thoff);
-		sk = xtcp_lookup_listener(net, iph->daddr, th->dest);
+			return tw_segment(net, tw, skb, thoff, dif, sdif);
+		sk = xtcp_lookup_listener(net, iph->daddr, th->dest, dif, sdif);
 	}
 	if (!sk) {
 		rcu_read_lock();
@@ -926,7 +957,7 @@ static unsigned int xtcp_nf_hook(void *priv, struct sk_buff *skb,
 	}
 
 	/* Ours from here on: first the IPsec policy, as tcp_v4_rcv(). */
-	if (!xfrm4_policy_check(sk, XFRM_POLICY_IN, skb)) {
+	if (!xfrm4_policy_check(sk, XFRM_POLICY_IN, skb) || !ct_confirm(skb)) {
 		if (sk)
 			sock_put(sk);
 		return NF_DROP;

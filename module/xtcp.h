@@ -414,12 +414,11 @@ void xtcp_lhash(struct sock *sk);
 void xtcp_unhash(struct sock *sk);
 void xtcp_rehash_wait(struct sock *sk);
 void xtcp_port_hold(struct xtcp_port *p);
-struct sock *xtcp_lookup(struct net *net, __be32 saddr, __be16 sport,
-			 __be32 daddr, __be16 dport);
 struct sock *xtcp_lookup_established(struct net *net, __be32 saddr,
-				     __be16 sport, __be32 daddr, __be16 dport);
+				     __be16 sport, __be32 daddr, __be16 dport,
+				     int dif, int sdif);
 struct sock *xtcp_lookup_listener(struct net *net, __be32 daddr,
-				  __be16 dport);
+				  __be16 dport, int dif, int sdif);
 void xtcp_tables_drain(void (*fn)(struct sock *sk));
 struct xtcp_tw;
 void xtcp_tables_walk(struct net *net, void (*sock_fn)(struct sock *, void *),

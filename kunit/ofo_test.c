@@ -82,6 +82,47 @@ static bool add(struct kunit *test, u32 seq, u32 len, u8 flags)
 	return false;
 }
 
+/* @skb must be @want[@i], with the bytes of its range. */
+static void expect_seg(struct kunit *test, const struct sk_buff *skb,
+		       const struct seg *want, int i)
+{
+	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	bool fin = cb->flags & XTCP_FIN;
+	u32 j;
+
+	KUNIT_EXPECT_EQ_MSG(test, cb->seq, want[i].seq, "skb %d", i);
+	KUNIT_EXPECT_EQ_MSG(test, skb->len, want[i].len, "skb %d", i);
+	KUNIT_EXPECT_EQ_MSG(test, fin, want[i].fin, "skb %d", i);
+	KUNIT_EXPECT_EQ_MSG(test, cb->end_seq, cb->seq + skb->len + fin,
+			    "skb %d", i);
+	KUNIT_EXPECT_EQ_MSG(test, cb->offset, 0u, "skb %d", i);
+	for (j = 0; j < skb->len; j++)
+		if (skb->data[j] != byte_at(cb->seq + j))
+			break;
+	KUNIT_EXPECT_EQ_MSG(test, j, skb->len,
+			    "skb %d: payload wrong from byte %u", i, j);
+}
+
+/* The out-of-order queue @o must hold exactly @want, in order. */
+static void expect_ofo(struct kunit *test, const struct xtcp_ofo *o,
+		       const struct seg *want, int n)
+{
+	struct sk_buff *skb;
+	int i = 0;
+
+	for (skb = skb_rb_first(&o->root); skb; skb = skb_rb_next(skb)) {
+		if (i < n)
+			expect_seg(test, skb, want, i);
+		i++;
+	}
+	KUNIT_EXPECT_EQ(test, i, n);
+}
+
+#define EXPECT_OFO(test, o, ...) do {					\
+	const struct seg w_[] = { __VA_ARGS__ };			\
+	expect_ofo(test, o, w_, ARRAY_SIZE(w_));			\
+} while (0)
+
 /* @q must hold exactly @want, each skb with the bytes of its range. */
 static void expect_segs(struct kunit *test, struct sk_buff_head *q,
 			const struct seg *want, int n)
@@ -91,24 +132,9 @@ static void expect_segs(struct kunit *test, struct sk_buff_head *q,
 
 	KUNIT_EXPECT_EQ(test, skb_queue_len(q), (u32)n);
 	skb_queue_walk(q, skb) {
-		const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
-		bool fin = cb->flags & XTCP_FIN;
-		u32 j;
-
 		if (i == n)
 			break;
-		KUNIT_EXPECT_EQ_MSG(test, cb->seq, want[i].seq, "skb %d", i);
-		KUNIT_EXPECT_EQ_MSG(test, skb->len, want[i].len, "skb %d", i);
-		KUNIT_EXPECT_EQ_MSG(test, fin, want[i].fin, "skb %d", i);
-		KUNIT_EXPECT_EQ_MSG(test, cb->end_seq,
-				    cb->seq + skb->len + fin, "skb %d", i);
-		KUNIT_EXPECT_EQ_MSG(test, cb->offset, 0u, "skb %d", i);
-		for (j = 0; j < skb->len; j++)
-			if (skb->data[j] != byte_at(cb->seq + j))
-				break;
-		KUNIT_EXPECT_EQ_MSG(test, j, skb->len,
-				    "skb %d: payload wrong from byte %u", i, j);
-		i++;
+		expect_seg(test, skb, want, i++);
 	}
 }
 
@@ -168,7 +194,7 @@ static void ofo_in_order_beyond_hole(struct kunit *test)
 		KUNIT_EXPECT_TRUE(test, add(test, s, 100, 0));
 		EXPECT_BLOCKS(test, &f->o, { 2000, s + 100 });
 	}
-	EXPECT_SEGS(test, &f->o.queue, { 2000, 100 }, { 2100, 100 },
+	EXPECT_OFO(test, &f->o, { 2000, 100 }, { 2100, 100 },
 		    { 2200, 100 }, { 2300, 100 }, { 2400, 100 });
 }
 
@@ -181,7 +207,7 @@ static void ofo_insert_positions(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, add(test, 1000, 100, 0));	/* before */
 	KUNIT_EXPECT_TRUE(test, add(test, 2000, 100, 0));	/* between */
 	KUNIT_EXPECT_TRUE(test, add(test, 4000, 100, 0));	/* after */
-	EXPECT_SEGS(test, &f->o.queue, { 1000, 100 }, { 2000, 100 },
+	EXPECT_OFO(test, &f->o, { 1000, 100 }, { 2000, 100 },
 		    { 3000, 100 }, { 4000, 100 });
 	EXPECT_BLOCKS(test, &f->o, { 4000, 4100 }, { 2000, 2100 },
 		      { 1000, 1100 }, { 3000, 3100 });
@@ -202,7 +228,7 @@ static void ofo_duplicate(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, add(test, 1050, 100, 0));	/* across two */
 	KUNIT_EXPECT_FALSE(test, add(test, 1000, 200, 0));	/* both whole */
 	KUNIT_EXPECT_FALSE(test, add(test, 1100, 100, 0));
-	EXPECT_SEGS(test, &f->o.queue, { 1000, 100 }, { 1100, 100 },
+	EXPECT_OFO(test, &f->o, { 1000, 100 }, { 1100, 100 },
 		    { 3000, 100 });
 	EXPECT_BLOCKS(test, &f->o, { 3000, 3100 }, { 1000, 1200 });
 }
@@ -214,10 +240,10 @@ static void ofo_overlap_head(struct kunit *test)
 
 	KUNIT_EXPECT_TRUE(test, add(test, 1000, 100, 0));
 	KUNIT_EXPECT_TRUE(test, add(test, 1050, 100, 0));
-	EXPECT_SEGS(test, &f->o.queue, { 1000, 100 }, { 1100, 50 });
+	EXPECT_OFO(test, &f->o, { 1000, 100 }, { 1100, 50 });
 	/* same start, longer: cut, then it replaces the one it covers */
 	KUNIT_EXPECT_TRUE(test, add(test, 1000, 200, 0));
-	EXPECT_SEGS(test, &f->o.queue, { 1000, 100 }, { 1100, 100 });
+	EXPECT_OFO(test, &f->o, { 1000, 100 }, { 1100, 100 });
 	EXPECT_BLOCKS(test, &f->o, { 1000, 1200 });
 }
 
@@ -228,7 +254,7 @@ static void ofo_overlap_tail(struct kunit *test)
 
 	KUNIT_EXPECT_TRUE(test, add(test, 1100, 100, 0));
 	KUNIT_EXPECT_TRUE(test, add(test, 1000, 150, 0));
-	EXPECT_SEGS(test, &f->o.queue, { 1000, 100 }, { 1100, 100 });
+	EXPECT_OFO(test, &f->o, { 1000, 100 }, { 1100, 100 });
 	EXPECT_BLOCKS(test, &f->o, { 1000, 1200 });
 }
 
@@ -241,7 +267,7 @@ static void ofo_overlap_both(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, add(test, 1200, 100, 0));
 	EXPECT_BLOCKS(test, &f->o, { 1200, 1300 }, { 1000, 1100 });
 	KUNIT_EXPECT_TRUE(test, add(test, 1050, 200, 0));
-	EXPECT_SEGS(test, &f->o.queue, { 1000, 100 }, { 1100, 100 },
+	EXPECT_OFO(test, &f->o, { 1000, 100 }, { 1100, 100 },
 		    { 1200, 100 });
 	EXPECT_BLOCKS(test, &f->o, { 1000, 1300 });
 }
@@ -256,7 +282,7 @@ static void ofo_cover_several(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, add(test, 1300, 100, 0));
 	KUNIT_EXPECT_TRUE(test, add(test, 1500, 50, 0));
 	KUNIT_EXPECT_TRUE(test, add(test, 1000, 400, 0));
-	EXPECT_SEGS(test, &f->o.queue, { 1000, 400 }, { 1500, 50 });
+	EXPECT_OFO(test, &f->o, { 1000, 400 }, { 1500, 50 });
 	EXPECT_BLOCKS(test, &f->o, { 1000, 1400 }, { 1500, 1550 });
 
 	/* head cut, two covered, tail cut, all at once */
@@ -265,7 +291,7 @@ static void ofo_cover_several(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, add(test, 2180, 20, 0));
 	KUNIT_EXPECT_TRUE(test, add(test, 2300, 100, 0));
 	KUNIT_EXPECT_TRUE(test, add(test, 2050, 300, 0));
-	EXPECT_SEGS(test, &f->o.queue, { 1000, 400 }, { 1500, 50 },
+	EXPECT_OFO(test, &f->o, { 1000, 400 }, { 1500, 50 },
 		    { 2000, 100 }, { 2100, 200 }, { 2300, 100 });
 	/* the blocks of 1000 and 1500 were pushed out by 2180 and 2300 */
 	EXPECT_BLOCKS(test, &f->o, { 2000, 2400 });
@@ -283,7 +309,7 @@ static void ofo_wraparound(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, add(test, 0x40, 0x40, XTCP_FIN));
 	KUNIT_EXPECT_FALSE(test, add(test, 0x20, 0x40, 0));
 	KUNIT_EXPECT_FALSE(test, add(test, 0xfffffff0, 0x60, 0)); /* queued */
-	EXPECT_SEGS(test, &f->o.queue, { 0xffffff80, 0x40 },
+	EXPECT_OFO(test, &f->o, { 0xffffff80, 0x40 },
 		    { 0xffffffc0, 0x80 }, { 0x40, 0x40, true });
 	EXPECT_BLOCKS(test, &f->o, { 0xffffff80, 0x80 });
 
@@ -295,7 +321,7 @@ static void ofo_wraparound(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, fin);
 	EXPECT_SEGS(test, &f->to, { 0xffffffa0, 0x20 },
 		    { 0xffffffc0, 0x80 }, { 0x40, 0x40, true });
-	KUNIT_EXPECT_TRUE(test, skb_queue_empty(&f->o.queue));
+	KUNIT_EXPECT_TRUE(test, xtcp_ofo_empty(&f->o));
 	KUNIT_EXPECT_EQ(test, f->o.nblocks, 0);
 }
 
@@ -321,7 +347,7 @@ static void ofo_fin(struct kunit *test)
 	/* not moved by a duplicate ending elsewhere */
 	KUNIT_EXPECT_TRUE(test, add(test, 6000, 100, 0));
 	KUNIT_EXPECT_FALSE(test, add(test, 6000, 50, XTCP_FIN));
-	EXPECT_SEGS(test, &f->o.queue, { 1000, 100, true },
+	EXPECT_OFO(test, &f->o, { 1000, 100, true },
 		    { 2000, 100 }, { 2100, 50, true },
 		    { 3000, 100 }, { 3100, 100 },
 		    { 4000, 200, true },
@@ -340,7 +366,7 @@ static void ofo_pull_partial(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, xtcp_ofo_pull(&f->o, 1050, &f->to, &fin), 1200u);
 	KUNIT_EXPECT_FALSE(test, fin);
 	EXPECT_SEGS(test, &f->to, { 1050, 50 }, { 1100, 100 });
-	KUNIT_EXPECT_TRUE(test, skb_queue_empty(&f->o.queue));
+	KUNIT_EXPECT_TRUE(test, xtcp_ofo_empty(&f->o));
 	KUNIT_EXPECT_EQ(test, f->o.nblocks, 0);
 }
 
@@ -357,7 +383,7 @@ static void ofo_pull_duplicates(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, xtcp_ofo_pull(&f->o, 1200, &f->to, &fin), 1200u);
 	KUNIT_EXPECT_FALSE(test, fin);
 	KUNIT_EXPECT_TRUE(test, skb_queue_empty(&f->to));
-	EXPECT_SEGS(test, &f->o.queue, { 1300, 100 });
+	EXPECT_OFO(test, &f->o, { 1300, 100 });
 	EXPECT_BLOCKS(test, &f->o, { 1300, 1400 });
 
 	/* a duplicate's FIN at RCV.NXT still counts */
@@ -365,7 +391,7 @@ static void ofo_pull_duplicates(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, xtcp_ofo_pull(&f->o, 1500, &f->to, &fin), 1500u);
 	KUNIT_EXPECT_TRUE(test, fin);
 	KUNIT_EXPECT_TRUE(test, skb_queue_empty(&f->to));
-	KUNIT_EXPECT_TRUE(test, skb_queue_empty(&f->o.queue));
+	KUNIT_EXPECT_TRUE(test, xtcp_ofo_empty(&f->o));
 }
 
 /* The pull stops at a gap, and does nothing with one before the head. */
@@ -384,7 +410,7 @@ static void ofo_pull_stops_at_hole(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, xtcp_ofo_pull(&f->o, 2000, &f->to, &fin), 2200u);
 	KUNIT_EXPECT_FALSE(test, fin);
 	EXPECT_SEGS(test, &f->to, { 2000, 100 }, { 2100, 100 });
-	EXPECT_SEGS(test, &f->o.queue, { 2300, 100 });
+	EXPECT_OFO(test, &f->o, { 2300, 100 });
 	EXPECT_BLOCKS(test, &f->o, { 2300, 2400 });
 }
 
@@ -399,7 +425,7 @@ static void ofo_pull_fin(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, xtcp_ofo_pull(&f->o, 1000, &f->to, &fin), 1100u);
 	KUNIT_EXPECT_TRUE(test, fin);
 	EXPECT_SEGS(test, &f->to, { 1000, 100, true });
-	EXPECT_SEGS(test, &f->o.queue, { 1100, 100 });
+	EXPECT_OFO(test, &f->o, { 1100, 100 });
 }
 
 /*
@@ -440,7 +466,7 @@ static void ofo_sack_blocks(struct kunit *test)
 	/* delivered text takes its blocks with it */
 	KUNIT_EXPECT_EQ(test, xtcp_ofo_pull(&f->o, 990, &f->to, &fin), 3020u);
 	EXPECT_BLOCKS(test, &f->o, { 5000, 5010 }, { 4000, 4010 });
-	EXPECT_SEGS(test, &f->o.queue, { 4000, 10 }, { 5000, 10 });
+	EXPECT_OFO(test, &f->o, { 4000, 10 }, { 5000, 10 });
 	KUNIT_EXPECT_EQ(test, skb_queue_len(&f->to), 7u);
 }
 
@@ -475,7 +501,7 @@ static void ofo_dsack_queued(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, add(test, 2950, 100, 0));	/* tail */
 	EXPECT_ACK_BLOCKS(test, &f->o, { 3000, 3050 }, { 2950, 3100 },
 			  { 1000, 1250 });
-	EXPECT_SEGS(test, &f->o.queue, { 1000, 100 }, { 1100, 100 },
+	EXPECT_OFO(test, &f->o, { 1000, 100 }, { 1100, 100 },
 		    { 1200, 50 }, { 2950, 50 }, { 3000, 100 });
 }
 
@@ -497,7 +523,7 @@ static void ofo_dsack_first_run(struct kunit *test)
 	EXPECT_ACK_BLOCKS(test, &f->o, { 5050, 5150 }, { 5000, 5350 },
 			  { 3990, 4190 });
 	/* covered skbs give way to the new one */
-	EXPECT_SEGS(test, &f->o.queue, { 3990, 200 }, { 5000, 100 },
+	EXPECT_OFO(test, &f->o, { 3990, 200 }, { 5000, 100 },
 		    { 5100, 250 });
 }
 
@@ -549,7 +575,7 @@ static void ofo_purge(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, add(test, 1000, 100, 0));
 	KUNIT_EXPECT_TRUE(test, add(test, 3000, 100, XTCP_FIN));
 	xtcp_ofo_purge(&f->o);
-	KUNIT_EXPECT_TRUE(test, skb_queue_empty(&f->o.queue));
+	KUNIT_EXPECT_TRUE(test, xtcp_ofo_empty(&f->o));
 	KUNIT_EXPECT_EQ(test, f->o.nblocks, 0);
 	KUNIT_EXPECT_TRUE(test, add(test, 2000, 100, 0));
 	EXPECT_BLOCKS(test, &f->o, { 2000, 2100 });

@@ -22,20 +22,52 @@ static u32 data_end(const struct sk_buff *skb)
 	return XTCP_SKB_CB(skb)->seq + skb->len;
 }
 
-/* The skb before @skb in @q, NULL at the head. */
-static struct sk_buff *prev_skb(const struct sk_buff_head *q,
-				const struct sk_buff *skb)
+/* The skb before @skb, NULL at the head. */
+static struct sk_buff *prev_skb(const struct sk_buff *skb)
 {
-	return skb_queue_is_first(q, skb) ? NULL : skb_queue_prev(q, skb);
+	return skb_rb_prev(skb);
 }
 
-/* The skb after @skb in @q, NULL at the tail; @skb NULL: the head. */
-static struct sk_buff *next_skb(const struct sk_buff_head *q,
+/* The skb after @skb, NULL at the tail; @skb NULL: the head. */
+static struct sk_buff *next_skb(const struct xtcp_ofo *o,
 				const struct sk_buff *skb)
 {
-	if (!skb)
-		return skb_peek(q);
-	return skb_queue_is_last(q, skb) ? NULL : skb_queue_next(q, skb);
+	return skb ? skb_rb_next(skb) : skb_rb_first(&o->root);
+}
+
+/* The last skb that starts at or before @seq, NULL if none: O(log n). */
+static struct sk_buff *find_prev(const struct xtcp_ofo *o, u32 seq)
+{
+	struct rb_node *n = o->root.rb_node;
+	struct sk_buff *skb, *best = NULL;
+
+	while (n) {
+		skb = rb_to_skb(n);
+		if (xtcp_seq_after(XTCP_SKB_CB(skb)->seq, seq)) {
+			n = n->rb_left;
+		} else {
+			best = skb;
+			n = n->rb_right;
+		}
+	}
+	return best;
+}
+
+/* Put @skb in the tree, by its sequence number (no skb there overlaps). */
+static void tree_insert(struct xtcp_ofo *o, struct sk_buff *skb)
+{
+	struct rb_node **p = &o->root.rb_node, *parent = NULL;
+	u32 seq = XTCP_SKB_CB(skb)->seq;
+
+	while (*p) {
+		parent = *p;
+		if (xtcp_seq_before(seq, XTCP_SKB_CB(rb_to_skb(parent))->seq))
+			p = &parent->rb_left;
+		else
+			p = &parent->rb_right;
+	}
+	rb_link_node(&skb->rbnode, parent, p);
+	rb_insert_color(&skb->rbnode, &o->root);
 }
 
 /* Set @skb's FIN flag to @fin, keeping end_seq = seq + len + FIN. */
@@ -56,7 +88,7 @@ static void set_fin(struct sk_buff *skb, bool fin)
  */
 void xtcp_ofo_init(struct xtcp_ofo *o)
 {
-	skb_queue_head_init(&o->queue);
+	o->root = RB_ROOT;
 	o->nblocks = 0;
 	o->has_dsack = false;
 }
@@ -185,7 +217,7 @@ static void sack_update(struct xtcp_ofo *o, const struct sk_buff *skb)
 			start = b->start;
 			break;
 		}
-		p = prev_skb(&o->queue, p);
+		p = prev_skb(p);
 		if (!p || data_end(p) != start)
 			break;
 	}
@@ -195,7 +227,7 @@ static void sack_update(struct xtcp_ofo *o, const struct sk_buff *skb)
 			end = b->end;
 			break;
 		}
-		p = next_skb(&o->queue, p);
+		p = next_skb(o, p);
 		if (!p || XTCP_SKB_CB(p)->seq != end)
 			break;
 	}
@@ -238,8 +270,8 @@ static void dup_extend(struct xtcp_sack_block *dup, u32 start, u32 end)
  * contradicts the text queued after it); queued skbs @skb covers whole are
  * freed, and their FIN passes to @skb if it sat at @skb's end. A FIN on a
  * segment whose text is all queued already moves to the queued skb that
- * ends where the FIN is. The search runs from the tail: segments arriving
- * in order beyond a hole land there in O(1). The SACK blocks are updated
+ * ends where the FIN is. The place is found in O(log n). The SACK blocks
+ * are updated
  * (RFC 2018 4, see sack_update()), and the first run of @skb's text that
  * was queued already waits to be reported as a D-SACK (RFC 2883 4).
  * @skb's cb->seq and cb->end_seq follow the trims, cb->offset is set to
@@ -251,7 +283,6 @@ static void dup_extend(struct xtcp_sack_block *dup, u32 start, u32 end)
  */
 bool xtcp_ofo_insert(struct xtcp_ofo *o, struct sk_buff *skb)
 {
-	struct sk_buff_head *q = &o->queue;
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	struct sk_buff *prev, *stop, *last, *next;
 	u32 seq = cb->seq, end = data_end(skb), at;
@@ -263,9 +294,7 @@ bool xtcp_ofo_insert(struct xtcp_ofo *o, struct sk_buff *skb)
 		return false;
 
 	/* prev: the last skb starting at or before @skb */
-	prev = skb_peek_tail(q);
-	while (prev && xtcp_seq_after(XTCP_SKB_CB(prev)->seq, seq))
-		prev = prev_skb(q, prev);
+	prev = find_prev(o, seq);
 
 	if (prev && xtcp_seq_after(data_end(prev), seq)) {
 		if (xtcp_seq_after_eq(data_end(prev), end)) {
@@ -284,9 +313,9 @@ bool xtcp_ofo_insert(struct xtcp_ofo *o, struct sk_buff *skb)
 	 */
 	last = NULL;
 	at = seq;
-	for (stop = next_skb(q, prev);
+	for (stop = next_skb(o, prev);
 	     stop && xtcp_seq_before_eq(data_end(stop), end);
-	     stop = next_skb(q, stop)) {
+	     stop = next_skb(o, stop)) {
 		gap |= XTCP_SKB_CB(stop)->seq != at;
 		at = data_end(stop);
 		last = stop;
@@ -315,20 +344,17 @@ bool xtcp_ofo_insert(struct xtcp_ofo *o, struct sk_buff *skb)
 	if (end != data_end(skb) && pskb_trim(skb, end - seq))
 		return false;
 
-	for (next = next_skb(q, prev); next != stop; ) {
+	for (next = next_skb(o, prev); next != stop; ) {
 		struct sk_buff *covered = next;
 
-		next = next_skb(q, next);
-		__skb_unlink(covered, q);
+		next = next_skb(o, next);
+		rb_erase(&covered->rbnode, &o->root);
 		kfree_skb(covered);
 	}
 
 	set_fin(skb, fin);
 	cb->offset = 0;
-	if (prev)
-		__skb_queue_after(q, prev, skb);
-	else
-		__skb_queue_head(q, skb);
+	tree_insert(o, skb);
 	sack_update(o, skb);
 	xtcp_ofo_dsack(o, dup.start, dup.end);
 	return true;
@@ -359,7 +385,7 @@ u32 xtcp_ofo_pull(struct xtcp_ofo *o, u32 rcv_nxt, struct sk_buff_head *to,
 	int i, n = 0;
 
 	*fin = false;
-	while ((skb = skb_peek(&o->queue))) {
+	while ((skb = skb_rb_first(&o->root))) {
 		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 		u32 end = data_end(skb);
 		bool skb_fin = cb->flags & XTCP_FIN;
@@ -367,7 +393,7 @@ u32 xtcp_ofo_pull(struct xtcp_ofo *o, u32 rcv_nxt, struct sk_buff_head *to,
 		if (xtcp_seq_after(cb->seq, rcv_nxt))
 			break;				/* a gap */
 		if (xtcp_seq_before_eq(end, rcv_nxt)) {	/* a duplicate */
-			__skb_unlink(skb, &o->queue);
+			rb_erase(&skb->rbnode, &o->root);
 			kfree_skb(skb);
 			if (skb_fin && end == rcv_nxt) {
 				*fin = true;
@@ -380,7 +406,7 @@ u32 xtcp_ofo_pull(struct xtcp_ofo *o, u32 rcv_nxt, struct sk_buff_head *to,
 				break;
 			cb->seq = rcv_nxt;
 		}
-		__skb_unlink(skb, &o->queue);
+		rb_erase(&skb->rbnode, &o->root);
 		__skb_queue_tail(to, skb);
 		rcv_nxt = end;
 		if (skb_fin) {
@@ -408,7 +434,13 @@ EXPORT_SYMBOL_IF_KUNIT(xtcp_ofo_pull);
  */
 void xtcp_ofo_purge(struct xtcp_ofo *o)
 {
-	__skb_queue_purge(&o->queue);
+	struct sk_buff *skb, *next;
+
+	for (skb = skb_rb_first(&o->root); skb; skb = next) {
+		next = skb_rb_next(skb);
+		rb_erase(&skb->rbnode, &o->root);
+		kfree_skb(skb);
+	}
 	o->nblocks = 0;
 	o->has_dsack = false;
 }

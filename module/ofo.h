@@ -7,6 +7,7 @@
 #ifndef _XTCP_OFO_H
 #define _XTCP_OFO_H
 
+#include <linux/rbtree.h>
 #include <linux/skbuff.h>
 #include <linux/types.h>
 
@@ -24,8 +25,11 @@ struct xtcp_sack_block {
 
 /**
  * struct xtcp_ofo - segments that arrived beyond RCV.NXT
- * @queue: the segments, sorted by sequence number, never overlapping:
- *	   each skb's data is [XTCP_SKB_CB(skb)->seq, seq + skb->len)
+ * @root: the segments in an rbtree by sequence number (skb->rbnode, as
+ *	  Linux's out_of_order_queue), never overlapping: each skb's data
+ *	  is [XTCP_SKB_CB(skb)->seq, seq + skb->len). Insertion costs
+ *	  O(log n) wherever the segment lands: a peer sending tiny segments
+ *	  in descending order cannot make it quadratic.
  * @blocks: the SACK blocks to report, the most recently changed first
  *	    (RFC 2018 4: the first block holds the segment that triggered
  *	    the ACK; then the most recently reported ones), each a maximal
@@ -38,12 +42,18 @@ struct xtcp_sack_block {
  * @has_dsack: @dsack is waiting to be reported
  */
 struct xtcp_ofo {
-	struct sk_buff_head queue;
+	struct rb_root root;
 	struct xtcp_sack_block blocks[XTCP_MAX_SACK_BLOCKS];
 	struct xtcp_sack_block dsack;
 	u8 nblocks;
 	bool has_dsack;
 };
+
+/* Whether nothing is held. */
+static inline bool xtcp_ofo_empty(const struct xtcp_ofo *o)
+{
+	return RB_EMPTY_ROOT(&o->root);
+}
 
 void xtcp_ofo_init(struct xtcp_ofo *o);
 void xtcp_ofo_dsack(struct xtcp_ofo *o, u32 start, u32 end);

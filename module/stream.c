@@ -173,7 +173,7 @@ bool xtcp_queue_data(struct sock *sk, struct sk_buff *skb, bool *ofo_fin)
 	skb_set_owner_r(skb, sk);
 	__skb_queue_tail(&sk->sk_receive_queue, skb);
 	xs->rcv_nxt += len;
-	if (skb_queue_empty(&xs->ofo.queue)) {
+	if (xtcp_ofo_empty(&xs->ofo)) {
 		xtcp_timer_event_data_in(sk, len);
 	} else {
 		/* A gap filled: what waited follows; ACK now (RFC 5681 4.2) */

@@ -23,6 +23,12 @@ B answers every window probe with a zero window.
                      both stacks at their defaults, side by side (about
                      3.5 minutes each, with 200 ms probes backing off to
                      120 s)
+  persist_then_rto   retries2 3 (both stacks): a scripted B answers four
+                     window probes with a zero window, then opens it
+                     with a window update and goes silent; the data A
+                     sends then is retransmitted on timeout, as any
+                     (probes back off the probe timer, not the count of
+                     retransmissions that gives a connection up)
   max_orphans_zero   max_orphans 0 (tcp_max_orphans): with one orphan
                      already there, a close() that would leave another
                      resets the connection at once (RST to B), counted as
@@ -36,8 +42,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from review_test import STACKS  # noqa: E402
-from xtcp_timers import (A_IP, NS, Capture, Topo,  # noqa: E402
+from review_test import STACKS, Peer, out_to  # noqa: E402
+from xtcp_timers import (A_IP, NS, Capture, Injector, Topo,  # noqa: E402
                          show, tcp_socket)
 
 FULL = os.environ.get('ORPHAN_FULL') == '1'
@@ -156,6 +162,57 @@ def case_orphan(ctx, stack, port):
     return bad, notes
 
 
+def case_persist_rto(ctx, stack, port):
+    topo, cap, inj = ctx
+    knob = ('/proc/sys/net/ipv4/tcp_retries2' if stack == 'kernel'
+            else '/proc/sys/net/xtcp/retries2')
+    old = rd(knob)
+    lst = STACKS[stack]()
+    lst.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lst.bind((A_IP, port))
+    lst.listen(1)
+    lst.settimeout(5)
+    peer = Peer(topo, cap, inj, port, 46000 + port % 1000, isn=5000)
+    wr(knob, 3)
+    try:
+        sa = peer.handshake()
+        srv, _ = lst.accept()
+        una = (sa['seq'] + 1) % 2**32
+        inj.send(peer.cport, port, peer.isn + 1, una, '.', win=0)
+        time.sleep(0.2)
+        cap.clear()
+        srv.sendall(b'p' * 3000)
+        probes = 0
+        t_end = time.monotonic() + 20
+        while probes < 4 and time.monotonic() < t_end:
+            segs = cap.get(out_to(peer.cport))	# Linux's carry no data
+            if len(segs) > probes:
+                probes = len(segs)
+                inj.send(peer.cport, port, peer.isn + 1, una, '.', win=0)
+            time.sleep(0.05)
+        if probes < 4:
+            return [f'{probes} window probes in 20 s, want 4'], []
+        cap.clear()
+        inj.send(peer.cport, port, peer.isn + 1, una, '.', win=65535)
+        time.sleep(4)
+        segs = cap.get(out_to(peer.cport))
+        first = [s for s in segs if s['len'] and s['seq'] == una]
+        rst = [s for s in segs if 'R' in s['flags']]
+    finally:
+        wr(knob, old)
+    notes = [f'{probes} probes answered with window 0; after the window '
+             f'opened: {len(first)} copies of the first data segment, '
+             f'{"a RST" if rst else "no RST"} in 4 s']
+    bad = []
+    if len(first) < 2:
+        bad.append('the first data segment was never retransmitted: the '
+                   'probes counted as retransmissions (given up at once)')
+    inj.send(peer.cport, port, peer.isn + 1, una, 'R')
+    srv.close()
+    lst.close()
+    return bad, notes
+
+
 def case_max_orphans(ctx, stack, port):
     topo, cap = ctx
     old = rd(KNOB[stack])
@@ -193,17 +250,21 @@ def case_max_orphans(ctx, stack, port):
 def main():
     topo = Topo()
     cap = Capture()
+    inj = Injector(topo)
     plan = [('persist_lives', case_persist_lives, st) for st in ('kernel', 'xtcp')]
     plan += [('orphan_gives_up', case_orphan, st)
              for st in (('kernel', 'xtcp') if FULL else ('xtcp',))]
+    plan += [('persist_then_rto', case_persist_rto, st) for st in ('kernel', 'xtcp')]
     plan += [('max_orphans_zero', case_max_orphans, st) for st in ('kernel', 'xtcp')]
     print('TAP version 13')
     print(f'1..{len(plan)}')
     port = 7900
     for i, (name, fn, stack) in enumerate(plan, 1):
         port += 10
+        topo.silence(False)
         try:
-            bad, notes = fn((topo, cap), stack, port)
+            bad, notes = fn((topo, cap, inj) if fn is case_persist_rto
+                            else (topo, cap), stack, port)
         except Exception as e:      # noqa: BLE001 - a case's failure is its result
             bad, notes = [f'{type(e).__name__}: {e}'], []
         if stack == 'kernel' and bad:
@@ -212,7 +273,9 @@ def main():
         for line in bad + notes:
             print(f'# {line}')
         sys.stdout.flush()
+    topo.silence(False)
     cap.close()
+    inj.close()
     topo.close()
 
 

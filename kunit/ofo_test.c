@@ -195,7 +195,7 @@ static void ofo_in_order_beyond_hole(struct kunit *test)
 		EXPECT_BLOCKS(test, &f->o, { 2000, s + 100 });
 	}
 	EXPECT_OFO(test, &f->o, { 2000, 100 }, { 2100, 100 },
-		    { 2200, 100 }, { 2300, 100 }, { 2400, 100 });
+		   { 2200, 100 }, { 2300, 100 }, { 2400, 100 });
 }
 
 /* Before the head, between two, after the tail: sorted, blocks newest first. */
@@ -208,7 +208,7 @@ static void ofo_insert_positions(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, add(test, 2000, 100, 0));	/* between */
 	KUNIT_EXPECT_TRUE(test, add(test, 4000, 100, 0));	/* after */
 	EXPECT_OFO(test, &f->o, { 1000, 100 }, { 2000, 100 },
-		    { 3000, 100 }, { 4000, 100 });
+		   { 3000, 100 }, { 4000, 100 });
 	EXPECT_BLOCKS(test, &f->o, { 4000, 4100 }, { 2000, 2100 },
 		      { 1000, 1100 }, { 3000, 3100 });
 }
@@ -229,7 +229,7 @@ static void ofo_duplicate(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, add(test, 1000, 200, 0));	/* both whole */
 	KUNIT_EXPECT_FALSE(test, add(test, 1100, 100, 0));
 	EXPECT_OFO(test, &f->o, { 1000, 100 }, { 1100, 100 },
-		    { 3000, 100 });
+		   { 3000, 100 });
 	EXPECT_BLOCKS(test, &f->o, { 3000, 3100 }, { 1000, 1200 });
 }
 
@@ -268,7 +268,7 @@ static void ofo_overlap_both(struct kunit *test)
 	EXPECT_BLOCKS(test, &f->o, { 1200, 1300 }, { 1000, 1100 });
 	KUNIT_EXPECT_TRUE(test, add(test, 1050, 200, 0));
 	EXPECT_OFO(test, &f->o, { 1000, 100 }, { 1100, 100 },
-		    { 1200, 100 });
+		   { 1200, 100 });
 	EXPECT_BLOCKS(test, &f->o, { 1000, 1300 });
 }
 
@@ -292,7 +292,7 @@ static void ofo_cover_several(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, add(test, 2300, 100, 0));
 	KUNIT_EXPECT_TRUE(test, add(test, 2050, 300, 0));
 	EXPECT_OFO(test, &f->o, { 1000, 400 }, { 1500, 50 },
-		    { 2000, 100 }, { 2100, 200 }, { 2300, 100 });
+		   { 2000, 100 }, { 2100, 200 }, { 2300, 100 });
 	/* the blocks of 1000 and 1500 were pushed out by 2180 and 2300 */
 	EXPECT_BLOCKS(test, &f->o, { 2000, 2400 });
 }
@@ -310,7 +310,7 @@ static void ofo_wraparound(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, add(test, 0x20, 0x40, 0));
 	KUNIT_EXPECT_FALSE(test, add(test, 0xfffffff0, 0x60, 0)); /* queued */
 	EXPECT_OFO(test, &f->o, { 0xffffff80, 0x40 },
-		    { 0xffffffc0, 0x80 }, { 0x40, 0x40, true });
+		   { 0xffffffc0, 0x80 }, { 0x40, 0x40, true });
 	EXPECT_BLOCKS(test, &f->o, { 0xffffff80, 0x80 });
 
 	KUNIT_EXPECT_EQ(test, xtcp_ofo_pull(&f->o, 0xffffff00, &f->to, &fin),
@@ -348,11 +348,11 @@ static void ofo_fin(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, add(test, 6000, 100, 0));
 	KUNIT_EXPECT_FALSE(test, add(test, 6000, 50, XTCP_FIN));
 	EXPECT_OFO(test, &f->o, { 1000, 100, true },
-		    { 2000, 100 }, { 2100, 50, true },
-		    { 3000, 100 }, { 3100, 100 },
-		    { 4000, 200, true },
-		    { 5000, 100, true },
-		    { 6000, 100 });
+		   { 2000, 100 }, { 2100, 50, true },
+		   { 3000, 100 }, { 3100, 100 },
+		   { 4000, 200, true },
+		   { 5000, 100, true },
+		   { 6000, 100 });
 }
 
 /* The head straddles RCV.NXT: its duplicate part is cut off. */
@@ -502,7 +502,7 @@ static void ofo_dsack_queued(struct kunit *test)
 	EXPECT_ACK_BLOCKS(test, &f->o, { 3000, 3050 }, { 2950, 3100 },
 			  { 1000, 1250 });
 	EXPECT_OFO(test, &f->o, { 1000, 100 }, { 1100, 100 },
-		    { 1200, 50 }, { 2950, 50 }, { 3000, 100 });
+		   { 1200, 50 }, { 2950, 50 }, { 3000, 100 });
 }
 
 /* Several runs queued already: the first contiguous one is reported. */
@@ -524,7 +524,7 @@ static void ofo_dsack_first_run(struct kunit *test)
 			  { 3990, 4190 });
 	/* covered skbs give way to the new one */
 	EXPECT_OFO(test, &f->o, { 3990, 200 }, { 5000, 100 },
-		    { 5100, 250 });
+		   { 5100, 250 });
 }
 
 /*

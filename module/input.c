@@ -436,6 +436,8 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb,
 	if (!xtcp_seq_before(ack, prior_una) &&
 	    (xtcp_seq_before(xs->snd_wl1, cb->seq) ||
 	     (xs->snd_wl1 == cb->seq && xtcp_seq_before_eq(xs->snd_wl2, ack)))) {
+		if (!xs->snd_wnd && wnd)
+			xtcp_timer_event_window_opened(sk);
 		xs->snd_wnd = wnd;
 		xs->snd_wl1 = cb->seq;
 		xs->snd_wl2 = ack;

@@ -13,7 +13,10 @@
  *               is outstanding, stop when all is  syn_retries, synack_retries
  *               acknowledged (RFC 6298 5.2, 5.3)  or retries2 (RFC 9293 R2)
  *   persist     event_window_closed: data queued, window 0: send a probe
- *   (rtx)       nothing in flight                 and back off (MUST-35..37);
+ *   (rtx)       nothing in flight                 and back off (MUST-35..37)
+ *               event_window_opened: the backoff  until the peer stops
+ *               goes, one RTO for the data        answering or an orphan's
+ *                                                 interval reaches rto_max;
  *                                                 window open: send the
  *                                                 short segment SWS, Nagle
  *                                                 or TCP_CORK held (MUST-38)
@@ -388,6 +391,23 @@ void xtcp_timer_event_window_closed(struct sock *sk)
 }
 
 /**
+ * xtcp_timer_event_window_opened() - the peer's window was zero and is
+ * not any more: the probes are over (tcp_ack_probe()). Their backoff goes;
+ * a timer armed for a probe is armed again for one RTO, which the data
+ * that now goes out keeps as its retransmission timeout.
+ * @sk: the connection, locked
+ */
+void xtcp_timer_event_window_opened(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	xs->probe_backoff = 0;
+	xs->probes_out = 0;
+	if (xs->snd_una == xs->snd_nxt && (xs->armed & ARMED_RTX))
+		rtx_arm(sk, xs->rtt.rto_ms ?: rto_initial(sk));
+}
+
+/**
  * xtcp_timer_event_time_wait() - entered TIME-WAIT, or a FIN came again
  * during it: wait 2 MSL from now (RFC 9293 3.10.7.4, eighth check)
  * @sk: the connection, locked
@@ -530,21 +550,25 @@ EXPORT_SYMBOL_IF_KUNIT(xtcp_timers_stop);
  * an orphan after orphan_retries (8 while its probe interval is below
  * rto_max), and once the interval has backed off to rto_max even if the
  * peer answers every probe: nobody will ever read the data it holds.
- * An orphan is also reset if orphans are too many. @rto is the interval
- * that just ran out. Return true if @sk was given up.
+ * An orphan is also reset if orphans are too many; TCP_USER_TIMEOUT
+ * bounds how long any connection probes. @ran is the interval that just
+ * ran out. Return true if @sk was given up.
  */
-static bool persist_give_up(struct sock *sk, u32 rto, u32 rto_max)
+static bool persist_give_up(struct sock *sk, u32 ran, u32 rto_max)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	int max = READ_ONCE(xtcp_sk_net(sk)->retries2);
 
+	if (xs->user_timeout &&
+	    ktime_ms_delta(ktime_get(), xs->una_since) >= xs->user_timeout)
+		goto give_up;
 	if (sock_flag(sk, SOCK_DEAD)) {
-		bool alive = rto < rto_max;
+		bool alive = ran < rto_max;
 
 		max = READ_ONCE(xtcp_sk_net(sk)->orphan_retries);
 		if (!max && alive)
 			max = 8;	/* tcp_orphan_retries() */
-		if (!alive && xs->retries >= max)
+		if (!alive && xs->probe_backoff >= max)
 			goto give_up;
 		if (xtcp_orphans_too_many(sk, 0)) {
 			xtcp_abort_on_memory(sk);
@@ -556,6 +580,12 @@ static bool persist_give_up(struct sock *sk, u32 rto, u32 rto_max)
 give_up:
 	xtcp_give_up(sk);
 	return true;
+}
+
+/* The probe interval: the RTO doubled per backoff, at most rto_max. */
+static u32 persist_interval(const struct xtcp_sock *xs, u32 rto, u32 rto_max)
+{
+	return min_t(u64, (u64)rto << xs->probe_backoff, rto_max);
 }
 
 static void rtx_expired(struct sock *sk)
@@ -577,14 +607,15 @@ static void rtx_expired(struct sock *sk)
 			xtcp_push_forced(sk);
 			return;
 		}
-		if (persist_give_up(sk, rto, rto_max))
+		/* Persist: the RTO itself is left alone (tcp_probe0_when()) */
+		if (persist_give_up(sk, persist_interval(xs, rto, rto_max),
+				    rto_max))
 			return;
 		xtcp_send_probe(sk);
 		xs->probes_out = min_t(u32, xs->probes_out + 1, U8_MAX);
-		if (xs->retries < READ_ONCE(xtcp_sk_net(sk)->retries2))
-			xs->retries++;		/* the backoff */
-		xs->rtt.rto_ms = xtcp_rto_backoff(rto, rto_max);
-		rtx_arm(sk, xs->rtt.rto_ms);
+		if (xs->probe_backoff < READ_ONCE(xtcp_sk_net(sk)->retries2))
+			xs->probe_backoff++;
+		rtx_arm(sk, max(persist_interval(xs, rto, rto_max), 1U));
 		return;
 	}
 

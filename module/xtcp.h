@@ -263,8 +263,12 @@ struct xtcp_sock {
 		ktime_t una_since;	/* SND.UNA last moved, for TCP_USER_TIMEOUT */
 		/* Keepalive (timer.c) */
 		u8 ka_probes;		/* probes sent since the peer was last heard */
-		/* Persist (timer.c): window probes since the peer was last heard */
+		/* Persist (timer.c): window probes since the peer was last
+		 * heard, and how often the probe interval has doubled since the
+		 * window closed (Linux's icsk_probes_out, icsk_backoff)
+		 */
 		u8 probes_out;
+		u8 probe_backoff;
 		unsigned long oow_ack_at;	/* jiffies of our last out-of-window ACK */
 		ktime_t last_rcv;	/* when the peer last sent us a segment */
 		/* Delayed ACK (timer.c) */
@@ -533,6 +537,7 @@ void xtcp_timers_stop(struct sock *sk);
 void xtcp_timer_event_sent(struct sock *sk);
 void xtcp_timer_event_acked(struct sock *sk, u32 ts_rtt_us);
 void xtcp_timer_event_window_closed(struct sock *sk);
+void xtcp_timer_event_window_opened(struct sock *sk);
 void xtcp_timer_event_time_wait(struct sock *sk);
 void xtcp_timer_event_fin_wait2(struct sock *sk);
 void xtcp_timer_event_orphaned(struct sock *sk);

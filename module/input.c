@@ -108,24 +108,10 @@ static bool rcv_listen(struct sock *sk, struct sk_buff *skb)
 	struct xtcp_options opts;
 	struct sock *child;
 
+	enum xtcp_cookie_verdict v = XTCP_COOKIE_NONE;
+
 	if (cb->flags & XTCP_RST)
 		return false;			/* first: ignore a RST */
-	if (cb->flags & XTCP_ACK) {
-		/* RFC 4987 3.6: it may return one of our SYN cookies */
-		switch (cb->flags & XTCP_SYN ? XTCP_COOKIE_NONE :
-			xtcp_cookie_ack(sk, skb)) {
-		case XTCP_COOKIE_TAKEN:
-			return true;
-		case XTCP_COOKIE_DROP:
-			return false;
-		case XTCP_COOKIE_NONE:
-			break;
-		}
-		reply_rst(sk, skb);		/* second: <SEQ=SEG.ACK><CTL=RST> */
-		return false;
-	}
-	if (!(cb->flags & XTCP_SYN))
-		return false;			/* fourth: drop anything else */
 	/* Looked up before the listener left its port or address (a
 	 * disconnect and listen() while this waited in the backlog).
 	 */
@@ -133,6 +119,18 @@ static bool rcv_listen(struct sock *sk, struct sk_buff *skb)
 	    (inet_sk(sk)->inet_rcv_saddr &&
 	     inet_sk(sk)->inet_rcv_saddr != ip_hdr(skb)->daddr))
 		return false;
+	if (cb->flags & XTCP_ACK) {
+		/* RFC 4987 3.6: it may return one of our SYN cookies */
+		if (!(cb->flags & XTCP_SYN))
+			v = xtcp_cookie_ack(sk, skb);
+		if (v == XTCP_COOKIE_TAKEN)
+			return true;
+		if (v == XTCP_COOKIE_NONE)
+			reply_rst(sk, skb);	/* second: <SEQ=SEG.ACK><CTL=RST> */
+		return false;
+	}
+	if (!(cb->flags & XTCP_SYN))
+		return false;			/* fourth: drop anything else */
 	/* A SYN with FIN is no way to open a connection: drop it, as Linux
 	 * (RFC 9293 leaves it open; a FIN in LISTEN is "not be processed").
 	 */
@@ -756,11 +754,14 @@ static bool segment_valid(struct sk_buff *skb)
 }
 
 /*
- * What tcp_filter() asks of a segment before its socket sees it: the
- * socket's filter (SO_ATTACH_FILTER, SO_ATTACH_BPF), cgroup-BPF ingress
- * and the LSM's sock_rcv_skb, all in sk_filter_trim_cap(), shown the TCP
- * header at offset 0. A filter may trim the payload, never the header.
- * Return true to drop @skb.
+ * What tcp_filter() asks of a segment before its socket sees it, through
+ * sk_filter_trim_cap(), shown the TCP header at offset 0: the socket's
+ * filter (SO_ATTACH_FILTER, SO_ATTACH_BPF), then cgroup-BPF ingress and
+ * the LSM's sock_rcv_skb. The last two look only at AF_INET and AF_INET6
+ * sockets (SELinux, Smack and __cgroup_bpf_run_filter_skb() return early
+ * for other families), so for xtcp's they pass everything: see README,
+ * "Not yet". A filter may trim the payload, never the header. Return
+ * true to drop @skb.
  */
 static bool filter_drop(struct sock *sk, struct sk_buff *skb)
 {
@@ -812,7 +813,9 @@ static void deliver(struct sock *sk, struct sk_buff *skb)
  * connections dies unconfirmed with every segment, and NAT cannot map
  * the replies back (a REDIRECT to an xtcp listener would answer from the
  * port it redirected to). Through nf_ct_hook, so that xtcp needs no
- * conntrack module. Return false if conntrack wants @skb dropped.
+ * conntrack module; what nf_confirm() adds besides (helpers, sequence
+ * adjustment, cached events) xtcp's connections go without. Return false
+ * if conntrack wants @skb dropped.
  */
 static bool ct_confirm(struct sk_buff *skb)
 {

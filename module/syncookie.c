@@ -20,7 +20,6 @@
 #include "options.h"
 #include "xtcp.h"
 
-#define COOKIE_VALID		(2 * 60 * HZ)	/* TCP_SYNCOOKIE_VALID */
 #define TS_OPT_WSCALE_MASK	0xf		/* all four set: no scale */
 #define TS_OPT_SACK		BIT(4)
 #define TSBITS			6
@@ -34,6 +33,8 @@ bool xtcp_cookie_wanted(const struct sock *sk)
 {
 	int mode = READ_ONCE(xtcp_sk_net(sk)->syncookies);
 
+	if (!IS_ENABLED(CONFIG_SYN_COOKIES))
+		return false;	/* no __cookie_v4_*() in this kernel */
 	return mode == 2 || (mode == 1 && xtcp_syn_queue_full(sk));
 }
 
@@ -102,7 +103,9 @@ void xtcp_cookie_send_synack(struct sock *sk, struct sk_buff *skb,
 		.syn = &so,
 	};
 
+#ifdef CONFIG_SYN_COOKIES
 	r.seq = __cookie_v4_init_sequence(ip_hdr(skb), tcp_hdr(skb), &mss);
+#endif
 	if (peer->saw_tstamp && READ_ONCE(xn->timestamps)) {
 		u32 opts = TS_OPT_WSCALE_MASK;
 
@@ -172,6 +175,7 @@ static struct sock *cookie_child(struct sock *sk, struct sk_buff *skb,
 	xs->rcv_nxt = cb->seq;
 	xs->rcv_wup = cb->seq;
 	xs->rcv_wnd = cookie_window(sk);	/* what the SYN-ACK offered */
+	xs->rcv_acked = cb->seq;		/* ... and what it acknowledged */
 	xs->iss = cb->ack_seq - 1;
 	xs->snd_una = xs->iss;
 	xs->snd_nxt = cb->ack_seq;
@@ -229,17 +233,22 @@ enum xtcp_cookie_verdict xtcp_cookie_ack(struct sock *sk, struct sk_buff *skb)
 	struct sock *child;
 	int mss;
 
-	if (!READ_ONCE(xn->syncookies) || !sent ||
-	    time_after(jiffies, sent + COOKIE_VALID))
+	if (!IS_ENABLED(CONFIG_SYN_COOKIES) || !READ_ONCE(xn->syncookies) ||
+	    !sent || time_after(jiffies, sent + TCP_SYNCOOKIE_VALID))
 		return XTCP_COOKIE_NONE;
+#ifdef CONFIG_SYN_COOKIES
 	mss = __cookie_v4_check(ip_hdr(skb), tcp_hdr(skb));
+#else
+	mss = 0;
+#endif
 	if (!mss) {
 		atomic_long_inc(&xn->cookies_failed);
 		return XTCP_COOKIE_NONE;
 	}
 	atomic_long_inc(&xn->cookies_recv);
+	/* An option now disabled: a RST, as cookie_v4_check() leaves it */
 	if (!cookie_options(sk, skb, &peer))
-		return XTCP_COOKIE_DROP;
+		return XTCP_COOKIE_NONE;
 	if (xtcp_accept_queue_full(sk)) {
 		xtcp_stats_listen_overflow(sk);
 		return XTCP_COOKIE_DROP;

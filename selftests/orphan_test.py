@@ -29,6 +29,11 @@ B answers every window probe with a zero window.
                      sends then is retransmitted on timeout, as any
                      (probes back off the probe timer, not the count of
                      retransmissions that gives a connection up)
+  persist_user_timeout
+                     TCP_USER_TIMEOUT 2 s set after 3 s of a zero window
+                     with nothing to send, then 100 bytes written: they are
+                     probed for (the timeout counts from the first probe,
+                     as tcp_probe_timer()), and the connection lives 1 s on
   max_orphans_zero   max_orphans 0 (tcp_max_orphans): with one orphan
                      already there, a close() that would leave another
                      resets the connection at once (RST to B), counted as
@@ -213,6 +218,39 @@ def case_persist_rto(ctx, stack, port):
     return bad, notes
 
 
+def case_persist_user_timeout(ctx, stack, port):
+    topo, cap, inj = ctx
+    lst = STACKS[stack]()
+    lst.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lst.bind((A_IP, port))
+    lst.listen(1)
+    lst.settimeout(5)
+    peer = Peer(topo, cap, inj, port, 45000 + port % 1000, isn=9000)
+    sa = peer.handshake()
+    srv, _ = lst.accept()
+    una = (sa['seq'] + 1) % 2**32
+    inj.send(peer.cport, port, peer.isn + 1, una, '.', win=0)
+    time.sleep(3)
+    srv.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, 2000)
+    cap.clear()
+    srv.sendall(b'u' * 100)
+    time.sleep(1)
+    segs = cap.get(out_to(peer.cport))
+    st = alive(stack, port)
+    notes = [f'in 1 s: {len(segs)} segments ({", ".join(s["flags"] for s in segs)}); '
+             f'state {st}']
+    bad = []
+    if any('R' in s['flags'] for s in segs) or st != '01':
+        bad.append('given up within 1 s of the write: the user timeout '
+                   'counted from before the first probe')
+    elif not segs:
+        bad.append('no window probe within 1 s')
+    inj.send(peer.cport, port, peer.isn + 1, una, 'R')
+    srv.close()
+    lst.close()
+    return bad, notes
+
+
 def case_max_orphans(ctx, stack, port):
     topo, cap = ctx
     old = rd(KNOB[stack])
@@ -255,6 +293,8 @@ def main():
     plan += [('orphan_gives_up', case_orphan, st)
              for st in (('kernel', 'xtcp') if FULL else ('xtcp',))]
     plan += [('persist_then_rto', case_persist_rto, st) for st in ('kernel', 'xtcp')]
+    plan += [('persist_user_timeout', case_persist_user_timeout, st)
+             for st in ('kernel', 'xtcp')]
     plan += [('max_orphans_zero', case_max_orphans, st) for st in ('kernel', 'xtcp')]
     print('TAP version 13')
     print(f'1..{len(plan)}')
@@ -263,7 +303,8 @@ def main():
         port += 10
         topo.silence(False)
         try:
-            bad, notes = fn((topo, cap, inj) if fn is case_persist_rto
+            bad, notes = fn((topo, cap, inj) if fn in (case_persist_rto,
+                                                     case_persist_user_timeout)
                             else (topo, cap), stack, port)
         except Exception as e:      # noqa: BLE001 - a case's failure is its result
             bad, notes = [f'{type(e).__name__}: {e}'], []

@@ -172,7 +172,7 @@ static void tw_fin_during_expiry(struct kunit *test)
 	release_sock(sk);
 	sock_release(sock);
 
-	tw = xtcp_tw_lookup(&init_net, remote, rport, local, lport);
+	tw = xtcp_tw_lookup(&init_net, remote, rport, local, lport, 0, 0);
 	KUNIT_ASSERT_NOT_NULL(test, tw);
 	/* Take over the armed 2 MSL timer and fire it in 1 ms instead. */
 	KUNIT_ASSERT_EQ(test, hrtimer_try_to_cancel(&tw->timer), 1);
@@ -182,7 +182,7 @@ static void tw_fin_during_expiry(struct kunit *test)
 	tw->timer.function = expiry_meets_fin;
 	hrtimer_start(&tw->timer, ms_to_ktime(1), HRTIMER_MODE_REL_SOFT);
 	for (i = 0; i < 200; i++) {
-		again = xtcp_tw_lookup(&init_net, remote, rport, local, lport);
+		again = xtcp_tw_lookup(&init_net, remote, rport, local, lport, 0, 0);
 		if (!again)
 			break;
 		xtcp_tw_put(again);

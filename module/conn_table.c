@@ -331,17 +331,20 @@ bool xtcp_tw_unhash(struct xtcp_tw *tw)
 }
 
 /**
- * xtcp_tw_lookup() - the TIME-WAIT record of a segment's 4-tuple
+ * xtcp_tw_lookup() - the TIME-WAIT record of a segment's 4-tuple, if the
+ * connection's bound device (SO_BINDTODEVICE) lets it hear the segment
  * @net: namespace
  * @saddr: the segment's source (remote) address
  * @sport: its source port
  * @daddr: its destination (local) address
  * @dport: its destination port
+ * @dif: the device it arrived on
+ * @sdif: the VRF device over it, or 0
  *
  * Return: the record with a reference, or NULL.
  */
 struct xtcp_tw *xtcp_tw_lookup(struct net *net, __be32 saddr, __be16 sport,
-			       __be32 daddr, __be16 dport)
+			       __be32 daddr, __be16 dport, int dif, int sdif)
 {
 	struct xtcp_tw *tw;
 	u32 h = ehashfn(net, daddr, dport, saddr, sport);
@@ -349,6 +352,7 @@ struct xtcp_tw *xtcp_tw_lookup(struct net *net, __be32 saddr, __be16 sport,
 	rcu_read_lock();
 	hlist_for_each_entry_rcu(tw, &twhash[h], node) {
 		if (tw_match(tw, net, saddr, sport, daddr, dport) &&
+		    inet_sk_bound_dev_eq(net, tw->oif, dif, sdif) &&
 		    refcount_inc_not_zero(&tw->ref))
 			break;
 	}
@@ -502,7 +506,9 @@ static bool ehash_match(const struct sock *sk, const struct net *net,
 }
 
 /* A socket bound to a device (SO_BINDTODEVICE) hears only that device,
- * or the VRF over it, as inet_sk_bound_dev_eq() lets the kernel's TCP.
+ * or the VRF over it, as inet_sk_bound_dev_eq() lets the kernel's TCP; an
+ * unbound one hears no VRF member device unless net.ipv4.tcp_l3mdev_accept
+ * says so, as the kernel's TCP.
  */
 static bool dev_match(const struct sock *sk, const struct net *net,
 		      int dif, int sdif)

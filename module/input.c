@@ -104,11 +104,10 @@ static bool syn_queue_no_room(const struct sock *sk)
  */
 static bool rcv_listen(struct sock *sk, struct sk_buff *skb)
 {
+	enum xtcp_cookie_verdict v = XTCP_COOKIE_NONE;
 	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	struct xtcp_options opts;
 	struct sock *child;
-
-	enum xtcp_cookie_verdict v = XTCP_COOKIE_NONE;
 
 	if (cb->flags & XTCP_RST)
 		return false;			/* first: ignore a RST */
@@ -797,6 +796,7 @@ static void deliver(struct sock *sk, struct sk_buff *skb)
 		sock_put(sk);
 		return;
 	}
+	skb->dev = NULL;	/* held without a reference, as tcp_v4_rcv() */
 	/* Subclass 1, so a listener can lock a new child (as tcp_v4_rcv). */
 	bh_lock_sock_nested(sk);
 	if (!sock_owned_by_user(sk))
@@ -930,12 +930,14 @@ static unsigned int xtcp_nf_hook(void *priv, struct sk_buff *skb,
 	const struct tcphdr *th;
 	struct xtcp_tw *tw;
 	unsigned int thoff;
-	int dif = inet_iif(skb), sdif = inet_sdif(skb);
 	struct sock *sk;
+	int dif, sdif;
 	bool held;
 
 	if (iph->protocol != IPPROTO_TCP || skb->pkt_type != PACKET_HOST)
 		return NF_ACCEPT;
+	dif = inet_iif(skb);		/* IPCB: before XTCP_SKB_CB takes cb */
+	sdif = inet_sdif(skb);
 	thoff = ip_hdrlen(skb);
 	if (!pskb_may_pull(skb, thoff + sizeof(*th)))
 		return NF_ACCEPT;	/* the kernel's TCP drops it */
@@ -947,7 +949,7 @@ static unsigned int xtcp_nf_hook(void *priv, struct sk_buff *skb,
 				     th->dest, dif, sdif);
 	if (!sk) {
 		tw = xtcp_tw_lookup(net, iph->saddr, th->source, iph->daddr,
-				    th->dest);
+				    th->dest, dif, sdif);
 		if (tw)
 			return tw_segment(net, tw, skb, thoff, dif, sdif);
 		sk = xtcp_lookup_listener(net, iph->daddr, th->dest, dif, sdif);

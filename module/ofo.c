@@ -8,9 +8,9 @@
  * Every SACK block kept in struct xtcp_ofo is a maximal run of contiguous
  * queued text: xtcp_ofo_insert() computes the run holding the new segment
  * and drops the blocks it absorbed, xtcp_ofo_pull() drops what it delivered.
- * So a block's edges are run edges, and the insert path jumps over a whole
- * run when it meets one instead of walking its skbs: in-order arrivals beyond
- * a hole, the common case, cost O(1) each.
+ * So a block's edges are run edges, and sack_update() jumps over a whole
+ * run when it meets one instead of walking its skbs. The skbs are in an
+ * rbtree: a segment's place is found in O(log n) wherever it lands.
  */
 #include "xtcp.h"
 #include "ofo.h"
@@ -270,10 +270,10 @@ static void dup_extend(struct xtcp_sack_block *dup, u32 start, u32 end)
  * contradicts the text queued after it); queued skbs @skb covers whole are
  * freed, and their FIN passes to @skb if it sat at @skb's end. A FIN on a
  * segment whose text is all queued already moves to the queued skb that
- * ends where the FIN is. The place is found in O(log n). The SACK blocks
- * are updated
- * (RFC 2018 4, see sack_update()), and the first run of @skb's text that
- * was queued already waits to be reported as a D-SACK (RFC 2883 4).
+ * ends where the FIN is. The place is found in O(log n). The SACK
+ * blocks are updated (RFC 2018 4, see sack_update()), and the first run
+ * of @skb's text that was queued already waits to be reported as a
+ * D-SACK (RFC 2883 4).
  * @skb's cb->seq and cb->end_seq follow the trims, cb->offset is set to
  * 0. Nothing is done to @skb's memory charge: freeing it uncharges it.
  *

@@ -27,9 +27,9 @@ struct xtcp_sack_block {
  * struct xtcp_ofo - segments that arrived beyond RCV.NXT
  * @root: the segments in an rbtree by sequence number (skb->rbnode, as
  *	  Linux's out_of_order_queue), never overlapping: each skb's data
- *	  is [XTCP_SKB_CB(skb)->seq, seq + skb->len). Insertion costs
- *	  O(log n) wherever the segment lands: a peer sending tiny segments
- *	  in descending order cannot make it quadratic.
+ *	  is [XTCP_SKB_CB(skb)->seq, seq + skb->len). Finding a segment's
+ *	  place costs O(log n) wherever it lands: tiny segments sent in
+ *	  descending order no longer walk the whole queue each.
  * @blocks: the SACK blocks to report, the most recently changed first
  *	    (RFC 2018 4: the first block holds the segment that triggered
  *	    the ACK; then the most recently reported ones), each a maximal

@@ -20,6 +20,7 @@
 #include "options.h"
 #include "xtcp.h"
 
+#define COOKIE_VALID		(2 * 60 * HZ)	/* TCP_SYNCOOKIE_VALID */
 #define TS_OPT_WSCALE_MASK	0xf		/* all four set: no scale */
 #define TS_OPT_SACK		BIT(4)
 #define TSBITS			6
@@ -103,9 +104,9 @@ void xtcp_cookie_send_synack(struct sock *sk, struct sk_buff *skb,
 		.syn = &so,
 	};
 
-#ifdef CONFIG_SYN_COOKIES
+	if (!IS_ENABLED(CONFIG_SYN_COOKIES))
+		return;		/* xtcp_cookie_wanted() said no: not reached */
 	r.seq = __cookie_v4_init_sequence(ip_hdr(skb), tcp_hdr(skb), &mss);
-#endif
 	if (peer->saw_tstamp && READ_ONCE(xn->timestamps)) {
 		u32 opts = TS_OPT_WSCALE_MASK;
 
@@ -234,13 +235,9 @@ enum xtcp_cookie_verdict xtcp_cookie_ack(struct sock *sk, struct sk_buff *skb)
 	int mss;
 
 	if (!IS_ENABLED(CONFIG_SYN_COOKIES) || !READ_ONCE(xn->syncookies) ||
-	    !sent || time_after(jiffies, sent + TCP_SYNCOOKIE_VALID))
+	    !sent || time_after(jiffies, sent + COOKIE_VALID))
 		return XTCP_COOKIE_NONE;
-#ifdef CONFIG_SYN_COOKIES
 	mss = __cookie_v4_check(ip_hdr(skb), tcp_hdr(skb));
-#else
-	mss = 0;
-#endif
 	if (!mss) {
 		atomic_long_inc(&xn->cookies_failed);
 		return XTCP_COOKIE_NONE;

@@ -392,9 +392,10 @@ void xtcp_timer_event_window_closed(struct sock *sk)
 
 /**
  * xtcp_timer_event_window_opened() - the peer's window was zero and is
- * not any more: the probes are over (tcp_ack_probe()). Their backoff goes;
- * a timer armed for a probe is armed again for one RTO, which the data
- * that now goes out keeps as its retransmission timeout.
+ * not any more: the probes are over (tcp_ack_probe()). Their backoff goes,
+ * and the probe timer: the push that follows the ACK sends the data and
+ * starts a retransmission schedule of its own (event_sent), or arms the
+ * timer again if it still holds the data back (event_window_closed).
  * @sk: the connection, locked
  */
 void xtcp_timer_event_window_opened(struct sock *sk)
@@ -403,8 +404,9 @@ void xtcp_timer_event_window_opened(struct sock *sk)
 
 	xs->probe_backoff = 0;
 	xs->probes_out = 0;
+	xs->probes_since = 0;
 	if (xs->snd_una == xs->snd_nxt && (xs->armed & ARMED_RTX))
-		rtx_arm(sk, xs->rtt.rto_ms ?: rto_initial(sk));
+		rtx_stop(sk);
 }
 
 /**
@@ -551,16 +553,19 @@ EXPORT_SYMBOL_IF_KUNIT(xtcp_timers_stop);
  * rto_max), and once the interval has backed off to rto_max even if the
  * peer answers every probe: nobody will ever read the data it holds.
  * An orphan is also reset if orphans are too many; TCP_USER_TIMEOUT
- * bounds how long any connection probes. @ran is the interval that just
- * ran out. Return true if @sk was given up.
+ * bounds how long any connection probes, from its first probe. @ran is
+ * the interval that just ran out. Return true if @sk was given up.
  */
 static bool persist_give_up(struct sock *sk, u32 ran, u32 rto_max)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	int max = READ_ONCE(xtcp_sk_net(sk)->retries2);
 
-	if (xs->user_timeout &&
-	    ktime_ms_delta(ktime_get(), xs->una_since) >= xs->user_timeout)
+	if (!xs->probes_since)
+		xs->probes_since = ktime_get();
+	else if (xs->user_timeout &&
+		 ktime_ms_delta(ktime_get(), xs->probes_since) >=
+		 xs->user_timeout)
 		goto give_up;
 	if (sock_flag(sk, SOCK_DEAD)) {
 		bool alive = ran < rto_max;
@@ -582,10 +587,23 @@ give_up:
 	return true;
 }
 
-/* The probe interval: the RTO doubled per backoff, at most rto_max. */
+/*
+ * The probe interval: the RTO doubled per backoff, at most rto_max, nor
+ * past what is left of TCP_USER_TIMEOUT (tcp_probe0_when(),
+ * tcp_clamp_probe0_to_user_timeout()).
+ */
 static u32 persist_interval(const struct xtcp_sock *xs, u32 rto, u32 rto_max)
 {
-	return min_t(u64, (u64)rto << xs->probe_backoff, rto_max);
+	u32 when = min_t(u64, (u64)rto << min_t(u8, xs->probe_backoff, 31),
+			 rto_max);
+	s64 left;
+
+	if (xs->user_timeout && xs->probes_since) {
+		left = xs->user_timeout -
+		       ktime_ms_delta(ktime_get(), xs->probes_since);
+		when = clamp_t(s64, left, 1, when);
+	}
+	return when;
 }
 
 static void rtx_expired(struct sock *sk)
@@ -613,7 +631,9 @@ static void rtx_expired(struct sock *sk)
 			return;
 		xtcp_send_probe(sk);
 		xs->probes_out = min_t(u32, xs->probes_out + 1, U8_MAX);
-		if (xs->probe_backoff < READ_ONCE(xtcp_sk_net(sk)->retries2))
+		/* Up to retries2, and no further once at rto_max */
+		if (xs->probe_backoff < READ_ONCE(xtcp_sk_net(sk)->retries2) &&
+		    persist_interval(xs, rto, rto_max) < rto_max)
 			xs->probe_backoff++;
 		rtx_arm(sk, max(persist_interval(xs, rto, rto_max), 1U));
 		return;

@@ -81,7 +81,7 @@ void xtcp_tw_purge(void);
 void xtcp_tw_hash(struct xtcp_tw *tw);
 bool xtcp_tw_unhash(struct xtcp_tw *tw);
 struct xtcp_tw *xtcp_tw_lookup(struct net *net, __be32 saddr, __be16 sport,
-			       __be32 daddr, __be16 dport);
+			       __be32 daddr, __be16 dport, int dif, int sdif);
 struct xtcp_tw *xtcp_tw_first(void);
 
 #endif /* _XTCP_TW_H */

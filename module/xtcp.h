@@ -269,6 +269,7 @@ struct xtcp_sock {
 		 */
 		u8 probes_out;
 		u8 probe_backoff;
+		ktime_t probes_since;	/* the first probe's expiry, or 0 */
 		unsigned long oow_ack_at;	/* jiffies of our last out-of-window ACK */
 		ktime_t last_rcv;	/* when the peer last sent us a segment */
 		/* Delayed ACK (timer.c) */

@@ -39,7 +39,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from review_test import STACKS  # noqa: E402
 from xtcp_timers import (A_IP, NS, Capture, Injector, Topo,  # noqa: E402
-                         tcp_socket)
+                         stack_counters, tcp_socket)
 
 SIZE = 8 << 20
 SECONDS = 3
@@ -47,14 +47,7 @@ RATE = 400
 M32 = 2**32
 
 
-def counters(stack):
-    if stack == 'kernel':
-        with open('/proc/net/netstat') as f:
-            lines = [ln.split() for ln in f if ln.startswith('TcpExt:')]
-    else:
-        with open('/proc/net/xtcp_stat') as f:
-            lines = [ln.split() for ln in f if ln.startswith('Xtcp:')]
-    return dict(zip(lines[0][1:], map(int, lines[1][1:])))
+counters = stack_counters
 
 
 def attack(kind, inj, cap, port, cport, stop):

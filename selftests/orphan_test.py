@@ -49,7 +49,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from review_test import STACKS, Peer, out_to  # noqa: E402
 from xtcp_timers import (A_IP, NS, Capture, Injector, Topo,  # noqa: E402
-                         show, tcp_socket)
+                         show, stack_counters, tcp_socket)
 
 FULL = os.environ.get('ORPHAN_FULL') == '1'
 KNOB = {'kernel': '/proc/sys/net/ipv4/tcp_max_orphans',
@@ -67,14 +67,7 @@ def wr(path, v):
         f.write(f'{v}\n')
 
 
-def counters(stack):
-    if stack == 'kernel':
-        with open('/proc/net/netstat') as f:
-            lines = [ln.split() for ln in f if ln.startswith('TcpExt:')]
-    else:
-        with open('/proc/net/xtcp_stat') as f:
-            lines = [ln.split() for ln in f if ln.startswith('Xtcp:')]
-    return dict(zip(lines[0][1:], map(int, lines[1][1:])))
+counters = stack_counters
 
 
 def alive(stack, port):

@@ -43,21 +43,13 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from review_test import STACKS, Peer, out_to  # noqa: E402
 from xtcp_timers import (A_IP, NS, Capture, Injector, Topo,  # noqa: E402
-                         run, show, tcp_socket, tsopt)
+                         run, show, stack_counters, tcp_socket, tsopt)
 
 KNOB = {'kernel': '/proc/sys/net/ipv4/tcp_syncookies',
         'xtcp': '/proc/sys/net/xtcp/syncookies'}
 
 
-def counters(stack):
-    """The stack's SYN-cookie counters, by Linux's names."""
-    if stack == 'kernel':
-        with open('/proc/net/netstat') as f:
-            lines = [ln.split() for ln in f if ln.startswith('TcpExt:')]
-    else:
-        with open('/proc/net/xtcp_stat') as f:
-            lines = [ln.split() for ln in f if ln.startswith('Xtcp:')]
-    return dict(zip(lines[0][1:], map(int, lines[1][1:])))
+counters = stack_counters
 
 
 def delta(stack, before, name):

@@ -294,6 +294,16 @@ class Injector:
         self.sock.close()
 
 
+def stack_counters(stack):
+    """The counters of a stack by Linux's names: the kernel's TCP's
+    TcpExt line of /proc/net/netstat, or /proc/net/xtcp_stat."""
+    path, tag = (('/proc/net/netstat', 'TcpExt:') if stack == 'kernel'
+                 else ('/proc/net/xtcp_stat', 'Xtcp:'))
+    with open(path) as f:
+        lines = [ln.split() for ln in f if ln.startswith(tag)]
+    return dict(zip(lines[0][1:], map(int, lines[1][1:])))
+
+
 # --- xtcp's tracepoints ---------------------------------------------------
 
 STAMP = re.compile(r'\s(\d+\.\d+):\s')

@@ -18,6 +18,13 @@
 #include "trace.h"
 #include "xtcp.h"
 
+/* The MSS an MTU carries: less the IPv4 and TCP headers. */
+static u16 mtu_mss(u32 mtu)
+{
+	return clamp_t(u32, mtu, 576, 65535) - sizeof(struct iphdr) -
+	       sizeof(struct tcphdr);
+}
+
 /**
  * xtcp_route_mss() - the MSS we can receive: route MTU minus the IPv4 and
  * TCP headers (RFC 9293 3.7.1, RFC 9293 MUST-14)
@@ -26,10 +33,8 @@
 u16 xtcp_route_mss(struct sock *sk)
 {
 	struct dst_entry *dst = __sk_dst_get(sk);
-	u32 mtu = dst ? dst_mtu(dst) : 576;
 
-	return clamp_t(u32, mtu, 576, 65535) - sizeof(struct iphdr) -
-	       sizeof(struct tcphdr);
+	return mtu_mss(dst ? dst_mtu(dst) : 576);
 }
 
 /**
@@ -654,8 +659,7 @@ void xtcp_send_raw(const struct xtcp_raw *r)
 		u8 opts[XTCP_SYN_OPTIONS_LEN];
 
 		/* The MSS we can receive on this route (MUST-14) */
-		r->syn->mss = clamp_t(u32, dst_mtu(&rt->dst), 576, 65535) -
-			      sizeof(struct iphdr) - sizeof(struct tcphdr);
+		r->syn->mss = mtu_mss(dst_mtu(&rt->dst));
 		olen = xtcp_write_syn_options(opts, r->syn);
 		memcpy(skb_push(skb, olen), opts, olen);
 	} else if (r->ts_ok) {

@@ -39,7 +39,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from review_test import STACKS  # noqa: E402
 from xtcp_timers import (A_IP, NS, Capture, Injector, Topo,  # noqa: E402
-                         stack_counters, tcp_socket)
+                         stack_counters, tap_cases, tcp_socket)
 
 SIZE = 8 << 20
 SECONDS = 3
@@ -162,23 +162,10 @@ def main():
     topo = Topo()
     cap = Capture()
     inj = Injector(topo)
-    plan = [(k, st) for k in KINDS for st in ('kernel', 'xtcp')]
-    print('TAP version 13')
-    print(f'1..{len(plan)}')
-    port = 7800
-    for i, (kind, stack) in enumerate(plan, 1):
-        port += 10
-        try:
-            bad, notes = case(kind, (topo, cap, inj), stack, port)
-        except Exception as e:      # noqa: BLE001 - a case's failure is its result
-            bad, notes = [f'{type(e).__name__}: {e}'], []
-        name = f'{kind}_{stack}'
-        if stack == 'kernel' and bad:
-            bad = ['the kernel\'s TCP fails this case: the case is broken'] + bad
-        print(('ok' if not bad else 'not ok') + f' {i} {name}')
-        for line in bad + notes:
-            print(f'# {line}')
-        sys.stdout.flush()
+    ports = iter(range(7810, 8200, 10))
+    tap_cases([(k, st, lambda k=k, st=st, p=next(ports):
+                case(k, (topo, cap, inj), st, p))
+               for k in KINDS for st in ('kernel', 'xtcp')])
     cap.close()
     inj.close()
     topo.close()

@@ -28,7 +28,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from review_test import STACKS, Peer, out_to  # noqa: E402
-from xtcp_timers import A_IP, Capture, Injector, Topo  # noqa: E402
+from xtcp_timers import A_IP, Capture, Injector, Topo, tap_cases  # noqa: E402
 
 SO_RCVBUFFORCE = 33
 SIZES = tuple(int(x) for x in os.environ.get('OFO_SIZES', '1000,4000').split(','))
@@ -83,18 +83,15 @@ def main():
     topo = Topo()
     cap = Capture()
     inj = Injector(topo)
-    stacks = ('kernel', 'xtcp')
-    print('TAP version 13')
-    print(f'1..{len(stacks)}')
-    port = 8300
-    for i, stack in enumerate(stacks, 1):
+    ports = iter(range(8310, 8700, 10))
+
+    def case(stack):
         bad, notes, per = [], [], {}
         for n in SIZES:
-            port += 10
             topo.silence(False)
             try:
-                us, note = flood((topo, cap, inj), stack, port, n)
-            except Exception as e:      # noqa: BLE001 - a case's failure is its result
+                us, note = flood((topo, cap, inj), stack, next(ports), n)
+            except Exception as e:      # noqa: BLE001 - a size's failure is the case's
                 us, note = None, f'{type(e).__name__}: {e}'
             notes.append(note)
             if us is None:
@@ -105,12 +102,10 @@ def main():
             notes.append('µs per segment, sent and taken: ' + ', '.join(
                 f'n={n} {per[n]:.1f}' for n in SIZES) +
                 f'; ratio 4n/n {per[SIZES[1]] / per[SIZES[0]]:.2f}')
-        if stack == 'kernel' and bad:
-            bad = ['the kernel\'s TCP fails this case: the case is broken'] + bad
-        print(('ok' if not bad else 'not ok') + f' {i} descending_tiny_segments_{stack}')
-        for line in bad + notes:
-            print(f'# {line}')
-        sys.stdout.flush()
+        return bad, notes
+
+    tap_cases([('descending_tiny_segments', st, lambda st=st: case(st))
+               for st in ('kernel', 'xtcp')])
     topo.silence(False)
     cap.close()
     inj.close()

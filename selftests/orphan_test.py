@@ -49,7 +49,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from review_test import STACKS, Peer, out_to  # noqa: E402
 from xtcp_timers import (A_IP, NS, Capture, Injector, Topo,  # noqa: E402
-                         show, stack_counters, tcp_socket)
+                         show, stack_counters, tap_cases, tcp_socket)
 
 FULL = os.environ.get('ORPHAN_FULL') == '1'
 KNOB = {'kernel': '/proc/sys/net/ipv4/tcp_max_orphans',
@@ -289,24 +289,12 @@ def main():
     plan += [('persist_user_timeout', case_persist_user_timeout, st)
              for st in ('kernel', 'xtcp')]
     plan += [('max_orphans_zero', case_max_orphans, st) for st in ('kernel', 'xtcp')]
-    print('TAP version 13')
-    print(f'1..{len(plan)}')
-    port = 7900
-    for i, (name, fn, stack) in enumerate(plan, 1):
-        port += 10
-        topo.silence(False)
-        try:
-            bad, notes = fn((topo, cap, inj) if fn in (case_persist_rto,
-                                                     case_persist_user_timeout)
-                            else (topo, cap), stack, port)
-        except Exception as e:      # noqa: BLE001 - a case's failure is its result
-            bad, notes = [f'{type(e).__name__}: {e}'], []
-        if stack == 'kernel' and bad:
-            bad = ['the kernel\'s TCP fails this case: the case is broken'] + bad
-        print(('ok' if not bad else 'not ok') + f' {i} {name}_{stack}')
-        for line in bad + notes:
-            print(f'# {line}')
-        sys.stdout.flush()
+    ports = iter(range(7910, 8300, 10))
+    uses_inj = (case_persist_rto, case_persist_user_timeout)
+    tap_cases([(name, st, lambda fn=fn, st=st, p=next(ports):
+                fn((topo, cap, inj) if fn in uses_inj else (topo, cap), st, p))
+               for name, fn, st in plan],
+              before=lambda: topo.silence(False))
     topo.silence(False)
     cap.close()
     inj.close()

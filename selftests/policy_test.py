@@ -39,7 +39,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from review_test import STACKS  # noqa: E402
-from xtcp_timers import A_IP, B_IP, NS, Topo, run, tcp_socket  # noqa: E402
+from xtcp_timers import (A_IP, B_IP, NS, Topo, run, tap_cases,  # noqa: E402
+                         tcp_socket)
 
 A2_IP, B2_IP = '203.0.113.1', '203.0.113.2'
 
@@ -247,22 +248,9 @@ CASES = [('xfrm_block', case_xfrm), ('redirect', case_redirect),
 def main():
     topo = Topo()
     add_second_link()
-    plan = [(n, f, st) for n, f in CASES for st in ('kernel', 'xtcp')]
-    print('TAP version 13')
-    print(f'1..{len(plan)}')
-    port = 8100
-    for i, (name, fn, stack) in enumerate(plan, 1):
-        port += 10
-        try:
-            bad, notes = fn(stack, port)
-        except Exception as e:      # noqa: BLE001 - a case's failure is its result
-            bad, notes = [f'{type(e).__name__}: {e}'], []
-        if stack == 'kernel' and bad:
-            bad = ['the kernel\'s TCP fails this case: the case is broken'] + bad
-        print(('ok' if not bad else 'not ok') + f' {i} {name}_{stack}')
-        for line in bad + notes:
-            print(f'# {line}')
-        sys.stdout.flush()
+    ports = iter(range(8110, 8500, 10))
+    tap_cases([(n, st, lambda f=f, st=st, p=next(ports): f(st, p))
+               for n, f in CASES for st in ('kernel', 'xtcp')])
     topo.close()
 
 

@@ -43,7 +43,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from review_test import STACKS, Peer, out_to  # noqa: E402
 from xtcp_timers import (A_IP, NS, Capture, Injector, Topo,  # noqa: E402
-                         run, show, stack_counters, tcp_socket, tsopt)
+                         run, show, stack_counters, tap_cases,
+                         tcp_socket, tsopt)
 
 KNOB = {'kernel': '/proc/sys/net/ipv4/tcp_syncookies',
         'xtcp': '/proc/sys/net/xtcp/syncookies'}
@@ -363,25 +364,11 @@ def main():
             saved[st] = open(path).read().strip()
         except OSError:
             pass
-    plan = [(n, f, k, st) for n, f, k in CASES for st in ('kernel', 'xtcp')]
-    print('TAP version 13')
-    print(f'1..{len(plan)}')
-    port = 7600
-    for i, (name, fn, kind, stack) in enumerate(plan, 1):
-        topo.silence(False)
-        port += 10
-        try:
-            ctx = (topo, cap) if kind == 'capture' else (topo, cap, inj)
-            bad, notes = fn(ctx, stack, port)
-        except Exception as e:      # noqa: BLE001 - a case's failure is its result
-            bad, notes = [f'{type(e).__name__}: {e}'], []
-        case = f'{name}_{stack}'
-        if stack == 'kernel' and bad:
-            bad = ['the kernel\'s TCP fails this case: the case is broken'] + bad
-        print(('ok' if not bad else 'not ok') + f' {i} {case}')
-        for line in bad + notes:
-            print(f'# {line}')
-        sys.stdout.flush()
+    ports = iter(range(7610, 8000, 10))
+    tap_cases([(n, st, lambda f=f, k=k, st=st, p=next(ports):
+                f((topo, cap) if k == 'capture' else (topo, cap, inj), st, p))
+               for n, f, k in CASES for st in ('kernel', 'xtcp')],
+              before=lambda: topo.silence(False))
     for st, v in saved.items():
         set_knob(st, v)
     topo.silence(False)

@@ -26,6 +26,7 @@ import signal
 import socket
 import struct
 import subprocess
+import sys
 import threading
 import time
 
@@ -292,6 +293,29 @@ class Injector:
 
     def close(self):
         self.sock.close()
+
+
+def tap_cases(plan, before=None):
+    """Run @plan, (name, stack, case) triples, each case() returning
+    (bad, notes), and print TAP: a case passes with nothing bad, an
+    exception is its failure, and a case the kernel's TCP fails is
+    reported as broken (it checks Linux's behaviour). @before(), if
+    given, runs before each case."""
+    print('TAP version 13')
+    print(f'1..{len(plan)}')
+    for i, (name, stack, case) in enumerate(plan, 1):
+        if before:
+            before()
+        try:
+            bad, notes = case()
+        except Exception as e:      # noqa: BLE001 - a case's failure is its result
+            bad, notes = [f'{type(e).__name__}: {e}'], []
+        if stack == 'kernel' and bad:
+            bad = ['the kernel\'s TCP fails this case: the case is broken'] + bad
+        print(('ok' if not bad else 'not ok') + f' {i} {name}_{stack}')
+        for line in bad + notes:
+            print(f'# {line}')
+        sys.stdout.flush()
 
 
 def stack_counters(stack):

@@ -19,6 +19,25 @@ figures are
 printed, never judged (machines are shared and noisy: make bench judges
 speed), but a case fails if the data is wrong or incomplete.
 
+  prune_for_earlier  A's receive buffer 16 KiB (SO_RCVBUF 8192), SACK on.
+                     B sends one-byte segments at ISN+1001, +1011, ...
+                     (each beyond a gap) until A's buffer is full and it
+                     stops SACKing them, then one at ISN+11, before them
+                     all. A must make room by dropping the latest text it
+                     holds (tcp_prune_ofo_queue()): the ACK for it SACKs
+                     [ISN+11, ISN+12) first, OfoPruned moves, and once B
+                     fills [ISN+1, ISN+11) the application reads those 11
+                     bytes intact. Before net.xtcp.mem, xtcp dropped the
+                     earlier segment instead.
+  collapse_tiny_run  the same buffer; B sends 2,000 one-byte segments in
+                     descending order beyond a one-byte hole: far more
+                     skbs than the buffer holds, but one run of text. A
+                     must copy the run into few skbs as the buffer fills
+                     (tcp_collapse_ofo_queue(); TCPRcvCollapsed moves)
+                     instead of dropping text, so once B fills the hole
+                     the application reads all 2,001 bytes, intact, with
+                     nothing resent.
+
 Runs inside UML, as root. TAP.
 """
 import os
@@ -28,7 +47,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from review_test import STACKS, Peer, out_to  # noqa: E402
-from xtcp_timers import A_IP, Capture, Injector, Topo, tap_cases  # noqa: E402
+from xtcp_timers import (A_IP, Capture, Injector, Topo,  # noqa: E402
+                         stack_counters, tap_cases)
+from xtcp_wire import parse_options  # noqa: E402
 
 SO_RCVBUFFORCE = 33
 SIZES = tuple(int(x) for x in os.environ.get('OFO_SIZES', '1000,4000').split(','))
@@ -79,6 +100,118 @@ def flood(ctx, stack, port, n):
     return span / n * 1e6, f'n={n}: sent and taken in {span:.3f} s, {len(acks)} ACKs seen'
 
 
+def case_prune(ctx, stack, port):
+    topo, cap, inj = ctx
+    lst = STACKS[stack]()
+    lst.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lst.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8192)
+    lst.bind((A_IP, port))
+    lst.listen(1)
+    lst.settimeout(5)
+    peer = Peer(topo, cap, inj, port, 47000 + port % 1000, isn=3000000)
+    sa = peer.handshake(sack=True)
+    srv, _ = lst.accept()
+    srv.settimeout(5)
+    base, ack = peer.isn + 1, sa['seq'] + 1
+    before = stack_counters(stack)
+
+    def sacked(seq):
+        """A's ACKs since the capture was cleared: the first SACK block
+        of the last one, and whether it starts at @seq."""
+        acks = cap.get(out_to(peer.cport))
+        blocks = parse_options(acks[-1]['opts']).get('sack') if acks else None
+        return blocks, bool(blocks) and blocks[0][0] == seq % 2**32
+
+    held = 0
+    for k in range(400):
+        seq = base + 1000 + 10 * k
+        cap.clear()
+        inj.send(peer.cport, port, seq, ack, 'P.', win=65535, payload=b'x')
+        time.sleep(0.01)
+        if not sacked(seq)[1]:
+            break
+        held += 1
+    cap.clear()
+    inj.send(peer.cport, port, base + 10, ack, 'P.', win=65535, payload=b'y')
+    time.sleep(0.1)
+    blocks, first = sacked(base + 10)
+    inj.send(peer.cport, port, base, ack, 'P.', win=65535, payload=b'z' * 10)
+    got = b''
+    try:
+        while len(got) < 11:
+            b = srv.recv(100)
+            if not b:
+                break
+            got += b
+    except OSError as e:
+        got += f' (recv: {e})'.encode()
+    inj.send(peer.cport, port, base + 5000, ack, 'R')
+    srv.close()
+    lst.close()
+    pruned = stack_counters(stack).get('OfoPruned', 0) - before.get('OfoPruned', 0)
+    notes = [f'{held} one-byte segments held before the buffer was full; '
+             f'the ACK for the earlier one: SACK {blocks}; OfoPruned +{pruned}; '
+             f'read {got[:20]!r}']
+    bad = []
+    if not first:
+        bad.append('the earlier segment was not SACKed first: dropped')
+    if pruned < 1:
+        bad.append('OfoPruned did not move')
+    if got != b'z' * 10 + b'y':
+        bad.append('the application did not read the 11 bytes')
+    if held < 3:
+        bad.append('the buffer filled too soon for the case to mean much')
+    return bad, notes
+
+
+def case_collapse(ctx, stack, port, n=2000):
+    topo, cap, inj = ctx
+    lst = STACKS[stack]()
+    lst.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lst.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8192)
+    lst.bind((A_IP, port))
+    lst.listen(1)
+    lst.settimeout(5)
+    peer = Peer(topo, cap, inj, port, 46000 + port % 1000, isn=5000000)
+    sa = peer.handshake(sack=True)
+    srv, _ = lst.accept()
+    srv.settimeout(5)
+    base, ack = peer.isn + 1, sa['seq'] + 1
+    before = stack_counters(stack)
+    data = bytes((i * 7 + 3) % 251 for i in range(n + 1))
+    for k in range(n, 0, -1):
+        inj.send(peer.cport, port, base + k, ack, 'P.', win=65535,
+                 payload=data[k:k + 1])
+    time.sleep(0.2)
+    inj.send(peer.cport, port, base, ack, 'P.', win=65535, payload=data[:1])
+    got = b''
+    try:
+        while len(got) < n + 1:
+            b = srv.recv(65536)
+            if not b:
+                break
+            got += b
+    except OSError as e:
+        err = f' (recv: {e})'
+    else:
+        err = ''
+    inj.send(peer.cport, port, base + n + 1, ack, 'R')
+    srv.close()
+    lst.close()
+    after = stack_counters(stack)
+    moved = {k: after.get(k, 0) - before.get(k, 0)
+             for k in ('PruneCalled', 'TCPRcvCollapsed', 'OfoPruned')}
+    notes = [f'read {len(got)} of {n + 1} bytes{err}; {moved}']
+    bad = []
+    if got != data:
+        bad.append(f'{len(got)} of {n + 1} bytes read, '
+                   f'{"intact" if data.startswith(got) else "wrong"}: '
+                   'text was dropped, not collapsed')
+    if moved['TCPRcvCollapsed'] < 1:
+        bad.append('TCPRcvCollapsed did not move')
+    return bad, notes
+
+
 def main():
     topo = Topo()
     cap = Capture()
@@ -105,7 +238,14 @@ def main():
         return bad, notes
 
     tap_cases([('descending_tiny_segments', st, lambda st=st: case(st))
-               for st in ('kernel', 'xtcp')])
+               for st in ('kernel', 'xtcp')] +
+              [('prune_for_earlier', st,
+                lambda st=st, p=next(ports): case_prune((topo, cap, inj), st, p))
+               for st in ('kernel', 'xtcp')] +
+              [('collapse_tiny_run', st,
+                lambda st=st, p=next(ports): case_collapse((topo, cap, inj), st, p))
+               for st in ('kernel', 'xtcp')],
+              before=lambda: topo.silence(False))
     topo.silence(False)
     cap.close()
     inj.close()

@@ -73,12 +73,12 @@ class Peer:
         self.lport, self.cport, self.isn = lport, cport, isn
         self.topo.silence(True)
 
-    def handshake(self, wscale=None, tsval=None):
+    def handshake(self, wscale=None, tsval=None, sack=False):
         """SYN to A's listener, the third ACK; returns A's SYN-ACK."""
         self.cap.clear()
         self.inj.send(self.cport, self.lport, self.isn, 0, 'S', win=65535,
                       mss=1460, wscale=wscale,
-                      ts=None if tsval is None else (tsval, 0))
+                      ts=None if tsval is None else (tsval, 0), sack=sack)
         sa = self.cap.wait(lambda s: out_to(self.cport)(s) and 'S' in s['flags'], 3)
         if sa is None:
             raise AssertionError('no SYN-ACK from the listener')

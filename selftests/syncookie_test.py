@@ -30,6 +30,12 @@ the kernel's TCP fails is a broken case, and is reported as such.
                      answered with a cookie (not resent)
   cookie_transfer    syncookies=2: ten connections from B's kernel TCP,
                      64 KiB each way on each, hashes compared
+  dup_syn_ratelimit  a SYN queued (no cookie), then 20 copies of it 20 ms
+                     apart: the SYN-ACK is resent for the first copy only
+                     (tcp_check_req() rate-limits resends, as
+                     tcp_oow_rate_limited(): one per 500 ms), the others
+                     counted as TCPACKSkippedSynRecv; a spoofer cannot
+                     turn a listener into a SYN-ACK amplifier
 
 Runs inside UML, as root. TAP: one case per rule and stack.
 """
@@ -277,6 +283,35 @@ def case_overflow(ctx, stack, port):
     return bad, notes
 
 
+def case_dup_syn(ctx, stack, port):
+    topo, cap, inj = ctx
+    set_knob(stack, 1)
+    lst = listener(stack, port)
+    before = counters(stack)
+    cport = 45000 + port % 1000
+    topo.silence(True)
+    cap.clear()
+    inj.send(cport, port, 9000, 0, 'S', win=65535, mss=1460)
+    time.sleep(0.05)
+    for _ in range(20):
+        inj.send(cport, port, 9000, 0, 'S', win=65535, mss=1460)
+        time.sleep(0.02)
+    time.sleep(0.05)		# before the first timeout's resend (1 s)
+    n = len(synacks(cap, cport))
+    skipped = (counters(stack).get('TCPACKSkippedSynRecv', 0) -
+               before.get('TCPACKSkippedSynRecv', 0))
+    inj.send(cport, port, 9001, 0, 'R')
+    lst.close()
+    notes = [f'SYN-ACKs for one SYN and 20 copies in 0.5 s: {n}; '
+             f'TCPACKSkippedSynRecv +{skipped}']
+    bad = []
+    if n != 2:
+        bad.append('want 2: the first, and one resent for the first copy')
+    if skipped < 15:
+        bad.append('want the copies held back counted')
+    return bad, notes
+
+
 def case_transfer(ctx, stack, port):
     topo, cap = ctx
     set_knob(stack, 2)
@@ -351,6 +386,7 @@ CASES = [
     ('cookie_bad_ack', case_bad_ack, 'inject'),
     ('cookie_on_overflow', case_overflow, 'inject'),
     ('cookie_transfer', case_transfer, 'capture'),
+    ('dup_syn_ratelimit', case_dup_syn, 'inject'),
 ]
 
 

@@ -51,8 +51,11 @@ static void in_flight(struct kunit *test, struct sock *sk)
 	KUNIT_ASSERT_NOT_NULL(test, skb);
 	XTCP_SKB_CB(skb)->seq = 1000;
 	skb_put_zero(skb, 100);
+	/* charged as xtcp_sendmsg() charges it (net.xtcp.mem) */
+	KUNIT_ASSERT_TRUE(test, sk_wmem_schedule(sk, skb->truesize));
 	__skb_queue_tail(&sk->sk_write_queue, skb);
 	sk_wmem_queued_add(sk, skb->truesize);
+	sk_mem_charge(sk, skb->truesize);
 }
 
 /*

@@ -581,6 +581,49 @@ static void ofo_purge(struct kunit *test)
 	EXPECT_BLOCKS(test, &f->o, { 2000, 2100 });
 }
 
+/*
+ * Pruning (tcp_prune_ofo_queue()) drops from the tail, never text before
+ * the segment that wants room, and cuts back the blocks that reported
+ * what went: a run cut in two keeps its lower part.
+ */
+static void ofo_prune_tail(struct kunit *test)
+{
+	struct ofo_fixture *f = test->priv;
+
+	KUNIT_EXPECT_TRUE(test, add(test, 1000, 100, 0));
+	KUNIT_EXPECT_TRUE(test, add(test, 1100, 100, 0));
+	KUNIT_EXPECT_TRUE(test, add(test, 3000, 100, 0));
+	KUNIT_EXPECT_TRUE(test, add(test, 5000, 100, XTCP_FIN));
+	/* one skb's worth: the FIN'd tail goes, its block with it */
+	KUNIT_EXPECT_GT(test, xtcp_ofo_prune(&f->o, 0, 1), 0u);
+	EXPECT_OFO(test, &f->o, { 1000, 100 }, { 1100, 100 }, { 3000, 100 });
+	EXPECT_BLOCKS(test, &f->o, { 3000, 3100 }, { 1000, 1200 });
+	/* nothing from 3000 on, to make room at 3000: just that skb */
+	KUNIT_EXPECT_GT(test, xtcp_ofo_prune(&f->o, 3000, UINT_MAX), 0u);
+	EXPECT_OFO(test, &f->o, { 1000, 100 }, { 1100, 100 });
+	EXPECT_BLOCKS(test, &f->o, { 1000, 1200 });
+	/* the run [1000, 1200) loses its upper skb: its block shrinks */
+	KUNIT_EXPECT_GT(test, xtcp_ofo_prune(&f->o, 1050, UINT_MAX), 0u);
+	EXPECT_OFO(test, &f->o, { 1000, 100 });
+	EXPECT_BLOCKS(test, &f->o, { 1000, 1100 });
+	/* a segment before everything: the rest goes, no block is left */
+	KUNIT_EXPECT_GT(test, xtcp_ofo_prune(&f->o, 500, UINT_MAX), 0u);
+	KUNIT_EXPECT_TRUE(test, xtcp_ofo_empty(&f->o));
+	KUNIT_EXPECT_EQ(test, f->o.nblocks, 0);
+	KUNIT_EXPECT_EQ(test, xtcp_ofo_prune(&f->o, 500, UINT_MAX), 0u);
+}
+
+/* Nothing beyond the segment that wants room: nothing goes. */
+static void ofo_prune_keeps_earlier(struct kunit *test)
+{
+	struct ofo_fixture *f = test->priv;
+
+	KUNIT_EXPECT_TRUE(test, add(test, 1000, 100, 0));
+	KUNIT_EXPECT_EQ(test, xtcp_ofo_prune(&f->o, 2000, UINT_MAX), 0u);
+	EXPECT_OFO(test, &f->o, { 1000, 100 });
+	EXPECT_BLOCKS(test, &f->o, { 1000, 1100 });
+}
+
 static struct kunit_case xtcp_ofo_cases[] = {
 	KUNIT_CASE(ofo_in_order_beyond_hole),
 	KUNIT_CASE(ofo_insert_positions),
@@ -597,6 +640,8 @@ static struct kunit_case xtcp_ofo_cases[] = {
 	KUNIT_CASE(ofo_pull_fin),
 	KUNIT_CASE(ofo_sack_blocks),
 	KUNIT_CASE(ofo_purge),
+	KUNIT_CASE(ofo_prune_tail),
+	KUNIT_CASE(ofo_prune_keeps_earlier),
 	KUNIT_CASE(ofo_dsack_queued),
 	KUNIT_CASE(ofo_dsack_first_run),
 	KUNIT_CASE(ofo_dsack_pending),

@@ -691,7 +691,7 @@ static int xtcp_release(struct socket *sock)
 	if (linger && sk->sk_state != TCP_CLOSE)
 		sk_stream_wait_close(sk, linger);
 	/* Room for one more orphan? Else a RST now, as tcp_close(). */
-	if (sk->sk_state != TCP_CLOSE && xtcp_orphans_too_many(sk, 0))
+	if (sk->sk_state != TCP_CLOSE && xtcp_check_oom(sk, 0))
 		xtcp_abort_on_memory(sk);
 
 	/*
@@ -922,16 +922,21 @@ int xtcp_af_register(void)
 		return -EINVAL;
 	}
 
-	err = proto_register(&xtcp_prot, 1);
+	err = xtcp_prot_mem_init(&xtcp_prot);
 	if (err)
 		return err;
+	err = proto_register(&xtcp_prot, 1);
+	if (err) {
+		xtcp_prot_mem_exit();
+		return err;
+	}
 
 	xtcp_family_ops.family = xtcp_family;
 	err = sock_register(&xtcp_family_ops);
 	if (err) {
 		pr_err("address family %d is taken (%d); load with family=N\n",
 		       xtcp_family, err);
-		proto_unregister(&xtcp_prot);
+		xtcp_proto_unregister();
 	}
 	return err;
 }
@@ -944,4 +949,5 @@ void xtcp_af_unregister(void)
 void xtcp_proto_unregister(void)
 {
 	proto_unregister(&xtcp_prot);
+	xtcp_prot_mem_exit();
 }

@@ -43,9 +43,12 @@ static int __init xtcp_init(void)
 	err = xtcp_sysctl_register();
 	if (err)
 		goto err_wq;
-	err = xtcp_input_register();
+	err = xtcp_mem_sysctl_register();
 	if (err)
 		goto err_sysctl;
+	err = xtcp_input_register();
+	if (err)
+		goto err_mem;
 	err = xtcp_af_register();
 	if (err)
 		goto err_input;
@@ -55,6 +58,8 @@ static int __init xtcp_init(void)
 
 err_input:
 	xtcp_input_unregister();
+err_mem:
+	xtcp_mem_sysctl_unregister();
 err_sysctl:
 	xtcp_sysctl_unregister();
 err_wq:
@@ -84,6 +89,7 @@ static void __exit xtcp_exit(void)
 	rcu_barrier();		/* TIME-WAIT records, ports */
 	xtcp_tw_exit();
 	xtcp_proto_unregister();
+	xtcp_mem_sysctl_unregister();
 	xtcp_sysctl_unregister();
 }
 

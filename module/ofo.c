@@ -428,6 +428,58 @@ u32 xtcp_ofo_pull(struct xtcp_ofo *o, u32 rcv_nxt, struct sk_buff_head *to,
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_ofo_pull);
 
+/* Keep the SACK blocks to text still queued, which now ends at @end. */
+static void blocks_cut(struct xtcp_ofo *o, u32 end, bool empty)
+{
+	int i, n = 0;
+
+	for (i = 0; i < o->nblocks; i++) {
+		struct xtcp_sack_block b = o->blocks[i];
+
+		if (empty || xtcp_seq_after_eq(b.start, end))
+			continue;
+		b.end = xtcp_seq_min(b.end, end);
+		o->blocks[n++] = b;
+	}
+	o->nblocks = n;
+}
+
+/**
+ * xtcp_ofo_prune() - free the latest text held to make room for a segment
+ * at @seq (Linux's tcp_prune_ofo_queue())
+ * @o: the queue
+ * @seq: where the segment that wants room starts: text from before it is
+ *	 kept (were it dropped, the segment would land last anyway)
+ * @goal: bytes of truesize to free before stopping
+ *
+ * The text dropped was SACKed: the receiver reneges (RFC 2018 8 allows
+ * it; the sender keeps SACKed text until it is cumulatively ACKed). The
+ * blocks that reported it are cut back to what is still queued, so no ACK
+ * reports it again.
+ *
+ * Return: bytes of truesize freed; 0 if nothing could go.
+ */
+unsigned int xtcp_ofo_prune(struct xtcp_ofo *o, u32 seq, unsigned int goal)
+{
+	struct rb_node *last = rb_last(&o->root);
+	unsigned int freed = 0;
+	struct sk_buff *skb;
+
+	while (last && freed < goal) {
+		skb = rb_to_skb(last);
+		if (xtcp_seq_before(XTCP_SKB_CB(skb)->seq, seq))
+			break;
+		last = rb_prev(last);
+		rb_erase(&skb->rbnode, &o->root);
+		freed += skb->truesize;
+		kfree_skb(skb);
+	}
+	if (freed)
+		blocks_cut(o, last ? data_end(rb_to_skb(last)) : 0, !last);
+	return freed;
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_ofo_prune);
+
 /**
  * xtcp_ofo_purge() - free every held segment and forget the SACK blocks
  * @o: the queue

@@ -26,6 +26,7 @@ static atomic_t live_socks = ATOMIC_INIT(0);
 static void xtcp_sock_destruct(struct sock *sk)
 {
 	inet_sock_destruct(sk);
+	sk_sockets_allocated_dec(sk);
 	atomic_dec(&live_socks);
 }
 
@@ -102,6 +103,7 @@ void xtcp_conn_reset(struct sock *sk)
 void xtcp_sock_init(struct sock *sk)
 {
 	atomic_inc(&live_socks);
+	sk_sockets_allocated_inc(sk);	/* sk_clone_lock() counts children */
 	inet_fields_init(sk);
 	sk->sk_destruct = xtcp_sock_destruct;
 	sk->sk_protocol = IPPROTO_TCP;
@@ -332,16 +334,34 @@ int xtcp_orphans(void)
 	return atomic_read(&orphans);
 }
 
-/**
- * xtcp_orphans_too_many() - whether the orphans already there, doubled
- * @shift times, pass the namespace's max_orphans (tcp_too_many_orphans())
- * @sk: the socket asking
- * @shift: 0, or more to penalize a peer that has not been heard from
+/*
+ * Whether the orphans already there, doubled @shift times (0, or more to
+ * penalize a peer not heard from), pass the namespace's max_orphans
+ * (tcp_too_many_orphans()).
  */
-bool xtcp_orphans_too_many(const struct sock *sk, int shift)
+static bool orphans_too_many(const struct sock *sk, int shift)
 {
 	return atomic_read(&orphans) << shift >
 	       READ_ONCE(xtcp_sk_net(sk)->max_orphans);
+}
+
+/**
+ * xtcp_check_oom() - whether an orphan, or a socket about to become one,
+ * must go for want of resources: too many orphans, or net.xtcp.mem's max
+ * passed while it holds data (tcp_check_oom())
+ * @sk: the socket
+ * @shift: as for the orphan count, see above
+ */
+bool xtcp_check_oom(const struct sock *sk, int shift)
+{
+	bool too_many = orphans_too_many(sk, shift);
+	bool no_memory = xtcp_out_of_memory(sk);
+
+	if (too_many)
+		net_info_ratelimited("too many orphaned sockets\n");
+	if (no_memory)
+		net_info_ratelimited("out of memory -- consider tuning net.xtcp.mem\n");
+	return too_many || no_memory;
 }
 
 /**
@@ -355,13 +375,12 @@ void xtcp_orphan_count(struct sock *sk)
 }
 
 /**
- * xtcp_abort_on_memory() - reset a connection for want of resources (too
- * many orphans), counted as Linux's TCPAbortOnMemory
+ * xtcp_abort_on_memory() - reset a connection for want of resources
+ * (xtcp_check_oom()), counted as Linux's TCPAbortOnMemory
  * @sk: the socket, locked
  */
 void xtcp_abort_on_memory(struct sock *sk)
 {
-	net_info_ratelimited("too many orphaned sockets\n");
 	atomic_long_inc(&xtcp_sk_net(sk)->abort_on_memory);
 	xtcp_abort(sk, 0);
 }
@@ -492,10 +511,8 @@ void xtcp_purge_queues(struct sock *sk)
 
 	__skb_queue_purge(&sk->sk_receive_queue);
 	xtcp_ofo_purge(&xtcp_sk(sk)->ofo);
-	while ((skb = __skb_dequeue(&sk->sk_write_queue))) {
-		sk_wmem_queued_add(sk, -skb->truesize);
-		__kfree_skb(skb);
-	}
+	while ((skb = __skb_dequeue(&sk->sk_write_queue)))
+		xtcp_wmem_free_skb(sk, skb);
 }
 
 /**

@@ -45,14 +45,16 @@ void xtcp_write_space(struct sock *sk)
  *
  * As Linux TCP starts small (tcp_wmem[1], 16 KB) and grows, the buffer
  * follows twice the largest window the peer offered, within tcp_wmem[2],
- * unless the application fixed it with SO_SNDBUF.
+ * unless the application fixed it with SO_SNDBUF, and not while memory
+ * is short (net.xtcp.mem, tcp_should_expand_sndbuf()).
  */
 void xtcp_sndbuf_expand(struct sock *sk)
 {
 	const int *wmem = sock_net(sk)->ipv4.sysctl_tcp_wmem;
 	int want;
 
-	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK)
+	if ((sk->sk_userlocks & SOCK_SNDBUF_LOCK) ||
+	    xtcp_under_memory_pressure(sk))
 		return;
 	want = clamp_t(int, 2 * xtcp_sk(sk)->max_snd_wnd + XTCP_CHUNK,
 		       READ_ONCE(wmem[1]), READ_ONCE(wmem[2]));
@@ -82,8 +84,7 @@ void xtcp_clean_acked(struct sock *sk)
 		    !xs->fin_queued && skb->len < XTCP_CHUNK)
 			break;
 		__skb_unlink(skb, &sk->sk_write_queue);
-		sk_wmem_queued_add(sk, -skb->truesize);
-		__kfree_skb(skb);
+		xtcp_wmem_free_skb(sk, skb);
 		freed = true;
 	}
 	if (freed && !sock_flag(sk, SOCK_DEAD))
@@ -110,9 +111,8 @@ static bool queue_ofo(struct sock *sk, struct sk_buff *skb, u32 wnd_end)
 			goto ack;
 		cb->flags &= ~XTCP_FIN;		/* it lay beyond the window */
 	}
-	/* The queue lives in the receive buffer (Linux prunes; we drop). */
-	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
-	    READ_ONCE(sk->sk_rcvbuf))
+	/* The queue lives in the receive buffer (mem.c) */
+	if (!xtcp_rmem_schedule(sk, skb, false))
 		goto ack;
 	skb_set_owner_r(skb, sk);
 	kept = xtcp_ofo_insert(&xs->ofo, skb);
@@ -165,8 +165,8 @@ bool xtcp_queue_data(struct sock *sk, struct sk_buff *skb, bool *ofo_fin)
 			return false;
 		cb->flags &= ~XTCP_FIN;		/* it lay beyond the window */
 	}
-	/* Guard memory against a peer that ignores our window's meaning. */
-	if (atomic_read(&sk->sk_rmem_alloc) > 2 * READ_ONCE(sk->sk_rcvbuf))
+	/* Room in the receive buffer and net.xtcp.mem (mem.c) */
+	if (!xtcp_rmem_schedule(sk, skb, true))
 		return false;
 
 	cb->offset = 0;
@@ -193,7 +193,8 @@ bool xtcp_queue_data(struct sock *sk, struct sk_buff *skb, bool *ofo_fin)
  * more than the round before, grow the buffer so that the window (half
  * of it) covers twice that: a sender in slow start is never held back by
  * the window, and a long fat path gets its bandwidth-delay product
- * without tuning. Bounded by tcp_rmem[2]; SO_RCVBUF switches it off.
+ * without tuning. Bounded by tcp_rmem[2]; SO_RCVBUF switches it off, and
+ * it rests while memory is short (net.xtcp.mem).
  * @sk: the connection, locked
  * @copied: bytes the application just read
  */
@@ -210,7 +211,8 @@ void xtcp_rcv_space_adjust(struct sock *sk, u32 copied)
 	if (ktime_us_delta(now, xs->rcvq_time) < rtt)
 		return;
 	if (!(sk->sk_userlocks & SOCK_RCVBUF_LOCK) &&
-	    xs->rcvq_copied > xs->rcvq_space) {
+	    xs->rcvq_copied > xs->rcvq_space &&
+	    !xtcp_under_memory_pressure(sk)) {
 		want = min_t(u64, 4ULL * xs->rcvq_copied,
 			     READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[2]));
 		if (want > READ_ONCE(sk->sk_rcvbuf))
@@ -285,9 +287,17 @@ int xtcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 			skb = alloc_skb(XTCP_CHUNK, sk->sk_allocation);
 			if (!skb)
 				goto wait_for_space;
+			/* net.xtcp.mem (mem.c), as tcp_stream_alloc_skb() */
+			if (!sk_wmem_schedule(sk, skb->truesize)) {
+				__kfree_skb(skb);
+				sk->sk_prot->enter_memory_pressure(sk);
+				sk_stream_moderate_sndbuf(sk);
+				goto wait_for_space;
+			}
 			XTCP_SKB_CB(skb)->seq = xs->write_seq;
 			__skb_queue_tail(&sk->sk_write_queue, skb);
 			sk_wmem_queued_add(sk, skb->truesize);
+			sk_mem_charge(sk, skb->truesize);
 		}
 
 		copy = min_t(size_t, msg_data_left(msg), skb_tailroom(skb));

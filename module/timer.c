@@ -552,7 +552,8 @@ EXPORT_SYMBOL_IF_KUNIT(xtcp_timers_stop);
  * an orphan after orphan_retries (8 while its probe interval is below
  * rto_max), and once the interval has backed off to rto_max even if the
  * peer answers every probe: nobody will ever read the data it holds.
- * An orphan is also reset if orphans are too many; TCP_USER_TIMEOUT
+ * An orphan is also reset if orphans are too many or memory short
+ * (tcp_out_of_resources()); TCP_USER_TIMEOUT
  * bounds how long any connection probes, from its first probe. @ran is
  * the interval that just ran out. Return true if @sk was given up.
  */
@@ -575,7 +576,7 @@ static bool persist_give_up(struct sock *sk, u32 ran, u32 rto_max)
 			max = 8;	/* tcp_orphan_retries() */
 		if (!alive && xs->probe_backoff >= max)
 			goto give_up;
-		if (xtcp_orphans_too_many(sk, 0)) {
+		if (xtcp_check_oom(sk, 0)) {
 			xtcp_abort_on_memory(sk);
 			return true;
 		}
@@ -639,6 +640,13 @@ static void rtx_expired(struct sock *sk)
 		return;
 	}
 
+	/* An orphan, when orphans or memory run short (tcp_write_timeout) */
+	if (sock_flag(sk, SOCK_DEAD) &&
+	    !((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) &&
+	    xtcp_check_oom(sk, 0)) {
+		xtcp_abort_on_memory(sk);
+		return;
+	}
 	if (xs->user_timeout) {
 		s64 waited = ktime_ms_delta(ktime_get(), xs->una_since);
 

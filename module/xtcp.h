@@ -336,7 +336,12 @@ struct xtcp_net {
 	atomic_long_t cookies_failed;	/* ACKs with a wrong or stale cookie */
 	atomic_long_t challenge_acks;	/* RFC 5961 challenge ACKs sent */
 	atomic_long_t challenge_skipped;	/* ... held back by the rate limit */
-	atomic_long_t abort_on_memory;	/* reset: too many orphans */
+	atomic_long_t abort_on_memory;	/* reset: too many orphans, no memory */
+	atomic_long_t memory_pressures;	/* times net.xtcp.mem pressure began */
+	atomic_long_t memory_pressure_ms;	/* ... and how long it lasted */
+	atomic_long_t prune_called;	/* receive buffers short of room */
+	atomic_long_t ofo_pruned;	/* ... out-of-order text dropped for it */
+	atomic_long_t rcv_pruned;	/* ... and still short: segment dropped */
 	/* challenge_ack_limit's budget: the second it is for, what is left */
 	u32 challenge_second;
 	u32 challenge_left;
@@ -392,12 +397,29 @@ void xtcp_done(struct sock *sk);
 void xtcp_reset(struct sock *sk, int err);
 void xtcp_abort(struct sock *sk, int err);
 void xtcp_give_up(struct sock *sk);
-bool xtcp_orphans_too_many(const struct sock *sk, int shift);
+bool xtcp_check_oom(const struct sock *sk, int shift);
 void xtcp_orphan_count(struct sock *sk);
 void xtcp_abort_on_memory(struct sock *sk);
 int xtcp_orphans(void);
 void xtcp_purge_queues(struct sock *sk);
 void xtcp_socks_wait(void);
+
+/* mem.c */
+/* Free a send-queue skb and its charge (tcp_wmem_free_skb()). */
+static inline void xtcp_wmem_free_skb(struct sock *sk, struct sk_buff *skb)
+{
+	sk_wmem_queued_add(sk, -skb->truesize);
+	sk_mem_uncharge(sk, skb->truesize);
+	__kfree_skb(skb);
+}
+
+int xtcp_prot_mem_init(struct proto *prot);
+void xtcp_prot_mem_exit(void);
+int xtcp_mem_sysctl_register(void);
+void xtcp_mem_sysctl_unregister(void);
+bool xtcp_under_memory_pressure(const struct sock *sk);
+bool xtcp_out_of_memory(const struct sock *sk);
+bool xtcp_rmem_schedule(struct sock *sk, struct sk_buff *skb, bool in_order);
 
 /* state.c (events and the table: state.h) */
 void xtcp_set_state(struct sock *sk, int state);

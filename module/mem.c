@@ -180,9 +180,10 @@ static bool rmem_room(struct sock *sk, struct sk_buff *skb, bool in_order)
  *	 XTCP_SKB_CB(skb)->seq
  * @in_order: @skb goes to the receive queue (else the out-of-order one)
  *
- * Short of room, the out-of-order queue gives up its latest text, from
- * its tail down to @skb's place (tcp_prune_ofo_queue(): what lies beyond
- * the segment that wants room is the least urgent). In-order text into an
+ * Short of room, the out-of-order queue first copies its runs of small
+ * skbs into few large ones (tcp_collapse_ofo_queue()), then gives up its
+ * latest text, from its tail down to @skb's place (tcp_prune_ofo_queue():
+ * what lies beyond the segment that wants room is the least urgent). In-order text into an
  * empty receive queue is charged regardless, so that the connection
  * always makes progress (as tcp_data_queue()); the application's read
  * gives the memory back.
@@ -193,11 +194,18 @@ bool xtcp_rmem_schedule(struct sock *sk, struct sk_buff *skb, bool in_order)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	u32 seq = in_order ? xs->rcv_nxt : XTCP_SKB_CB(skb)->seq;
+	unsigned int collapsed;
 
 	xtcp_assert_locked(sk);
 	if (rmem_room(sk, skb, in_order))
 		return true;
 	atomic_long_inc(&xtcp_sk_net(sk)->prune_called);
+	collapsed = xtcp_ofo_collapse(&xs->ofo, sk, READ_ONCE(sk->sk_rcvbuf) >> 3);
+	if (collapsed) {
+		atomic_long_add(collapsed, &xtcp_sk_net(sk)->rcv_collapsed);
+		if (rmem_room(sk, skb, in_order))
+			return true;
+	}
 	while (xtcp_ofo_prune(&xs->ofo, seq,
 			      READ_ONCE(sk->sk_rcvbuf) >> 3)) {
 		atomic_long_inc(&xtcp_sk_net(sk)->ofo_pruned);

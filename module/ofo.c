@@ -428,6 +428,100 @@ u32 xtcp_ofo_pull(struct xtcp_ofo *o, u32 rcv_nxt, struct sk_buff_head *to,
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_ofo_pull);
 
+/*
+ * Copy the text of the run [@head, @stop) (contiguous, two skbs or more)
+ * into fresh skbs of at most a page each, charged to @sk (none if NULL).
+ * On failure to allocate, the fresh ones are freed and the run stays.
+ */
+static bool copy_run(struct xtcp_ofo *o, struct sock *sk, struct sk_buff *head,
+		     struct sk_buff *stop, struct sk_buff_head *fresh)
+{
+	struct sk_buff *skb = head, *nskb;
+	u32 seq = XTCP_SKB_CB(head)->seq, off = 0, n;
+
+	while (skb != stop) {
+		nskb = alloc_skb(SKB_MAX_ORDER(0, 0), GFP_ATOMIC);
+		if (!nskb)
+			goto fail;
+		memcpy(nskb->cb, head->cb, sizeof(struct xtcp_skb_cb));
+		XTCP_SKB_CB(nskb)->seq = seq;
+		XTCP_SKB_CB(nskb)->offset = 0;
+		__skb_queue_tail(fresh, nskb);
+		if (sk)
+			skb_set_owner_r(nskb, sk);
+		while (skb != stop && skb_tailroom(nskb)) {
+			n = min_t(u32, skb->len - off, skb_tailroom(nskb));
+			if (skb_copy_bits(skb, off, skb_put(nskb, n), n))
+				goto fail;
+			off += n;
+			seq += n;
+			if (off == skb->len) {
+				set_fin(nskb, XTCP_SKB_CB(skb)->flags & XTCP_FIN);
+				skb = next_skb(o, skb);
+				off = 0;
+			}
+		}
+		set_fin(nskb, XTCP_SKB_CB(nskb)->flags & XTCP_FIN);
+	}
+	return true;
+fail:
+	__skb_queue_purge(fresh);
+	return false;
+}
+
+/**
+ * xtcp_ofo_collapse() - copy each run of contiguous skbs into as few
+ * page-sized ones as hold its text (Linux's tcp_collapse_ofo_queue())
+ * @o: the queue
+ * @sk: the owner the new skbs are charged to (NULL: none)
+ * @budget: stop once skbs alone in their runs (nothing to collapse) add
+ *	    up to this much truesize: a queue of lone skbs is not walked
+ *	    whole for every segment that wants room (Linux: rcvbuf / 8)
+ *
+ * A peer sending tiny segments makes each byte cost a whole skb's
+ * overhead (truesize); under memory pressure the text is worth keeping
+ * and the overhead is not. The text and the SACK blocks stay as they
+ * were; a FIN stays at the end of its run.
+ *
+ * Return: the number of skbs replaced (TCPRcvCollapsed counts them).
+ */
+unsigned int xtcp_ofo_collapse(struct xtcp_ofo *o, struct sock *sk,
+			       unsigned int budget)
+{
+	struct sk_buff *head = next_skb(o, NULL), *skb, *stop, *next;
+	unsigned int replaced = 0, lone = 0, n;
+	struct sk_buff_head fresh;
+
+	__skb_queue_head_init(&fresh);
+	while (head) {
+		n = 1;
+		for (stop = next_skb(o, head);
+		     stop && XTCP_SKB_CB(stop)->seq == data_end(prev_skb(stop));
+		     stop = next_skb(o, stop))
+			n++;
+		if (n < 2) {
+			lone += head->truesize;
+			if (lone > budget)
+				break;
+		}
+		if (n < 2 || !copy_run(o, sk, head, stop, &fresh)) {
+			head = stop;
+			continue;
+		}
+		for (skb = head; skb != stop; skb = next) {
+			next = next_skb(o, skb);
+			rb_erase(&skb->rbnode, &o->root);
+			kfree_skb(skb);
+		}
+		while ((skb = __skb_dequeue(&fresh)))
+			tree_insert(o, skb);
+		replaced += n;
+		head = stop;
+	}
+	return replaced;
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_ofo_collapse);
+
 /* Keep the SACK blocks to text still queued, which now ends at @end. */
 static void blocks_cut(struct xtcp_ofo *o, u32 end, bool empty)
 {

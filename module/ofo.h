@@ -63,6 +63,8 @@ bool xtcp_ofo_insert(struct xtcp_ofo *o, struct sk_buff *skb);
 u32 xtcp_ofo_pull(struct xtcp_ofo *o, u32 rcv_nxt, struct sk_buff_head *to,
 		  bool *fin);
 void xtcp_ofo_purge(struct xtcp_ofo *o);
+unsigned int xtcp_ofo_collapse(struct xtcp_ofo *o, struct sock *sk,
+			       unsigned int budget);
 unsigned int xtcp_ofo_prune(struct xtcp_ofo *o, u32 seq, unsigned int goal);
 
 #endif /* _XTCP_OFO_H */

@@ -340,6 +340,7 @@ struct xtcp_net {
 	atomic_long_t memory_pressures;	/* times net.xtcp.mem pressure began */
 	atomic_long_t memory_pressure_ms;	/* ... and how long it lasted */
 	atomic_long_t prune_called;	/* receive buffers short of room */
+	atomic_long_t rcv_collapsed;	/* ... skbs copied into fewer for it */
 	atomic_long_t ofo_pruned;	/* ... out-of-order text dropped for it */
 	atomic_long_t rcv_pruned;	/* ... and still short: segment dropped */
 	/* challenge_ack_limit's budget: the second it is for, what is left */

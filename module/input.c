@@ -555,10 +555,17 @@ static bool rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 		return false;
 	}
 
-	/* A duplicate of the SYN that made this child: resend SYN-ACK. */
+	/*
+	 * A duplicate of the SYN that made this child: resend SYN-ACK, at
+	 * most once per 500 ms (tcp_check_req()): a spoofer repeating the
+	 * SYN must not get a SYN-ACK for each copy.
+	 */
 	if (sk->sk_state == TCP_SYN_RECV && (cb->flags & XTCP_SYN) &&
 	    !(cb->flags & (XTCP_ACK | XTCP_RST)) && cb->seq == xs->irs) {
-		xtcp_send_syn(sk);
+		if (xtcp_oow_rate_limited(sk))
+			atomic_long_inc(&xtcp_sk_net(sk)->synrecv_skipped);
+		else
+			xtcp_send_syn(sk);
 		return false;
 	}
 

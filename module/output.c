@@ -546,12 +546,16 @@ int xtcp_send_probe(struct sock *sk)
 	return n < 0 ? n : 0;
 }
 
-/*
- * At most one ACK per 500 ms answers unacceptable segments (Linux's
- * tcp_invalid_ratelimit; RFC 5961 10). Return true if one went out less
- * than that ago; else note that one goes now.
+/**
+ * xtcp_oow_rate_limited() - at most one ACK per 500 ms answers
+ * unacceptable segments or repeated SYNs (Linux's tcp_invalid_ratelimit;
+ * RFC 5961 10)
+ * @sk: the connection, locked
+ *
+ * Return: true if one went out less than that ago; else false, noting
+ * that one goes now.
  */
-static bool oow_rate_limited(struct sock *sk)
+bool xtcp_oow_rate_limited(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
@@ -571,7 +575,7 @@ static bool oow_rate_limited(struct sock *sk)
  */
 void xtcp_send_oow_ack(struct sock *sk)
 {
-	if (!oow_rate_limited(sk))
+	if (!xtcp_oow_rate_limited(sk))
 		xtcp_send_ack(sk);
 }
 
@@ -614,7 +618,7 @@ void xtcp_send_challenge_ack(struct sock *sk)
 {
 	struct xtcp_net *xn = xtcp_sk_net(sk);
 
-	if (oow_rate_limited(sk)) {
+	if (xtcp_oow_rate_limited(sk)) {
 		atomic_long_inc(&xn->challenge_skipped);
 		return;
 	}

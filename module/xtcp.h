@@ -336,6 +336,7 @@ struct xtcp_net {
 	atomic_long_t cookies_failed;	/* ACKs with a wrong or stale cookie */
 	atomic_long_t challenge_acks;	/* RFC 5961 challenge ACKs sent */
 	atomic_long_t challenge_skipped;	/* ... held back by the rate limit */
+	atomic_long_t synrecv_skipped;	/* SYN-ACKs not resent: rate limit */
 	atomic_long_t abort_on_memory;	/* reset: too many orphans, no memory */
 	atomic_long_t memory_pressures;	/* times net.xtcp.mem pressure began */
 	atomic_long_t memory_pressure_ms;	/* ... and how long it lasted */
@@ -535,6 +536,7 @@ int xtcp_retransmit_head(struct sock *sk);
 void xtcp_push_forced(struct sock *sk);
 bool xtcp_fin_sent(const struct xtcp_sock *xs);
 void xtcp_send_oow_ack(struct sock *sk);
+bool xtcp_oow_rate_limited(struct sock *sk);
 void xtcp_send_challenge_ack(struct sock *sk);
 
 /* input.c */

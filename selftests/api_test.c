@@ -2049,6 +2049,128 @@ TEST(time_wait_leaves_tcp_listener_alone)
 	close(t);
 }
 
+/* The kernel TCP's RSTs sent so far (/proc/net/snmp Tcp: OutRsts), or -1. */
+static long tcp_out_rsts(void)
+{
+	char names[1024], values[1024], *n, *v, *sn, *sv;
+	FILE *f = fopen("/proc/net/snmp", "r");
+	long found = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(names, sizeof(names), f) && fgets(values, sizeof(values), f)) {
+		if (strncmp(names, "Tcp:", 4))
+			continue;
+		for (n = strtok_r(names, " \n", &sn), v = strtok_r(values, " \n", &sv);
+		     n && v;
+		     n = strtok_r(NULL, " \n", &sn), v = strtok_r(NULL, " \n", &sv))
+			if (!strcmp(n, "OutRsts"))
+				found = atol(v);
+	}
+	fclose(f);
+	return found;
+}
+
+/* @a and @b, connected, carry a byte each way. */
+static void talk(struct __test_metadata *_metadata, int a, int b)
+{
+	char c = 0;
+
+	ASSERT_EQ(0, set_timeo(a, SO_RCVTIMEO, WAIT_MS));
+	ASSERT_EQ(0, set_timeo(b, SO_RCVTIMEO, WAIT_MS));
+	EXPECT_EQ(1, send(a, "y", 1, 0));
+	EXPECT_EQ(1, recv(b, &c, 1, 0));
+	EXPECT_EQ('y', c);
+	EXPECT_EQ(1, send(b, "z", 1, 0));
+	EXPECT_EQ(1, recv(a, &c, 1, 0));
+	EXPECT_EQ('z', c);
+}
+
+/*
+ * A kernel TCP connection from port P, bound with SO_REUSEADDR, and then
+ * a listener of the tested stack on P, SO_REUSEADDR too (the kernel's
+ * bind rules allow it: the connection is not listening): the listener
+ * must not take the connection's segments.
+ */
+TEST(listener_leaves_tcp_connection_alone)
+{
+	unsigned short sport, port;
+	int l = listener_of(AF_INET, 1, &port), k = sock_of(AF_INET, 0);
+	int x = tsock(), a, one = 1;
+
+	ASSERT_LE(0, l);
+	ASSERT_LE(0, k);
+	ASSERT_LE(0, x);
+	ASSERT_EQ(0, setsockopt(k, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
+	ASSERT_EQ(0, bind_to(k, INADDR_LOOPBACK, 0));
+	sport = local_port(k);
+	ASSERT_EQ(0, connect_to(k, port));
+	a = accept(l, NULL, NULL);
+	ASSERT_LE(0, a);
+	ASSERT_EQ(0, setsockopt(x, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
+	ASSERT_EQ(0, bind_to(x, INADDR_LOOPBACK, sport));
+	ASSERT_EQ(0, listen(x, 4));
+	talk(_metadata, k, a);
+	close(x);
+	close(a);
+	close(k);
+	close(l);
+}
+
+/*
+ * The tested stack's server closes first and keeps a TIME-WAIT record for
+ * (P, C); its listener goes, a kernel listener takes P (SO_REUSEADDR), and
+ * a kernel client bound to C connects to P: a SYN for the record's own
+ * 4-tuple. The kernel has a listener for it: the record must leave it to
+ * the kernel's TCP, which answers that first SYN. A record that took it
+ * would answer with an ACK, which the kernel client resets (Tcp OutRsts
+ * moves) before it resends its SYN. The connection must work.
+ */
+TEST(time_wait_same_tuple_to_tcp_listener)
+{
+	int l = tsock(), c = tsock(), t = sock_of(AF_INET, 0);
+	int k = sock_of(AF_INET, 0), s, a, one = 1;
+	unsigned short port, cport;
+	long rsts;
+	char b = 0;
+
+	ASSERT_LE(0, l);
+	ASSERT_LE(0, c);
+	ASSERT_LE(0, t);
+	ASSERT_LE(0, k);
+	ASSERT_EQ(0, setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
+	ASSERT_EQ(0, bind_to(l, INADDR_LOOPBACK, 0));
+	port = local_port(l);
+	ASSERT_EQ(0, listen(l, 1));
+	ASSERT_EQ(0, connect_to(c, port));
+	cport = local_port(c);
+	s = accept(l, NULL, NULL);
+	ASSERT_LE(0, s);
+	close(l);
+	close(s);				/* the server's FIN first */
+	ASSERT_EQ(0, set_timeo(c, SO_RCVTIMEO, WAIT_MS));
+	ASSERT_EQ(0, recv(c, &b, 1, 0));
+	close(c);
+	usleep(100 * 1000);			/* the server in TIME-WAIT */
+
+	ASSERT_EQ(0, setsockopt(t, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
+	ASSERT_EQ(0, bind_to(t, INADDR_LOOPBACK, port));
+	ASSERT_EQ(0, listen(t, 4));
+	ASSERT_EQ(0, setsockopt(k, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
+	ASSERT_EQ(0, bind_to(k, INADDR_LOOPBACK, cport));
+	rsts = tcp_out_rsts();
+	ASSERT_LE(0, rsts);
+	ASSERT_EQ(0, set_timeo(k, SO_SNDTIMEO, WAIT_MS));
+	ASSERT_EQ(0, connect_to(k, port));
+	a = accept(t, NULL, NULL);
+	ASSERT_LE(0, a);
+	EXPECT_EQ(rsts, tcp_out_rsts());	/* the first SYN was answered */
+	talk(_metadata, k, a);
+	close(a);
+	close(k);
+	close(t);
+}
+
 /* A client of @cfam talks both ways with a server of @sfam. */
 static void cross_stack(struct __test_metadata *_metadata, int cfam, int sfam)
 {

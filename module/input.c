@@ -894,35 +894,68 @@ static unsigned int tw_segment(struct net *net, struct xtcp_tw *tw,
 }
 
 /*
- * Whether the kernel's TCP has a socket for a segment to a port xtcp
- * holds but no xtcp socket wants (a listener bound with SO_REUSEADDR
- * over one of xtcp's TIME-WAIT records, say): then it is the kernel's
- * segment. xtcp's own shadows do not count. Under rcu_read_lock().
+ * Sharing a port with the kernel's TCP (SO_REUSEADDR on both sides): a
+ * segment is the kernel's if the kernel's TCP has a connection or
+ * TIME-WAIT of its own for its 4-tuple, or, where no xtcp socket wants
+ * it, a listener of its own on its port. As tcp_v4_rcv() looks up, but
+ * for a yes or no (no skb for reuseport programs to select with: the
+ * answer is the same); xtcp's own shadows do not count. @dif and @sdif
+ * are the device's, read before the skb's cb was taken over.
  */
-static bool kernel_tcp_wants(struct net *net, struct sk_buff *skb,
-			     unsigned int thoff)
+static bool kernel_tcp_conn(struct net *net, const struct iphdr *iph,
+			    const struct tcphdr *th, int dif, int sdif)
 {
 	struct inet_hashinfo *hinfo = net->ipv4.tcp_death_row.hashinfo;
-	const struct tcphdr *th = (const void *)(skb->data + thoff);
-	const struct iphdr *iph = ip_hdr(skb);
-	int dif = inet_iif(skb), sdif = inet_sdif(skb);
 	struct sock *ksk;
 	bool theirs;
 
-	/* As tcp_v4_rcv() looks up, but for a yes or no: no skb for
-	 * reuseport programs to select with (the answer is the same)
-	 */
 	ksk = __inet_lookup_established(net, hinfo, iph->saddr, th->source,
 					iph->daddr, ntohs(th->dest), dif, sdif);
-	if (ksk) {
-		theirs = !xtcp_is_shadow(ksk);
-		sock_gen_put(ksk);
-		return theirs;
-	}
+	if (!ksk)
+		return false;
+	theirs = !xtcp_is_shadow(ksk);
+	sock_gen_put(ksk);
+	return theirs;
+}
+
+/* ... and a listener of its own: under rcu_read_lock(). */
+static bool kernel_tcp_listener(struct net *net, const struct iphdr *iph,
+				const struct tcphdr *th, int dif, int sdif)
+{
+	struct inet_hashinfo *hinfo = net->ipv4.tcp_death_row.hashinfo;
+	struct sock *ksk;
+
 	ksk = __inet_lookup_listener(net, hinfo, NULL, 0, iph->saddr,
 				     th->source, iph->daddr, ntohs(th->dest),
 				     dif, sdif);
 	return ksk && !xtcp_is_shadow(ksk);	/* RCU, no reference */
+}
+
+/*
+ * A segment for one of xtcp's TIME-WAIT records that is the kernel's all
+ * the same: the kernel's TCP has a connection on the 4-tuple, or it is a
+ * SYN (which the record would hand to a listener, RFC 9293 MAY-2) and the
+ * kernel's TCP, not xtcp, has the listener.
+ */
+static bool tw_leaves_to_kernel(struct net *net, const struct iphdr *iph,
+				const struct tcphdr *th, int dif, int sdif)
+{
+	struct sock *sk;
+	bool theirs;
+
+	if (kernel_tcp_conn(net, iph, th, dif, sdif))
+		return true;
+	if (!th->syn || th->ack || th->rst)
+		return false;
+	sk = xtcp_lookup_listener(net, iph->daddr, th->dest, dif, sdif);
+	if (sk) {
+		sock_put(sk);
+		return false;
+	}
+	rcu_read_lock();
+	theirs = kernel_tcp_listener(net, iph, th, dif, sdif);
+	rcu_read_unlock();
+	return theirs;
 }
 
 /*
@@ -951,20 +984,33 @@ static unsigned int xtcp_nf_hook(void *priv, struct sk_buff *skb,
 	iph = ip_hdr(skb);
 	th = (const struct tcphdr *)(skb->data + thoff);
 
-	/* A connection, else a TIME-WAIT record, else a listener. */
+	/*
+	 * A connection, else a TIME-WAIT record, else a listener; the last
+	 * two only if the kernel's TCP has no connection for the 4-tuple,
+	 * and a record's new SYN only if no kernel listener would take it.
+	 */
 	sk = xtcp_lookup_established(net, iph->saddr, th->source, iph->daddr,
 				     th->dest, dif, sdif);
 	if (!sk) {
 		tw = xtcp_tw_lookup(net, iph->saddr, th->source, iph->daddr,
 				    th->dest, dif, sdif);
-		if (tw)
+		if (tw && !tw_leaves_to_kernel(net, iph, th, dif, sdif))
 			return tw_segment(net, tw, skb, thoff, dif, sdif);
+		if (tw) {
+			xtcp_tw_put(tw);
+			return NF_ACCEPT;
+		}
 		sk = xtcp_lookup_listener(net, iph->daddr, th->dest, dif, sdif);
+		if (sk && kernel_tcp_conn(net, iph, th, dif, sdif)) {
+			sock_put(sk);
+			return NF_ACCEPT;
+		}
 	}
 	if (!sk) {
 		rcu_read_lock();
 		held = xtcp_port_held(net, iph->daddr, th->dest) &&
-		       !kernel_tcp_wants(net, skb, thoff);
+		       !kernel_tcp_conn(net, iph, th, dif, sdif) &&
+		       !kernel_tcp_listener(net, iph, th, dif, sdif);
 		rcu_read_unlock();
 		if (!held)
 			return NF_ACCEPT;

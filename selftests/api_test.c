@@ -2061,9 +2061,9 @@ static long tcp_out_rsts(void)
 	while (fgets(names, sizeof(names), f) && fgets(values, sizeof(values), f)) {
 		if (strncmp(names, "Tcp:", 4))
 			continue;
-		for (n = strtok_r(names, " \n", &sn), v = strtok_r(values, " \n", &sv);
+		for (n = strtok_r(names, "\n ", &sn), v = strtok_r(values, "\n ", &sv);
 		     n && v;
-		     n = strtok_r(NULL, " \n", &sn), v = strtok_r(NULL, " \n", &sv))
+		     n = strtok_r(NULL, "\n ", &sn), v = strtok_r(NULL, "\n ", &sv))
 			if (!strcmp(n, "OutRsts"))
 				found = atol(v);
 	}

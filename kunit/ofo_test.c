@@ -614,35 +614,53 @@ static void ofo_prune_tail(struct kunit *test)
 }
 
 /*
- * Collapsing (tcp_collapse_ofo_queue()) copies each run of two skbs or
- * more into page-sized ones: same text byte for byte, same blocks, the
- * FIN at the end of its run; lone skbs stay as they are.
+ * Collapsing (tcp_collapse_ofo_queue()) copies each group of small skbs
+ * in a run into one of at most a page: same text byte for byte, same
+ * blocks; lone skbs stay; a second pass finds nothing worth copying (no
+ * page-sized skb is copied again).
  */
 static void ofo_collapse_runs(struct kunit *test)
 {
 	struct ofo_fixture *f = test->priv;
-	const u32 page = SKB_MAX_ORDER(0, 0);
-	struct seg want[8] = { { 1000, 50 }, { 2000, 10 } };
+	const u32 chunk = SKB_MAX_ORDER(0, 0) / 10 * 10;
+	struct seg want[8] = { { 1000, 500 }, { 2000, 10 } };
 	u32 s, n = 2;
 	bool fin;
 
-	for (s = 1000; s < 1050; s += 10)
+	for (s = 1000; s < 1500; s += 10)
 		KUNIT_EXPECT_TRUE(test, add(test, s, 10, 0));
 	KUNIT_EXPECT_TRUE(test, add(test, 2000, 10, 0));
-	for (s = 8000; s >= 3000; s -= 1000)		/* 3000..8999 */
-		KUNIT_EXPECT_TRUE(test, add(test, s, 1000, 0));
-	KUNIT_EXPECT_TRUE(test, add(test, 9000, 5, XTCP_FIN));
-	KUNIT_EXPECT_EQ(test, xtcp_ofo_collapse(&f->o, NULL, UINT_MAX), 12u);
-	/* the 6005 bytes from 3000 on: in skbs of a page each */
-	for (s = 3000; s < 9005 && n < ARRAY_SIZE(want); s += page, n++)
-		want[n] = (struct seg){ s, min(page, 9005 - s), s + page >= 9005 };
+	for (s = 8990; s >= 3000; s -= 10)		/* descending */
+		KUNIT_EXPECT_TRUE(test, add(test, s, 10, 0));
+	KUNIT_EXPECT_EQ(test, xtcp_ofo_collapse(&f->o, NULL, UINT_MAX), 650u);
+	for (s = 3000; s < 9000 && n < ARRAY_SIZE(want); s += chunk)
+		want[n++] = (struct seg){ s, min(chunk, 9000 - s) };
 	expect_ofo(test, &f->o, want, n);
-	EXPECT_BLOCKS(test, &f->o, { 3000, 9005 }, { 2000, 2010 },
-		      { 1000, 1050 });
+	EXPECT_BLOCKS(test, &f->o, { 3000, 9000 }, { 2000, 2010 },
+		      { 1000, 1500 });
+	KUNIT_EXPECT_EQ(test, xtcp_ofo_collapse(&f->o, NULL, UINT_MAX), 0u);
 	/* and it is delivered as any text is */
 	KUNIT_EXPECT_TRUE(test, add(test, 900, 100, 0));
-	KUNIT_EXPECT_EQ(test, xtcp_ofo_pull(&f->o, 900, &f->to, &fin), 1050u);
+	KUNIT_EXPECT_EQ(test, xtcp_ofo_pull(&f->o, 900, &f->to, &fin), 1500u);
 	KUNIT_EXPECT_FALSE(test, fin);
+}
+
+/*
+ * A FIN ends a group: text a misbehaving peer sent after its FIN is not
+ * merged into it, and the FIN stays where it was.
+ */
+static void ofo_collapse_fin(struct kunit *test)
+{
+	struct ofo_fixture *f = test->priv;
+	u32 s;
+
+	for (s = 1000; s < 1040; s += 10)
+		KUNIT_EXPECT_TRUE(test, add(test, s, 10, 0));
+	KUNIT_EXPECT_TRUE(test, add(test, 1040, 10, XTCP_FIN));
+	KUNIT_EXPECT_TRUE(test, add(test, 1050, 10, 0));
+	KUNIT_EXPECT_TRUE(test, add(test, 1060, 10, 0));
+	KUNIT_EXPECT_EQ(test, xtcp_ofo_collapse(&f->o, NULL, UINT_MAX), 7u);
+	EXPECT_OFO(test, &f->o, { 1000, 50, true }, { 1050, 20 });
 }
 
 /* A queue of lone skbs is walked no further than the budget says. */
@@ -689,6 +707,7 @@ static struct kunit_case xtcp_ofo_cases[] = {
 	KUNIT_CASE(ofo_prune_tail),
 	KUNIT_CASE(ofo_prune_keeps_earlier),
 	KUNIT_CASE(ofo_collapse_runs),
+	KUNIT_CASE(ofo_collapse_fin),
 	KUNIT_CASE(ofo_collapse_budget),
 	KUNIT_CASE(ofo_dsack_queued),
 	KUNIT_CASE(ofo_dsack_first_run),

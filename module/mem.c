@@ -50,22 +50,13 @@ static void xtcp_leave_memory_pressure(struct sock *sk)
 }
 
 /**
- * xtcp_prot_mem_init() - hook xtcp_prot up to the account, with Linux's
- * defaults for the limits (tcp_init_mem(): a sixteenth of the memory
- * buffers may use for pressure, three quarters of that for min, twice
- * min for max)
+ * xtcp_prot_mem_init() - hook xtcp_prot up to the account
  * @prot: xtcp_prot, before proto_register()
  *
  * Return: 0, or -ENOMEM.
  */
 int xtcp_prot_mem_init(struct proto *prot)
 {
-	unsigned long limit = max(nr_free_buffer_pages() / 16, 128UL);
-
-	sysctl_xtcp_mem[0] = limit / 4 * 3;
-	sysctl_xtcp_mem[1] = limit;
-	sysctl_xtcp_mem[2] = sysctl_xtcp_mem[0] * 2;
-
 	prot->memory_allocated = &xtcp_memory_allocated;
 	prot->per_cpu_fw_alloc = &xtcp_memory_per_cpu_fw_alloc;
 	prot->sockets_allocated = &xtcp_sockets_allocated;
@@ -99,12 +90,19 @@ static struct ctl_table_header *xtcp_mem_hdr;
 
 /**
  * xtcp_mem_sysctl_register() - /proc/sys/net/xtcp/mem, in init_net only:
- * one limit for the whole machine, as net.ipv4.tcp_mem
+ * one limit for the whole machine, as net.ipv4.tcp_mem, starting from
+ * Linux's defaults (tcp_init_mem(): a sixteenth of the memory buffers may
+ * use for pressure, three quarters of that for min, twice min for max)
  *
  * Return: 0, or -ENOMEM.
  */
 int xtcp_mem_sysctl_register(void)
 {
+	unsigned long limit = max(nr_free_buffer_pages() / 16, 128UL);
+
+	sysctl_xtcp_mem[0] = limit / 4 * 3;
+	sysctl_xtcp_mem[1] = limit;
+	sysctl_xtcp_mem[2] = sysctl_xtcp_mem[0] * 2;
 	xtcp_mem_hdr = register_net_sysctl_sz(&init_net, "net/xtcp",
 					      xtcp_mem_table, 1);
 	return xtcp_mem_hdr ? 0 : -ENOMEM;
@@ -162,14 +160,19 @@ static bool forced_schedule(struct sock *sk, int size)
  * buffer holds at most twice rcvbuf: the window offered counts text, the
  * buffer truesize, and only a peer that ignores the window goes past.
  */
+static bool rmem_fits(const struct sock *sk, const struct sk_buff *skb,
+		      bool in_order)
+{
+	s64 rmem = atomic_read(&sk->sk_rmem_alloc);
+	s64 rcvbuf = READ_ONCE(sk->sk_rcvbuf);
+
+	return in_order ? rmem <= 2 * rcvbuf : rmem + skb->truesize <= rcvbuf;
+}
+
 static bool rmem_room(struct sock *sk, struct sk_buff *skb, bool in_order)
 {
-	int rmem = atomic_read(&sk->sk_rmem_alloc);
-	int rcvbuf = READ_ONCE(sk->sk_rcvbuf);
-
-	if (in_order ? rmem > 2 * rcvbuf : rmem + skb->truesize > rcvbuf)
-		return false;
-	return sk_rmem_schedule(sk, skb, skb->truesize);
+	return rmem_fits(sk, skb, in_order) &&
+	       sk_rmem_schedule(sk, skb, skb->truesize);
 }
 
 /**
@@ -180,13 +183,16 @@ static bool rmem_room(struct sock *sk, struct sk_buff *skb, bool in_order)
  *	 XTCP_SKB_CB(skb)->seq
  * @in_order: @skb goes to the receive queue (else the out-of-order one)
  *
- * Short of room, the out-of-order queue first copies its runs of small
- * skbs into few large ones (tcp_collapse_ofo_queue()), then gives up its
- * latest text, from its tail down to @skb's place (tcp_prune_ofo_queue():
- * what lies beyond the segment that wants room is the least urgent). In-order text into an
+ * Short of room in the buffer, the out-of-order queue first copies its
+ * runs of small skbs into few large ones (tcp_collapse_ofo_queue()); short
+ * of it still, or of net.xtcp.mem, it gives up its latest text, from its
+ * tail down to @skb's place (tcp_prune_ofo_queue(): what lies beyond the
+ * segment that wants room is the least urgent). In-order text into an
  * empty receive queue is charged regardless, so that the connection
  * always makes progress (as tcp_data_queue()); the application's read
- * gives the memory back.
+ * gives the memory back. A socket in a memory cgroup is the exception:
+ * only the kernel can force its cgroup's charge, so such text is dropped
+ * (RcvPruned) until the cgroup has room.
  *
  * Return: true if @skb's charge is covered (skb_set_owner_r() may follow).
  */
@@ -200,7 +206,10 @@ bool xtcp_rmem_schedule(struct sock *sk, struct sk_buff *skb, bool in_order)
 	if (rmem_room(sk, skb, in_order))
 		return true;
 	atomic_long_inc(&xtcp_sk_net(sk)->prune_called);
-	collapsed = xtcp_ofo_collapse(&xs->ofo, sk, READ_ONCE(sk->sk_rcvbuf) >> 3);
+	/* Collapsing pays when the buffer is full, not net.xtcp.mem */
+	collapsed = rmem_fits(sk, skb, in_order) ? 0 :
+		    xtcp_ofo_collapse(&xs->ofo, sk,
+				      READ_ONCE(sk->sk_rcvbuf) >> 3);
 	if (collapsed) {
 		atomic_long_add(collapsed, &xtcp_sk_net(sk)->rcv_collapsed);
 		if (rmem_room(sk, skb, in_order))

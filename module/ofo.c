@@ -429,93 +429,111 @@ u32 xtcp_ofo_pull(struct xtcp_ofo *o, u32 rcv_nxt, struct sk_buff_head *to,
 EXPORT_SYMBOL_IF_KUNIT(xtcp_ofo_pull);
 
 /*
- * Copy the text of the run [@head, @stop) (contiguous, two skbs or more)
- * into fresh skbs of at most a page each, charged to @sk (none if NULL).
- * On failure to allocate, the fresh ones are freed and the run stays.
+ * The skbs from @head on that one page-sized skb can hold: contiguous
+ * text, at most SKB_MAX_ORDER(0, 0) of it, ending at the first FIN (a
+ * FIN ends what may be copied: text after it is not merged into it).
+ * Return the skb after the group; *@len is its text, *@n its skbs,
+ * *@truesize what they cost.
  */
-static bool copy_run(struct xtcp_ofo *o, struct sock *sk, struct sk_buff *head,
-		     struct sk_buff *stop, struct sk_buff_head *fresh)
+static struct sk_buff *group_end(const struct xtcp_ofo *o,
+				 struct sk_buff *head, u32 *len,
+				 unsigned int *n, unsigned int *truesize)
 {
-	struct sk_buff *skb = head, *nskb;
-	u32 seq = XTCP_SKB_CB(head)->seq, off = 0, n;
+	struct sk_buff *skb = head;
 
-	while (skb != stop) {
-		nskb = alloc_skb(SKB_MAX_ORDER(0, 0), GFP_ATOMIC);
-		if (!nskb)
-			goto fail;
-		memcpy(nskb->cb, head->cb, sizeof(struct xtcp_skb_cb));
-		XTCP_SKB_CB(nskb)->seq = seq;
-		XTCP_SKB_CB(nskb)->offset = 0;
-		__skb_queue_tail(fresh, nskb);
-		if (sk)
-			skb_set_owner_r(nskb, sk);
-		while (skb != stop && skb_tailroom(nskb)) {
-			n = min_t(u32, skb->len - off, skb_tailroom(nskb));
-			if (skb_copy_bits(skb, off, skb_put(nskb, n), n))
-				goto fail;
-			off += n;
-			seq += n;
-			if (off == skb->len) {
-				set_fin(nskb, XTCP_SKB_CB(skb)->flags & XTCP_FIN);
-				skb = next_skb(o, skb);
-				off = 0;
-			}
+	*len = 0;
+	*n = 0;
+	*truesize = 0;
+	do {
+		if (*n && (XTCP_SKB_CB(skb)->seq != data_end(prev_skb(skb)) ||
+			   *len + skb->len > SKB_MAX_ORDER(0, 0)))
+			break;
+		*len += skb->len;
+		*truesize += skb->truesize;
+		(*n)++;
+		if (XTCP_SKB_CB(skb)->flags & XTCP_FIN) {
+			skb = next_skb(o, skb);
+			break;
 		}
-		set_fin(nskb, XTCP_SKB_CB(nskb)->flags & XTCP_FIN);
+		skb = next_skb(o, skb);
+	} while (skb);
+	return skb;
+}
+
+/*
+ * Replace the @n skbs from @head (a group, see group_end()) by one skb
+ * holding their @len bytes, charged to @sk (none if NULL), if that costs
+ * less than @truesize. As in tcp_collapse(), the copy is charged before
+ * the sources go, so the forward allocation their uncharge refills
+ * covers it and never ends below zero. Return whether it was done.
+ */
+static bool collapse_group(struct xtcp_ofo *o, struct sock *sk,
+			   struct sk_buff *head, u32 len, unsigned int n,
+			   unsigned int truesize)
+{
+	struct sk_buff *nskb, *skb = head, *next;
+	bool fin = false;
+
+	nskb = alloc_skb(len, GFP_ATOMIC);
+	if (!nskb)
+		return false;
+	if (nskb->truesize >= truesize) {
+		kfree_skb(nskb);
+		return false;
 	}
+	if (sk)
+		skb_set_owner_r(nskb, sk);
+	memcpy(nskb->cb, head->cb, sizeof(struct xtcp_skb_cb));
+	XTCP_SKB_CB(nskb)->offset = 0;
+	while (n--) {
+		next = next_skb(o, skb);
+		/* cannot fail: nskb has room, skb holds skb->len bytes */
+		if (skb_copy_bits(skb, 0, skb_put(nskb, skb->len), skb->len))
+			WARN_ON_ONCE(1);
+		fin = XTCP_SKB_CB(skb)->flags & XTCP_FIN;
+		rb_erase(&skb->rbnode, &o->root);
+		kfree_skb(skb);
+		skb = next;
+	}
+	set_fin(nskb, fin);
+	tree_insert(o, nskb);
 	return true;
-fail:
-	__skb_queue_purge(fresh);
-	return false;
 }
 
 /**
- * xtcp_ofo_collapse() - copy each run of contiguous skbs into as few
- * page-sized ones as hold its text (Linux's tcp_collapse_ofo_queue())
+ * xtcp_ofo_collapse() - copy runs of small skbs into as few page-sized
+ * ones as hold their text (Linux's tcp_collapse_ofo_queue())
  * @o: the queue
  * @sk: the owner the new skbs are charged to (NULL: none)
- * @budget: stop once skbs alone in their runs (nothing to collapse) add
- *	    up to this much truesize: a queue of lone skbs is not walked
- *	    whole for every segment that wants room (Linux: rcvbuf / 8)
+ * @budget: stop once small skbs that could not be merged (alone in their
+ *	    run, or already as cheap as a copy) add up to this much
+ *	    truesize: such a queue is not walked whole for every segment
+ *	    that wants room (Linux: rcvbuf / 8)
  *
  * A peer sending tiny segments makes each byte cost a whole skb's
  * overhead (truesize); under memory pressure the text is worth keeping
- * and the overhead is not. The text and the SACK blocks stay as they
- * were; a FIN stays at the end of its run.
+ * and the overhead is not. Only groups whose copy costs less than they
+ * do are replaced, so a collapsed queue is left alone the next time. The
+ * text and the SACK blocks stay as they were; a FIN ends a group.
  *
  * Return: the number of skbs replaced (TCPRcvCollapsed counts them).
  */
 unsigned int xtcp_ofo_collapse(struct xtcp_ofo *o, struct sock *sk,
 			       unsigned int budget)
 {
-	struct sk_buff *head = next_skb(o, NULL), *skb, *stop, *next;
-	unsigned int replaced = 0, lone = 0, n;
-	struct sk_buff_head fresh;
+	struct sk_buff *head = next_skb(o, NULL), *stop;
+	unsigned int replaced = 0, kept = 0, n, truesize;
+	u32 len;
 
-	__skb_queue_head_init(&fresh);
 	while (head) {
-		n = 1;
-		for (stop = next_skb(o, head);
-		     stop && XTCP_SKB_CB(stop)->seq == data_end(prev_skb(stop));
-		     stop = next_skb(o, stop))
-			n++;
-		if (n < 2) {
-			lone += head->truesize;
-			if (lone > budget)
+		stop = group_end(o, head, &len, &n, &truesize);
+		if (n > 1 && collapse_group(o, sk, head, len, n, truesize)) {
+			replaced += n;
+		} else if (len < SKB_WITH_OVERHEAD(PAGE_SIZE)) {
+			kept += truesize;
+			if (kept > budget)
 				break;
 		}
-		if (n < 2 || !copy_run(o, sk, head, stop, &fresh)) {
-			head = stop;
-			continue;
-		}
-		for (skb = head; skb != stop; skb = next) {
-			next = next_skb(o, skb);
-			rb_erase(&skb->rbnode, &o->root);
-			kfree_skb(skb);
-		}
-		while ((skb = __skb_dequeue(&fresh)))
-			tree_insert(o, skb);
-		replaced += n;
 		head = stop;
 	}
 	return replaced;

@@ -284,14 +284,15 @@ int xtcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 		    XTCP_SKB_CB(skb)->seq + skb->len != xs->write_seq) {
 			if (!sk_stream_memory_free(sk))
 				goto wait_for_space;
-			skb = alloc_skb(XTCP_CHUNK, sk->sk_allocation);
-			if (!skb)
-				goto wait_for_space;
 			/* net.xtcp.mem (mem.c), as tcp_stream_alloc_skb() */
-			if (!sk_wmem_schedule(sk, skb->truesize)) {
-				__kfree_skb(skb);
+			skb = alloc_skb(XTCP_CHUNK, sk->sk_allocation);
+			if (!skb) {
 				sk->sk_prot->enter_memory_pressure(sk);
 				sk_stream_moderate_sndbuf(sk);
+				goto wait_for_space;
+			}
+			if (!sk_wmem_schedule(sk, skb->truesize)) {
+				__kfree_skb(skb);
 				goto wait_for_space;
 			}
 			XTCP_SKB_CB(skb)->seq = xs->write_seq;

@@ -1998,25 +1998,24 @@ TEST(port_held_by_tcp_refused_to_xtcp)
 }
 
 /*
- * A server of the family under test closes first: its TIME-WAIT keeps the
- * port. The kernel's TCP then listens there (SO_REUSEADDR, as a server
- * restarting does): its clients reach it, the record takes none of their
- * segments (issue 11: xtcp answered them with RST while it lasted).
+ * A connection of the family under test on loopback whose server closed
+ * first: its listener gone, the server's side in TIME-WAIT for
+ * (*@port, *@cport), the client's side closed.
  */
-TEST(time_wait_leaves_tcp_listener_alone)
+static void server_time_wait(struct __test_metadata *_metadata,
+			     unsigned short *port, unsigned short *cport)
 {
-	int l = tsock(), c = tsock(), t = sock_of(AF_INET, 0);
-	int k = sock_of(AF_INET, 0), s, a, x, one = 1;
-	unsigned short port;
+	int l = tsock(), c = tsock(), s, one = 1;
 	char b = 0;
 
 	ASSERT_LE(0, l);
-	ASSERT_LE(0, t);
+	ASSERT_LE(0, c);
 	ASSERT_EQ(0, setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
 	ASSERT_EQ(0, bind_to(l, INADDR_LOOPBACK, 0));
-	port = local_port(l);
+	*port = local_port(l);
 	ASSERT_EQ(0, listen(l, 1));
-	ASSERT_EQ(0, connect_to(c, port));
+	ASSERT_EQ(0, connect_to(c, *port));
+	*cport = local_port(c);
 	s = accept(l, NULL, NULL);
 	ASSERT_LE(0, s);
 	close(l);
@@ -2025,6 +2024,22 @@ TEST(time_wait_leaves_tcp_listener_alone)
 	ASSERT_EQ(0, recv(c, &b, 1, 0));
 	close(c);
 	usleep(100 * 1000);			/* the server in TIME-WAIT */
+}
+
+/*
+ * A server of the family under test closes first: its TIME-WAIT keeps the
+ * port. The kernel's TCP then listens there (SO_REUSEADDR, as a server
+ * restarting does): its clients reach it, the record takes none of their
+ * segments (issue 11: xtcp answered them with RST while it lasted).
+ */
+TEST(time_wait_leaves_tcp_listener_alone)
+{
+	int t = sock_of(AF_INET, 0), k = sock_of(AF_INET, 0), a, x, one = 1;
+	unsigned short port, cport;
+	char b = 0;
+
+	ASSERT_LE(0, t);
+	server_time_wait(_metadata, &port, &cport);
 	/* The record holds the port: a socket without SO_REUSEADDR is
 	 * refused it (so the case below tests what it says).
 	 */
@@ -2126,32 +2141,15 @@ TEST(listener_leaves_tcp_connection_alone)
  * would answer with an ACK, which the kernel client resets (Tcp OutRsts
  * moves) before it resends its SYN. The connection must work.
  */
-TEST(time_wait_same_tuple_to_tcp_listener)
+static void same_tuple_to_tcp_listener(struct __test_metadata *_metadata)
 {
-	int l = tsock(), c = tsock(), t = sock_of(AF_INET, 0);
-	int k = sock_of(AF_INET, 0), s, a, one = 1;
+	int t = sock_of(AF_INET, 0), k = sock_of(AF_INET, 0), a, one = 1;
 	unsigned short port, cport;
 	long rsts;
-	char b = 0;
 
-	ASSERT_LE(0, l);
-	ASSERT_LE(0, c);
 	ASSERT_LE(0, t);
 	ASSERT_LE(0, k);
-	ASSERT_EQ(0, setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
-	ASSERT_EQ(0, bind_to(l, INADDR_LOOPBACK, 0));
-	port = local_port(l);
-	ASSERT_EQ(0, listen(l, 1));
-	ASSERT_EQ(0, connect_to(c, port));
-	cport = local_port(c);
-	s = accept(l, NULL, NULL);
-	ASSERT_LE(0, s);
-	close(l);
-	close(s);				/* the server's FIN first */
-	ASSERT_EQ(0, set_timeo(c, SO_RCVTIMEO, WAIT_MS));
-	ASSERT_EQ(0, recv(c, &b, 1, 0));
-	close(c);
-	usleep(100 * 1000);			/* the server in TIME-WAIT */
+	server_time_wait(_metadata, &port, &cport);
 
 	ASSERT_EQ(0, setsockopt(t, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
 	ASSERT_EQ(0, bind_to(t, INADDR_LOOPBACK, port));
@@ -2169,6 +2167,91 @@ TEST(time_wait_same_tuple_to_tcp_listener)
 	close(a);
 	close(k);
 	close(t);
+}
+
+TEST(time_wait_same_tuple_to_tcp_listener)
+{
+	same_tuple_to_tcp_listener(_metadata);
+}
+
+/* Write @v to sysctl @path; return its old value, or -1 if it can't. */
+static int sysctl_swap(const char *path, int v)
+{
+	FILE *f = fopen(path, "r+");
+	int old = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%d", &old) != 1 || fseek(f, 0, SEEK_SET) ||
+	    fprintf(f, "%d\n", v) < 0)
+		old = -1;
+	if (fclose(f))
+		old = -1;
+	return old;
+}
+
+/*
+ * The same with the kernel's SYN cookies always on: its listener keeps no
+ * request for the SYN, so the client's third ACK too must reach it, not
+ * the record (which must go once it hands the SYN over).
+ */
+TEST(time_wait_same_tuple_to_tcp_listener_cookies)
+{
+	const char *knob = "/proc/sys/net/ipv4/tcp_syncookies";
+	int old = sysctl_swap(knob, 2);
+
+	if (old < 0)
+		SKIP(return, "cannot set %s", knob);
+	same_tuple_to_tcp_listener(_metadata);
+	sysctl_swap(knob, old);
+}
+
+/*
+ * The reverse: a kernel connection from port P closes first and leaves
+ * the kernel's TIME-WAIT for (P, Q); a listener of the tested stack then
+ * takes P (SO_REUSEADDR), and a kernel client bound to Q connects to P:
+ * a new SYN for the kernel record's 4-tuple. The listener must get it,
+ * as a kernel listener would (TCP_TW_SYN), and the connection work.
+ */
+TEST(tcp_time_wait_same_tuple_to_listener)
+{
+	int x = tsock(), m = sock_of(AF_INET, 0), a, s, l, k, one = 1;
+	unsigned short port, q;
+	char b = 0;
+
+	l = listener_of(AF_INET, 1, &q);
+	k = sock_of(AF_INET, 0);
+	ASSERT_LE(0, l);
+	ASSERT_LE(0, k);
+	ASSERT_LE(0, x);
+	ASSERT_LE(0, m);
+	ASSERT_EQ(0, setsockopt(k, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
+	ASSERT_EQ(0, bind_to(k, INADDR_LOOPBACK, 0));
+	port = local_port(k);
+	ASSERT_EQ(0, connect_to(k, q));
+	a = accept(l, NULL, NULL);
+	ASSERT_LE(0, a);
+	close(l);
+	close(k);				/* k's side goes to TIME-WAIT */
+	ASSERT_EQ(0, set_timeo(a, SO_RCVTIMEO, WAIT_MS));
+	ASSERT_EQ(0, recv(a, &b, 1, 0));
+	close(a);
+	usleep(100 * 1000);
+
+	ASSERT_EQ(0, setsockopt(x, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
+	ASSERT_EQ(0, bind_to(x, INADDR_LOOPBACK, port));
+	ASSERT_EQ(0, listen(x, 4));
+	ASSERT_EQ(0, set_timeo(x, SO_RCVTIMEO, WAIT_MS));
+	ASSERT_EQ(0, setsockopt(m, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
+	ASSERT_EQ(0, bind_to(m, INADDR_LOOPBACK, q));
+	ASSERT_EQ(0, set_timeo(m, SO_SNDTIMEO, WAIT_MS));
+	ASSERT_EQ(0, connect_to(m, port));
+	s = accept(x, NULL, NULL);
+	ASSERT_LE(0, s);
+	talk(_metadata, m, s);
+	close(s);
+	close(m);
+	close(x);
 }
 
 /* A client of @cfam talks both ways with a server of @sfam. */

@@ -663,6 +663,19 @@ static void ofo_collapse_fin(struct kunit *test)
 	EXPECT_OFO(test, &f->o, { 1000, 50, true }, { 1050, 20 });
 }
 
+/* A group that crosses 2^32 collapses like any other. */
+static void ofo_collapse_wrap(struct kunit *test)
+{
+	struct ofo_fixture *f = test->priv;
+	u32 s;
+
+	for (s = -100; s != 100; s += 10)
+		KUNIT_EXPECT_TRUE(test, add(test, s, 10, 0));
+	KUNIT_EXPECT_EQ(test, xtcp_ofo_collapse(&f->o, NULL, UINT_MAX), 20u);
+	EXPECT_OFO(test, &f->o, { -100, 200 });
+	EXPECT_BLOCKS(test, &f->o, { -100, 100 });
+}
+
 /* A queue of lone skbs is walked no further than the budget says. */
 static void ofo_collapse_budget(struct kunit *test)
 {
@@ -708,6 +721,7 @@ static struct kunit_case xtcp_ofo_cases[] = {
 	KUNIT_CASE(ofo_prune_keeps_earlier),
 	KUNIT_CASE(ofo_collapse_runs),
 	KUNIT_CASE(ofo_collapse_fin),
+	KUNIT_CASE(ofo_collapse_wrap),
 	KUNIT_CASE(ofo_collapse_budget),
 	KUNIT_CASE(ofo_dsack_queued),
 	KUNIT_CASE(ofo_dsack_first_run),

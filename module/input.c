@@ -726,6 +726,12 @@ int xtcp_backlog_rcv(struct sock *sk, struct sk_buff *skb)
 	return 0;
 }
 
+/* The segment's flag byte, as XTCP_SKB_CB()->flags holds it. */
+static u8 th_flags(const struct tcphdr *th)
+{
+	return ((const u8 *)th)[13] & 0x3f;
+}
+
 /*
  * Check the TCP header of @skb (data at the TCP header) and fill
  * XTCP_SKB_CB. Return false for a segment to drop: short header, bad
@@ -749,7 +755,7 @@ static bool segment_valid(struct sk_buff *skb)
 
 	th = tcp_hdr(skb);
 	cb->seq = ntohl(th->seq);
-	cb->flags = ((const u8 *)th)[13] & 0x3f;
+	cb->flags = th_flags(th);
 	cb->end_seq = cb->seq + skb->len - hlen +
 		      !!(cb->flags & XTCP_SYN) + !!(cb->flags & XTCP_FIN);
 	cb->ack_seq = ntohl(th->ack_seq);
@@ -895,36 +901,54 @@ static unsigned int tw_segment(struct net *net, struct xtcp_tw *tw,
 
 /*
  * Sharing a port with the kernel's TCP (SO_REUSEADDR on both sides): a
- * segment is the kernel's if the kernel's TCP has a connection or
- * TIME-WAIT of its own for its 4-tuple, or, where no xtcp socket wants
+ * segment is the kernel's if the kernel's TCP has a connection, request
+ * or TIME-WAIT of its own for its 4-tuple, or, where no xtcp socket wants
  * it, a listener of its own on its port. As tcp_v4_rcv() looks up, but
- * for a yes or no (no skb for reuseport programs to select with: the
- * answer is the same); xtcp's own shadows do not count. @dif and @sdif
- * are the device's, read before the skb's cb was taken over.
+ * for a yes or no (no skb for reuseport or sk_lookup programs to select
+ * with: the answer is the same); xtcp's own shadows do not count. @dif
+ * and @sdif are the device's, read before the skb's cb was taken over.
+ * The netfilter hook runs under rcu_read_lock(), which these need.
+ *
+ * With @listener_waits (an xtcp listener holds the port), a SYN that may
+ * start a new connection over a kernel TIME-WAIT (beyond its sequence
+ * space, as tcp_timewait_state_process()'s TCP_TW_SYN) is not the
+ * kernel's: that TIME-WAIT ends, as the kernel ends it for its own
+ * listener, and the SYN goes to xtcp's. (Handed to the kernel, it would
+ * find the listening shadow.)
  */
 static bool kernel_tcp_conn(struct net *net, const struct iphdr *iph,
-			    const struct tcphdr *th, int dif, int sdif)
+			    const struct tcphdr *th, int dif, int sdif,
+			    bool listener_waits)
 {
 	struct inet_hashinfo *hinfo = net->ipv4.tcp_death_row.hashinfo;
 	struct sock *ksk;
 	bool theirs;
 
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "xtcp: lookup outside RCU");
 	ksk = __inet_lookup_established(net, hinfo, iph->saddr, th->source,
 					iph->daddr, ntohs(th->dest), dif, sdif);
 	if (!ksk)
 		return false;
+	if (listener_waits && ksk->sk_state == TCP_TIME_WAIT &&
+	    (th_flags(th) & (XTCP_SYN | XTCP_ACK | XTCP_FIN | XTCP_RST)) ==
+	    XTCP_SYN &&
+	    xtcp_seq_after(ntohl(th->seq), tcp_twsk(ksk)->tw_rcv_nxt)) {
+		inet_twsk_deschedule_put(inet_twsk(ksk));
+		return false;
+	}
 	theirs = !xtcp_is_shadow(ksk);
 	sock_gen_put(ksk);
 	return theirs;
 }
 
-/* ... and a listener of its own: under rcu_read_lock(). */
+/* ... and a listener of its own. */
 static bool kernel_tcp_listener(struct net *net, const struct iphdr *iph,
 				const struct tcphdr *th, int dif, int sdif)
 {
 	struct inet_hashinfo *hinfo = net->ipv4.tcp_death_row.hashinfo;
 	struct sock *ksk;
 
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "xtcp: lookup outside RCU");
 	ksk = __inet_lookup_listener(net, hinfo, NULL, 0, iph->saddr,
 				     th->source, iph->daddr, ntohs(th->dest),
 				     dif, sdif);
@@ -932,30 +956,33 @@ static bool kernel_tcp_listener(struct net *net, const struct iphdr *iph,
 }
 
 /*
- * A segment for one of xtcp's TIME-WAIT records that is the kernel's all
- * the same: the kernel's TCP has a connection on the 4-tuple, or it is a
- * SYN (which the record would hand to a listener, RFC 9293 MAY-2) and the
- * kernel's TCP, not xtcp, has the listener.
+ * A segment for one of xtcp's TIME-WAIT records @tw that is the kernel's
+ * all the same: the kernel's TCP has a connection on the 4-tuple, or it
+ * is a SYN the record would pass on to a listener (RFC 9293 MAY-2, the
+ * record's own test) and the kernel's TCP, not xtcp, has the listener.
+ * The record then ends, as when an xtcp listener takes such a SYN: the
+ * connection's later segments must reach the kernel too (with SYN
+ * cookies its listener keeps nothing for them to match).
  */
-static bool tw_leaves_to_kernel(struct net *net, const struct iphdr *iph,
+static bool tw_leaves_to_kernel(struct net *net, struct xtcp_tw *tw,
+				const struct iphdr *iph,
 				const struct tcphdr *th, int dif, int sdif)
 {
 	struct sock *sk;
-	bool theirs;
 
-	if (kernel_tcp_conn(net, iph, th, dif, sdif))
+	if (kernel_tcp_conn(net, iph, th, dif, sdif, false))
 		return true;
-	if (!th->syn || th->ack || th->rst)
+	if (!xtcp_tw_syn_anew(tw, th_flags(th), ntohl(th->seq)))
 		return false;
 	sk = xtcp_lookup_listener(net, iph->daddr, th->dest, dif, sdif);
 	if (sk) {
 		sock_put(sk);
 		return false;
 	}
-	rcu_read_lock();
-	theirs = kernel_tcp_listener(net, iph, th, dif, sdif);
-	rcu_read_unlock();
-	return theirs;
+	if (!kernel_tcp_listener(net, iph, th, dif, sdif))
+		return false;
+	xtcp_tw_kill(tw);
+	return true;
 }
 
 /*
@@ -994,14 +1021,14 @@ static unsigned int xtcp_nf_hook(void *priv, struct sk_buff *skb,
 	if (!sk) {
 		tw = xtcp_tw_lookup(net, iph->saddr, th->source, iph->daddr,
 				    th->dest, dif, sdif);
-		if (tw && !tw_leaves_to_kernel(net, iph, th, dif, sdif))
+		if (tw && !tw_leaves_to_kernel(net, tw, iph, th, dif, sdif))
 			return tw_segment(net, tw, skb, thoff, dif, sdif);
 		if (tw) {
 			xtcp_tw_put(tw);
 			return NF_ACCEPT;
 		}
 		sk = xtcp_lookup_listener(net, iph->daddr, th->dest, dif, sdif);
-		if (sk && kernel_tcp_conn(net, iph, th, dif, sdif)) {
+		if (sk && kernel_tcp_conn(net, iph, th, dif, sdif, true)) {
 			sock_put(sk);
 			return NF_ACCEPT;
 		}
@@ -1009,7 +1036,7 @@ static unsigned int xtcp_nf_hook(void *priv, struct sk_buff *skb,
 	if (!sk) {
 		rcu_read_lock();
 		held = xtcp_port_held(net, iph->daddr, th->dest) &&
-		       !kernel_tcp_conn(net, iph, th, dif, sdif) &&
+		       !kernel_tcp_conn(net, iph, th, dif, sdif, false) &&
 		       !kernel_tcp_listener(net, iph, th, dif, sdif);
 		rcu_read_unlock();
 		if (!held)

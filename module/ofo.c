@@ -492,7 +492,7 @@ static bool collapse_group(struct xtcp_ofo *o, struct sock *sk,
 			WARN_ON_ONCE(1);
 		fin = XTCP_SKB_CB(skb)->flags & XTCP_FIN;
 		rb_erase(&skb->rbnode, &o->root);
-		kfree_skb(skb);
+		__kfree_skb(skb);	/* copied, not dropped (tcp_collapse_one) */
 		skb = next;
 	}
 	set_fin(nskb, fin);

@@ -203,6 +203,20 @@ void xtcp_tw_ack(struct xtcp_tw *tw)
 }
 
 /**
+ * xtcp_tw_syn_anew() - RFC 9293 MAY-2: a SYN (no ACK, FIN or RST) whose
+ * sequence number lies beyond the old connection's may start a new one
+ * over the record
+ * @tw: the record
+ * @flags: the segment's XTCP_* flags
+ * @seq: its sequence number
+ */
+bool xtcp_tw_syn_anew(const struct xtcp_tw *tw, u8 flags, u32 seq)
+{
+	return (flags & (XTCP_SYN | XTCP_ACK | XTCP_FIN | XTCP_RST)) ==
+	       XTCP_SYN && xtcp_seq_after(seq, tw->rcv_nxt);
+}
+
+/**
  * xtcp_tw_rcv() - a segment for a connection in TIME-WAIT
  * @tw: the record, with the caller's reference
  * @skb: the segment, data at the payload, XTCP_SKB_CB filled; not consumed
@@ -235,7 +249,7 @@ enum xtcp_tw_verdict xtcp_tw_rcv(struct xtcp_tw *tw, struct sk_buff *skb)
 		 * Linux (TCP_TW_SYN). Any other SYN is answered with an ACK
 		 * of the old connection (RFC 5961 4.2).
 		 */
-		if (xtcp_seq_after(cb->seq, tw->rcv_nxt))
+		if (xtcp_tw_syn_anew(tw, cb->flags, cb->seq))
 			return XTCP_TW_NEW_SYN;
 		xtcp_tw_ack(tw);
 		return XTCP_TW_DONE;

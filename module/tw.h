@@ -71,6 +71,7 @@ enum xtcp_tw_verdict {
 
 /* tw.c */
 bool xtcp_time_wait(struct sock *sk);
+bool xtcp_tw_syn_anew(const struct xtcp_tw *tw, u8 flags, u32 seq);
 enum xtcp_tw_verdict xtcp_tw_rcv(struct xtcp_tw *tw, struct sk_buff *skb);
 void xtcp_tw_put(struct xtcp_tw *tw);
 void xtcp_tw_kill(struct xtcp_tw *tw);

@@ -45,8 +45,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from review_test import STACKS  # noqa: E402
-from xtcp_timers import (A_IP, NS, Topo, netns,  # noqa: E402
-                         stack_counters, tap_cases)
+from xtcp_timers import (A_IP, NS, Topo, netns, rd,  # noqa: E402
+                         stack_counters, tap_cases, wr)
 
 FULL = os.environ.get('MEM_FULL') == '1'
 N = 1000
@@ -61,16 +61,6 @@ KNOBS = {
 }
 PROTO = {'kernel': 'TCP', 'xtcp': 'XTCP'}
 OTHER = {'kernel': 'xtcp', 'xtcp': 'kernel'}
-
-
-def rd(path):
-    with open(path) as f:
-        return f.read().strip()
-
-
-def wr(path, v):
-    with open(path, 'w') as f:
-        f.write(f'{v}\n')
 
 
 def memory(stack):

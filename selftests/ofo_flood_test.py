@@ -100,7 +100,10 @@ def flood(ctx, stack, port, n):
     return span / n * 1e6, f'n={n}: sent and taken in {span:.3f} s, {len(acks)} ACKs seen'
 
 
-def case_prune(ctx, stack, port):
+def small_buffer(ctx, stack, port, isn):
+    """A's listener with a 16 KiB receive buffer (SO_RCVBUF 8192), and
+    a connection to it from the scripted B, SACK on: (listener, A's
+    socket, B, B's first sequence number, A's)."""
     topo, cap, inj = ctx
     lst = STACKS[stack]()
     lst.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -108,11 +111,16 @@ def case_prune(ctx, stack, port):
     lst.bind((A_IP, port))
     lst.listen(1)
     lst.settimeout(5)
-    peer = Peer(topo, cap, inj, port, 47000 + port % 1000, isn=3000000)
+    peer = Peer(topo, cap, inj, port, 40000 + port % 10000, isn=isn)
     sa = peer.handshake(sack=True)
     srv, _ = lst.accept()
     srv.settimeout(5)
-    base, ack = peer.isn + 1, sa['seq'] + 1
+    return lst, srv, peer, peer.isn + 1, sa['seq'] + 1
+
+
+def case_prune(ctx, stack, port):
+    topo, cap, inj = ctx
+    lst, srv, peer, base, ack = small_buffer(ctx, stack, port, 3000000)
     before = stack_counters(stack)
 
     def sacked(seq):
@@ -166,17 +174,7 @@ def case_prune(ctx, stack, port):
 
 def case_collapse(ctx, stack, port, n=2000):
     topo, cap, inj = ctx
-    lst = STACKS[stack]()
-    lst.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    lst.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8192)
-    lst.bind((A_IP, port))
-    lst.listen(1)
-    lst.settimeout(5)
-    peer = Peer(topo, cap, inj, port, 46000 + port % 1000, isn=5000000)
-    sa = peer.handshake(sack=True)
-    srv, _ = lst.accept()
-    srv.settimeout(5)
-    base, ack = peer.isn + 1, sa['seq'] + 1
+    lst, srv, peer, base, ack = small_buffer(ctx, stack, port, 5000000)
     before = stack_counters(stack)
     data = bytes((i * 7 + 3) % 251 for i in range(n + 1))
     for k in range(n, 0, -1):

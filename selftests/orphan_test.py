@@ -49,22 +49,13 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from review_test import STACKS, Peer, out_to  # noqa: E402
 from xtcp_timers import (A_IP, NS, Capture, Injector, Topo,  # noqa: E402
-                         show, stack_counters, tap_cases, tcp_socket)
+                         rd, show, stack_counters, tap_cases, tcp_socket,
+                         wr)
 
 FULL = os.environ.get('ORPHAN_FULL') == '1'
 KNOB = {'kernel': '/proc/sys/net/ipv4/tcp_max_orphans',
         'xtcp': '/proc/sys/net/xtcp/max_orphans'}
 RTO_MAX = '/proc/sys/net/xtcp/rto_max_ms'
-
-
-def rd(path):
-    with open(path) as f:
-        return f.read().strip()
-
-
-def wr(path, v):
-    with open(path, 'w') as f:
-        f.write(f'{v}\n')
 
 
 counters = stack_counters

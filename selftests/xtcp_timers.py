@@ -318,6 +318,18 @@ def tap_cases(plan, before=None):
         sys.stdout.flush()
 
 
+def rd(path):
+    """A /proc or /sys file's contents, stripped."""
+    with open(path) as f:
+        return f.read().strip()
+
+
+def wr(path, v):
+    """Write @v to a /proc or /sys file."""
+    with open(path, 'w') as f:
+        f.write(f'{v}\n')
+
+
 def stack_counters(stack):
     """The counters of a stack by Linux's names: the kernel's TCP's
     TcpExt line of /proc/net/netstat, or /proc/net/xtcp_stat."""

@@ -1998,14 +1998,19 @@ TEST(port_held_by_tcp_refused_to_xtcp)
 }
 
 /*
- * A connection of the family under test on loopback whose server closed
- * first: its listener gone, the server's side in TIME-WAIT for
- * (*@port, *@cport), the client's side closed.
+ * A server of the family under test on loopback that closed first: its
+ * listener gone, its side in TIME-WAIT for (*@port, *@cport), the
+ * client's side closed. The client is the kernel's TCP, as the clients
+ * that come after are: its next ISN for the same 4-tuple lies beyond the
+ * old connection's (the ISN clock, RFC 6528), so a new SYN there may
+ * always start anew over the record (MAY-2). Another stack's ISN would
+ * lie anywhere, and half the time the record would rightly answer with
+ * an ACK of the old connection.
  */
 static void server_time_wait(struct __test_metadata *_metadata,
 			     unsigned short *port, unsigned short *cport)
 {
-	int l = tsock(), c = tsock(), s, one = 1;
+	int l = tsock(), c = sock_of(AF_INET, 0), s, one = 1;
 	char b = 0;
 
 	ASSERT_LE(0, l);

@@ -55,6 +55,21 @@ SO_RCVBUFFORCE = 33
 SIZES = tuple(int(x) for x in os.environ.get('OFO_SIZES', '1000,4000').split(','))
 
 
+def read_upto(sock, n):
+    """Up to @n bytes from @sock until its end or a timeout: (bytes,
+    the error that stopped it or '')."""
+    got = b''
+    try:
+        while len(got) < n:
+            b = sock.recv(65536)
+            if not b:
+                break
+            got += b
+    except OSError as e:
+        return got, f'recv: {e}'
+    return got, ''
+
+
 def flood(ctx, stack, port, n):
     topo, cap, inj = ctx
     lst = STACKS[stack]()
@@ -81,15 +96,9 @@ def flood(ctx, stack, port, n):
     acks = cap.get(out_to(peer.cport))
     inj.send(peer.cport, port, base, sa['seq'] + 1, 'P.', win=65535,
              payload=data[:1])
-    got = b''
-    try:
-        while len(got) < n + 1:
-            b = srv.recv(65536)
-            if not b:
-                break
-            got += b
-    except OSError as e:
-        return None, f'recv: {e} after {len(got)} bytes'
+    got, err = read_upto(srv, n + 1)
+    if err:
+        return None, f'{err} after {len(got)} bytes'
     inj.send(peer.cport, port, base + n + 1, sa['seq'] + 1, 'R')
     srv.close()
     lst.close()
@@ -144,15 +153,9 @@ def case_prune(ctx, stack, port):
     time.sleep(0.1)
     blocks, first = sacked(base + 10)
     inj.send(peer.cport, port, base, ack, 'P.', win=65535, payload=b'z' * 10)
-    got = b''
-    try:
-        while len(got) < 11:
-            b = srv.recv(100)
-            if not b:
-                break
-            got += b
-    except OSError as e:
-        got += f' (recv: {e})'.encode()
+    got, err = read_upto(srv, 11)
+    if err:
+        got += f' ({err})'.encode()
     inj.send(peer.cport, port, base + 5000, ack, 'R')
     srv.close()
     lst.close()
@@ -182,17 +185,8 @@ def case_collapse(ctx, stack, port, n=2000):
                  payload=data[k:k + 1])
     time.sleep(0.2)
     inj.send(peer.cport, port, base, ack, 'P.', win=65535, payload=data[:1])
-    got = b''
-    try:
-        while len(got) < n + 1:
-            b = srv.recv(65536)
-            if not b:
-                break
-            got += b
-    except OSError as e:
-        err = f' (recv: {e})'
-    else:
-        err = ''
+    got, err = read_upto(srv, n + 1)
+    err = f' ({err})' if err else ''
     inj.send(peer.cport, port, base + n + 1, ack, 'R')
     srv.close()
     lst.close()

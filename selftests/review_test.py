@@ -55,7 +55,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from xtcp_timers import (A_IP, B_IP, NS, Capture, Injector, Topo,  # noqa: E402
-                         show, tcp_socket, tsopt, xtcp_socket)
+                         show, tap_cases, tcp_socket, tsopt,
+                         xtcp_socket)
 
 M32 = 2**32
 STACKS = {'xtcp': xtcp_socket, 'kernel': tcp_socket}
@@ -539,25 +540,11 @@ def main():
     topo = Topo()
     cap = Capture()
     inj = Injector(topo)
-    plan = [(n, f, k, st) for n, f, k in CASES for st in ('kernel', 'xtcp')]
-    print('TAP version 13')
-    print(f'1..{len(plan)}')
-    port = 7400
-    for i, (name, fn, kind, stack) in enumerate(plan, 1):
-        topo.silence(False)
-        port += 10
-        try:
-            ctx = (topo, cap) if kind == 'capture' else (topo, cap, inj)
-            bad, notes = fn(ctx, stack, port)
-        except Exception as e:      # noqa: BLE001 - a case's failure is its result
-            bad, notes = [f'{type(e).__name__}: {e}'], []
-        case = f'{name}_{stack}'
-        if stack == 'kernel' and bad:
-            bad = ['the kernel\'s TCP fails this case: the case is broken'] + bad
-        print(('ok' if not bad else 'not ok') + f' {i} {case}')
-        for line in bad + notes:
-            print(f'# {line}')
-        sys.stdout.flush()
+    ports = iter(range(7410, 8000, 10))
+    tap_cases([(n, st, lambda f=f, k=k, st=st, p=next(ports):
+                f((topo, cap) if k == 'capture' else (topo, cap, inj), st, p))
+               for n, f, k in CASES for st in ('kernel', 'xtcp')],
+              before=lambda: topo.silence(False))
     topo.silence(False)
     cap.close()
     inj.close()

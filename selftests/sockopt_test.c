@@ -1,0 +1,860 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What tcp(7) promises a program beyond send and receive: TCP_INFO, the
+ * queue ioctls and the SOL_TCP and SOL_SOCKET options a program tunes a
+ * connection with. Every case runs the same steps on the kernel's TCP and
+ * on xtcp in the same boot and compares what each answers: Linux's
+ * answer is the expected one, so a case the kernel's TCP fails is broken.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/sockios.h>
+#include <linux/socket.h>
+#include <linux/tcp.h>
+#include <linux/xtcp.h>
+
+#include "kselftest_harness.h"
+
+#ifndef SOL_TCP
+#define SOL_TCP		IPPROTO_TCP
+#endif
+
+#define WAIT_MS		5000
+/* tcpi_state values (net/tcp_states.h); not in the uapi headers */
+#define TCP_ESTABLISHED		1
+#define TCP_CLOSE		7
+#define TCP_CA_NAME_MAX		16
+
+static const int stacks[2] = { AF_INET, AF_XTCP };
+
+static const char *stack_name(int family)
+{
+	return family == AF_INET ? "tcp" : "xtcp";
+}
+
+static struct sockaddr_in loopback(unsigned short port)
+{
+	struct sockaddr_in a = {
+		.sin_family = AF_INET,
+		.sin_port = htons(port),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+
+	return a;
+}
+
+/* A listener of @family on loopback, its port in @port. */
+static int listener(int family, int backlog, unsigned short *port)
+{
+	struct sockaddr_in a = loopback(0);
+	socklen_t len = sizeof(a);
+	int fd = socket(family, SOCK_STREAM, 0);
+
+	if (fd < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, backlog) ||
+	    getsockname(fd, (struct sockaddr *)&a, &len)) {
+		close(fd);
+		return -1;
+	}
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+static int connect_port(int fd, unsigned short port)
+{
+	struct sockaddr_in a = loopback(port);
+
+	return connect(fd, (struct sockaddr *)&a, sizeof(a));
+}
+
+/*
+ * A connection of @family over loopback: @c the client (set up by @prep
+ * before it connects, if given), @s the accepted server side.
+ */
+static int pair_prep(int family, int *c, int *s, void (*prep)(int fd))
+{
+	unsigned short port;
+	int l = listener(family, 8, &port);
+
+	*c = *s = -1;
+	if (l < 0)
+		return -1;
+	*c = socket(family, SOCK_STREAM, 0);
+	if (*c >= 0 && prep)
+		prep(*c);
+	if (*c < 0 || connect_port(*c, port)) {
+		close(l);
+		return -1;
+	}
+	*s = accept(l, NULL, NULL);
+	close(l);
+	return *s < 0 ? -1 : 0;
+}
+
+static int pair(int family, int *c, int *s)
+{
+	return pair_prep(family, c, s, NULL);
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec t = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&t, NULL);
+}
+
+/* Read exactly @len bytes (the peer sent them), or fail. */
+static int read_n(int fd, size_t len)
+{
+	char buf[4096];
+
+	while (len) {
+		ssize_t n = read(fd, buf, len < sizeof(buf) ? len : sizeof(buf));
+
+		if (n <= 0)
+			return -1;
+		len -= n;
+	}
+	return 0;
+}
+
+static int write_n(int fd, size_t len)
+{
+	char buf[4096];
+
+	memset(buf, 'x', sizeof(buf));
+	while (len) {
+		ssize_t n = write(fd, buf, len < sizeof(buf) ? len : sizeof(buf));
+
+		if (n <= 0)
+			return -1;
+		len -= n;
+	}
+	return 0;
+}
+
+static int get_int(int fd, int level, int opt, int *val)
+{
+	socklen_t len = sizeof(*val);
+
+	return getsockopt(fd, level, opt, val, &len);
+}
+
+static int set_int(int fd, int level, int opt, int val)
+{
+	return setsockopt(fd, level, opt, &val, sizeof(val));
+}
+
+/* An answer: the call's return value and errno, or the value read. */
+struct answer {
+	int ret;
+	int err;
+	int val;
+};
+
+static struct answer ask_int(int fd, int level, int opt)
+{
+	struct answer a = { 0 };
+
+	a.ret = get_int(fd, level, opt, &a.val);
+	a.err = a.ret ? errno : 0;
+	return a;
+}
+
+static struct answer tell_int(int fd, int level, int opt, int val)
+{
+	struct answer a = { 0 };
+
+	a.ret = set_int(fd, level, opt, val);
+	a.err = a.ret ? errno : 0;
+	if (!a.ret)
+		get_int(fd, level, opt, &a.val);
+	return a;
+}
+
+static struct answer ask_ioctl(int fd, unsigned long req)
+{
+	struct answer a = { 0 };
+
+	a.ret = ioctl(fd, req, &a.val);
+	a.err = a.ret ? errno : 0;
+	return a;
+}
+
+/* The kernel's TCP's answer @a[0] and xtcp's @a[1] are the same. */
+static void same_answer(struct __test_metadata *_metadata, const char *what,
+			const struct answer *a)
+{
+	EXPECT_EQ(a[0].ret, a[1].ret) TH_LOG("%s: return", what);
+	EXPECT_EQ(a[0].err, a[1].err) TH_LOG("%s: errno", what);
+	EXPECT_EQ(a[0].val, a[1].val) TH_LOG("%s: value", what);
+}
+
+#define EXPECT_SAME_ANSWER(what, a)	same_answer(_metadata, what, a)
+
+/*
+ * An Ethernet-sized MSS: on loopback (MTU 65536) Linux bounds its MSS to
+ * half the peer's largest window (tcp_bound_to_half_wnd()), xtcp does not.
+ */
+static void maxseg_1460(int fd)
+{
+	set_int(fd, SOL_TCP, TCP_MAXSEG, 1460);
+}
+
+/*
+ * One exchange on a fresh connection of @family: 1000 bytes from the
+ * client, 500 back, each read in full, then a pause for the last ACKs.
+ * The client's TCP_INFO in @info, its length in @len.
+ */
+static int exchange_info(int family, struct tcp_info *info, socklen_t *len)
+{
+	int c, s, ret = -1;
+
+	if (pair_prep(family, &c, &s, maxseg_1460))
+		goto out;
+	if (write_n(c, 1000) || read_n(s, 1000) || write_n(s, 500) ||
+	    read_n(c, 500))
+		goto out;
+	sleep_ms(300);
+	memset(info, 0, *len);
+	ret = getsockopt(c, SOL_TCP, TCP_INFO, info, len);
+out:
+	close(c);
+	close(s);
+	return ret;
+}
+
+/*
+ * The fields of a connection's TCP_INFO that are counts or negotiated
+ * values: after the same exchange they are the kernel's TCP's exactly.
+ */
+static const char * const exact_names[] = {
+	"state", "ca_state", "retransmits", "probes", "backoff", "options",
+	"snd_wscale", "rcv_wscale", "snd_mss", "rcv_mss", "unacked", "sacked",
+	"lost", "retrans", "pmtu", "advmss", "reordering", "total_retrans",
+	"snd_ssthresh", "bytes_acked", "bytes_received", "notsent_bytes",
+	"data_segs_in", "data_segs_out", "bytes_sent", "bytes_retrans",
+	"dsack_dups", "rcv_ooopack",
+};
+
+#define N_EXACT	ARRAY_SIZE(exact_names)
+
+static void exact_fields(const struct tcp_info *t, unsigned long long *v)
+{
+	int n = 0;
+
+	v[n++] = t->tcpi_state;
+	v[n++] = t->tcpi_ca_state;
+	v[n++] = t->tcpi_retransmits;
+	v[n++] = t->tcpi_probes;
+	v[n++] = t->tcpi_backoff;
+	v[n++] = t->tcpi_options;
+	v[n++] = t->tcpi_snd_wscale;
+	v[n++] = t->tcpi_rcv_wscale;
+	v[n++] = t->tcpi_snd_mss;
+	v[n++] = t->tcpi_rcv_mss;
+	v[n++] = t->tcpi_unacked;
+	v[n++] = t->tcpi_sacked;
+	v[n++] = t->tcpi_lost;
+	v[n++] = t->tcpi_retrans;
+	v[n++] = t->tcpi_pmtu;
+	v[n++] = t->tcpi_advmss;
+	v[n++] = t->tcpi_reordering;
+	v[n++] = t->tcpi_total_retrans;
+	v[n++] = t->tcpi_snd_ssthresh;
+	v[n++] = t->tcpi_bytes_acked;
+	v[n++] = t->tcpi_bytes_received;
+	v[n++] = t->tcpi_notsent_bytes;
+	v[n++] = t->tcpi_data_segs_in;
+	v[n++] = t->tcpi_data_segs_out;
+	v[n++] = t->tcpi_bytes_sent;
+	v[n++] = t->tcpi_bytes_retrans;
+	v[n++] = t->tcpi_dsack_dups;
+	v[n++] = t->tcpi_rcv_ooopack;
+}
+
+/* Times and estimates: in range on each stack. */
+static void info_in_range(struct __test_metadata *_metadata,
+			  const struct tcp_info *t, const char *stack)
+{
+	TH_LOG("%s: rto %u rtt %u rttvar %u min_rtt %u cwnd %u", stack,
+	       t->tcpi_rto, t->tcpi_rtt, t->tcpi_rttvar, t->tcpi_min_rtt,
+	       t->tcpi_snd_cwnd);
+	TH_LOG("%s: since sent %u recv %u ack %u; segs out %u in %u", stack,
+	       t->tcpi_last_data_sent, t->tcpi_last_data_recv,
+	       t->tcpi_last_ack_recv, t->tcpi_segs_out, t->tcpi_segs_in);
+	TH_LOG("%s: rcv_space %u rcv_ssthresh %u snd_wnd %u", stack,
+	       t->tcpi_rcv_space, t->tcpi_rcv_ssthresh, t->tcpi_snd_wnd);
+	EXPECT_LE(200000U, t->tcpi_rto);
+	EXPECT_GE(1000000U, t->tcpi_rto);
+	EXPECT_LT(0U, t->tcpi_rtt);
+	EXPECT_GT(200000U, t->tcpi_rtt);
+	EXPECT_LT(0U, t->tcpi_rttvar);
+	EXPECT_LT(0U, t->tcpi_min_rtt);
+	EXPECT_LE(t->tcpi_min_rtt, t->tcpi_rtt);
+	EXPECT_LE(10U, t->tcpi_snd_cwnd);
+	EXPECT_LE(200U, t->tcpi_last_data_sent);
+	EXPECT_GT(5000U, t->tcpi_last_data_sent);
+	EXPECT_GT(5000U, t->tcpi_last_data_recv);
+	EXPECT_GT(5000U, t->tcpi_last_ack_recv);
+	EXPECT_LE(t->tcpi_data_segs_out + 2, t->tcpi_segs_out);
+	EXPECT_LE(t->tcpi_data_segs_in + 1, t->tcpi_segs_in);
+	EXPECT_LT(0U, t->tcpi_rcv_space);
+	EXPECT_LT(0U, t->tcpi_rcv_ssthresh);
+	EXPECT_LT(0U, t->tcpi_snd_wnd);
+}
+
+/* Buffers larger than either kernel's struct tcp_info. */
+struct big_info {
+	struct tcp_info ti;
+	char room[256];
+};
+
+/*
+ * A connection's TCP_INFO after a plain exchange, field by field: what
+ * is a count or a negotiated value is the kernel's TCP's exactly; what
+ * is a time or an estimate is in range on both.
+ */
+TEST(tcp_info_established)
+{
+	unsigned long long v[2][N_EXACT];
+	struct big_info b[2];
+	socklen_t len[2];
+
+	for (int i = 0; i < 2; i++) {
+		len[i] = sizeof(b[i]);
+		ASSERT_EQ(0, exchange_info(stacks[i], &b[i].ti, &len[i]))
+			TH_LOG("%s: %s", stack_name(stacks[i]), strerror(errno));
+	}
+	/* Linux copies its whole struct tcp_info into a larger buffer. */
+	EXPECT_EQ(len[0], len[1]);
+	for (int i = 0; i < 2; i++)
+		exact_fields(&b[i].ti, v[i]);
+	for (unsigned int f = 0; f < N_EXACT; f++) {
+		EXPECT_EQ(v[0][f], v[1][f])
+			TH_LOG("tcpi_%s: tcp %llu, xtcp %llu", exact_names[f],
+			       v[0][f], v[1][f]);
+	}
+	info_in_range(_metadata, &b[0].ti, "tcp");
+	info_in_range(_metadata, &b[1].ti, "xtcp");
+}
+
+/* A socket never connected: Linux's initial values. */
+TEST(tcp_info_unconnected)
+{
+	struct tcp_info ti[2];
+
+	for (int i = 0; i < 2; i++) {
+		socklen_t len = sizeof(ti[i]);
+		int fd = socket(stacks[i], SOCK_STREAM, 0);
+
+		ASSERT_LE(0, fd);
+		memset(&ti[i], 0xa5, sizeof(ti[i]));
+		ASSERT_EQ(0, getsockopt(fd, SOL_TCP, TCP_INFO, &ti[i], &len));
+		EXPECT_EQ(sizeof(ti[i]), len);
+		close(fd);
+	}
+	EXPECT_EQ(ti[0].tcpi_state, ti[1].tcpi_state);
+	EXPECT_EQ(ti[0].tcpi_options, ti[1].tcpi_options);
+	EXPECT_EQ(ti[0].tcpi_rto, ti[1].tcpi_rto);
+	EXPECT_EQ(ti[0].tcpi_snd_mss, ti[1].tcpi_snd_mss);
+	EXPECT_EQ(ti[0].tcpi_snd_cwnd, ti[1].tcpi_snd_cwnd);
+	EXPECT_EQ(ti[0].tcpi_snd_ssthresh, ti[1].tcpi_snd_ssthresh);
+	EXPECT_EQ(ti[0].tcpi_reordering, ti[1].tcpi_reordering);
+	EXPECT_EQ(ti[0].tcpi_unacked, ti[1].tcpi_unacked);
+	EXPECT_EQ(ti[0].tcpi_bytes_acked, ti[1].tcpi_bytes_acked);
+	EXPECT_EQ(ti[0].tcpi_segs_out, ti[1].tcpi_segs_out);
+	EXPECT_EQ((int)TCP_CLOSE, (int)ti[1].tcpi_state);
+}
+
+/* A listener's TCP_INFO: unacked is its accept queue, sacked its backlog. */
+TEST(tcp_info_listener)
+{
+	struct tcp_info ti[2];
+
+	for (int i = 0; i < 2; i++) {
+		socklen_t len = sizeof(ti[i]);
+		unsigned short port;
+		int l = listener(stacks[i], 7, &port);
+		int c1 = socket(stacks[i], SOCK_STREAM, 0);
+		int c2 = socket(stacks[i], SOCK_STREAM, 0);
+
+		ASSERT_LE(0, l);
+		ASSERT_EQ(0, connect_port(c1, port));
+		ASSERT_EQ(0, connect_port(c2, port));
+		sleep_ms(100);
+		ASSERT_EQ(0, getsockopt(l, SOL_TCP, TCP_INFO, &ti[i], &len));
+		close(c1);
+		close(c2);
+		close(l);
+	}
+	EXPECT_EQ(ti[0].tcpi_state, ti[1].tcpi_state);
+	EXPECT_EQ(ti[0].tcpi_unacked, ti[1].tcpi_unacked);
+	EXPECT_EQ(ti[0].tcpi_sacked, ti[1].tcpi_sacked);
+	EXPECT_EQ(2U, ti[1].tcpi_unacked);
+	EXPECT_EQ(7U, ti[1].tcpi_sacked);
+}
+
+/* A short buffer gets the head of the structure; a negative length fails. */
+TEST(tcp_info_short_buffer)
+{
+	struct answer a[2], neg[2];
+
+	for (int i = 0; i < 2; i++) {
+		struct tcp_info ti;
+		socklen_t len = 8;
+		int bad = -1, c, s;
+
+		ASSERT_EQ(0, pair(stacks[i], &c, &s));
+		memset(&ti, 0, sizeof(ti));
+		a[i].ret = getsockopt(c, SOL_TCP, TCP_INFO, &ti, &len);
+		a[i].err = a[i].ret ? errno : 0;
+		a[i].val = len * 1000 + ti.tcpi_state + ti.tcpi_rto;
+		neg[i].ret = getsockopt(c, SOL_TCP, TCP_INFO, &ti,
+					(socklen_t *)&bad);
+		neg[i].err = neg[i].ret ? errno : 0;
+		neg[i].val = 0;
+		close(c);
+		close(s);
+	}
+	EXPECT_SAME_ANSWER("8 bytes", a);
+	EXPECT_EQ(8 * 1000 + TCP_ESTABLISHED, a[1].val);
+	EXPECT_SAME_ANSWER("length -1", neg);
+}
+
+/* Wait until SIOCINQ of @fd shows @n bytes (the peer's sent them). */
+static int wait_inq(int fd, int n)
+{
+	for (int t = 0; t < WAIT_MS / 10; t++) {
+		int q = -1;
+
+		if (ioctl(fd, SIOCINQ, &q) == 0 && q == n)
+			return 0;
+		sleep_ms(10);
+	}
+	return -1;
+}
+
+/*
+ * SIOCINQ counts unread bytes (the peer's FIN not among them),
+ * SIOCOUTQ unacknowledged ones, SIOCOUTQNSD unsent ones; a listener
+ * refuses them with EINVAL.
+ */
+TEST(ioctl_queues)
+{
+	struct answer inq[2], inq_fin[2], outq[2], nsd[2], mark[2];
+	struct answer l_inq[2], l_outq[2], l_nsd[2], fresh[2];
+
+	for (int i = 0; i < 2; i++) {
+		unsigned short port;
+		int l = listener(stacks[i], 8, &port);
+		int f = socket(stacks[i], SOCK_STREAM, 0);
+		int c, s;
+
+		ASSERT_LE(0, l);
+		l_inq[i] = ask_ioctl(l, SIOCINQ);
+		l_outq[i] = ask_ioctl(l, SIOCOUTQ);
+		l_nsd[i] = ask_ioctl(l, SIOCOUTQNSD);
+		fresh[i] = ask_ioctl(f, SIOCINQ);
+		close(f);
+		close(l);
+
+		ASSERT_EQ(0, pair(stacks[i], &c, &s));
+		ASSERT_EQ(0, write_n(c, 3000));
+		ASSERT_EQ(0, wait_inq(s, 3000));
+		sleep_ms(100);
+		inq[i] = ask_ioctl(s, SIOCINQ);
+		outq[i] = ask_ioctl(c, SIOCOUTQ);
+		nsd[i] = ask_ioctl(c, SIOCOUTQNSD);
+		mark[i] = ask_ioctl(s, SIOCATMARK);
+		ASSERT_EQ(0, shutdown(c, SHUT_WR));
+		sleep_ms(100);
+		inq_fin[i] = ask_ioctl(s, SIOCINQ);
+		close(c);
+		close(s);
+	}
+	EXPECT_SAME_ANSWER("SIOCINQ", inq);
+	EXPECT_EQ(3000, inq[1].val);
+	EXPECT_SAME_ANSWER("SIOCINQ after FIN", inq_fin);
+	EXPECT_SAME_ANSWER("SIOCOUTQ", outq);
+	EXPECT_SAME_ANSWER("SIOCOUTQNSD", nsd);
+	EXPECT_SAME_ANSWER("SIOCATMARK", mark);
+	EXPECT_SAME_ANSWER("listener SIOCINQ", l_inq);
+	EXPECT_SAME_ANSWER("listener SIOCOUTQ", l_outq);
+	EXPECT_SAME_ANSWER("listener SIOCOUTQNSD", l_nsd);
+	EXPECT_SAME_ANSWER("unconnected SIOCINQ", fresh);
+}
+
+/* Bytes the peer has not acknowledged, and those not yet sent. */
+TEST(ioctl_outq_against_closed_window)
+{
+	int unacked[2], unsent[2];
+
+	for (int i = 0; i < 2; i++) {
+		int c, s, flags;
+		long sent = 0;
+
+		ASSERT_EQ(0, pair(stacks[i], &c, &s));
+		flags = fcntl(c, F_GETFL);
+		ASSERT_EQ(0, fcntl(c, F_SETFL, flags | O_NONBLOCK));
+		/* The server never reads: its window closes. */
+		for (int t = 0; t < 200; t++) {
+			char buf[65536] = { 0 };
+			ssize_t n = write(c, buf, sizeof(buf));
+
+			if (n > 0)
+				sent += n;
+			else
+				sleep_ms(10);
+		}
+		ASSERT_EQ(0, ioctl(c, SIOCOUTQ, &unacked[i]));
+		ASSERT_EQ(0, ioctl(c, SIOCOUTQNSD, &unsent[i]));
+		EXPECT_LT(0, unsent[i]) TH_LOG("%s", stack_name(stacks[i]));
+		EXPECT_LE(unsent[i], unacked[i]);
+		EXPECT_LT(unacked[i], sent);
+		close(c);
+		close(s);
+	}
+}
+
+/*
+ * TCP_MAXSEG: 536 before a connection (Linux's default MSS), a user's
+ * value read back before connecting, and the segment size both ends end
+ * up with when the client set it.
+ */
+static void maxseg_1000(int fd)
+{
+	set_int(fd, SOL_TCP, TCP_MAXSEG, 1000);
+}
+
+TEST(maxseg)
+{
+	struct answer dflt[2], small[2], big[2], set[2], cli[2], srv[2];
+
+	for (int i = 0; i < 2; i++) {
+		int fd = socket(stacks[i], SOCK_STREAM, 0);
+		int c, s;
+
+		ASSERT_LE(0, fd);
+		dflt[i] = ask_int(fd, SOL_TCP, TCP_MAXSEG);
+		small[i] = tell_int(fd, SOL_TCP, TCP_MAXSEG, 20);
+		big[i] = tell_int(fd, SOL_TCP, TCP_MAXSEG, 70000);
+		set[i] = tell_int(fd, SOL_TCP, TCP_MAXSEG, 1000);
+		close(fd);
+
+		ASSERT_EQ(0, pair_prep(stacks[i], &c, &s, maxseg_1000));
+		cli[i] = ask_int(c, SOL_TCP, TCP_MAXSEG);
+		srv[i] = ask_int(s, SOL_TCP, TCP_MAXSEG);
+		close(c);
+		close(s);
+	}
+	EXPECT_SAME_ANSWER("default", dflt);
+	EXPECT_EQ(536, dflt[1].val);
+	EXPECT_SAME_ANSWER("20", small);
+	EXPECT_SAME_ANSWER("70000", big);
+	EXPECT_SAME_ANSWER("1000", set);
+	EXPECT_SAME_ANSWER("client's MSS", cli);
+	EXPECT_SAME_ANSWER("server's MSS", srv);
+}
+
+/* TCP_SYNCNT: 1..127, the namespace's syn_retries until set. */
+TEST(syncnt)
+{
+	struct answer dflt[2], zero[2], over[2], three[2];
+
+	for (int i = 0; i < 2; i++) {
+		int fd = socket(stacks[i], SOCK_STREAM, 0);
+
+		ASSERT_LE(0, fd);
+		dflt[i] = ask_int(fd, SOL_TCP, TCP_SYNCNT);
+		zero[i] = tell_int(fd, SOL_TCP, TCP_SYNCNT, 0);
+		over[i] = tell_int(fd, SOL_TCP, TCP_SYNCNT, 128);
+		three[i] = tell_int(fd, SOL_TCP, TCP_SYNCNT, 3);
+		close(fd);
+	}
+	EXPECT_SAME_ANSWER("default", dflt);
+	EXPECT_SAME_ANSWER("0", zero);
+	EXPECT_SAME_ANSWER("128", over);
+	EXPECT_SAME_ANSWER("3", three);
+}
+
+/*
+ * TCP_SYNCNT's effect: a SYN no one answers (sent into a veth whose peer
+ * has no address) is resent that many times, so connect() fails with
+ * ETIMEDOUT after 1 + 2 s at TCP_SYNCNT 1, on both stacks alike.
+ */
+TEST(syncnt_gives_up)
+{
+	double took[2];
+	int err[2];
+
+	ASSERT_EQ(0, system("ip link add xso0 type veth peer name xso1"));
+	ASSERT_EQ(0, system("ip addr add 198.51.100.1/24 dev xso0"));
+	ASSERT_EQ(0, system("ip link set xso0 up && ip link set xso1 up"));
+	/* A neighbour that never answers: no ARP failure cuts it short */
+	ASSERT_EQ(0, system("ip neigh replace 198.51.100.2 dev xso0 lladdr 02:00:00:00:00:02"));
+	for (int i = 0; i < 2; i++) {
+		struct sockaddr_in a = loopback(9);
+		struct timespec t0, t1;
+		int fd = socket(stacks[i], SOCK_STREAM, 0);
+
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, set_int(fd, SOL_TCP, TCP_SYNCNT, 1));
+		a.sin_addr.s_addr = htonl(0xc6336402);	/* 198.51.100.2 */
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		EXPECT_EQ(-1, connect(fd, (struct sockaddr *)&a, sizeof(a)));
+		err[i] = errno;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		took[i] = t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+		close(fd);
+	}
+	EXPECT_EQ(0, system("ip link del xso0"));
+	EXPECT_EQ(ETIMEDOUT, err[0]);
+	EXPECT_EQ(err[0], err[1]);
+	TH_LOG("connect() gave up after %.2f s (tcp), %.2f s (xtcp)",
+	       took[0], took[1]);
+	EXPECT_LT(2.5, took[0]);
+	EXPECT_GT(4.5, took[0]);
+	EXPECT_LT(2.5, took[1]);
+	EXPECT_GT(4.5, took[1]);
+}
+
+/* TCP_LINGER2: seconds in FIN-WAIT-2; -1 none; capped at 120. */
+TEST(linger2)
+{
+	struct answer dflt[2], off[2], thirty[2], big[2], zero[2];
+
+	for (int i = 0; i < 2; i++) {
+		int fd = socket(stacks[i], SOCK_STREAM, 0);
+
+		ASSERT_LE(0, fd);
+		dflt[i] = ask_int(fd, SOL_TCP, TCP_LINGER2);
+		off[i] = tell_int(fd, SOL_TCP, TCP_LINGER2, -1);
+		thirty[i] = tell_int(fd, SOL_TCP, TCP_LINGER2, 30);
+		big[i] = tell_int(fd, SOL_TCP, TCP_LINGER2, 1000);
+		zero[i] = tell_int(fd, SOL_TCP, TCP_LINGER2, 0);
+		close(fd);
+	}
+	EXPECT_SAME_ANSWER("default", dflt);
+	EXPECT_SAME_ANSWER("-1", off);
+	EXPECT_SAME_ANSWER("30", thirty);
+	EXPECT_SAME_ANSWER("1000", big);
+	EXPECT_SAME_ANSWER("0", zero);
+}
+
+/* TCP_CONGESTION: each stack names its algorithm; "reno" is everywhere. */
+TEST(congestion)
+{
+	char name[2][TCP_CA_NAME_MAX], renoed[2][TCP_CA_NAME_MAX];
+	int nosuch[2], reno[2];
+
+	for (int i = 0; i < 2; i++) {
+		socklen_t len = sizeof(name[i]);
+		int fd = socket(stacks[i], SOCK_STREAM, 0);
+
+		ASSERT_LE(0, fd);
+		memset(name[i], 0, sizeof(name[i]));
+		ASSERT_EQ(0, getsockopt(fd, SOL_TCP, TCP_CONGESTION, name[i],
+					&len));
+		nosuch[i] = setsockopt(fd, SOL_TCP, TCP_CONGESTION, "nosuch",
+				       6) ? errno : 0;
+		reno[i] = setsockopt(fd, SOL_TCP, TCP_CONGESTION, "reno", 4) ?
+			  errno : 0;
+		len = sizeof(renoed[i]);
+		memset(renoed[i], 0, sizeof(renoed[i]));
+		ASSERT_EQ(0, getsockopt(fd, SOL_TCP, TCP_CONGESTION, renoed[i],
+					&len));
+		close(fd);
+	}
+	TH_LOG("tcp uses %s, xtcp %s", name[0], name[1]);
+	EXPECT_STREQ("reno", name[1]);
+	EXPECT_EQ(nosuch[0], nosuch[1]);
+	EXPECT_EQ(ENOENT, nosuch[1]);
+	EXPECT_EQ(reno[0], reno[1]);
+	EXPECT_STREQ(renoed[0], renoed[1]);
+}
+
+/*
+ * SO_RCVLOWAT: poll() says readable only once that many bytes wait, and
+ * a blocking read waits for them.
+ */
+TEST(rcvlowat)
+{
+	short before[2], after[2];
+	ssize_t got[2];
+
+	for (int i = 0; i < 2; i++) {
+		struct pollfd p;
+		char buf[200];
+		int c, s;
+
+		ASSERT_EQ(0, pair(stacks[i], &c, &s));
+		ASSERT_EQ(0, set_int(s, SOL_SOCKET, SO_RCVLOWAT, 100));
+		ASSERT_EQ(0, write_n(c, 50));
+		ASSERT_EQ(0, wait_inq(s, 50));
+		p = (struct pollfd){ .fd = s, .events = POLLIN };
+		before[i] = poll(&p, 1, 100) > 0 ? p.revents : 0;
+		ASSERT_EQ(0, write_n(c, 60));
+		ASSERT_EQ(0, wait_inq(s, 110));
+		p = (struct pollfd){ .fd = s, .events = POLLIN };
+		after[i] = poll(&p, 1, 100) > 0 ? p.revents : 0;
+		got[i] = read(s, buf, sizeof(buf));
+		close(c);
+		close(s);
+	}
+	EXPECT_EQ(before[0], before[1]);
+	EXPECT_EQ(0, before[1]);
+	EXPECT_EQ(after[0], after[1]);
+	EXPECT_EQ(got[0], got[1]);
+}
+
+/*
+ * A blocking read with SO_RCVLOWAT returns what there is when SO_RCVTIMEO
+ * ends; woken by that many new bytes, it returns all it has.
+ */
+TEST(rcvlowat_read_waits)
+{
+	ssize_t short_read[2], full_read[2];
+	double waited[2];
+
+	for (int i = 0; i < 2; i++) {
+		struct timeval tv = { 0, 300000 };
+		struct timespec t0, t1;
+		char buf[400];
+		int c, s;
+
+		ASSERT_EQ(0, pair(stacks[i], &c, &s));
+		ASSERT_EQ(0, set_int(s, SOL_SOCKET, SO_RCVLOWAT, 100));
+		ASSERT_EQ(0, setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv,
+					sizeof(tv)));
+		ASSERT_EQ(0, write_n(c, 50));
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		short_read[i] = read(s, buf, sizeof(buf));
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		waited[i] = t1.tv_sec - t0.tv_sec +
+			    (t1.tv_nsec - t0.tv_nsec) / 1e9;
+
+		ASSERT_EQ(0, write_n(c, 50));
+		if (fork() == 0) {
+			sleep_ms(100);
+			write_n(c, 100);
+			_exit(0);
+		}
+		full_read[i] = read(s, buf, sizeof(buf));
+		wait(NULL);
+		close(c);
+		close(s);
+	}
+	EXPECT_EQ(short_read[0], short_read[1]);
+	EXPECT_EQ(50, short_read[1]);
+	EXPECT_LT(0.25, waited[0]);
+	EXPECT_LT(0.25, waited[1]);
+	EXPECT_EQ(full_read[0], full_read[1]);
+	EXPECT_EQ(150, full_read[1]);
+}
+
+/*
+ * TCP_NOTSENT_LOWAT: the socket is writable only while fewer unsent
+ * bytes than that are queued, whatever room the send buffer has.
+ */
+TEST(notsent_lowat)
+{
+	struct answer set[2];
+	short full[2], drained[2];
+
+	for (int i = 0; i < 2; i++) {
+		struct pollfd p;
+		int c, s, flags;
+
+		ASSERT_EQ(0, pair(stacks[i], &c, &s));
+		set[i] = tell_int(c, SOL_TCP, TCP_NOTSENT_LOWAT, 4096);
+		flags = fcntl(c, F_GETFL);
+		ASSERT_EQ(0, fcntl(c, F_SETFL, flags | O_NONBLOCK));
+		/* Fill the peer's window: EAGAIN for 200 ms on end. */
+		for (int t = 0, again = 0; t < 2000 && again < 10; t++) {
+			char buf[65536] = { 0 };
+
+			if (write(c, buf, sizeof(buf)) > 0) {
+				again = 0;
+				continue;
+			}
+			ASSERT_EQ(EAGAIN, errno);
+			again++;
+			sleep_ms(20);
+		}
+		p = (struct pollfd){ .fd = c, .events = POLLOUT };
+		full[i] = poll(&p, 1, 0) > 0 ? p.revents : 0;
+		/* The server reads it all: the queue drains. */
+		ASSERT_EQ(0, fcntl(s, F_SETFL, O_NONBLOCK));
+		for (int t = 0; t < 500; t++) {
+			char buf[65536];
+			int nsd = 0;
+
+			while (read(s, buf, sizeof(buf)) > 0)
+				;
+			if (!ioctl(c, SIOCOUTQNSD, &nsd) && !nsd)
+				break;
+			sleep_ms(10);
+		}
+		p = (struct pollfd){ .fd = c, .events = POLLOUT };
+		drained[i] = poll(&p, 1, 1000) > 0 ? p.revents : 0;
+		close(c);
+		close(s);
+	}
+	EXPECT_SAME_ANSWER("4096", set);
+	EXPECT_EQ(full[0], full[1]);
+	EXPECT_EQ(0, full[1]);
+	EXPECT_EQ(drained[0], drained[1]);
+	EXPECT_EQ(POLLOUT, drained[1]);
+}
+
+/* TCP_INQ: each read's control message says how many bytes remain. */
+TEST(inq_cmsg)
+{
+	int left[2], set[2], after[2];
+
+	for (int i = 0; i < 2; i++) {
+		char buf[100], ctl[CMSG_SPACE(sizeof(int))];
+		struct iovec iov = { buf, sizeof(buf) };
+		struct msghdr m = {
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = ctl, .msg_controllen = sizeof(ctl),
+		};
+		struct cmsghdr *cm;
+		int c, s;
+
+		ASSERT_EQ(0, pair(stacks[i], &c, &s));
+		set[i] = tell_int(s, SOL_TCP, TCP_INQ, 1).val;
+		ASSERT_EQ(0, write_n(c, 300));
+		ASSERT_EQ(0, wait_inq(s, 300));
+		ASSERT_EQ(100, recvmsg(s, &m, 0));
+		cm = CMSG_FIRSTHDR(&m);
+		left[i] = -1;
+		if (cm && cm->cmsg_level == SOL_TCP &&
+		    cm->cmsg_type == TCP_CM_INQ)
+			memcpy(&left[i], CMSG_DATA(cm), sizeof(int));
+		after[i] = tell_int(s, SOL_TCP, TCP_INQ, 0).val;
+		close(c);
+		close(s);
+	}
+	EXPECT_EQ(set[0], set[1]);
+	EXPECT_EQ(200, left[0]);
+	EXPECT_EQ(left[0], left[1]);
+	EXPECT_EQ(after[0], after[1]);
+}
+
+TEST_HARNESS_MAIN

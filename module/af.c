@@ -25,10 +25,6 @@ MODULE_PARM_DESC(family, "address family number to register (default "
 		 __stringify(AF_XTCP) ", must be free and below AF_MAX)");
 
 static void xtcp_keepalive(struct sock *sk, int valbool);
-static int xtcp_setsockopt(struct sock *sk, int level, int optname,
-			   sockptr_t optval, unsigned int optlen);
-static int xtcp_getsockopt(struct sock *sk, int level, int optname,
-			   char __user *optval, int __user *optlen);
 static int xtcp_prot_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 			     int flags, int *addr_len);
 
@@ -44,6 +40,8 @@ struct proto xtcp_prot = {
 	.keepalive	= xtcp_keepalive,
 	.setsockopt	= xtcp_setsockopt,
 	.getsockopt	= xtcp_getsockopt,
+	.ioctl		= xtcp_ioctl,
+	.stream_memory_free = xtcp_stream_memory_free,
 	.sendmsg	= xtcp_sendmsg,
 	.recvmsg	= xtcp_prot_recvmsg,
 	.backlog_rcv	= xtcp_backlog_rcv,
@@ -583,7 +581,7 @@ static __poll_t xtcp_poll(struct file *file, struct socket *sock,
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
 
 	if (state != TCP_SYN_SENT && state != TCP_SYN_RECV) {
-		if (!skb_queue_empty_lockless(&sk->sk_receive_queue))
+		if (xtcp_readable(sk))
 			mask |= EPOLLIN | EPOLLRDNORM;
 		if (!(shutdown & SEND_SHUTDOWN)) {
 			if (sk_stream_is_writeable(sk)) {
@@ -747,7 +745,7 @@ static const struct proto_ops xtcp_stream_ops = {
 	.accept		= xtcp_accept,
 	.getname	= xtcp_getname,
 	.poll		= xtcp_poll,
-	.ioctl		= sock_no_ioctl,
+	.ioctl		= inet_ioctl,	/* the rest: xtcp_ioctl() */
 	.listen		= xtcp_listen,
 	.shutdown	= xtcp_shutdown,
 	.setsockopt	= sock_common_setsockopt,
@@ -761,122 +759,6 @@ static const struct proto_ops xtcp_stream_ops = {
 static void xtcp_keepalive(struct sock *sk, int valbool)
 {
 	xtcp_timer_event_keepalive(sk, valbool);
-}
-
-/* SOL_TCP options, with Linux's numbers, ranges and errno values. */
-static int xtcp_setsockopt(struct sock *sk, int level, int optname,
-			   sockptr_t optval, unsigned int optlen)
-{
-	struct xtcp_sock *xs = xtcp_sk(sk);
-	int val, err = 0;
-
-	if (level != SOL_TCP)
-		return -ENOPROTOOPT;
-	if (optlen < sizeof(int))
-		return -EINVAL;
-	if (copy_from_sockptr(&val, optval, sizeof(val)))
-		return -EFAULT;
-
-	lock_sock(sk);
-	switch (optname) {
-	case TCP_NODELAY:
-		/* As Linux: setting it sends what Nagle held back. */
-		xs->nodelay = !!val;
-		if (val)
-			xtcp_push(sk);
-		break;
-	case TCP_CORK:
-		/* Uncorking sends the partial segment held back. */
-		xs->cork = !!val;
-		if (!val)
-			xtcp_push(sk);
-		break;
-	case TCP_KEEPIDLE:
-		if (val < 1 || val > MAX_TCP_KEEPIDLE) {
-			err = -EINVAL;
-			break;
-		}
-		xs->keepidle = val;
-		if (sock_flag(sk, SOCK_KEEPOPEN))
-			xtcp_timer_event_keepalive(sk, true);
-		break;
-	case TCP_KEEPINTVL:
-		if (val < 1 || val > MAX_TCP_KEEPINTVL)
-			err = -EINVAL;
-		else
-			xs->keepintvl = val;
-		break;
-	case TCP_KEEPCNT:
-		if (val < 1 || val > MAX_TCP_KEEPCNT)
-			err = -EINVAL;
-		else
-			xs->keepcnt = val;
-		break;
-	case TCP_QUICKACK:
-		xs->quickack = !!val;
-		if (val && xs->rcv_nxt != xs->rcv_acked &&
-		    (1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |
-					   TCPF_FIN_WAIT2))
-			xtcp_send_ack(sk);
-		break;
-	case TCP_USER_TIMEOUT:
-		if (val < 0)
-			err = -EINVAL;
-		else
-			xs->user_timeout = val;
-		break;
-	default:
-		err = -ENOPROTOOPT;
-	}
-	release_sock(sk);
-	return err;
-}
-
-static int xtcp_getsockopt(struct sock *sk, int level, int optname,
-			   char __user *optval, int __user *optlen)
-{
-	struct xtcp_sock *xs = xtcp_sk(sk);
-	int len, val;
-
-	if (level != SOL_TCP)
-		return -ENOPROTOOPT;
-	if (get_user(len, optlen))
-		return -EFAULT;
-	if (len < 0)
-		return -EINVAL;
-	len = min_t(unsigned int, len, sizeof(int));
-
-	switch (optname) {
-	case TCP_MAXSEG:
-		val = xs->snd_mss;
-		break;
-	case TCP_NODELAY:
-		val = xs->nodelay;
-		break;
-	case TCP_CORK:
-		val = xs->cork;
-		break;
-	case TCP_KEEPIDLE:
-		val = xtcp_keepidle(sk);
-		break;
-	case TCP_KEEPINTVL:
-		val = xtcp_keepintvl(sk);
-		break;
-	case TCP_KEEPCNT:
-		val = xtcp_keepcnt(sk);
-		break;
-	case TCP_QUICKACK:
-		val = xs->quickack;
-		break;
-	case TCP_USER_TIMEOUT:
-		val = xs->user_timeout;
-		break;
-	default:
-		return -ENOPROTOOPT;
-	}
-	if (put_user(len, optlen) || copy_to_user(optval, &val, len))
-		return -EFAULT;
-	return 0;
 }
 
 static int xtcp_create(struct net *net, struct socket *sock, int protocol,

@@ -47,8 +47,6 @@
 #include "cong.h"
 #include "seq.h"
 
-#define XTCP_CWND_MAX	BIT(30)
-
 static u32 block_len(const struct xtcp_sack_block *b)
 {
 	return b->end - b->start;

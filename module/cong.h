@@ -7,6 +7,7 @@
 #ifndef _XTCP_CONG_H
 #define _XTCP_CONG_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 
 #include "ofo.h"
@@ -14,6 +15,10 @@
 #define XTCP_SB_MAX		32	/* SACKed ranges remembered */
 #define XTCP_DUPTHRESH		3	/* RFC 5681 3.2, RFC 6675 2 */
 #define XTCP_MAX_REORDERING	300	/* Linux's tcp_max_reordering */
+/* The largest cwnd and ssthresh, bytes: the start's "arbitrarily high"
+ * ssthresh (RFC 5681 3.1), TCP_INFO's TCP_INFINITE_SSTHRESH
+ */
+#define XTCP_CWND_MAX		BIT(30)
 
 /**
  * struct xtcp_scoreboard - what the peer holds above SND.UNA (RFC 6675 3)

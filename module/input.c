@@ -213,6 +213,7 @@ static void rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
 	/* fourth: SYN */
 	xs->irs = cb->seq;
 	xs->rcv_nxt = cb->seq + 1;
+	xs->copied_seq = xs->rcv_nxt;
 	xs->rcv_wup = xs->rcv_nxt;	/* nothing advertised yet */
 	xtcp_parse_options((u8 *)(tcp_hdr(skb) + 1),
 			   tcp_hdr(skb)->doff * 4 - sizeof(struct tcphdr), &opts);
@@ -225,6 +226,8 @@ static void rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
 	xtcp_sndbuf_expand(sk);
 
 	if (ack_ok) {
+		xs->counts.bytes_acked += cb->ack_seq - xs->snd_una;
+		xs->counts.last_data_rcv = ktime_get();
 		xs->snd_una = cb->ack_seq;
 		xtcp_timer_event_acked(sk, 0);
 		if (xs->syn_rtx)	/* RFC 5681 3.1: a lost SYN: IW 1 */
@@ -359,6 +362,7 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb,
 		xs->snd_wl2 = ack;
 		xtcp_sndbuf_expand(sk);
 		xtcp_timer_event_keepalive(sk, sock_flag(sk, SOCK_KEEPOPEN));
+		xs->counts.last_data_rcv = ktime_get();
 		sk->sk_state_change(sk);
 	}
 
@@ -405,6 +409,9 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb,
 		 */
 		if (xtcp_cong_echo_predates_rtx(&xs->cong, opts->tsecr))
 			rtt_us = 0;
+		/* not a passive opener's SYN: Linux's starts past it */
+		xs->counts.bytes_acked += ack - xtcp_seq_max(xs->snd_una,
+							     xs->iss + 1);
 		xs->snd_una = ack;
 		xtcp_clean_acked(sk);
 		xtcp_timer_event_acked(sk, rtt_us);
@@ -508,6 +515,7 @@ static void rcv_fin(struct sock *sk)
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
 	xs->rcv_nxt++;			/* the FIN's sequence number */
+	xs->counts.bytes_received++;
 	xs->fin_rcvd = 1;
 	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | RCV_SHUTDOWN);
 	xtcp_send_ack(sk);
@@ -671,6 +679,11 @@ static bool rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 		rcv_fin(sk);
 
 	xtcp_push(sk);
+	/* What went out may leave fewer bytes unsent than
+	 * TCP_NOTSENT_LOWAT: wake the writer then (tcp_check_space()).
+	 */
+	if (xs->notsent_lowat && !sock_flag(sk, SOCK_DEAD))
+		sk->sk_write_space(sk);
 	return queued;
 }
 
@@ -687,6 +700,11 @@ void xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 			   ip_hdr(skb)->daddr,
 			   tcp_hdr(skb), skb->len);
 
+	if (sk->sk_state != TCP_LISTEN) {	/* as tcp_segs_in() */
+		xtcp_sk(sk)->counts.segs_in++;
+		if (skb->len)
+			xtcp_sk(sk)->counts.data_segs_in++;
+	}
 	switch (sk->sk_state) {
 	case TCP_CLOSE:
 		/*

@@ -27,14 +27,16 @@ static u16 mtu_mss(u32 mtu)
 
 /**
  * xtcp_route_mss() - the MSS we can receive: route MTU minus the IPv4 and
- * TCP headers (RFC 9293 3.7.1, RFC 9293 MUST-14)
+ * TCP headers (RFC 9293 3.7.1, RFC 9293 MUST-14), at most TCP_MAXSEG
  * @sk: a socket with a cached route, or none (then 536, MUST-15)
  */
 u16 xtcp_route_mss(struct sock *sk)
 {
 	struct dst_entry *dst = __sk_dst_get(sk);
+	u16 mss = mtu_mss(dst ? dst_mtu(dst) : 576);
+	u16 user = READ_ONCE(xtcp_sk(sk)->user_mss);
 
-	return mtu_mss(dst ? dst_mtu(dst) : 576);
+	return user ? min(mss, user) : mss;
 }
 
 /**
@@ -203,6 +205,11 @@ static int transmit(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags,
 	trace_xtcp_segment(sk, sk->sk_state, true, inet->inet_saddr,
 			   inet->inet_daddr, th,
 			   len);
+	xs->counts.segs_out++;
+	if (len) {
+		xs->counts.data_segs_out++;
+		xs->counts.bytes_sent += len;
+	}
 	err = ip_queue_xmit(sk, skb, &inet->cork.fl);
 	return net_xmit_eval(err);
 }
@@ -348,6 +355,14 @@ static bool fin_due(const struct xtcp_sock *xs)
 	return xs->fin_queued && xs->snd_nxt == xs->write_seq;
 }
 
+/* A segment of @n sequence numbers from @seq went out again. */
+static void count_retrans(struct xtcp_sock *xs, u32 seq, u32 n)
+{
+	xs->counts.total_retrans++;
+	if (xtcp_seq_before(seq, xs->write_seq))
+		xs->counts.bytes_retrans += min(n, xs->write_seq - seq);
+}
+
 /*
  * Resend what the loss recovery takes as lost, while the pipe lets it
  * (RFC 6675 5 step (C), NextSeg rule 1). Return whether anything went.
@@ -367,6 +382,7 @@ static bool send_lost(struct sock *sk, u32 mss)
 		n = send_range(sk, seq, len, true);
 		if (n <= 0)
 			break;
+		count_retrans(xs, seq, n);
 		xtcp_cong_rtx_sent(&xs->cong, seq + n, tsval);
 		/* Karn: an ACK may now answer either copy (RFC 6298 3) */
 		xtcp_rtt_retransmitted(&xs->rtt);
@@ -516,14 +532,17 @@ int xtcp_retransmit_head(struct sock *sk)
 	case TCP_SYN_SENT:
 	case TCP_SYN_RECV:
 		xs->syn_rtx = 1;
+		xs->counts.total_retrans++;
 		return xtcp_send_syn(sk);
 	}
 	if (!xtcp_cong_next_rtx(&xs->cong, xs->snd_una, mss, &seq, &len))
 		return 0;
 	tsval = xtcp_ts_now(xs);
 	n = send_range(sk, seq, len, true);
-	if (n > 0)
+	if (n > 0) {
+		count_retrans(xs, seq, n);
 		xtcp_cong_rtx_sent(&xs->cong, seq + n, tsval);
+	}
 	return n < 0 ? n : 0;
 }
 

@@ -180,6 +180,7 @@ struct sock *xtcp_child_create(struct sock *parent, struct sk_buff *skb)
 	xs->reconnect_iss = 0;		/* the listener's, if it had one */
 	xs->irs = cb->seq;
 	xs->rcv_nxt = cb->seq + 1;
+	xs->copied_seq = xs->rcv_nxt;
 	xs->rcv_wup = xs->rcv_nxt;	/* nothing advertised yet */
 	xs->iss = xtcp_isn(iph->daddr, iph->saddr, th->dest, th->source);
 	xs->snd_una = xs->iss;

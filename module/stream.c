@@ -115,6 +115,7 @@ static bool queue_ofo(struct sock *sk, struct sk_buff *skb, u32 wnd_end)
 	if (!xtcp_rmem_schedule(sk, skb, false))
 		goto ack;
 	skb_set_owner_r(skb, sk);
+	xs->counts.rcv_ooopack++;
 	kept = xtcp_ofo_insert(&xs->ofo, skb);
 ack:
 	xtcp_send_ack(sk);
@@ -141,7 +142,7 @@ bool xtcp_queue_data(struct sock *sk, struct sk_buff *skb, bool *ofo_fin)
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	u32 seq = cb->seq + !!(cb->flags & XTCP_SYN);
 	u32 wnd_end = xs->rcv_wup + xs->rcv_wnd;
-	u32 len;
+	u32 len, prior_nxt;
 
 	*ofo_fin = false;
 	if (xtcp_seq_after(seq, xs->rcv_nxt)) {
@@ -172,6 +173,7 @@ bool xtcp_queue_data(struct sock *sk, struct sk_buff *skb, bool *ofo_fin)
 	cb->offset = 0;
 	skb_set_owner_r(skb, sk);
 	__skb_queue_tail(&sk->sk_receive_queue, skb);
+	prior_nxt = xs->rcv_nxt;
 	xs->rcv_nxt += len;
 	if (xtcp_ofo_empty(&xs->ofo)) {
 		xtcp_timer_event_data_in(sk, len);
@@ -182,6 +184,8 @@ bool xtcp_queue_data(struct sock *sk, struct sk_buff *skb, bool *ofo_fin)
 		if (!*ofo_fin)
 			xtcp_send_ack(sk);
 	}
+	xs->counts.bytes_received += xs->rcv_nxt - prior_nxt;
+	xs->counts.last_data_rcv = ktime_get();
 	if (!sock_flag(sk, SOCK_DEAD))
 		sk->sk_data_ready(sk);
 	return true;
@@ -363,6 +367,8 @@ static int copy_received(struct sock *sk, struct msghdr *msg, size_t len,
 			return -EFAULT;	/* what went before stays copied */
 		*copied += n;
 		if (!peek) {
+			WRITE_ONCE(xtcp_sk(sk)->copied_seq,
+				   xtcp_sk(sk)->copied_seq + n);
 			XTCP_SKB_CB(skb)->offset += n;
 			if (XTCP_SKB_CB(skb)->offset == skb->len) {
 				__skb_unlink(skb, &sk->sk_receive_queue);
@@ -476,6 +482,14 @@ int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 		}
 	}
 out:
+	/* TCP_INQ: what is left to read (tcp_inq_hint(): 1 at the end) */
+	if (xtcp_sk(sk)->recvmsg_inq && (copied || !err)) {
+		int inq = xtcp_inq(sk);
+
+		if (!inq && xtcp_sk(sk)->fin_rcvd)
+			inq = 1;
+		put_cmsg(msg, SOL_TCP, TCP_CM_INQ, sizeof(inq), &inq);
+	}
 	release_sock(sk);
 	if (copied)
 		return copied;

@@ -174,6 +174,7 @@ static struct sock *cookie_child(struct sock *sk, struct sk_buff *skb,
 	xs = xtcp_sk(child);
 	xs->irs = cb->seq - 1;
 	xs->rcv_nxt = cb->seq;
+	xs->copied_seq = xs->rcv_nxt;
 	xs->rcv_wup = cb->seq;
 	xs->rcv_wnd = cookie_window(sk);	/* what the SYN-ACK offered */
 	xs->rcv_acked = cb->seq;		/* ... and what it acknowledged */

@@ -223,6 +223,7 @@ void xtcp_rtt_sample(struct xtcp_rtt *est, u32 rtt_us, u32 rto_min_ms,
 {
 	u32 rto_us;
 
+	est->min_us = est->min_us ? min(est->min_us, rtt_us) : max(rtt_us, 1U);
 	if (!est->srtt_us) {
 		/* 2.2: SRTT <- R, RTTVAR <- R/2 */
 		est->srtt_us = max(rtt_us, 1U);
@@ -251,9 +252,8 @@ static int retry_limit(const struct sock *sk)
 
 	switch (sk->sk_state) {
 	case TCP_SYN_SENT:
-		return READ_ONCE(xn->syn_retries);
 	case TCP_SYN_RECV:
-		return READ_ONCE(xn->synack_retries);
+		return xtcp_syn_retries(sk);
 	}
 	if (sock_flag(sk, SOCK_DEAD)) {
 		orphan = READ_ONCE(xn->orphan_retries);
@@ -443,7 +443,7 @@ void xtcp_timer_event_orphaned(struct sock *sk)
  */
 void xtcp_timer_event_fin_wait2(struct sock *sk)
 {
-	wait_arm(sk, READ_ONCE(xtcp_sk_net(sk)->fin_timeout) * MSEC_PER_SEC);
+	wait_arm(sk, xtcp_fin_timeout_ms(sk));
 }
 
 /**

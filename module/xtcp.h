@@ -108,6 +108,7 @@ struct xtcp_port;
  * struct xtcp_rtt - the RFC 6298 estimator and its one running measurement
  * @srtt_us: smoothed round-trip time, 0 before the first sample
  * @rttvar_us: round-trip time variation
+ * @min_us: the smallest sample, 0 before the first (TCP_INFO's min_rtt)
  * @rto_ms: retransmission timeout derived from them, 0 before a sample
  * @timing: a measurement is running
  * @seq: it ends when SND.UNA reaches this
@@ -116,10 +117,43 @@ struct xtcp_port;
 struct xtcp_rtt {
 	u32 srtt_us;
 	u32 rttvar_us;
+	u32 min_us;
 	u32 rto_ms;
 	bool timing;
 	u32 seq;
 	ktime_t start;
+};
+
+/**
+ * struct xtcp_counts - what a connection counted, for TCP_INFO (info.c):
+ * RFC 4898's counters, with Linux's meanings
+ * @bytes_sent: data sent, resent data included (HCDataOctetsOut)
+ * @bytes_retrans: data resent (OctetsRetrans)
+ * @bytes_acked: sequence space the peer acknowledged, an active opener's
+ *		 SYN included (HCThruOctetsAcked)
+ * @bytes_received: sequence space received in order, the peer's FIN
+ *		    included (HCThruOctetsReceived)
+ * @segs_out: segments sent
+ * @segs_in: segments received (a listener counts none)
+ * @data_segs_out: ... of them carrying data
+ * @data_segs_in: ... of them carrying data
+ * @total_retrans: segments resent, SYN and FIN included
+ * @rcv_ooopack: segments that arrived out of order
+ * @last_data_rcv: when in-order data last arrived (or the connection was
+ *		   established)
+ */
+struct xtcp_counts {
+	u64 bytes_sent;
+	u64 bytes_retrans;
+	u64 bytes_acked;
+	u64 bytes_received;
+	u32 segs_out;
+	u32 segs_in;
+	u32 data_segs_out;
+	u32 data_segs_in;
+	u32 total_retrans;
+	u32 rcv_ooopack;
+	ktime_t last_data_rcv;
 };
 
 /**
@@ -150,6 +184,11 @@ struct xtcp_sock {
 	u8 nodelay:1;		/* TCP_NODELAY: no Nagle (MUST-17) */
 	u8 cork:1;		/* TCP_CORK: hold back partial segments */
 	u8 quickack:1;		/* TCP_QUICKACK: ACK every segment now */
+	u8 recvmsg_inq:1;	/* TCP_INQ: each read says what is left */
+	u8 syn_retries;		/* TCP_SYNCNT: SYN (and SYN-ACK) retries */
+	u16 user_mss;		/* TCP_MAXSEG: the most either end may use */
+	int linger2;		/* TCP_LINGER2, s: FIN-WAIT-2; -1 none */
+	u32 notsent_lowat;	/* TCP_NOTSENT_LOWAT, bytes */
 	/* After a disconnect (af.c): where the next connection to that
 	 * address starts, past the old one's sequence space; 0 if none
 	 */
@@ -221,6 +260,7 @@ struct xtcp_sock {
 		u32 rcv_nxt;		/* next sequence number expected */
 		u32 rcv_wnd;		/* window we last advertised */
 		u32 rcv_wup;		/* rcv_nxt when we last advertised it */
+		u32 copied_seq;		/* the next byte the application reads */
 		u16 rcv_mss;		/* MSS we advertise */
 
 		u8 fin_queued:1;	/* application closed its side: FIN after data */
@@ -275,6 +315,8 @@ struct xtcp_sock {
 		/* Delayed ACK (timer.c) */
 		u32 rcv_acked;		/* RCV.NXT as our last ACK carried it */
 		u16 rcv_seg_max;	/* largest segment received: "full-sized" */
+		/* For TCP_INFO (info.c) */
+		struct xtcp_counts counts;
 	);
 };
 
@@ -370,6 +412,21 @@ void xtcp_stats_bad_segment(struct net *net);
 void xtcp_stats_listen_drop(struct sock *sk);
 void xtcp_stats_listen_overflow(struct sock *sk);
 void xtcp_stats_synack_timeout(struct sock *sk);
+
+/* sockopt.c */
+int xtcp_setsockopt(struct sock *sk, int level, int optname,
+		    sockptr_t optval, unsigned int optlen);
+int xtcp_getsockopt(struct sock *sk, int level, int optname,
+		    char __user *optval, int __user *optlen);
+int xtcp_ioctl(struct sock *sk, int cmd, int *karg);
+bool xtcp_stream_memory_free(const struct sock *sk, int wake);
+int xtcp_inq(const struct sock *sk);
+bool xtcp_readable(const struct sock *sk);
+int xtcp_syn_retries(const struct sock *sk);
+int xtcp_fin_timeout_ms(const struct sock *sk);
+
+/* info.c */
+void xtcp_get_info(struct sock *sk, struct tcp_info *info);
 
 /* af.c */
 extern int xtcp_family;

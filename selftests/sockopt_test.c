@@ -457,6 +457,7 @@ static int wait_inq(int fd, int n)
 TEST(ioctl_queues)
 {
 	struct answer inq[2], inq_fin[2], outq[2], nsd[2], mark[2];
+	struct answer outq_fin[2], nsd_fin[2];
 	struct answer l_inq[2], l_outq[2], l_nsd[2], fresh[2];
 
 	for (int i = 0; i < 2; i++) {
@@ -484,6 +485,9 @@ TEST(ioctl_queues)
 		ASSERT_EQ(0, shutdown(c, SHUT_WR));
 		sleep_ms(100);
 		inq_fin[i] = ask_ioctl(s, SIOCINQ);
+		/* our FIN sent and acknowledged: nothing left either way */
+		outq_fin[i] = ask_ioctl(c, SIOCOUTQ);
+		nsd_fin[i] = ask_ioctl(c, SIOCOUTQNSD);
 		close(c);
 		close(s);
 	}
@@ -493,6 +497,8 @@ TEST(ioctl_queues)
 	EXPECT_SAME_ANSWER("SIOCOUTQ", outq);
 	EXPECT_SAME_ANSWER("SIOCOUTQNSD", nsd);
 	EXPECT_SAME_ANSWER("SIOCATMARK", mark);
+	EXPECT_SAME_ANSWER("SIOCOUTQ after our FIN", outq_fin);
+	EXPECT_SAME_ANSWER("SIOCOUTQNSD after our FIN", nsd_fin);
 	EXPECT_SAME_ANSWER("listener SIOCINQ", l_inq);
 	EXPECT_SAME_ANSWER("listener SIOCOUTQ", l_outq);
 	EXPECT_SAME_ANSWER("listener SIOCOUTQNSD", l_nsd);

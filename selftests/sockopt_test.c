@@ -773,6 +773,55 @@ TEST(rcvlowat_read_waits)
 	EXPECT_EQ(150, full_read[1]);
 }
 
+/* A receive buffer the application fixed (SO_RCVBUF locks it). */
+static void rcvbuf_16k(int fd)
+{
+	set_int(fd, SOL_SOCKET, SO_RCVBUF, 16384);
+}
+
+/*
+ * SO_RCVLOWAT beyond what the window can bring: with a locked receive
+ * buffer it is capped at half of it; with a growing one the buffer grows
+ * to fit. Either way poll() reports the data once the peer can send no
+ * more, never waiting for ever.
+ */
+TEST(rcvlowat_beyond_window)
+{
+	struct answer capped[2], grown[2];
+	short ready[2][2];
+
+	for (int i = 0; i < 2; i++) {
+		for (int locked = 0; locked < 2; locked++) {
+			struct pollfd p;
+			int c, s;
+
+			ASSERT_EQ(0, pair(stacks[i], &c, &s));
+			if (locked)
+				rcvbuf_16k(s);
+			ASSERT_EQ(0, set_int(s, SOL_SOCKET, SO_RCVLOWAT, 80000));
+			(locked ? capped : grown)[i] =
+				ask_int(s, SOL_SOCKET, SO_RCVLOWAT);
+			ASSERT_EQ(0, fcntl(c, F_SETFL, O_NONBLOCK));
+			for (int t = 0; t < 100; t++) {
+				char buf[4096] = { 0 };
+
+				if (write(c, buf, sizeof(buf)) < 0)
+					sleep_ms(10);
+			}
+			p = (struct pollfd){ .fd = s, .events = POLLIN };
+			ready[i][locked] = poll(&p, 1, 3000) > 0 ? p.revents : 0;
+			close(c);
+			close(s);
+		}
+	}
+	EXPECT_SAME_ANSWER("locked 16 KiB buffer", capped);
+	EXPECT_SAME_ANSWER("growing buffer", grown);
+	EXPECT_EQ(ready[0][0], ready[1][0]);
+	EXPECT_EQ(POLLIN, ready[1][0]);
+	EXPECT_EQ(ready[0][1], ready[1][1]);
+	EXPECT_EQ(POLLIN, ready[1][1]);
+}
+
 /*
  * TCP_NOTSENT_LOWAT: the socket is writable only while fewer unsent
  * bytes than that are queued, whatever room the send buffer has.

@@ -662,6 +662,47 @@ TEST(linger2)
 	EXPECT_SAME_ANSWER("0", zero);
 }
 
+/* The state of @fd, from TCP_INFO. */
+static int tcp_state(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	return getsockopt(fd, SOL_TCP, TCP_INFO, &ti, &len) ? -1 : ti.tcpi_state;
+}
+
+/*
+ * TCP_LINGER2 -1: an orphan does not wait in FIN-WAIT-2 but resets, so
+ * the peer leaves CLOSE-WAIT at once: when close() finds the socket in
+ * FIN-WAIT-2 (after shutdown()), and when the ACK of the FIN close()
+ * sent arrives.
+ */
+TEST(linger2_off_resets)
+{
+	int after_close[2][2];
+
+	for (int i = 0; i < 2; i++) {
+		for (int shut = 0; shut < 2; shut++) {
+			int c, s;
+
+			ASSERT_EQ(0, pair(stacks[i], &c, &s));
+			ASSERT_EQ(0, set_int(c, SOL_TCP, TCP_LINGER2, -1));
+			if (shut) {
+				ASSERT_EQ(0, shutdown(c, SHUT_WR));
+				sleep_ms(100);
+			}
+			close(c);
+			sleep_ms(200);
+			after_close[i][shut] = tcp_state(s);
+			close(s);
+		}
+	}
+	EXPECT_EQ(TCP_CLOSE, after_close[0][0]);
+	EXPECT_EQ(after_close[0][0], after_close[1][0]);
+	EXPECT_EQ(TCP_CLOSE, after_close[0][1]);
+	EXPECT_EQ(after_close[0][1], after_close[1][1]);
+}
+
 /* TCP_CONGESTION: each stack names its algorithm; "reno" is everywhere. */
 TEST(congestion)
 {

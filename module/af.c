@@ -142,9 +142,9 @@ static int active_open(struct sock *sk, const struct sockaddr_in *sin)
 	else
 		xs->iss = xtcp_isn(inet->inet_saddr, inet->inet_daddr,
 				   inet->inet_sport, inet->inet_dport);
-	xs->snd_una = xs->iss;
-	xs->snd_nxt = xs->iss + 1;
-	xs->write_seq = xs->iss + 1;
+	WRITE_ONCE(xs->snd_una, xs->iss);
+	WRITE_ONCE(xs->snd_nxt, xs->iss + 1);
+	WRITE_ONCE(xs->write_seq, xs->iss + 1);
 	xtcp_syn_offer(sk);
 	WRITE_ONCE(sk->sk_err, 0);	/* as tcp_connect_init() */
 
@@ -584,7 +584,7 @@ static __poll_t xtcp_poll(struct file *file, struct socket *sock,
 		if (xtcp_readable(sk))
 			mask |= EPOLLIN | EPOLLRDNORM;
 		if (!(shutdown & SEND_SHUTDOWN)) {
-			if (sk_stream_is_writeable(sk)) {
+			if (__sk_stream_is_writeable(sk, 1)) {
 				mask |= EPOLLOUT | EPOLLWRNORM;
 			} else {
 				sk_set_bit(SOCKWQ_ASYNC_NOSPACE, sk);
@@ -593,7 +593,7 @@ static __poll_t xtcp_poll(struct file *file, struct socket *sock,
 				 * announcing we wait, or a wakeup may be lost.
 				 */
 				smp_mb__after_atomic();
-				if (sk_stream_is_writeable(sk))
+				if (__sk_stream_is_writeable(sk, 1))
 					mask |= EPOLLOUT | EPOLLWRNORM;
 			}
 		} else {
@@ -688,6 +688,9 @@ static int xtcp_release(struct socket *sock)
 	}
 	if (linger && sk->sk_state != TCP_CLOSE)
 		sk_stream_wait_close(sk, linger);
+	/* TCP_LINGER2 -1: no wait in FIN-WAIT-2, a RST (tcp_close()) */
+	if (sk->sk_state == TCP_FIN_WAIT2 && READ_ONCE(xs->linger2) < 0)
+		xtcp_abort_on_linger(sk);
 	/* Room for one more orphan? Else a RST now, as tcp_close(). */
 	if (sk->sk_state != TCP_CLOSE && xtcp_check_oom(sk, 0))
 		xtcp_abort_on_memory(sk);
@@ -753,6 +756,7 @@ static const struct proto_ops xtcp_stream_ops = {
 	.sendmsg	= xtcp_sock_sendmsg,
 	.recvmsg	= xtcp_sock_recvmsg,
 	.mmap		= sock_no_mmap,
+	.set_rcvlowat	= xtcp_set_rcvlowat,
 };
 
 /* SO_KEEPALIVE, from sk_setsockopt() with the socket locked. */

@@ -55,7 +55,7 @@ static void sender(const struct sock *sk, struct tcp_info *info)
 				  TCP_INFINITE_SSTHRESH : c->ssthresh / mss;
 	info->tcpi_reordering = c->reordering ?:
 				READ_ONCE(xtcp_sk_net(sk)->reordering);
-	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV | TCPF_CLOSE))
+	if (sk->sk_state == TCP_CLOSE)
 		return;
 	info->tcpi_unacked = DIV_ROUND_UP(xs->snd_nxt - xs->snd_una, mss);
 	info->tcpi_sacked = DIV_ROUND_UP(c->sb.sacked, mss);
@@ -65,7 +65,8 @@ static void sender(const struct sock *sk, struct tcp_info *info)
 	}
 	info->tcpi_lost = DIV_ROUND_UP(lost, mss);
 	info->tcpi_retrans = DIV_ROUND_UP(retrans, mss);
-	info->tcpi_notsent_bytes = max_t(int, 0, xs->write_seq - xs->snd_nxt);
+	info->tcpi_notsent_bytes = max_t(int, 0, xs->write_seq + xs->fin_queued -
+						 xs->snd_nxt);
 	info->tcpi_snd_wnd = xs->snd_wnd;
 }
 
@@ -79,8 +80,7 @@ static void timing(const struct sock *sk, struct tcp_info *info)
 	info->tcpi_retransmits = xs->retries;
 	info->tcpi_probes = xs->probes_out;
 	info->tcpi_backoff = xs->probes_out ? xs->probe_backoff : xs->retries;
-	info->tcpi_rto = min_t(u64, (u64)rto_ms << xs->retries,
-			       READ_ONCE(xn->rto_max_ms)) * USEC_PER_MSEC;
+	info->tcpi_rto = rto_ms * USEC_PER_MSEC;	/* backed off (timer.c) */
 	info->tcpi_ato = READ_ONCE(xn->delack_ms) * USEC_PER_MSEC;
 	info->tcpi_rtt = xs->rtt.srtt_us;
 	info->tcpi_rttvar = xs->rtt.rttvar_us;
@@ -95,11 +95,7 @@ static void receiver(const struct sock *sk, struct tcp_info *info)
 	struct dst_entry *dst = __sk_dst_get((struct sock *)sk);
 
 	info->tcpi_advmss = xs->rcv_mss - (xs->ts_ok ? TCPOLEN_TSTAMP_ALIGNED : 0);
-	/* Linux's estimate of the peer's MSS starts at 536 (RFC 9293
-	 * MUST-15) and follows the largest segment seen, within ours.
-	 */
-	info->tcpi_rcv_mss = clamp_t(u32, xs->rcv_seg_max, TCP_MSS_DEFAULT,
-				     max_t(u32, xs->rcv_mss, TCP_MSS_DEFAULT));
+	info->tcpi_rcv_mss = xtcp_peer_mss(xs);
 	info->tcpi_pmtu = dst ? dst_mtu(dst) : 0;
 	info->tcpi_rcv_ssthresh = xtcp_rcv_space(sk);
 	/* Linux's first round starts from the initial window */

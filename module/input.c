@@ -212,8 +212,8 @@ static void rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
 
 	/* fourth: SYN */
 	xs->irs = cb->seq;
-	xs->rcv_nxt = cb->seq + 1;
-	xs->copied_seq = xs->rcv_nxt;
+	WRITE_ONCE(xs->rcv_nxt, cb->seq + 1);
+	WRITE_ONCE(xs->copied_seq, xs->rcv_nxt);
 	xs->rcv_wup = xs->rcv_nxt;	/* nothing advertised yet */
 	xtcp_parse_options((u8 *)(tcp_hdr(skb) + 1),
 			   tcp_hdr(skb)->doff * 4 - sizeof(struct tcphdr), &opts);
@@ -228,7 +228,7 @@ static void rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
 	if (ack_ok) {
 		xs->counts.bytes_acked += cb->ack_seq - xs->snd_una;
 		xs->counts.last_data_rcv = ktime_get();
-		xs->snd_una = cb->ack_seq;
+		WRITE_ONCE(xs->snd_una, cb->ack_seq);
 		xtcp_timer_event_acked(sk, 0);
 		if (xs->syn_rtx)	/* RFC 5681 3.1: a lost SYN: IW 1 */
 			xs->cong.cwnd = xtcp_send_mss(xs);
@@ -370,7 +370,7 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb,
 	if (xs->probe_out && ack == xs->snd_nxt + 1 &&
 	    xs->snd_una == xs->snd_nxt &&
 	    xtcp_seq_before(xs->snd_nxt, xs->write_seq))
-		xs->snd_nxt = ack;
+		WRITE_ONCE(xs->snd_nxt, ack);
 	xs->probe_out = 0;
 
 	if (xtcp_seq_after(ack, xs->snd_nxt)) {
@@ -412,7 +412,7 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb,
 		/* not a passive opener's SYN: Linux's starts past it */
 		xs->counts.bytes_acked += ack - xtcp_seq_max(xs->snd_una,
 							     xs->iss + 1);
-		xs->snd_una = ack;
+		WRITE_ONCE(xs->snd_una, ack);
 		xtcp_clean_acked(sk);
 		xtcp_timer_event_acked(sk, rtt_us);
 	}
@@ -457,8 +457,13 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb,
 		case TCP_FIN_WAIT1:
 			xtcp_transition(sk, XTCP_EV_RCV_ACK_OF_FIN);
 			sk->sk_state_change(sk);
-			if (sock_flag(sk, SOCK_DEAD))
-				xtcp_timer_event_fin_wait2(sk);
+			if (!sock_flag(sk, SOCK_DEAD))
+				break;
+			if (READ_ONCE(xs->linger2) < 0) {
+				xtcp_abort_on_linger(sk);
+				return false;
+			}
+			xtcp_timer_event_fin_wait2(sk);
 			break;
 		case TCP_CLOSING:
 			xtcp_transition(sk, XTCP_EV_RCV_ACK_OF_FIN);
@@ -514,7 +519,7 @@ static void rcv_fin(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
-	xs->rcv_nxt++;			/* the FIN's sequence number */
+	WRITE_ONCE(xs->rcv_nxt, xs->rcv_nxt + 1);	/* the FIN's */
 	xs->counts.bytes_received++;
 	xs->fin_rcvd = 1;
 	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | RCV_SHUTDOWN);
@@ -682,7 +687,8 @@ static bool rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 	/* What went out may leave fewer bytes unsent than
 	 * TCP_NOTSENT_LOWAT: wake the writer then (tcp_check_space()).
 	 */
-	if (xs->notsent_lowat && !sock_flag(sk, SOCK_DEAD))
+	if (xs->notsent_lowat && !sock_flag(sk, SOCK_DEAD) &&
+	    test_bit(SOCK_NOSPACE, &sk->sk_socket->flags))
 		sk->sk_write_space(sk);
 	return queued;
 }

@@ -452,7 +452,7 @@ static bool send_new(struct sock *sk, u32 mss, bool forced)
 				      xs->snd_nxt + len == xs->write_seq), true);
 		if (n <= 0)
 			break;
-		xs->snd_nxt += n;
+		WRITE_ONCE(xs->snd_nxt, xs->snd_nxt + n);
 		sent = true;
 		forced = false;
 	}
@@ -472,7 +472,7 @@ static void do_push(struct sock *sk, bool forced)
 	sent |= send_new(sk, mss, forced);
 	/* A FIN takes no window: the receiver accepts it at RCV.NXT. */
 	if (fin_due(xs) && send_range(sk, xs->snd_nxt, 1, true) == 1) {
-		xs->snd_nxt++;
+		WRITE_ONCE(xs->snd_nxt, xs->snd_nxt + 1);
 		sent = true;
 	}
 	if (sent)

@@ -77,8 +77,8 @@ static int xtcp_stat_show(struct seq_file *seq, void *v)
 	struct xtcp_net *xn = xtcp_net(seq_file_single_net(seq));
 
 	/* TimeWaits stays last: tools read it as the last field */
-	seq_puts(seq, "Xtcp: BadSegs ListenDrops ListenOverflows SynAckTimeouts SyncookiesSent SyncookiesRecv SyncookiesFailed TCPChallengeACK TCPACKSkippedChallenge TCPACKSkippedSynRecv TCPAbortOnMemory TCPMemoryPressures TCPMemoryPressuresChrono PruneCalled TCPRcvCollapsed OfoPruned RcvPruned Orphans TimeWaitOverflow TimeWaits\n");
-	seq_printf(seq, "Xtcp: %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %d %ld %d\n",
+	seq_puts(seq, "Xtcp: BadSegs ListenDrops ListenOverflows SynAckTimeouts SyncookiesSent SyncookiesRecv SyncookiesFailed TCPChallengeACK TCPACKSkippedChallenge TCPACKSkippedSynRecv TCPAbortOnMemory TCPAbortOnLinger TCPMemoryPressures TCPMemoryPressuresChrono PruneCalled TCPRcvCollapsed OfoPruned RcvPruned Orphans TimeWaitOverflow TimeWaits\n");
+	seq_printf(seq, "Xtcp: %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %d %ld %d\n",
 		   atomic_long_read(&xn->bad_segments),
 		   atomic_long_read(&xn->listen_drops),
 		   atomic_long_read(&xn->listen_overflows),
@@ -90,6 +90,7 @@ static int xtcp_stat_show(struct seq_file *seq, void *v)
 		   atomic_long_read(&xn->challenge_skipped),
 		   atomic_long_read(&xn->synrecv_skipped),
 		   atomic_long_read(&xn->abort_on_memory),
+		   atomic_long_read(&xn->abort_on_linger),
 		   atomic_long_read(&xn->memory_pressures),
 		   atomic_long_read(&xn->memory_pressure_ms),
 		   atomic_long_read(&xn->prune_called),

@@ -387,6 +387,19 @@ void xtcp_abort_on_memory(struct sock *sk)
 }
 
 /**
+ * xtcp_abort_on_linger() - reset an orphan that reached FIN-WAIT-2 with
+ * TCP_LINGER2 -1 instead of waiting there (tcp_close(), and what
+ * tcp_rcv_state_process() does when the ACK of its FIN arrives),
+ * counted as Linux's TCPAbortOnLinger
+ * @sk: the socket, locked
+ */
+void xtcp_abort_on_linger(struct sock *sk)
+{
+	atomic_long_inc(&xtcp_sk_net(sk)->abort_on_linger);
+	xtcp_abort(sk, 0);
+}
+
+/**
  * xtcp_destroy() - release what an orphan holds and drop its last
  * owner's reference
  * @sk: a CLOSED orphan, locked; the caller holds another reference
@@ -511,6 +524,8 @@ void xtcp_purge_queues(struct sock *sk)
 	struct sk_buff *skb;
 
 	__skb_queue_purge(&sk->sk_receive_queue);
+	/* nothing left to read: SIOCINQ and TCP_INQ say so */
+	WRITE_ONCE(xtcp_sk(sk)->copied_seq, xtcp_sk(sk)->rcv_nxt);
 	xtcp_ofo_purge(&xtcp_sk(sk)->ofo);
 	while ((skb = __skb_dequeue(&sk->sk_write_queue)))
 		xtcp_wmem_free_skb(sk, skb);

@@ -30,8 +30,9 @@ int xtcp_syn_retries(const struct sock *sk)
 
 	if (own)
 		return own;
-	return sk->sk_state == TCP_SYN_RECV ? READ_ONCE(xn->synack_retries) :
-					      READ_ONCE(xn->syn_retries);
+	/* a listener's child; a simultaneous open counts as SYN-SENT */
+	return sk->sk_state == TCP_SYN_RECV && xtcp_sk(sk)->parent ?
+	       READ_ONCE(xn->synack_retries) : READ_ONCE(xn->syn_retries);
 }
 
 /**
@@ -76,6 +77,7 @@ int xtcp_inq(const struct sock *sk)
  */
 bool xtcp_readable(const struct sock *sk)
 {
+	const struct xtcp_sock *xs = xtcp_sk(sk);
 	int lowat = READ_ONCE(sk->sk_rcvlowat), rcvbuf;
 
 	if (skb_queue_empty_lockless(&sk->sk_receive_queue))
@@ -83,13 +85,56 @@ bool xtcp_readable(const struct sock *sk)
 	if (lowat <= 1 || xtcp_inq(sk) >= lowat)
 		return true;
 	rcvbuf = READ_ONCE(sk->sk_rcvbuf);
-	return atomic_read(&sk->sk_rmem_alloc) > rcvbuf - (rcvbuf >> 3);
+	if (atomic_read(&sk->sk_rmem_alloc) > rcvbuf - (rcvbuf >> 3) ||
+	    xtcp_under_memory_pressure(sk))
+		return true;
+	/* the window we offered has at most one of the peer's segments left */
+	return (int)(READ_ONCE(xs->rcv_wup) + READ_ONCE(xs->rcv_wnd) -
+		     READ_ONCE(xs->rcv_nxt)) <= (int)xtcp_peer_mss(xs);
+}
+
+/**
+ * xtcp_set_rcvlowat() - proto_ops->set_rcvlowat, as tcp_set_rcvlowat():
+ * SO_RCVLOWAT is capped at half what the receive buffer may grow to, the
+ * buffer grows to hold it, and a reader it now satisfies is woken
+ * @sk: the socket, locked
+ * @val: the new low-water mark
+ *
+ * Return: 0.
+ */
+int xtcp_set_rcvlowat(struct sock *sk, int val)
+{
+	int cap;
+
+	if (sk->sk_userlocks & SOCK_RCVBUF_LOCK)
+		cap = READ_ONCE(sk->sk_rcvbuf) >> 1;
+	else
+		cap = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[2]) >> 1;
+	val = min(val, cap);
+	WRITE_ONCE(sk->sk_rcvlowat, val ?: 1);
+	if (!(sk->sk_userlocks & SOCK_RCVBUF_LOCK) &&
+	    2 * val > READ_ONCE(sk->sk_rcvbuf))
+		WRITE_ONCE(sk->sk_rcvbuf, 2 * val);
+	if (xtcp_readable(sk))
+		sk->sk_data_ready(sk);
+	return 0;
+}
+
+/*
+ * The end of the send queue in sequence space: Linux counts a queued FIN
+ * in write_seq, xtcp does not (xtcp_fin_sent()).
+ */
+static u32 send_end(const struct xtcp_sock *xs)
+{
+	/* a bit field, so no READ_ONCE: poll() may read a stale one */
+	return READ_ONCE(xs->write_seq) + data_race(!!xs->fin_queued);
 }
 
 /**
  * xtcp_stream_memory_free() - sk_prot->stream_memory_free: with
  * TCP_NOTSENT_LOWAT, the socket is writable only while fewer unsent
- * bytes are queued (@wake doubles them: a writer is woken when half that)
+ * bytes are queued (@wake doubles them: poll() and the writer's wakeup
+ * want half that, as tcp_poll())
  * @sk: the connection
  * @wake: 1 when deciding whether to wake a writer
  */
@@ -97,7 +142,7 @@ bool xtcp_stream_memory_free(const struct sock *sk, int wake)
 {
 	const struct xtcp_sock *xs = xtcp_sk(sk);
 	u32 lowat = READ_ONCE(xs->notsent_lowat) ?: UINT_MAX;
-	u32 unsent = READ_ONCE(xs->write_seq) - READ_ONCE(xs->snd_nxt);
+	u32 unsent = send_end(xs) - READ_ONCE(xs->snd_nxt);
 
 	if ((1 << inet_sk_state_load(sk)) & (TCPF_SYN_SENT | TCPF_CLOSE))
 		unsent = 0;
@@ -137,7 +182,7 @@ int xtcp_ioctl(struct sock *sk, int cmd, int *karg)
 		if ((1 << state) & (TCPF_SYN_SENT | TCPF_SYN_RECV))
 			*karg = 0;
 		else
-			*karg = READ_ONCE(xs->write_seq) -
+			*karg = send_end(xs) -
 				(cmd == SIOCOUTQ ? READ_ONCE(xs->snd_una) :
 						   READ_ONCE(xs->snd_nxt));
 		return 0;

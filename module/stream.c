@@ -26,7 +26,7 @@ void xtcp_write_space(struct sock *sk)
 	struct socket *sock = sk->sk_socket;
 	struct socket_wq *wq;
 
-	if (!sock || !sk_stream_is_writeable(sk))
+	if (!sock || !__sk_stream_is_writeable(sk, 1))
 		return;
 	clear_bit(SOCK_NOSPACE, &sock->flags);
 	rcu_read_lock();
@@ -174,13 +174,14 @@ bool xtcp_queue_data(struct sock *sk, struct sk_buff *skb, bool *ofo_fin)
 	skb_set_owner_r(skb, sk);
 	__skb_queue_tail(&sk->sk_receive_queue, skb);
 	prior_nxt = xs->rcv_nxt;
-	xs->rcv_nxt += len;
+	WRITE_ONCE(xs->rcv_nxt, xs->rcv_nxt + len);
 	if (xtcp_ofo_empty(&xs->ofo)) {
 		xtcp_timer_event_data_in(sk, len);
 	} else {
 		/* A gap filled: what waited follows; ACK now (RFC 5681 4.2) */
-		xs->rcv_nxt = xtcp_ofo_pull(&xs->ofo, xs->rcv_nxt,
-					    &sk->sk_receive_queue, ofo_fin);
+		WRITE_ONCE(xs->rcv_nxt,
+			   xtcp_ofo_pull(&xs->ofo, xs->rcv_nxt,
+					 &sk->sk_receive_queue, ofo_fin));
 		if (!*ofo_fin)
 			xtcp_send_ack(sk);
 	}
@@ -312,7 +313,7 @@ int xtcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 			err = -EFAULT;
 			goto do_error;
 		}
-		xs->write_seq += copy;
+		WRITE_ONCE(xs->write_seq, xs->write_seq + copy);
 		copied += copy;
 		if (!skb_tailroom(skb)) {
 			xtcp_push(sk);
@@ -482,9 +483,11 @@ int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 		}
 	}
 out:
-	/* TCP_INQ: what is left to read (tcp_inq_hint(): 1 at the end) */
+	/* TCP_INQ: what is left to read, as tcp_inq_hint() counts it (the
+	 * peer's FIN among it, so 1 at the end)
+	 */
 	if (xtcp_sk(sk)->recvmsg_inq && (copied || !err)) {
-		int inq = xtcp_inq(sk);
+		int inq = xtcp_sk(sk)->rcv_nxt - xtcp_sk(sk)->copied_seq;
 
 		if (!inq && xtcp_sk(sk)->fin_rcvd)
 			inq = 1;

@@ -326,6 +326,16 @@ static inline struct xtcp_sock *xtcp_sk(const struct sock *sk)
 }
 
 /*
+ * The peer's segment size as Linux estimates it (icsk_ack.rcv_mss): 536
+ * (RFC 9293 MUST-15) until a larger segment arrives, at most our MSS.
+ */
+static inline u32 xtcp_peer_mss(const struct xtcp_sock *xs)
+{
+	return clamp_t(u32, READ_ONCE(xs->rcv_seg_max), TCP_MSS_DEFAULT,
+		       max_t(u32, READ_ONCE(xs->rcv_mss), TCP_MSS_DEFAULT));
+}
+
+/*
  * The socket lock is held, in either form: owned by a process
  * (lock_sock) or its spinlock taken (bh_lock_sock). Checked by lockdep.
  */
@@ -380,6 +390,7 @@ struct xtcp_net {
 	atomic_long_t challenge_skipped;	/* ... held back by the rate limit */
 	atomic_long_t synrecv_skipped;	/* SYN-ACKs not resent: rate limit */
 	atomic_long_t abort_on_memory;	/* reset: too many orphans, no memory */
+	atomic_long_t abort_on_linger;	/* reset: FIN-WAIT-2 with TCP_LINGER2 -1 */
 	atomic_long_t memory_pressures;	/* times net.xtcp.mem pressure began */
 	atomic_long_t memory_pressure_ms;	/* ... and how long it lasted */
 	atomic_long_t prune_called;	/* receive buffers short of room */
@@ -422,6 +433,7 @@ int xtcp_ioctl(struct sock *sk, int cmd, int *karg);
 bool xtcp_stream_memory_free(const struct sock *sk, int wake);
 int xtcp_inq(const struct sock *sk);
 bool xtcp_readable(const struct sock *sk);
+int xtcp_set_rcvlowat(struct sock *sk, int val);
 int xtcp_syn_retries(const struct sock *sk);
 int xtcp_fin_timeout_ms(const struct sock *sk);
 
@@ -459,6 +471,7 @@ void xtcp_give_up(struct sock *sk);
 bool xtcp_check_oom(const struct sock *sk, int shift);
 void xtcp_orphan_count(struct sock *sk);
 void xtcp_abort_on_memory(struct sock *sk);
+void xtcp_abort_on_linger(struct sock *sk);
 int xtcp_orphans(void);
 void xtcp_purge_queues(struct sock *sk);
 void xtcp_socks_wait(void);

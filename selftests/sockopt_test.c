@@ -703,6 +703,34 @@ TEST(linger2_off_resets)
 	EXPECT_EQ(after_close[0][1], after_close[1][1]);
 }
 
+/*
+ * TCP_NODELAY set on a corked socket sends the partial segment cork held
+ * back at once (tcp(7): "If set, ... data is flushed"); cork stays on.
+ */
+TEST(nodelay_flushes_cork)
+{
+	struct answer held[2], flushed[2];
+
+	for (int i = 0; i < 2; i++) {
+		int c, s;
+
+		ASSERT_EQ(0, pair(stacks[i], &c, &s));
+		ASSERT_EQ(0, set_int(c, SOL_TCP, TCP_CORK, 1));
+		ASSERT_EQ(0, write_n(c, 100));
+		sleep_ms(50);
+		held[i] = ask_ioctl(s, SIOCINQ);
+		ASSERT_EQ(0, set_int(c, SOL_TCP, TCP_NODELAY, 1));
+		sleep_ms(30);
+		flushed[i] = ask_ioctl(s, SIOCINQ);
+		close(c);
+		close(s);
+	}
+	EXPECT_SAME_ANSWER("corked", held);
+	EXPECT_EQ(0, held[1].val);
+	EXPECT_SAME_ANSWER("after TCP_NODELAY", flushed);
+	EXPECT_EQ(100, flushed[1].val);
+}
+
 /* TCP_CONGESTION: each stack names its algorithm; "reno" is everywhere. */
 TEST(congestion)
 {

@@ -266,9 +266,11 @@ class Injector:
                     bytes.fromhex(topo.mac_b.replace(':', '')) + b'\x08\x00')
 
     def send(self, sport, dport, seq, ack, flags, win=64240, payload=b'',
-             src=B_IP, dst=A_IP, mss=None, wscale=None, ts=None, sack=False):
+             src=B_IP, dst=A_IP, mss=None, wscale=None, ts=None, sack=False,
+             sacks=()):
         """ts: (TSval, TSecr) for a Timestamps option (RFC 7323); sack:
-        a SACK-Permitted option (RFC 2018 2)."""
+        a SACK-Permitted option (RFC 2018 2); sacks: (left, right) SACK
+        blocks (RFC 2018 3)."""
         fl = 0
         for b, c in FLAGBITS:
             if c in flags:
@@ -280,6 +282,10 @@ class Injector:
             opts += struct.pack('!BBBBII', 1, 1, 8, 10, ts[0] % 2**32, ts[1] % 2**32)
         if sack:
             opts += struct.pack('!BBBB', 1, 1, 4, 2)
+        if sacks:
+            opts += struct.pack('!BBBB', 1, 1, 5, 2 + 8 * len(sacks))
+            for left, right in sacks:
+                opts += struct.pack('!II', left % 2**32, right % 2**32)
         th = struct.pack('!HHIIBBHHH', sport, dport, seq % 2**32, ack % 2**32,
                          (20 + len(opts)) // 4 << 4, fl, win, 0, 0) + opts
         s, d = socket.inet_aton(src), socket.inet_aton(dst)

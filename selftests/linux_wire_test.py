@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Behaviour on the wire where the RFCs leave room and Linux's choice is
+what users and peers expect (issue 13), each case run on the kernel's TCP
+and on xtcp in the same boot against a scripted peer: a case the kernel's
+TCP fails is a broken case, and is reported as such.
+
+    init_net (the stack under test, A)      netns "xtb" (the peer, B)
+    va 198.51.100.1/24 <------ veth ------> vb 198.51.100.2/24
+                                            capture and injector on vb;
+                                            B's own kernel silenced
+
+  sack_first_rtx     SACK loss recovery resends the first lost segment as
+                     it begins, whatever the pipe (RFC 6675 5 step 4.3;
+                     Linux's PRR sends at least one): ten segments out,
+                     the first lost, the next three SACKed by three
+                     duplicate ACKs leave a pipe of six against a cwnd of
+                     five, and the first segment must still go at once,
+                     not wait for the retransmission timeout
+Runs inside UML, as root. TAP: one case per rule and stack.
+"""
+import os
+import socket
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from xtcp_timers import (A_IP, B_IP, Capture, Injector, Topo, rd,  # noqa: E402
+                         run, show, tap_cases, wr)
+from review_test import STACKS, Peer, out_to  # noqa: E402
+
+M32 = 2**32
+MSS = 1460
+RTO_MIN = '/proc/sys/net/xtcp/rto_min_ms'
+
+
+def slow_rto(on, saved=[None]):
+    """A minimum RTO of 1 s on both stacks (the route's rto_min for the
+    kernel's TCP): a retransmission within 150 ms is not the timer's."""
+    if on:
+        saved[0] = rd(RTO_MIN)
+        wr(RTO_MIN, 1000)
+        run('ip', 'route', 'replace', f'{B_IP}/32', 'dev', 'va', 'rto_min', '1s')
+    else:
+        wr(RTO_MIN, saved[0])
+        run('ip', 'route', 'del', f'{B_IP}/32', check=False)
+
+
+def case_sack_first_rtx(ctx, stack, port):
+    slow_rto(True)
+    try:
+        return sack_first_rtx(ctx, stack, port)
+    finally:
+        slow_rto(False)
+
+
+def sack_first_rtx(ctx, stack, port):
+    topo, cap, inj = ctx
+    lst = STACKS[stack]()
+    lst.bind((A_IP, port))
+    lst.listen(4)
+    lst.settimeout(5)
+    peer = Peer(topo, cap, inj, port, 47000 + port % 1000)
+    bad, notes = [], []
+    peer.handshake(sack=True)
+    srv, _ = lst.accept()
+    srv.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    una = peer.y + 1
+    cap.clear()
+    srv.sendall(b'd' * (10 * MSS))
+    segs = []
+    for _ in range(10):
+        d = cap.wait(lambda s: out_to(peer.cport)(s) and s['len'] > 0 and
+                     s not in segs, 2)
+        if d is None:
+            break
+        segs.append(d)
+    if len(segs) < 10:
+        return [f'{len(segs)} segments went out, not the initial ten'], notes
+    # The first is lost; each of three duplicate ACKs SACKs one more.
+    cap.clear()
+    for n in range(1, 4):
+        inj.send(peer.cport, port, peer.isn + 1, una, '.', win=65535,
+                 sacks=[(una + MSS, una + (n + 1) * MSS)])
+    rtx = cap.wait(lambda s: out_to(peer.cport)(s) and s['len'] > 0 and
+                   s['seq'] == una % M32, 0.15)
+    if rtx is None:
+        bad.append('the first lost segment was not resent within 150 ms '
+                   'of the third duplicate ACK')
+    else:
+        notes.append(f'resent at once: {show(rtx)}')
+    srv.close()
+    lst.close()
+    return bad, notes
+
+
+CASES = [
+    ('sack_first_rtx', case_sack_first_rtx),
+]
+
+
+def main():
+    topo = Topo()
+    # One wire segment per TCP segment from A's kernel too, as a NIC
+    # without TSO shows them.
+    run('ip', 'link', 'set', 'va', 'gso_max_segs', '1')
+    cap = Capture()
+    inj = Injector(topo)
+    ports = iter(range(8410, 9000, 10))
+    tap_cases([(n, st, lambda f=f, st=st, p=next(ports):
+                f((topo, cap, inj), st, p))
+               for n, f in CASES for st in ('kernel', 'xtcp')],
+              before=lambda: topo.silence(False))
+    topo.silence(False)
+    cap.close()
+    inj.close()
+    topo.close()
+
+
+if __name__ == '__main__':
+    main()

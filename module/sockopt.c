@@ -213,9 +213,13 @@ static int set_int_option(struct sock *sk, int optname, int val)
 
 	switch (optname) {
 	case TCP_NODELAY:
-		/* As Linux: setting it sends what Nagle held back. */
+		/* As Linux: setting it sends what Nagle held back, and what
+		 * TCP_CORK held back too, once (tcp(7); TCP_NAGLE_PUSH).
+		 */
 		xs->nodelay = !!val;
-		if (val)
+		if (val && xs->cork)
+			xtcp_push_forced(sk);
+		else if (val)
 			xtcp_push(sk);
 		return 0;
 	case TCP_CORK:

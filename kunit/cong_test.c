@@ -367,21 +367,30 @@ static void cong_initial_window(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c.sb.n, 0);
 }
 
-/* RFC 5681 3.1 with RFC 3465 L = 2: cwnd += min(N, 2 * SMSS) per ACK. */
+/*
+ * RFC 5681 3.1 as Linux's tcp_slow_start() counts it: cwnd grows by all
+ * an ACK acknowledges (a stretch ACK of five segments, five), up to
+ * ssthresh; what is left over counts toward congestion avoidance.
+ */
 static void cong_slow_start(struct kunit *test)
 {
 	struct xtcp_cong c;
 
 	xtcp_cong_init(&c, MSS);
-	ack(&c, 0, 1000, 10000, false, false);
+	ack(&c, 0, 1000, 20000, false, false);
 	KUNIT_EXPECT_EQ(test, c.cwnd, 11000u);
-	ack(&c, 1000, 3000, 10000, false, false);
+	ack(&c, 1000, 3000, 20000, false, false);
 	KUNIT_EXPECT_EQ(test, c.cwnd, 13000u);
-	ack(&c, 3000, 8000, 10000, false, false);	/* 5 segments */
-	KUNIT_EXPECT_EQ(test, c.cwnd, 15000u);
-	ack(&c, 8000, 8100, 10000, false, false);	/* a small one */
-	KUNIT_EXPECT_EQ(test, c.cwnd, 15100u);
+	ack(&c, 3000, 8000, 20000, false, false);	/* 5 segments */
+	KUNIT_EXPECT_EQ(test, c.cwnd, 18000u);
+	ack(&c, 8000, 8100, 20000, false, false);	/* a small one */
+	KUNIT_EXPECT_EQ(test, c.cwnd, 18100u);
 	KUNIT_EXPECT_EQ(test, c.state, XTCP_CA_OPEN);
+
+	c.ssthresh = 19000;
+	ack(&c, 8100, 10100, 20000, false, false);	/* crosses ssthresh */
+	KUNIT_EXPECT_EQ(test, c.cwnd, 19000u);
+	KUNIT_EXPECT_EQ(test, c.bytes_acked, 1100u);
 }
 
 /* RFC 5681 3.1: in congestion avoidance, one SMSS per cwnd acknowledged. */
@@ -597,6 +606,36 @@ static void cong_sack_early_recovery(struct kunit *test)
  * RFC 6675 4 SetPipe: over the unSACKed octets from HighACK to HighData,
  * one for each not IsLost, one more for each at or below HighRxt.
  */
+/*
+ * RFC 6675 5 step (4.3): entering recovery resends the first lost segment
+ * whatever the pipe. Ten segments out, the first lost, three SACKed: pipe
+ * 6000 against cwnd 5000 would hold it back until the RTO.
+ */
+static void cong_first_rtx_regardless_of_pipe(struct kunit *test)
+{
+	struct xtcp_cong c;
+	u32 pipe, seq = 0, len = 0;
+
+	xtcp_cong_init(&c, MSS);
+	sack(&c.sb, 1000, 4000, 0, 10000);
+	ack(&c, 0, 0, 10000, true, true);
+	KUNIT_ASSERT_EQ(test, c.state, XTCP_CA_RECOVERY);
+	pipe = xtcp_cong_pipe(&c, 0, 10000, true, MSS);
+	KUNIT_EXPECT_EQ(test, pipe, 6000u);
+	KUNIT_EXPECT_EQ(test, c.cwnd, 5000u);
+	KUNIT_EXPECT_TRUE(test, xtcp_cong_may_resend(&c, pipe));
+	KUNIT_ASSERT_TRUE(test, xtcp_cong_next_rtx(&c, 0, MSS, &seq, &len));
+	KUNIT_EXPECT_EQ(test, seq, 0u);
+	xtcp_cong_rtx_sent(&c, seq + len, 0);
+	/* then the pipe rules again (step C) */
+	pipe = xtcp_cong_pipe(&c, 0, 10000, true, MSS);
+	KUNIT_EXPECT_FALSE(test, xtcp_cong_may_resend(&c, pipe));
+	/* and outside recovery it rules alone */
+	xtcp_cong_init(&c, MSS);
+	KUNIT_EXPECT_FALSE(test, xtcp_cong_may_resend(&c, c.cwnd));
+	KUNIT_EXPECT_TRUE(test, xtcp_cong_may_resend(&c, c.cwnd - 1));
+}
+
 static void cong_pipe_sack(struct kunit *test)
 {
 	struct xtcp_cong c;
@@ -949,6 +988,7 @@ static struct kunit_case xtcp_cong_cases[] = {
 	KUNIT_CASE(cong_full_ack),
 	KUNIT_CASE(cong_sack_early_recovery),
 	KUNIT_CASE(cong_pipe_sack),
+	KUNIT_CASE(cong_first_rtx_regardless_of_pipe),
 	KUNIT_CASE(cong_rto),
 	KUNIT_CASE(cong_restart),
 	KUNIT_CASE(cong_reordering_from_sack),

@@ -34,6 +34,7 @@
  *   RFC 5681 4.1 restart after idle       xtcp_cong_restart
  *   RFC 6675 IsLost                       xtcp_sb_lost_end
  *   RFC 6675 pipe, NextSeg rule 1         xtcp_cong_pipe, xtcp_cong_next_rtx
+ *   RFC 6675 5 (4.3) first resending      xtcp_cong_may_resend
  *   RFC 2018 8 (reneging: forget SACKs)   xtcp_cong_on_rto
  *   reordering degree (DupThresh)         note_reordering, xtcp_cong_on_sack
  *   RFC 3522 detection, RFC 4015 undo     spurious, undo
@@ -284,15 +285,23 @@ void xtcp_cong_set_reordering(struct xtcp_cong *c, u32 start, u32 max)
 EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_set_reordering);
 
 /*
- * RFC 5681 3.1: slow start grows cwnd by the bytes acknowledged, at most
- * 2 * SMSS per ACK (RFC 3465 L = 2, so delayed ACKs do not halve the
- * growth); congestion avoidance by one SMSS per cwnd acknowledged.
+ * RFC 5681 3.1: slow start grows cwnd by the bytes acknowledged, up to
+ * ssthresh; congestion avoidance by one SMSS per cwnd acknowledged. A
+ * stretch ACK (GRO, an ACK lost) counts in full, as Linux's
+ * tcp_slow_start() counts every segment acknowledged: RFC 5681's
+ * min(N, SMSS), or RFC 3465's 2 * SMSS, would slow the start of a
+ * connection whose peer ACKs less often than every other segment.
+ * Whatever an ACK acknowledges past ssthresh counts toward avoidance.
  */
 static void cong_grow(struct xtcp_cong *c, u32 acked, u32 mss)
 {
 	if (c->cwnd < c->ssthresh) {
-		c->cwnd += min(acked, 2 * mss);
-		return;
+		u32 room = c->ssthresh - c->cwnd;
+
+		c->cwnd += min(acked, room);
+		if (acked <= room)
+			return;
+		acked -= room;
 	}
 	c->bytes_acked += acked;
 	if (c->bytes_acked >= c->cwnd) {
@@ -574,6 +583,20 @@ u32 xtcp_cong_pipe(const struct xtcp_cong *c, u32 snd_una, u32 snd_nxt,
 	return flight > gone ? flight - gone : 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_pipe);
+
+/**
+ * xtcp_cong_may_resend() - whether lost data may be resent now: while the
+ * pipe is below cwnd (RFC 6675 5 step C), and the first resending of a
+ * recovery whatever the pipe (step 4.3; Linux's PRR sends at least one)
+ * @c: the state
+ * @pipe: xtcp_cong_pipe()
+ */
+bool xtcp_cong_may_resend(const struct xtcp_cong *c, u32 pipe)
+{
+	return pipe < c->cwnd ||
+	       (c->state == XTCP_CA_RECOVERY && !c->rtx_stamped);
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_may_resend);
 
 /**
  * xtcp_cong_next_rtx() - RFC 6675 NextSeg rule 1: the lost data to resend

@@ -365,7 +365,8 @@ static void count_retrans(struct xtcp_sock *xs, u32 seq, u32 n)
 
 /*
  * Resend what the loss recovery takes as lost, while the pipe lets it
- * (RFC 6675 5 step (C), NextSeg rule 1). Return whether anything went.
+ * (RFC 6675 5 step (C), NextSeg rule 1), and the first of a recovery in
+ * any case (step 4.3). Return whether anything went.
  */
 static bool send_lost(struct sock *sk, u32 mss)
 {
@@ -374,8 +375,10 @@ static bool send_lost(struct sock *sk, u32 mss)
 	u32 seq, len;
 	int n;
 
-	while (xtcp_cong_pipe(&xs->cong, xs->snd_una, xs->snd_nxt, xs->sack_ok,
-			      mss) < xs->cong.cwnd &&
+	while (xtcp_cong_may_resend(&xs->cong,
+				    xtcp_cong_pipe(&xs->cong, xs->snd_una,
+						   xs->snd_nxt, xs->sack_ok,
+						   mss)) &&
 	       xtcp_cong_next_rtx(&xs->cong, xs->snd_una, mss, &seq, &len)) {
 		u32 tsval = xtcp_ts_now(xs);	/* at most the one it carries */
 

@@ -678,7 +678,13 @@ static int xtcp_release(struct socket *sock)
 	} else if (sk->sk_state != TCP_CLOSE) {
 		if (!skb_queue_empty(&sk->sk_receive_queue) ||
 		    (sock_flag(sk, SOCK_LINGER) && !sk->sk_lingertime)) {
-			/* Unread data (RFC 2525 2.17) or SO_LINGER 0: RST */
+			/* Unread data (RFC 2525 2.17) or SO_LINGER 0: RST
+			 * (tcp_close(): TCPAbortOnClose, TCPAbortOnData)
+			 */
+			XTCP_EXT_INC(sock_net(sk),
+				     skb_queue_empty(&sk->sk_receive_queue) ?
+				     LINUX_MIB_TCPABORTONDATA :
+				     LINUX_MIB_TCPABORTONCLOSE);
 			xtcp_abort(sk, 0);
 		} else if (!xs->fin_queued &&
 			   xtcp_transition(sk, XTCP_EV_CLOSE)) {

@@ -417,6 +417,7 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb,
 		xtcp_timer_event_acked(sk, rtt_us);
 	}
 	if (xtcp_seq_after(prior_una, xs->iss)) {	/* not our SYN's ACK */
+		u8 prior_state = xs->cong.state;
 		struct xtcp_ack_sample a = {
 			.prior_una = prior_una,
 			.snd_una = xs->snd_una,
@@ -429,6 +430,11 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb,
 		};
 
 		xtcp_cong_on_ack(&xs->cong, &a);
+		if (xs->cong.state == XTCP_CA_RECOVERY &&
+		    prior_state != XTCP_CA_RECOVERY)
+			XTCP_EXT_INC(sock_net(sk), xs->sack_ok ?
+				     LINUX_MIB_TCPSACKRECOVERY :
+				     LINUX_MIB_TCPRENORECOVERY);
 	}
 
 	/*
@@ -576,7 +582,7 @@ static bool rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 	if (sk->sk_state == TCP_SYN_RECV && (cb->flags & XTCP_SYN) &&
 	    !(cb->flags & (XTCP_ACK | XTCP_RST)) && cb->seq == xs->irs) {
 		if (xtcp_oow_rate_limited(sk))
-			atomic_long_inc(&xtcp_sk_net(sk)->synrecv_skipped);
+			XTCP_EXT_INC(sock_net(sk), LINUX_MIB_TCPACKSKIPPEDSYNRECV);
 		else
 			xtcp_send_syn(sk);
 		return false;
@@ -666,6 +672,7 @@ static bool rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 	if (text_ok && skb->len && (sk->sk_shutdown & RCV_SHUTDOWN) &&
 	    ((1 << sk->sk_state) & (TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)) &&
 	    xtcp_seq_after(end_seq - !!(cb->flags & XTCP_FIN), xs->rcv_nxt)) {
+		XTCP_EXT_INC(sock_net(sk), LINUX_MIB_TCPABORTONDATA);
 		xtcp_abort(sk, 0);
 		return false;
 	}
@@ -759,23 +766,32 @@ static u8 th_flags(const struct tcphdr *th)
 /*
  * Check the TCP header of @skb (data at the TCP header) and fill
  * XTCP_SKB_CB. Return false for a segment to drop: short header, bad
- * data offset, bad checksum (RFC 9293 3.1: MUST-2, MUST-3).
+ * data offset, bad checksum (RFC 9293 3.1: MUST-2, MUST-3). Counted as
+ * tcp_v4_rcv() counts: InSegs, and InErrs (InCsumErrors) for the bad.
  */
-static bool segment_valid(struct sk_buff *skb)
+static bool segment_valid(struct net *net, struct sk_buff *skb)
 {
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	const struct tcphdr *th;
 	unsigned int hlen;
 
+	XTCP_INC_STATS(net, TCP_MIB_INSEGS);
 	if (!pskb_may_pull(skb, sizeof(*th)))
 		return false;
 	th = tcp_hdr(skb);
 	hlen = th->doff * 4;
-	if (hlen < sizeof(*th) || !pskb_may_pull(skb, hlen))
+	if (hlen < sizeof(*th)) {
+		XTCP_INC_STATS(net, TCP_MIB_INERRS);
+		return false;
+	}
+	if (!pskb_may_pull(skb, hlen))
 		return false;
 	if (skb_checksum_init(skb, IPPROTO_TCP, inet_compute_pseudo) ||
-	    (!skb_csum_unnecessary(skb) && __skb_checksum_complete(skb)))
+	    (!skb_csum_unnecessary(skb) && __skb_checksum_complete(skb))) {
+		XTCP_INC_STATS(net, TCP_MIB_CSUMERRORS);
+		XTCP_INC_STATS(net, TCP_MIB_INERRS);
 		return false;
+	}
 
 	th = tcp_hdr(skb);
 	cb->seq = ntohl(th->seq);
@@ -899,8 +915,7 @@ static unsigned int tw_segment(struct net *net, struct xtcp_tw *tw,
 		return NF_DROP;
 	}
 	steal(skb, thoff);
-	if (!segment_valid(skb)) {
-		xtcp_stats_bad_segment(net);
+	if (!segment_valid(net, skb)) {
 		xtcp_tw_put(tw);
 		kfree_skb(skb);
 		return NF_STOLEN;
@@ -1074,10 +1089,8 @@ static unsigned int xtcp_nf_hook(void *priv, struct sk_buff *skb,
 		return NF_DROP;
 	}
 	steal(skb, thoff);
-	if (!segment_valid(skb)) {
-		xtcp_stats_bad_segment(net);
+	if (!segment_valid(net, skb))
 		goto drop;
-	}
 	if (!sk) {
 		/* 3.10.7.1: a port of ours with no such connection */
 		trace_xtcp_segment(NULL, TCP_CLOSE, false, ip_hdr(skb)->saddr,

@@ -34,7 +34,7 @@ static void xtcp_enter_memory_pressure(struct sock *sk)
 	if (READ_ONCE(xtcp_memory_pressure))
 		return;
 	if (!cmpxchg(&xtcp_memory_pressure, 0, val))
-		atomic_long_inc(&xtcp_sk_net(sk)->memory_pressures);
+		XTCP_EXT_INC(sock_net(sk), LINUX_MIB_TCPMEMORYPRESSURES);
 }
 
 static void xtcp_leave_memory_pressure(struct sock *sk)
@@ -45,8 +45,8 @@ static void xtcp_leave_memory_pressure(struct sock *sk)
 		return;
 	val = xchg(&xtcp_memory_pressure, 0);
 	if (val)
-		atomic_long_add(jiffies_to_msecs(jiffies - val),
-				&xtcp_sk_net(sk)->memory_pressure_ms);
+		XTCP_EXT_ADD(sock_net(sk), LINUX_MIB_TCPMEMORYPRESSURESCHRONO,
+			     jiffies_to_msecs(jiffies - val));
 }
 
 /**
@@ -205,24 +205,24 @@ bool xtcp_rmem_schedule(struct sock *sk, struct sk_buff *skb, bool in_order)
 	xtcp_assert_locked(sk);
 	if (rmem_room(sk, skb, in_order))
 		return true;
-	atomic_long_inc(&xtcp_sk_net(sk)->prune_called);
+	XTCP_EXT_INC(sock_net(sk), LINUX_MIB_PRUNECALLED);
 	/* Collapsing pays when the buffer is full, not net.xtcp.mem */
 	collapsed = rmem_fits(sk, skb, in_order) ? 0 :
 		    xtcp_ofo_collapse(&xs->ofo, sk,
 				      READ_ONCE(sk->sk_rcvbuf) >> 3);
 	if (collapsed) {
-		atomic_long_add(collapsed, &xtcp_sk_net(sk)->rcv_collapsed);
+		XTCP_EXT_ADD(sock_net(sk), LINUX_MIB_TCPRCVCOLLAPSED, collapsed);
 		if (rmem_room(sk, skb, in_order))
 			return true;
 	}
 	while (xtcp_ofo_prune(&xs->ofo, seq,
 			      READ_ONCE(sk->sk_rcvbuf) >> 3)) {
-		atomic_long_inc(&xtcp_sk_net(sk)->ofo_pruned);
+		XTCP_EXT_INC(sock_net(sk), LINUX_MIB_OFOPRUNED);
 		if (rmem_room(sk, skb, in_order))
 			return true;
 	}
 	if (in_order && skb_queue_empty(&sk->sk_receive_queue))
 		return forced_schedule(sk, skb->truesize);
-	atomic_long_inc(&xtcp_sk_net(sk)->rcv_pruned);
+	XTCP_EXT_INC(sock_net(sk), LINUX_MIB_RCVPRUNED);
 	return false;
 }

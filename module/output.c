@@ -206,6 +206,9 @@ static int transmit(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags,
 			   inet->inet_daddr, th,
 			   len);
 	xs->counts.segs_out++;
+	XTCP_INC_STATS(sock_net(sk), TCP_MIB_OUTSEGS);
+	if (flags & XTCP_RST)
+		XTCP_INC_STATS(sock_net(sk), TCP_MIB_OUTRSTS);
 	if (len) {
 		xs->counts.data_segs_out++;
 		xs->counts.bytes_sent += len;
@@ -358,6 +361,7 @@ static bool fin_due(const struct xtcp_sock *xs)
 /* A segment of @n sequence numbers from @seq went out again. */
 static void count_retrans(struct xtcp_sock *xs, u32 seq, u32 n)
 {
+	XTCP_INC_STATS(sock_net(&xs->inet.sk), TCP_MIB_RETRANSSEGS);
 	xs->counts.total_retrans++;
 	if (xtcp_seq_before(seq, xs->write_seq))
 		xs->counts.bytes_retrans += min(n, xs->write_seq - seq);
@@ -535,6 +539,7 @@ int xtcp_retransmit_head(struct sock *sk)
 	case TCP_SYN_SENT:
 	case TCP_SYN_RECV:
 		xs->syn_rtx = 1;
+		XTCP_INC_STATS(sock_net(sk), TCP_MIB_RETRANSSEGS);
 		xs->counts.total_retrans++;
 		return xtcp_send_syn(sk);
 	}
@@ -641,12 +646,12 @@ void xtcp_send_challenge_ack(struct sock *sk)
 	struct xtcp_net *xn = xtcp_sk_net(sk);
 
 	if (xtcp_oow_rate_limited(sk)) {
-		atomic_long_inc(&xn->challenge_skipped);
+		XTCP_EXT_INC(sock_net(sk), LINUX_MIB_TCPACKSKIPPEDCHALLENGE);
 		return;
 	}
 	if (!challenge_allowed(xn))
 		return;
-	atomic_long_inc(&xn->challenge_acks);
+	XTCP_EXT_INC(sock_net(sk), LINUX_MIB_TCPCHALLENGEACK);
 	xtcp_send_ack(sk);
 }
 
@@ -720,6 +725,9 @@ void xtcp_send_raw(const struct xtcp_raw *r)
 	skb->protocol = htons(ETH_P_IP);
 	skb->mark = r->mark;
 	skb_dst_set(skb, &rt->dst);
+	XTCP_INC_STATS(r->net, TCP_MIB_OUTSEGS);
+	if (r->flags & XTCP_RST)
+		XTCP_INC_STATS(r->net, TCP_MIB_OUTRSTS);
 	ip_local_out(r->net, NULL, skb);
 }
 

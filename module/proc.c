@@ -2,7 +2,9 @@
 /*
  * What xtcp shows in /proc/net of each namespace: its connections, in the
  * layout of /proc/net/tcp (so tools and eyes used to that one can read
- * it), and its counters, in the layout of /proc/net/netstat.
+ * it), and its counters (stats.c), in the layouts of /proc/net/snmp's
+ * Tcp: and /proc/net/netstat's TcpExt: lines (xtcp_snmp) and as xtcp
+ * first showed them (xtcp_stat).
  */
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
@@ -72,33 +74,131 @@ static int xtcp_seq_show(struct seq_file *seq, void *v)
 	return 0;
 }
 
+/* A counter of /proc/net/xtcp_snmp: Linux's name, Linux's number. */
+struct xtcp_mib_item {
+	const char *name;
+	int field;
+};
+
+/* /proc/net/snmp's Tcp: line (snmp4_tcp_list), in its order. */
+static const struct xtcp_mib_item tcp_items[] = {
+	{ "RtoAlgorithm", TCP_MIB_RTOALGORITHM },
+	{ "RtoMin", TCP_MIB_RTOMIN },
+	{ "RtoMax", TCP_MIB_RTOMAX },
+	{ "MaxConn", TCP_MIB_MAXCONN },
+	{ "ActiveOpens", TCP_MIB_ACTIVEOPENS },
+	{ "PassiveOpens", TCP_MIB_PASSIVEOPENS },
+	{ "AttemptFails", TCP_MIB_ATTEMPTFAILS },
+	{ "EstabResets", TCP_MIB_ESTABRESETS },
+	{ "CurrEstab", TCP_MIB_CURRESTAB },
+	{ "InSegs", TCP_MIB_INSEGS },
+	{ "OutSegs", TCP_MIB_OUTSEGS },
+	{ "RetransSegs", TCP_MIB_RETRANSSEGS },
+	{ "InErrs", TCP_MIB_INERRS },
+	{ "OutRsts", TCP_MIB_OUTRSTS },
+	{ "InCsumErrors", TCP_MIB_CSUMERRORS },
+};
+
+/*
+ * The TcpExt: counters xtcp keeps, by /proc/net/netstat's names
+ * (snmp4_net_list) and in its order; the others it has no use for.
+ */
+static const struct xtcp_mib_item ext_items[] = {
+	{ "SyncookiesSent", LINUX_MIB_SYNCOOKIESSENT },
+	{ "SyncookiesRecv", LINUX_MIB_SYNCOOKIESRECV },
+	{ "SyncookiesFailed", LINUX_MIB_SYNCOOKIESFAILED },
+	{ "PruneCalled", LINUX_MIB_PRUNECALLED },
+	{ "RcvPruned", LINUX_MIB_RCVPRUNED },
+	{ "OfoPruned", LINUX_MIB_OFOPRUNED },
+	{ "TW", LINUX_MIB_TIMEWAITED },
+	{ "DelayedACKs", LINUX_MIB_DELAYEDACKS },
+	{ "ListenOverflows", LINUX_MIB_LISTENOVERFLOWS },
+	{ "ListenDrops", LINUX_MIB_LISTENDROPS },
+	{ "TCPRenoRecovery", LINUX_MIB_TCPRENORECOVERY },
+	{ "TCPSackRecovery", LINUX_MIB_TCPSACKRECOVERY },
+	{ "TCPTimeouts", LINUX_MIB_TCPTIMEOUTS },
+	{ "TCPRcvCollapsed", LINUX_MIB_TCPRCVCOLLAPSED },
+	{ "TCPAbortOnData", LINUX_MIB_TCPABORTONDATA },
+	{ "TCPAbortOnClose", LINUX_MIB_TCPABORTONCLOSE },
+	{ "TCPAbortOnMemory", LINUX_MIB_TCPABORTONMEMORY },
+	{ "TCPAbortOnTimeout", LINUX_MIB_TCPABORTONTIMEOUT },
+	{ "TCPAbortOnLinger", LINUX_MIB_TCPABORTONLINGER },
+	{ "TCPMemoryPressures", LINUX_MIB_TCPMEMORYPRESSURES },
+	{ "TCPMemoryPressuresChrono", LINUX_MIB_TCPMEMORYPRESSURESCHRONO },
+	{ "TCPChallengeACK", LINUX_MIB_TCPCHALLENGEACK },
+	{ "TCPOFOQueue", LINUX_MIB_TCPOFOQUEUE },
+	{ "TCPACKSkippedSynRecv", LINUX_MIB_TCPACKSKIPPEDSYNRECV },
+	{ "TCPACKSkippedChallenge", LINUX_MIB_TCPACKSKIPPEDCHALLENGE },
+	{ "TCPTimeWaitOverflow", LINUX_MIB_TCPTIMEWAITOVERFLOW },
+};
+
+/* RFC 2012's constants, as Linux fills them (tcp_mib_init()). */
+static long tcp_constant(const struct xtcp_net *xn, int field)
+{
+	switch (field) {
+	case TCP_MIB_RTOALGORITHM:
+		return 1;	/* "other": RFC 6298 */
+	case TCP_MIB_RTOMIN:
+		return READ_ONCE(xn->rto_min_ms);
+	case TCP_MIB_RTOMAX:
+		return READ_ONCE(xn->rto_max_ms);
+	case TCP_MIB_MAXCONN:
+		return -1;	/* dynamic */
+	}
+	return xtcp_stats_tcp(xn, field);
+}
+
+/* /proc/net/xtcp_snmp: /proc/net/snmp's Tcp: and netstat's TcpExt: lines */
+static int xtcp_snmp_show(struct seq_file *seq, void *v)
+{
+	struct xtcp_net *xn = xtcp_net(seq_file_single_net(seq));
+	int i;
+
+	seq_puts(seq, "Tcp:");
+	for (i = 0; i < ARRAY_SIZE(tcp_items); i++)
+		seq_printf(seq, " %s", tcp_items[i].name);
+	seq_puts(seq, "\nTcp:");
+	for (i = 0; i < ARRAY_SIZE(tcp_items); i++)
+		seq_printf(seq, " %ld", tcp_constant(xn, tcp_items[i].field));
+	seq_puts(seq, "\nTcpExt:");
+	for (i = 0; i < ARRAY_SIZE(ext_items); i++)
+		seq_printf(seq, " %s", ext_items[i].name);
+	seq_puts(seq, "\nTcpExt:");
+	for (i = 0; i < ARRAY_SIZE(ext_items); i++)
+		seq_printf(seq, " %lu", xtcp_stats_ext(xn, ext_items[i].field));
+	seq_putc(seq, '\n');
+	return 0;
+}
+
+/*
+ * /proc/net/xtcp_stat: the counters of what xtcp drops or gives up on,
+ * as the first releases showed them (tests and tools read them by name).
+ */
 static int xtcp_stat_show(struct seq_file *seq, void *v)
 {
 	struct xtcp_net *xn = xtcp_net(seq_file_single_net(seq));
+	static const int ext[] = {
+		LINUX_MIB_LISTENDROPS, LINUX_MIB_LISTENOVERFLOWS, -1,
+		LINUX_MIB_SYNCOOKIESSENT, LINUX_MIB_SYNCOOKIESRECV,
+		LINUX_MIB_SYNCOOKIESFAILED, LINUX_MIB_TCPCHALLENGEACK,
+		LINUX_MIB_TCPACKSKIPPEDCHALLENGE, LINUX_MIB_TCPACKSKIPPEDSYNRECV,
+		LINUX_MIB_TCPABORTONMEMORY, LINUX_MIB_TCPABORTONLINGER,
+		LINUX_MIB_TCPMEMORYPRESSURES,
+		LINUX_MIB_TCPMEMORYPRESSURESCHRONO, LINUX_MIB_PRUNECALLED,
+		LINUX_MIB_TCPRCVCOLLAPSED, LINUX_MIB_OFOPRUNED,
+		LINUX_MIB_RCVPRUNED,
+	};
+	int i;
 
 	/* TimeWaits stays last: tools read it as the last field */
 	seq_puts(seq, "Xtcp: BadSegs ListenDrops ListenOverflows SynAckTimeouts SyncookiesSent SyncookiesRecv SyncookiesFailed TCPChallengeACK TCPACKSkippedChallenge TCPACKSkippedSynRecv TCPAbortOnMemory TCPAbortOnLinger TCPMemoryPressures TCPMemoryPressuresChrono PruneCalled TCPRcvCollapsed OfoPruned RcvPruned Orphans TimeWaitOverflow TimeWaits\n");
-	seq_printf(seq, "Xtcp: %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %d %ld %d\n",
-		   atomic_long_read(&xn->bad_segments),
-		   atomic_long_read(&xn->listen_drops),
-		   atomic_long_read(&xn->listen_overflows),
-		   atomic_long_read(&xn->synack_timeouts),
-		   atomic_long_read(&xn->cookies_sent),
-		   atomic_long_read(&xn->cookies_recv),
-		   atomic_long_read(&xn->cookies_failed),
-		   atomic_long_read(&xn->challenge_acks),
-		   atomic_long_read(&xn->challenge_skipped),
-		   atomic_long_read(&xn->synrecv_skipped),
-		   atomic_long_read(&xn->abort_on_memory),
-		   atomic_long_read(&xn->abort_on_linger),
-		   atomic_long_read(&xn->memory_pressures),
-		   atomic_long_read(&xn->memory_pressure_ms),
-		   atomic_long_read(&xn->prune_called),
-		   atomic_long_read(&xn->rcv_collapsed),
-		   atomic_long_read(&xn->ofo_pruned),
-		   atomic_long_read(&xn->rcv_pruned),
-		   xtcp_orphans(),
-		   atomic_long_read(&xn->tw_overflows),
+	seq_printf(seq, "Xtcp: %lu", xtcp_stats_tcp(xn, TCP_MIB_INERRS));
+	for (i = 0; i < ARRAY_SIZE(ext); i++)
+		seq_printf(seq, " %lu", ext[i] < 0 ?
+			   atomic_long_read(&xn->synack_timeouts) :
+			   xtcp_stats_ext(xn, ext[i]));
+	seq_printf(seq, " %d %lu %d\n", xtcp_orphans(),
+		   xtcp_stats_ext(xn, LINUX_MIB_TCPTIMEWAITOVERFLOW),
 		   atomic_read(&xn->tw_count));
 	return 0;
 }
@@ -110,15 +210,23 @@ int xtcp_proc_init_net(struct net *net)
 				    xtcp_seq_show, NULL))
 		return -ENOMEM;
 	if (!proc_create_net_single("xtcp_stat", 0444, net->proc_net,
-				    xtcp_stat_show, NULL)) {
-		remove_proc_entry("xtcp", net->proc_net);
-		return -ENOMEM;
-	}
+				    xtcp_stat_show, NULL))
+		goto no_stat;
+	if (!proc_create_net_single("xtcp_snmp", 0444, net->proc_net,
+				    xtcp_snmp_show, NULL))
+		goto no_snmp;
 	return 0;
+
+no_snmp:
+	remove_proc_entry("xtcp_stat", net->proc_net);
+no_stat:
+	remove_proc_entry("xtcp", net->proc_net);
+	return -ENOMEM;
 }
 
 void xtcp_proc_exit_net(struct net *net)
 {
+	remove_proc_entry("xtcp_snmp", net->proc_net);
 	remove_proc_entry("xtcp_stat", net->proc_net);
 	remove_proc_entry("xtcp", net->proc_net);
 }

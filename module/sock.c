@@ -382,7 +382,7 @@ void xtcp_orphan_count(struct sock *sk)
  */
 void xtcp_abort_on_memory(struct sock *sk)
 {
-	atomic_long_inc(&xtcp_sk_net(sk)->abort_on_memory);
+	XTCP_EXT_INC(sock_net(sk), LINUX_MIB_TCPABORTONMEMORY);
 	xtcp_abort(sk, 0);
 }
 
@@ -395,7 +395,7 @@ void xtcp_abort_on_memory(struct sock *sk)
  */
 void xtcp_abort_on_linger(struct sock *sk)
 {
-	atomic_long_inc(&xtcp_sk_net(sk)->abort_on_linger);
+	XTCP_EXT_INC(sock_net(sk), LINUX_MIB_TCPABORTONLINGER);
 	xtcp_abort(sk, 0);
 }
 
@@ -512,6 +512,7 @@ void xtcp_give_up(struct sock *sk)
 		xtcp_done(sk);
 		return;
 	}
+	XTCP_EXT_INC(sock_net(sk), LINUX_MIB_TCPABORTONTIMEOUT);
 	xtcp_abort(sk, ETIMEDOUT);
 }
 

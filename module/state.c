@@ -228,6 +228,7 @@ void xtcp_set_state(struct sock *sk, int state)
 				 inet_sk(sk)->inet_daddr,
 				 inet_sk(sk)->inet_sport,
 				 inet_sk(sk)->inet_dport, old, state);
+	xtcp_stats_state(sk, old, state);
 	/* Lockless readers (poll, /proc) pair with this release. */
 	smp_store_release(&sk->sk_state, state);
 	if (state == TCP_CLOSE)

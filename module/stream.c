@@ -116,6 +116,7 @@ static bool queue_ofo(struct sock *sk, struct sk_buff *skb, u32 wnd_end)
 		goto ack;
 	skb_set_owner_r(skb, sk);
 	xs->counts.rcv_ooopack++;
+	XTCP_EXT_INC(sock_net(sk), LINUX_MIB_TCPOFOQUEUE);
 	kept = xtcp_ofo_insert(&xs->ofo, skb);
 ack:
 	xtcp_send_ack(sk);

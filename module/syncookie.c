@@ -122,7 +122,7 @@ void xtcp_cookie_send_synack(struct sock *sk, struct sk_buff *skb,
 		so.tsecr = peer->tsval;
 	}
 	WRITE_ONCE(xtcp_sk(sk)->cookie_sent_at, jiffies ?: 1);
-	atomic_long_inc(&xtcp_sk_net(sk)->cookies_sent);
+	XTCP_EXT_INC(sock_net(sk), LINUX_MIB_SYNCOOKIESSENT);
 	flood_warn(sk);
 	xtcp_send_raw(&r);
 }
@@ -240,10 +240,10 @@ enum xtcp_cookie_verdict xtcp_cookie_ack(struct sock *sk, struct sk_buff *skb)
 		return XTCP_COOKIE_NONE;
 	mss = __cookie_v4_check(ip_hdr(skb), tcp_hdr(skb));
 	if (!mss) {
-		atomic_long_inc(&xn->cookies_failed);
+		XTCP_EXT_INC(sock_net(sk), LINUX_MIB_SYNCOOKIESFAILED);
 		return XTCP_COOKIE_NONE;
 	}
-	atomic_long_inc(&xn->cookies_recv);
+	XTCP_EXT_INC(sock_net(sk), LINUX_MIB_SYNCOOKIESRECV);
 	/* An option now disabled: a RST, as cookie_v4_check() leaves it */
 	if (!cookie_options(sk, skb, &peer))
 		return XTCP_COOKIE_NONE;

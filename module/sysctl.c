@@ -171,11 +171,15 @@ static int __net_init xtcp_net_init(struct net *net)
 
 	xtcp_net_set_defaults(xn);
 	xn->net = net;
+	if (xtcp_stats_init_net(xn))
+		return -ENOMEM;
 
 	tbl = kmemdup(xtcp_sysctl_template, sizeof(xtcp_sysctl_template),
 		      GFP_KERNEL);
-	if (!tbl)
+	if (!tbl) {
+		xtcp_stats_exit_net(xn);
 		return -ENOMEM;
+	}
 	for (i = 0; i < ARRAY_SIZE(xtcp_sysctl_template) - 1; i++) {
 		tbl[i].data = (char *)xn + (uintptr_t)tbl[i].data;
 		tbl[i].extra2 = xn;
@@ -183,16 +187,18 @@ static int __net_init xtcp_net_init(struct net *net)
 
 	xn->sysctl_hdr = register_net_sysctl_sz(net, "net/xtcp", tbl,
 						ARRAY_SIZE(xtcp_sysctl_template) - 1);
-	if (!xn->sysctl_hdr) {
-		kfree(tbl);
-		return -ENOMEM;
-	}
-	if (xtcp_proc_init_net(net)) {
-		unregister_net_sysctl_table(xn->sysctl_hdr);
-		kfree(tbl);
-		return -ENOMEM;
-	}
+	if (!xn->sysctl_hdr)
+		goto free_tbl;
+	if (xtcp_proc_init_net(net))
+		goto unregister;
 	return 0;
+
+unregister:
+	unregister_net_sysctl_table(xn->sysctl_hdr);
+free_tbl:
+	kfree(tbl);
+	xtcp_stats_exit_net(xn);
+	return -ENOMEM;
 }
 
 static void __net_exit xtcp_net_exit(struct net *net)
@@ -203,6 +209,7 @@ static void __net_exit xtcp_net_exit(struct net *net)
 	xtcp_proc_exit_net(net);
 	unregister_net_sysctl_table(xn->sysctl_hdr);
 	kfree(tbl);
+	xtcp_stats_exit_net(xn);
 }
 
 static struct pernet_operations xtcp_net_ops = {

@@ -661,6 +661,7 @@ static void rtx_expired(struct sock *sk)
 		return;
 	}
 	xs->retries++;
+	XTCP_EXT_INC(sock_net(sk), LINUX_MIB_TCPTIMEOUTS);
 	xtcp_rtt_retransmitted(&xs->rtt);
 	/* RFC 5681 3.1: the loss window; resend from SND.UNA (cong.c) */
 	if (!((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)))
@@ -721,8 +722,10 @@ static void delack_expired(struct sock *sk)
 	if (!timer_due(sk, &xs->delack_timer, ARMED_DELACK))
 		return;
 	if (xs->rcv_nxt != xs->rcv_acked &&
-	    !((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN)))
+	    !((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))) {
+		XTCP_EXT_INC(sock_net(sk), LINUX_MIB_DELAYEDACKS);
 		xtcp_send_ack(sk);
+	}
 }
 
 static void wait_expired(struct sock *sk)

@@ -117,9 +117,10 @@ bool xtcp_time_wait(struct sock *sk)
 	struct inet_sock *inet = inet_sk(sk);
 	struct xtcp_tw *tw;
 
+	XTCP_EXT_INC(sock_net(sk), LINUX_MIB_TIMEWAITED);
 	if (atomic_inc_return(&xn->tw_count) > READ_ONCE(xn->max_tw_buckets)) {
 		atomic_dec(&xn->tw_count);
-		atomic_long_inc(&xn->tw_overflows);
+		XTCP_EXT_INC(sock_net(sk), LINUX_MIB_TCPTIMEWAITOVERFLOW);
 		net_info_ratelimited("xtcp: time wait bucket table overflow\n");
 		xtcp_done(sk);
 		return true;

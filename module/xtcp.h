@@ -50,6 +50,7 @@
 #include <linux/tcp.h>
 #include <net/inet_sock.h>
 #include <net/net_namespace.h>
+#include <net/snmp.h>
 #include <net/sock.h>
 #include <net/tcp_states.h>
 
@@ -379,29 +380,13 @@ struct xtcp_net {
 	struct ctl_table_header *sysctl_hdr;
 	struct net *net;		/* the namespace these belong to */
 
-	/* Counters (stats.c) */
-	atomic_long_t bad_segments;	/* bad header or checksum */
-	atomic_long_t listen_drops;	/* SYNs and cookie ACKs dropped */
-	atomic_long_t listen_overflows;	/* of those, for a full accept queue */
-	atomic_long_t cookies_sent;	/* SYN-ACKs carrying a cookie */
-	atomic_long_t cookies_recv;	/* ACKs with a valid cookie */
-	atomic_long_t cookies_failed;	/* ACKs with a wrong or stale cookie */
-	atomic_long_t challenge_acks;	/* RFC 5961 challenge ACKs sent */
-	atomic_long_t challenge_skipped;	/* ... held back by the rate limit */
-	atomic_long_t synrecv_skipped;	/* SYN-ACKs not resent: rate limit */
-	atomic_long_t abort_on_memory;	/* reset: too many orphans, no memory */
-	atomic_long_t abort_on_linger;	/* reset: FIN-WAIT-2 with TCP_LINGER2 -1 */
-	atomic_long_t memory_pressures;	/* times net.xtcp.mem pressure began */
-	atomic_long_t memory_pressure_ms;	/* ... and how long it lasted */
-	atomic_long_t prune_called;	/* receive buffers short of room */
-	atomic_long_t rcv_collapsed;	/* ... skbs copied into fewer for it */
-	atomic_long_t ofo_pruned;	/* ... out-of-order text dropped for it */
-	atomic_long_t rcv_pruned;	/* ... and still short: segment dropped */
+	/* Counters (stats.c): per CPU, TCP_MIB_* and LINUX_MIB_* */
+	struct tcp_mib __percpu *tcp_stats;
+	struct linux_mib __percpu *ext_stats;
 	/* challenge_ack_limit's budget: the second it is for, what is left */
 	u32 challenge_second;
 	u32 challenge_left;
 	atomic_long_t synack_timeouts;	/* half-open children given up */
-	atomic_long_t tw_overflows;	/* TIME-WAITs cut: max_tw_buckets */
 	atomic_t tw_count;		/* TIME-WAIT records in the table */
 };
 
@@ -419,7 +404,19 @@ void xtcp_net_set_defaults(struct xtcp_net *xn);
 const char *xtcp_sysctl_check(const struct xtcp_net *xn);
 
 /* stats.c */
-void xtcp_stats_bad_segment(struct net *net);
+#define XTCP_INC_STATS(net, field) \
+	SNMP_INC_STATS(xtcp_net(net)->tcp_stats, field)
+#define XTCP_DEC_STATS(net, field) \
+	SNMP_DEC_STATS(xtcp_net(net)->tcp_stats, field)
+#define XTCP_EXT_INC(net, field) \
+	SNMP_INC_STATS(xtcp_net(net)->ext_stats, field)
+#define XTCP_EXT_ADD(net, field, n) \
+	SNMP_ADD_STATS(xtcp_net(net)->ext_stats, field, n)
+int xtcp_stats_init_net(struct xtcp_net *xn);
+void xtcp_stats_exit_net(struct xtcp_net *xn);
+unsigned long xtcp_stats_tcp(const struct xtcp_net *xn, int field);
+unsigned long xtcp_stats_ext(const struct xtcp_net *xn, int field);
+void xtcp_stats_state(struct sock *sk, int old, int state);
 void xtcp_stats_listen_drop(struct sock *sk);
 void xtcp_stats_listen_overflow(struct sock *sk);
 void xtcp_stats_synack_timeout(struct sock *sk);

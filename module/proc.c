@@ -8,6 +8,7 @@
  */
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
+#include <linux/tcp.h>
 #include <net/net_namespace.h>
 
 #include "tw.h"
@@ -19,39 +20,73 @@ struct walk {
 };
 
 /* Timer codes of /proc/net/tcp's "tr" column. */
-enum { TR_NONE = 0, TR_RTX = 1, TR_KEEPALIVE = 2, TR_TW = 3 };
+enum { TR_NONE = 0, TR_RTX = 1, TR_KEEPALIVE = 2, TR_TW = 3, TR_PROBE0 = 4 };
 
+/* Time left on @t, in clock ticks (USER_HZ) as /proc/net/tcp shows it. */
 static unsigned long left(const struct hrtimer *t)
 {
 	s64 ns = hrtimer_active(t) ? ktime_to_ns(hrtimer_get_remaining(t)) : 0;
 
-	return ns > 0 ? nsecs_to_jiffies(ns) : 0;
+	return ns > 0 ? jiffies_to_clock_t(nsecs_to_jiffies(ns)) : 0;
 }
 
+static unsigned long ms_to_clock_t(u32 ms)
+{
+	return jiffies_to_clock_t(msecs_to_jiffies(ms));
+}
+
+/* The RFC 7323 and RFC 2018 options agreed, as TCP_INFO's tcpi_options. */
+static unsigned int options(const struct xtcp_sock *xs)
+{
+	return (xs->ts_ok ? TCPI_OPT_TIMESTAMPS : 0) |
+	       (xs->sack_ok ? TCPI_OPT_SACK : 0) |
+	       (xs->ws_ok ? TCPI_OPT_WSCALE : 0);
+}
+
+/*
+ * One socket, in get_tcp4_sock()'s layout: ... inode, refcount, pointer,
+ * RTO, ATO (clock ticks), quick-ACK mode, cwnd and ssthresh (segments,
+ * -1 in the initial slow start); then xtcp's own: SRTT and RTTVAR (us),
+ * the send MSS, the options (tcpi_options bits, hex), both window shifts,
+ * the segments resent, and a listener's backlog, which tools/xtcp-ss
+ * shows as ss -i and ss's Send-Q do.
+ * Read without the socket lock, as Linux's: a value may be a moment old.
+ */
 static void show_sock(struct sock *sk, void *arg)
 {
 	const struct xtcp_sock *xs = xtcp_sk(sk);
 	const struct inet_sock *inet = inet_sk(sk);
+	const struct xtcp_net *xn = xtcp_sk_net(sk);
+	u32 mss = xtcp_send_mss(xs), rto = xs->rtt.rto_ms;
 	struct walk *w = arg;
 	int tr = TR_NONE, rx;
 	unsigned long when = 0;
 
 	if (hrtimer_active(&xs->rtx_timer)) {
-		tr = TR_RTX;
+		tr = xs->snd_una == xs->snd_nxt && xs->write_seq != xs->snd_nxt ?
+		     TR_PROBE0 : TR_RTX;
 		when = left(&xs->rtx_timer);
 	} else if (hrtimer_active(&xs->ka_timer)) {
 		tr = TR_KEEPALIVE;
 		when = left(&xs->ka_timer);
 	}
 	rx = sk->sk_state == TCP_LISTEN ? READ_ONCE(xs->accept_qlen) :
-	     atomic_read(&sk->sk_rmem_alloc);
+	     max_t(int, READ_ONCE(xs->rcv_nxt) - READ_ONCE(xs->copied_seq), 0);
 	seq_printf(w->seq,
-		   "%4d: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5u %8d %lu %d %pK\n",
+		   "%4d: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5u %8d %lu %d %pK %lu %lu %u %u %d %u %u %u %x %u %u %u %u\n",
 		   w->sl++, inet->inet_rcv_saddr, ntohs(inet->inet_sport),
 		   inet->inet_daddr, ntohs(inet->inet_dport), sk->sk_state,
 		   xs->write_seq - xs->snd_una, rx, tr, when, xs->retries,
-		   from_kuid_munged(seq_user_ns(w->seq), sock_i_uid(sk)), 0,
-		   sock_i_ino(sk), refcount_read(&sk->sk_refcnt), sk);
+		   from_kuid_munged(seq_user_ns(w->seq), sock_i_uid(sk)),
+		   xs->probes_out, sock_i_ino(sk), refcount_read(&sk->sk_refcnt),
+		   sk, ms_to_clock_t(rto ?: READ_ONCE(xn->rto_initial_ms)),
+		   ms_to_clock_t(READ_ONCE(xn->delack_ms)), 0,
+		   DIV_ROUND_UP(xs->cong.cwnd, mss),
+		   xs->cong.ssthresh >= XTCP_CWND_MAX ? -1 :
+		   (int)(xs->cong.ssthresh / mss),
+		   xs->rtt.srtt_us, xs->rtt.rttvar_us, mss, options(xs),
+		   xs->ws_ok ? xs->snd_wscale : 0, xs->ws_ok ? xs->rcv_wscale : 0,
+		   xs->counts.total_retrans, READ_ONCE(sk->sk_max_ack_backlog));
 }
 
 static void show_tw(struct xtcp_tw *tw, void *arg)

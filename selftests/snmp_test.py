@@ -13,7 +13,9 @@ move by the same amounts:
   one refused connect()   to a port the stack holds but nobody listens
                           on: AttemptFails +1, and the RST that refuses
                           it is one more OutRsts
-                          (ActiveOpens +7 in all, PassiveOpens +6)
+                          (ActiveOpens +8 in all, PassiveOpens +7)
+  one half-closed         the client closes, the server not yet: its
+                          CLOSE-WAIT counts in CurrEstab (RFC 4022)
   then                    CurrEstab back where it began, no RetransSegs
                           and no InErrs; InSegs and OutSegs within a
                           third of the kernel's (the stacks ACK
@@ -35,7 +37,8 @@ from xtcp_timers import netns, run, tcp_socket, xtcp_socket  # noqa: E402
 NS = 'xsnmp'
 MAKE = {'kernel': tcp_socket, 'xtcp': xtcp_socket}
 EXACT = ('ActiveOpens', 'PassiveOpens', 'AttemptFails', 'EstabResets',
-         'CurrEstab', 'RetransSegs', 'InErrs', 'OutRsts', 'InCsumErrors')
+         'CurrEstab', 'CurrEstabInCloseWait', 'RetransSegs', 'InErrs',
+         'OutRsts', 'InCsumErrors')
 
 
 def counters(stack, tag='Tcp:', ns=NS):
@@ -50,11 +53,19 @@ def counters(stack, tag='Tcp:', ns=NS):
 
 
 def scenario(stack, port):
-    """The connections of the docstring, with @stack's sockets in NS."""
+    """The connections of the docstring, with @stack's sockets in NS;
+    returns CurrEstab while one server waits in CLOSE-WAIT."""
     mk = lambda: MAKE[stack](NS)    # noqa: E731
     lst = mk()
     lst.bind(('127.0.0.1', port))
     lst.listen(8)
+    c = mk()
+    c.connect(('127.0.0.1', port))
+    s, _ = lst.accept()
+    c.close()
+    time.sleep(0.2)
+    close_wait = counters(stack)['CurrEstab']
+    s.close()
     for _ in range(5):
         c = mk()
         c.connect(('127.0.0.1', port))
@@ -86,6 +97,7 @@ def scenario(stack, port):
     c.close()
     held.close()
     time.sleep(0.3)
+    return close_wait
 
 
 def main():
@@ -98,9 +110,11 @@ def main():
     for stack, port in (('kernel', 7710), ('xtcp', 7720)):
         try:
             before = counters(stack)
-            scenario(stack, port)
+            close_wait = scenario(stack, port)
             after = counters(stack)
             delta[stack] = {k: after[k] - before[k] for k in after}
+            delta[stack]['CurrEstabInCloseWait'] = \
+                close_wait - before['CurrEstab']
             static[stack] = {k: after[k] for k in
                              ('RtoAlgorithm', 'RtoMin', 'RtoMax', 'MaxConn')}
         except Exception as e:      # noqa: BLE001 - reported as failures

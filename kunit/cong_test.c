@@ -603,10 +603,6 @@ static void cong_sack_early_recovery(struct kunit *test)
 }
 
 /*
- * RFC 6675 4 SetPipe: over the unSACKed octets from HighACK to HighData,
- * one for each not IsLost, one more for each at or below HighRxt.
- */
-/*
  * RFC 6675 5 step (4.3): entering recovery resends the first lost segment
  * whatever the pipe. Ten segments out, the first lost, three SACKed: pipe
  * 6000 against cwnd 5000 would hold it back until the RTO.
@@ -636,6 +632,10 @@ static void cong_first_rtx_regardless_of_pipe(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, xtcp_cong_may_resend(&c, c.cwnd - 1));
 }
 
+/*
+ * RFC 6675 4 SetPipe: over the unSACKed octets from HighACK to HighData,
+ * one for each not IsLost, one more for each at or below HighRxt.
+ */
 static void cong_pipe_sack(struct kunit *test)
 {
 	struct xtcp_cong c;
@@ -738,9 +738,16 @@ static void cong_rto(struct kunit *test)
 	KUNIT_ASSERT_TRUE(test, xtcp_cong_next_rtx(&c, 1000, MSS, &seq, &len));
 	KUNIT_EXPECT_EQ(test, seq, 1000u);
 
-	ack(&c, 1000, 10000, 10000, false, true);
+	/* After a timeout slow start grows one SMSS per ACK however much
+	 * it covers (RFC 3465 2.3, L = 1 SMSS): an ACK of the whole flight
+	 * must not let ssthresh go out in one burst.
+	 */
+	ack(&c, 1000, 4000, 10000, false, true);
+	KUNIT_EXPECT_EQ(test, c.cwnd, 3000u);
+	ack(&c, 4000, 10000, 10000, false, true);
 	KUNIT_EXPECT_EQ(test, c.state, XTCP_CA_OPEN);
 	KUNIT_EXPECT_EQ(test, c.ssthresh, 5000u);
+	KUNIT_EXPECT_EQ(test, c.cwnd, 4000u);
 
 	/* A timeout in fast recovery computes ssthresh anew. */
 	enter_by_dupacks(&c);

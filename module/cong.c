@@ -288,13 +288,17 @@ EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_set_reordering);
  * RFC 5681 3.1: slow start grows cwnd by the bytes acknowledged, up to
  * ssthresh; congestion avoidance by one SMSS per cwnd acknowledged. A
  * stretch ACK (GRO, an ACK lost) counts in full, as Linux's
- * tcp_slow_start() counts every segment acknowledged: RFC 5681's
- * min(N, SMSS), or RFC 3465's 2 * SMSS, would slow the start of a
- * connection whose peer ACKs less often than every other segment.
+ * tcp_slow_start() counts every segment acknowledged: RFC 5681's "at
+ * most SMSS" per ACK, or RFC 3465's 2 * SMSS, would slow the start of a
+ * connection whose peer ACKs less often than every other segment. After
+ * a timeout, though, one SMSS per ACK (RFC 3465 2.3): xtcp does not pace,
+ * and one ACK for a whole flight would send ssthresh in one burst.
  * Whatever an ACK acknowledges past ssthresh counts toward avoidance.
  */
 static void cong_grow(struct xtcp_cong *c, u32 acked, u32 mss)
 {
+	if (c->state == XTCP_CA_LOSS)
+		acked = min(acked, mss);
 	if (c->cwnd < c->ssthresh) {
 		u32 room = c->ssthresh - c->cwnd;
 

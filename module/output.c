@@ -206,7 +206,11 @@ static int transmit(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags,
 			   inet->inet_daddr, th,
 			   len);
 	xs->counts.segs_out++;
-	XTCP_INC_STATS(sock_net(sk), TCP_MIB_OUTSEGS);
+	/* As __tcp_transmit_skb(): what is resent counts in RetransSegs */
+	if (flags & XTCP_SYN ? !xs->syn_rtx :
+	    (!len && !(flags & XTCP_FIN)) ||
+	    xtcp_seq_after(seq + len + !!(flags & XTCP_FIN), xs->snd_nxt))
+		XTCP_INC_STATS(sock_net(sk), TCP_MIB_OUTSEGS);
 	if (flags & XTCP_RST)
 		XTCP_INC_STATS(sock_net(sk), TCP_MIB_OUTRSTS);
 	if (len) {
@@ -431,7 +435,7 @@ static u32 new_data_len(struct sock *sk, u32 mss, bool forced)
 		       len : 0;
 	}
 	/* The tail of the queue (pushed: every send is, as in Linux). */
-	if (xs->fin_queued)
+	if (xs->fin_queued || xs->push_pending)
 		return len;
 	if (xs->cork)
 		return 0;
@@ -539,9 +543,12 @@ int xtcp_retransmit_head(struct sock *sk)
 	case TCP_SYN_SENT:
 	case TCP_SYN_RECV:
 		xs->syn_rtx = 1;
-		XTCP_INC_STATS(sock_net(sk), TCP_MIB_RETRANSSEGS);
-		xs->counts.total_retrans++;
-		return xtcp_send_syn(sk);
+		n = xtcp_send_syn(sk);
+		if (!n) {
+			XTCP_INC_STATS(sock_net(sk), TCP_MIB_RETRANSSEGS);
+			xs->counts.total_retrans++;
+		}
+		return n;
 	}
 	if (!xtcp_cong_next_rtx(&xs->cong, xs->snd_una, mss, &seq, &len))
 		return 0;

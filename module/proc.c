@@ -57,7 +57,8 @@ static void show_sock(struct sock *sk, void *arg)
 	const struct xtcp_sock *xs = xtcp_sk(sk);
 	const struct inet_sock *inet = inet_sk(sk);
 	const struct xtcp_net *xn = xtcp_sk_net(sk);
-	u32 mss = xtcp_send_mss(xs), rto = xs->rtt.rto_ms;
+	/* a disconnect zeroes the connection under us: never divide by 0 */
+	u32 mss = max(xtcp_send_mss(xs), 1U), rto = xs->rtt.rto_ms;
 	struct walk *w = arg;
 	int tr = TR_NONE, rx;
 	unsigned long when = 0;
@@ -160,11 +161,11 @@ static const struct xtcp_mib_item ext_items[] = {
 	{ "TCPAbortOnLinger", LINUX_MIB_TCPABORTONLINGER },
 	{ "TCPMemoryPressures", LINUX_MIB_TCPMEMORYPRESSURES },
 	{ "TCPMemoryPressuresChrono", LINUX_MIB_TCPMEMORYPRESSURESCHRONO },
-	{ "TCPChallengeACK", LINUX_MIB_TCPCHALLENGEACK },
+	{ "TCPTimeWaitOverflow", LINUX_MIB_TCPTIMEWAITOVERFLOW },
 	{ "TCPOFOQueue", LINUX_MIB_TCPOFOQUEUE },
+	{ "TCPChallengeACK", LINUX_MIB_TCPCHALLENGEACK },
 	{ "TCPACKSkippedSynRecv", LINUX_MIB_TCPACKSKIPPEDSYNRECV },
 	{ "TCPACKSkippedChallenge", LINUX_MIB_TCPACKSKIPPEDCHALLENGE },
-	{ "TCPTimeWaitOverflow", LINUX_MIB_TCPTIMEWAITOVERFLOW },
 };
 
 /* RFC 2012's constants, as Linux fills them (tcp_mib_init()). */
@@ -193,8 +194,9 @@ static int xtcp_snmp_show(struct seq_file *seq, void *v)
 	for (i = 0; i < ARRAY_SIZE(tcp_items); i++)
 		seq_printf(seq, " %s", tcp_items[i].name);
 	seq_puts(seq, "\nTcp:");
-	for (i = 0; i < ARRAY_SIZE(tcp_items); i++)
-		seq_printf(seq, " %ld", tcp_constant(xn, tcp_items[i].field));
+	for (i = 0; i < ARRAY_SIZE(tcp_items); i++) /* MaxConn is signed */
+		seq_printf(seq, tcp_items[i].field == TCP_MIB_MAXCONN ?
+			   " %ld" : " %lu", tcp_constant(xn, tcp_items[i].field));
 	seq_puts(seq, "\nTcpExt:");
 	for (i = 0; i < ARRAY_SIZE(ext_items); i++)
 		seq_printf(seq, " %s", ext_items[i].name);

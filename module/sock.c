@@ -471,6 +471,7 @@ void xtcp_reset(struct sock *sk, int err)
 	if (!sock_flag(sk, SOCK_DEAD))
 		sk_error_report(sk);
 	xtcp_purge_queues(sk);
+	xtcp_stats_attempt_failed(sk);
 	xtcp_transition(sk, XTCP_EV_RCV_RST);
 	xtcp_done(sk);
 }
@@ -513,6 +514,7 @@ void xtcp_give_up(struct sock *sk)
 		return;
 	}
 	XTCP_EXT_INC(sock_net(sk), LINUX_MIB_TCPABORTONTIMEOUT);
+	xtcp_stats_attempt_failed(sk);
 	xtcp_abort(sk, ETIMEDOUT);
 }
 

@@ -214,13 +214,13 @@ static int set_int_option(struct sock *sk, int optname, int val)
 	switch (optname) {
 	case TCP_NODELAY:
 		/* As Linux: setting it sends what Nagle held back, and what
-		 * TCP_CORK held back too, once (tcp(7); TCP_NAGLE_PUSH).
+		 * TCP_CORK held back too (tcp(7); TCP_NAGLE_PUSH).
 		 */
 		xs->nodelay = !!val;
-		if (val && xs->cork)
-			xtcp_push_forced(sk);
-		else if (val)
+		if (val) {
+			xs->push_pending = xs->cork;
 			xtcp_push(sk);
+		}
 		return 0;
 	case TCP_CORK:
 		/* Uncorking sends the partial segment held back. */

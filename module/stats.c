@@ -68,31 +68,36 @@ void xtcp_stats_synack_timeout(struct sock *sk)
 }
 
 /*
- * What a state change counts (tcp_set_state(), tcp_done(), tcp_connect(),
+ * What a state change counts (tcp_set_state(), tcp_connect(),
  * tcp_create_openreq_child()): connections opened actively and passively,
- * those that failed in the handshake or were reset once established, and
- * the gauge of established ones.
+ * those reset once established, and the gauge of the ESTABLISHED and
+ * CLOSE-WAIT ones (RFC 4022 tcpCurrEstab).
  */
 void xtcp_stats_state(struct sock *sk, int old, int state)
 {
 	struct net *net = sock_net(sk);
+	bool was = old == TCP_ESTABLISHED || old == TCP_CLOSE_WAIT;
+	bool is = state == TCP_ESTABLISHED || state == TCP_CLOSE_WAIT;
 
-	if (old == TCP_ESTABLISHED)
-		XTCP_DEC_STATS(net, TCP_MIB_CURRESTAB);
-	switch (state) {
-	case TCP_ESTABLISHED:
+	if (is && !was)
 		XTCP_INC_STATS(net, TCP_MIB_CURRESTAB);
-		if (old == TCP_SYN_RECV && xtcp_sk(sk)->parent)
-			XTCP_INC_STATS(net, TCP_MIB_PASSIVEOPENS);
-		break;
-	case TCP_SYN_SENT:
+	else if (was && !is)
+		XTCP_DEC_STATS(net, TCP_MIB_CURRESTAB);
+	if (state == TCP_ESTABLISHED && old == TCP_SYN_RECV &&
+	    xtcp_sk(sk)->parent)
+		XTCP_INC_STATS(net, TCP_MIB_PASSIVEOPENS);
+	else if (state == TCP_SYN_SENT)
 		XTCP_INC_STATS(net, TCP_MIB_ACTIVEOPENS);
-		break;
-	case TCP_CLOSE:
-		if (old == TCP_ESTABLISHED || old == TCP_CLOSE_WAIT)
-			XTCP_INC_STATS(net, TCP_MIB_ESTABRESETS);
-		else if (old == TCP_SYN_SENT || old == TCP_SYN_RECV)
-			XTCP_INC_STATS(net, TCP_MIB_ATTEMPTFAILS);
-		break;
-	}
+	else if (state == TCP_CLOSE && was)
+		XTCP_INC_STATS(net, TCP_MIB_ESTABRESETS);
+}
+
+/*
+ * A handshake failed: reset, or out of retries (tcp_done() counts these;
+ * a close() or an unanswered child's SYN-ACKs do not count).
+ */
+void xtcp_stats_attempt_failed(struct sock *sk)
+{
+	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV))
+		XTCP_INC_STATS(sock_net(sk), TCP_MIB_ATTEMPTFAILS);
 }

@@ -315,6 +315,7 @@ int xtcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 			goto do_error;
 		}
 		WRITE_ONCE(xs->write_seq, xs->write_seq + copy);
+		xs->push_pending = 0;	/* TCP_NODELAY's flush was for the old */
 		copied += copy;
 		if (!skb_tailroom(skb)) {
 			xtcp_push(sk);

@@ -96,6 +96,7 @@ static enum hrtimer_restart tw_timer_fn(struct hrtimer *t)
 {
 	struct xtcp_tw *tw = container_of(t, struct xtcp_tw, timer);
 
+	XTCP_EXT_INC(tw->net, LINUX_MIB_TIMEWAITED);	/* as tw_timer_handler() */
 	xtcp_tw_kill(tw);
 	xtcp_tw_put(tw);	/* the expired timer's */
 	return HRTIMER_NORESTART;
@@ -117,7 +118,6 @@ bool xtcp_time_wait(struct sock *sk)
 	struct inet_sock *inet = inet_sk(sk);
 	struct xtcp_tw *tw;
 
-	XTCP_EXT_INC(sock_net(sk), LINUX_MIB_TIMEWAITED);
 	if (atomic_inc_return(&xn->tw_count) > READ_ONCE(xn->max_tw_buckets)) {
 		atomic_dec(&xn->tw_count);
 		XTCP_EXT_INC(sock_net(sk), LINUX_MIB_TCPTIMEWAITOVERFLOW);

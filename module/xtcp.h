@@ -186,6 +186,10 @@ struct xtcp_sock {
 	u8 cork:1;		/* TCP_CORK: hold back partial segments */
 	u8 quickack:1;		/* TCP_QUICKACK: ACK every segment now */
 	u8 recvmsg_inq:1;	/* TCP_INQ: each read says what is left */
+	/* TCP_NODELAY set while corked: what is queued goes, cork or not,
+	 * until more is queued (Linux's TCP_NAGLE_PUSH)
+	 */
+	u8 push_pending:1;
 	u8 syn_retries;		/* TCP_SYNCNT: SYN (and SYN-ACK) retries */
 	u16 user_mss;		/* TCP_MAXSEG: the most either end may use */
 	int linger2;		/* TCP_LINGER2, s: FIN-WAIT-2; -1 none */
@@ -417,6 +421,7 @@ void xtcp_stats_exit_net(struct xtcp_net *xn);
 unsigned long xtcp_stats_tcp(const struct xtcp_net *xn, int field);
 unsigned long xtcp_stats_ext(const struct xtcp_net *xn, int field);
 void xtcp_stats_state(struct sock *sk, int old, int state);
+void xtcp_stats_attempt_failed(struct sock *sk);
 void xtcp_stats_listen_drop(struct sock *sk);
 void xtcp_stats_listen_overflow(struct sock *sk);
 void xtcp_stats_synack_timeout(struct sock *sk);

@@ -731,6 +731,68 @@ TEST(nodelay_flushes_cork)
 	EXPECT_EQ(100, flushed[1].val);
 }
 
+/*
+ * MSG_MORE holds a short segment back as TCP_CORK does, for that call:
+ * the next write without it sends both together.
+ */
+TEST(msg_more)
+{
+	struct answer held[2], sent[2];
+	struct tcp_info ti[2];
+
+	for (int i = 0; i < 2; i++) {
+		char buf[150] = { 0 };
+		socklen_t len = sizeof(ti[i]);
+		int c, s;
+
+		ASSERT_EQ(0, pair(stacks[i], &c, &s));
+		ASSERT_EQ(100, send(c, buf, 100, MSG_MORE));
+		sleep_ms(50);
+		held[i] = ask_ioctl(s, SIOCINQ);
+		ASSERT_EQ(50, send(c, buf, 50, 0));
+		sleep_ms(50);
+		sent[i] = ask_ioctl(s, SIOCINQ);
+		ASSERT_EQ(0, getsockopt(s, SOL_TCP, TCP_INFO, &ti[i], &len));
+		close(c);
+		close(s);
+	}
+	EXPECT_SAME_ANSWER("after MSG_MORE", held);
+	EXPECT_EQ(0, held[1].val);
+	EXPECT_SAME_ANSWER("after the next write", sent);
+	EXPECT_EQ(150, sent[1].val);
+	EXPECT_EQ(ti[0].tcpi_data_segs_in, ti[1].tcpi_data_segs_in);
+	EXPECT_EQ(1U, ti[1].tcpi_data_segs_in);
+}
+
+/*
+ * MSG_EOR ends a record: what is written after it never shares a segment
+ * with it, even when cork held both back.
+ */
+TEST(msg_eor)
+{
+	unsigned int segs[2];
+
+	for (int i = 0; i < 2; i++) {
+		char buf[100] = { 0 };
+		struct tcp_info ti;
+		socklen_t len = sizeof(ti);
+		int c, s;
+
+		ASSERT_EQ(0, pair(stacks[i], &c, &s));
+		ASSERT_EQ(0, set_int(c, SOL_TCP, TCP_CORK, 1));
+		ASSERT_EQ(100, send(c, buf, 100, MSG_EOR));
+		ASSERT_EQ(100, send(c, buf, 100, 0));
+		ASSERT_EQ(0, set_int(c, SOL_TCP, TCP_CORK, 0));
+		ASSERT_EQ(0, wait_inq(s, 200));
+		ASSERT_EQ(0, getsockopt(s, SOL_TCP, TCP_INFO, &ti, &len));
+		segs[i] = ti.tcpi_data_segs_in;
+		close(c);
+		close(s);
+	}
+	EXPECT_EQ(segs[0], segs[1]);
+	EXPECT_EQ(2U, segs[1]);
+}
+
 /* TCP_CONGESTION: each stack names its algorithm; "reno" is everywhere. */
 TEST(congestion)
 {

@@ -278,6 +278,25 @@ void xtcp_send_rst(struct sock *sk)
 	send_control(sk, xtcp_sk(sk)->snd_nxt, XTCP_RST | XTCP_ACK);
 }
 
+/*
+ * The end of the record @seq is in (MSG_EOR), or of the queue: one
+ * segment never carries the end of one record and the start of the next.
+ */
+static u32 record_end(struct sock *sk, u32 seq)
+{
+	struct sk_buff *skb;
+
+	if (!xtcp_sk(sk)->eor_used)
+		return xtcp_sk(sk)->write_seq;
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		u32 end = XTCP_SKB_CB(skb)->seq + skb->len;
+
+		if (XTCP_SKB_CB(skb)->eor && xtcp_seq_after(end, seq))
+			return end;
+	}
+	return xtcp_sk(sk)->write_seq;
+}
+
 /* Copy [seq, seq + len) of the send queue into @to. */
 static void copy_from_queue(struct sock *sk, u32 seq, unsigned int len,
 			    u8 *to)
@@ -324,7 +343,7 @@ static int send_range(struct sock *sk, u32 seq, u32 len, bool fin)
 	int err;
 
 	if (xtcp_seq_before(seq, xs->write_seq))
-		data = min3(len, xs->write_seq - seq, room);
+		data = min3(len, record_end(sk, seq) - seq, room);
 	fin = fin && xs->fin_queued && xtcp_seq_after(seq + len, xs->write_seq) &&
 	      seq + data == xs->write_seq;
 	if (!data && !fin)
@@ -402,15 +421,22 @@ static bool send_lost(struct sock *sk, u32 mss)
 	return sent;
 }
 
+/* How a push treats a segment shorter than the MSS. */
+enum push_how {
+	PUSH_NAGLE,	/* Nagle and TCP_CORK decide */
+	PUSH_FORCED,	/* the sender's SWS override: send it */
+	PUSH_MORE,	/* MSG_MORE: the tail waits, as under TCP_CORK */
+};
+
 /*
  * How much new data may go now, 0 for none: the peer's window (RFC 9293
  * 3.8.6.2.1) and the congestion window (RFC 5681 3.1) both bound it, and
  * a segment shorter than the MSS waits (sender SWS avoidance, MUST-38;
  * Nagle, RFC 9293 3.7.4 SHLD-7) unless it is the end of what is queued
- * and nothing is unacknowledged, or TCP_NODELAY; TCP_CORK holds it back
- * even then. A FIN to follow sends the tail at once.
+ * and nothing is unacknowledged, or TCP_NODELAY; TCP_CORK and MSG_MORE
+ * hold it back even then. A FIN to follow sends the tail at once.
  */
-static u32 new_data_len(struct sock *sk, u32 mss, bool forced)
+static u32 new_data_len(struct sock *sk, u32 mss, enum push_how how)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	u32 wnd_end = xs->snd_una + xs->snd_wnd;
@@ -425,7 +451,7 @@ static u32 new_data_len(struct sock *sk, u32 mss, bool forced)
 		return 0;
 	room = min(wnd_end - xs->snd_nxt, xs->cong.cwnd - pipe);
 	len = min3(queued, mss, room);
-	if (len == mss || forced)
+	if (len == mss || how == PUSH_FORCED)
 		return len;
 	if (len < queued) {
 		/* The window or cwnd cuts it short: MUST-38 (3) allows it
@@ -437,20 +463,20 @@ static u32 new_data_len(struct sock *sk, u32 mss, bool forced)
 	/* The tail of the queue (pushed: every send is, as in Linux). */
 	if (xs->fin_queued || xs->push_pending)
 		return len;
-	if (xs->cork)
+	if (xs->cork || how == PUSH_MORE)
 		return 0;
 	return xs->nodelay || xs->snd_una == xs->snd_nxt ? len : 0;
 }
 
 /* Send new data while new_data_len() allows; return whether any went. */
-static bool send_new(struct sock *sk, u32 mss, bool forced)
+static bool send_new(struct sock *sk, u32 mss, enum push_how how)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	bool sent = false;
 	u32 len;
 	int n;
 
-	while ((len = new_data_len(sk, mss, forced))) {
+	while ((len = new_data_len(sk, mss, how))) {
 		/* RFC 5681 4.1: restart from the initial window after idle */
 		if (xs->snd_una == xs->snd_nxt && xs->rtt.rto_ms &&
 		    ktime_ms_delta(ktime_get(), xs->last_send) > xs->rtt.rto_ms) {
@@ -465,12 +491,13 @@ static bool send_new(struct sock *sk, u32 mss, bool forced)
 			break;
 		WRITE_ONCE(xs->snd_nxt, xs->snd_nxt + n);
 		sent = true;
-		forced = false;
+		if (how == PUSH_FORCED)
+			how = PUSH_NAGLE;	/* one short segment at most */
 	}
 	return sent;
 }
 
-static void do_push(struct sock *sk, bool forced)
+static void do_push(struct sock *sk, enum push_how how)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	u32 mss = xtcp_send_mss(xs);
@@ -480,7 +507,7 @@ static void do_push(struct sock *sk, bool forced)
 		return;
 	if (xs->cong.state != XTCP_CA_OPEN)
 		sent = send_lost(sk, mss);
-	sent |= send_new(sk, mss, forced);
+	sent |= send_new(sk, mss, how);
 	/* A FIN takes no window: the receiver accepts it at RCV.NXT. */
 	if (fin_due(xs) && send_range(sk, xs->snd_nxt, 1, true) == 1) {
 		WRITE_ONCE(xs->snd_nxt, xs->snd_nxt + 1);
@@ -502,7 +529,17 @@ static void do_push(struct sock *sk, bool forced)
  */
 void xtcp_push(struct sock *sk)
 {
-	do_push(sk, false);
+	do_push(sk, PUSH_NAGLE);
+}
+
+/**
+ * xtcp_push_more() - xtcp_push() for a sendmsg() with MSG_MORE: a short
+ * tail waits for more, as under TCP_CORK, for this push only
+ * @sk: the connection, locked
+ */
+void xtcp_push_more(struct sock *sk)
+{
+	do_push(sk, PUSH_MORE);
 }
 
 /**
@@ -513,7 +550,7 @@ void xtcp_push(struct sock *sk)
  */
 void xtcp_push_forced(struct sock *sk)
 {
-	do_push(sk, true);
+	do_push(sk, PUSH_FORCED);
 }
 
 /**

@@ -252,7 +252,7 @@ void xtcp_rbuf_cleaned(struct sock *sk)
 /**
  * xtcp_sendmsg() - SEND (RFC 9293 3.10.2), as Linux TCP's sendmsg
  * @sk: the socket
- * @msg: the data and flags (MSG_DONTWAIT, MSG_NOSIGNAL)
+ * @msg: the data and flags (MSG_DONTWAIT, MSG_NOSIGNAL, MSG_MORE, MSG_EOR)
  * @size: bytes to send
  *
  * Before the handshake completes it waits for it; after our shutdown or
@@ -286,7 +286,7 @@ int xtcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 		if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
 			goto do_error;
 
-		if (!skb || !skb_tailroom(skb) ||
+		if (!skb || !skb_tailroom(skb) || XTCP_SKB_CB(skb)->eor ||
 		    XTCP_SKB_CB(skb)->seq + skb->len != xs->write_seq) {
 			if (!sk_stream_memory_free(sk))
 				goto wait_for_space;
@@ -333,7 +333,16 @@ wait_for_space:
 		if (err)
 			goto do_error;
 	}
-	xtcp_push(sk);
+	/* MSG_EOR: the record ends here (tcp_sendmsg_locked()) */
+	if ((flags & MSG_EOR) && copied) {
+		XTCP_SKB_CB(skb_peek_tail(&sk->sk_write_queue))->eor = 1;
+		xs->eor_used = 1;
+	}
+	/* MSG_MORE: this call's short tail waits, as under TCP_CORK */
+	if (flags & MSG_MORE)
+		xtcp_push_more(sk);
+	else
+		xtcp_push(sk);
 	release_sock(sk);
 	return copied;
 

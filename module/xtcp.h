@@ -74,6 +74,8 @@
  * @flags: the TCP header's flag byte (TCPHDR_*)
  * @mss: the MSS option, 0 if absent
  * @offset: bytes of this skb's data the application has already read
+ * @eor: (send queue) a record ends with this skb's data (MSG_EOR): no
+ *	 later data joins it, in the skb or on the wire
  */
 struct xtcp_skb_cb {
 	u32 seq;
@@ -83,6 +85,7 @@ struct xtcp_skb_cb {
 	u8 flags;
 	u16 mss;
 	u32 offset;
+	u8 eor;
 };
 
 #define XTCP_SKB_CB(skb) ((struct xtcp_skb_cb *)&((skb)->cb[0]))
@@ -190,6 +193,7 @@ struct xtcp_sock {
 	 * until more is queued (Linux's TCP_NAGLE_PUSH)
 	 */
 	u8 push_pending:1;
+	u8 eor_used:1;		/* a MSG_EOR was sent: records to respect */
 	u8 syn_retries;		/* TCP_SYNCNT: SYN (and SYN-ACK) retries */
 	u16 user_mss;		/* TCP_MAXSEG: the most either end may use */
 	int linger2;		/* TCP_LINGER2, s: FIN-WAIT-2; -1 none */
@@ -604,6 +608,7 @@ int xtcp_send_keepalive(struct sock *sk);
 int xtcp_send_probe(struct sock *sk);
 void xtcp_reply_rst(struct net *net, struct sk_buff *skb);
 void xtcp_push(struct sock *sk);
+void xtcp_push_more(struct sock *sk);
 int xtcp_retransmit_head(struct sock *sk);
 void xtcp_push_forced(struct sock *sk);
 bool xtcp_fin_sent(const struct xtcp_sock *xs);

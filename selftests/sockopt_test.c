@@ -793,6 +793,60 @@ TEST(msg_eor)
 	EXPECT_EQ(2U, segs[1]);
 }
 
+/*
+ * A record that fills xtcp's send buffer chunk (16064 bytes) exactly, to
+ * a peer that ACKs at once (the kernel's TCP at a connection's start):
+ * the ACK may free the chunk while the write is still marking it as the
+ * record's end. Each write must just succeed, ten times over.
+ */
+TEST(msg_eor_full_chunk_acked_at_once)
+{
+	static char buf[16064];
+	unsigned short port;
+	int l = listener(AF_INET, 16, &port);
+
+	ASSERT_LE(0, l);
+	for (int n = 0; n < 10; n++) {
+		int c = socket(AF_XTCP, SOCK_STREAM, 0), s;
+
+		ASSERT_EQ(0, connect_port(c, port));
+		s = accept(l, NULL, NULL);
+		ASSERT_LE(0, s);
+		EXPECT_EQ((ssize_t)sizeof(buf), send(c, buf, sizeof(buf), MSG_EOR));
+		ASSERT_EQ(0, read_n(s, sizeof(buf)));
+		close(c);
+		close(s);
+	}
+	close(l);
+}
+
+/*
+ * A small record, acknowledged, then more: with a small send buffer the
+ * next write must go, not wait for room that only an ACK would free.
+ */
+TEST(msg_eor_then_small_sndbuf)
+{
+	ssize_t got[2];
+
+	for (int i = 0; i < 2; i++) {
+		struct timeval tv = { 1, 0 };
+		int c, s;
+
+		ASSERT_EQ(0, pair(stacks[i], &c, &s));
+		ASSERT_EQ(0, set_int(c, SOL_SOCKET, SO_SNDBUF, 4096));
+		ASSERT_EQ(0, setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv,
+					sizeof(tv)));
+		ASSERT_EQ(1, send(c, "a", 1, MSG_EOR));
+		ASSERT_EQ(0, read_n(s, 1));
+		sleep_ms(100);
+		got[i] = send(c, "b", 1, 0);
+		close(c);
+		close(s);
+	}
+	EXPECT_EQ(got[0], got[1]);
+	EXPECT_EQ(1, got[1]);
+}
+
 /* TCP_CONGESTION: each stack names its algorithm; "reno" is everywhere. */
 TEST(congestion)
 {

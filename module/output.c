@@ -286,7 +286,7 @@ static u32 record_end(struct sock *sk, u32 seq)
 {
 	struct sk_buff *skb;
 
-	if (!xtcp_sk(sk)->eor_used)
+	if (!xtcp_sk(sk)->eor_queued)
 		return xtcp_sk(sk)->write_seq;
 	skb_queue_walk(&sk->sk_write_queue, skb) {
 		u32 end = XTCP_SKB_CB(skb)->seq + skb->len;
@@ -337,13 +337,15 @@ static int send_range(struct sock *sk, u32 seq, u32 len, bool fin)
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	u8 opts[XTCP_MAX_OPTIONS_LEN];
 	unsigned int optlen = build_options(sk, XTCP_ACK, opts);
-	u32 data = 0, room = xs->snd_mss - optlen;
+	u32 data = 0, room = xs->snd_mss - optlen, end = xs->write_seq;
 	struct sk_buff *skb;
 	u8 flags = XTCP_ACK;
 	int err;
 
-	if (xtcp_seq_before(seq, xs->write_seq))
-		data = min3(len, record_end(sk, seq) - seq, room);
+	if (xtcp_seq_before(seq, xs->write_seq)) {
+		end = record_end(sk, seq);
+		data = min3(len, end - seq, room);
+	}
 	fin = fin && xs->fin_queued && xtcp_seq_after(seq + len, xs->write_seq) &&
 	      seq + data == xs->write_seq;
 	if (!data && !fin)
@@ -352,7 +354,7 @@ static int send_range(struct sock *sk, u32 seq, u32 len, bool fin)
 	if (!skb)
 		return -ENOBUFS;
 	copy_from_queue(sk, seq, data, skb_put(skb, data));
-	if (data && seq + data == xs->write_seq)
+	if (data && seq + data == end)	/* the end of a write or record */
 		flags |= XTCP_PSH;
 	if (fin)
 		flags |= XTCP_FIN;
@@ -441,10 +443,16 @@ static u32 new_data_len(struct sock *sk, u32 mss, enum push_how how)
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	u32 wnd_end = xs->snd_una + xs->snd_wnd;
 	u32 queued = xs->write_seq - xs->snd_nxt;
-	u32 pipe, room, len;
+	u32 pipe, room, len, end;
 
 	if (!queued || !xtcp_seq_before(xs->snd_nxt, wnd_end))
 		return 0;
+	/* A record that ends before the tail goes as if pushed (as
+	 * tcp_write_xmit() pushes every skb but the last): only the last
+	 * waits for Nagle, TCP_CORK or MSG_MORE.
+	 */
+	end = record_end(sk, xs->snd_nxt);
+	queued = end - xs->snd_nxt;
 	pipe = xtcp_cong_pipe(&xs->cong, xs->snd_una, xs->snd_nxt, xs->sack_ok,
 			      mss);
 	if (pipe >= xs->cong.cwnd)
@@ -460,8 +468,8 @@ static u32 new_data_len(struct sock *sk, u32 mss, enum push_how how)
 		return len == wnd_end - xs->snd_nxt && len >= xs->max_snd_wnd / 2 ?
 		       len : 0;
 	}
-	/* The tail of the queue (pushed: every send is, as in Linux). */
-	if (xs->fin_queued || xs->push_pending)
+	/* The tail of a record or of the queue (pushed: every send is) */
+	if (end != xs->write_seq || xs->fin_queued || xs->push_pending)
 		return len;
 	if (xs->cork || how == PUSH_MORE)
 		return 0;

@@ -532,6 +532,7 @@ void xtcp_purge_queues(struct sock *sk)
 	xtcp_ofo_purge(&xtcp_sk(sk)->ofo);
 	while ((skb = __skb_dequeue(&sk->sk_write_queue)))
 		xtcp_wmem_free_skb(sk, skb);
+	xtcp_sk(sk)->eor_queued = 0;
 }
 
 /**

@@ -78,11 +78,16 @@ void xtcp_clean_acked(struct sock *sk)
 	while ((skb = skb_peek(&sk->sk_write_queue))) {
 		if (xtcp_seq_after(XTCP_SKB_CB(skb)->seq + skb->len, xs->snd_una))
 			break;
-		/* Still being filled by sendmsg (it holds the lock): keep. */
+		/* Still being filled by sendmsg (it holds the lock): keep,
+		 * unless a record ends with it: nothing joins it then.
+		 */
 		if (skb_tailroom(skb) && skb == skb_peek_tail(&sk->sk_write_queue) &&
 		    XTCP_SKB_CB(skb)->seq + skb->len == xs->write_seq &&
-		    !xs->fin_queued && skb->len < XTCP_CHUNK)
+		    !xs->fin_queued && skb->len < XTCP_CHUNK &&
+		    !XTCP_SKB_CB(skb)->eor)
 			break;
+		if (XTCP_SKB_CB(skb)->eor)
+			xs->eor_queued--;
 		__skb_unlink(skb, &sk->sk_write_queue);
 		xtcp_wmem_free_skb(sk, skb);
 		freed = true;
@@ -317,6 +322,16 @@ int xtcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 		WRITE_ONCE(xs->write_seq, xs->write_seq + copy);
 		xs->push_pending = 0;	/* TCP_NODELAY's flush was for the old */
 		copied += copy;
+		if (!msg_data_left(msg)) {
+			/* MSG_EOR: the record ends here, marked before any
+			 * push (an ACK it lets in may free the skb)
+			 */
+			if (flags & MSG_EOR) {
+				XTCP_SKB_CB(skb)->eor = 1;
+				xs->eor_queued++;
+			}
+			break;
+		}
 		if (!skb_tailroom(skb)) {
 			xtcp_push(sk);
 			/* ACKs queued while we copy free room and open the
@@ -333,11 +348,6 @@ wait_for_space:
 		if (err)
 			goto do_error;
 	}
-	/* MSG_EOR: the record ends here (tcp_sendmsg_locked()) */
-	if ((flags & MSG_EOR) && copied) {
-		XTCP_SKB_CB(skb_peek_tail(&sk->sk_write_queue))->eor = 1;
-		xs->eor_used = 1;
-	}
 	/* MSG_MORE: this call's short tail waits, as under TCP_CORK */
 	if (flags & MSG_MORE)
 		xtcp_push_more(sk);
@@ -347,7 +357,10 @@ wait_for_space:
 	return copied;
 
 do_error:
-	xtcp_push(sk);
+	if (flags & MSG_MORE)
+		xtcp_push_more(sk);
+	else
+		xtcp_push(sk);
 	if (copied) {
 		release_sock(sk);
 		return copied;

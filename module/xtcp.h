@@ -189,11 +189,7 @@ struct xtcp_sock {
 	u8 cork:1;		/* TCP_CORK: hold back partial segments */
 	u8 quickack:1;		/* TCP_QUICKACK: ACK every segment now */
 	u8 recvmsg_inq:1;	/* TCP_INQ: each read says what is left */
-	/* TCP_NODELAY set while corked: what is queued goes, cork or not,
-	 * until more is queued (Linux's TCP_NAGLE_PUSH)
-	 */
-	u8 push_pending:1;
-	u8 eor_used:1;		/* a MSG_EOR was sent: records to respect */
+
 	u8 syn_retries;		/* TCP_SYNCNT: SYN (and SYN-ACK) retries */
 	u16 user_mss;		/* TCP_MAXSEG: the most either end may use */
 	int linger2;		/* TCP_LINGER2, s: FIN-WAIT-2; -1 none */
@@ -273,6 +269,11 @@ struct xtcp_sock {
 		u16 rcv_mss;		/* MSS we advertise */
 
 		u8 fin_queued:1;	/* application closed its side: FIN after data */
+		/* TCP_NODELAY set while corked: what is queued goes, cork or
+		 * not, until more is queued (Linux's TCP_NAGLE_PUSH)
+		 */
+		u8 push_pending:1;
+		u32 eor_queued;		/* send-queue skbs ending a record (MSG_EOR) */
 		u8 orphan_counted:1;	/* counted in xtcp_orphans (sock.c) */
 		u8 fin_rcvd:1;		/* peer's FIN is in sequence (rcv_nxt covers it) */
 		u8 tw_moved:1;		/* handed over to a TIME-WAIT record (tw.c) */

@@ -24,8 +24,8 @@ import socket
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from xtcp_timers import (A_IP, B_IP, Capture, Injector, Topo, rd,  # noqa: E402
-                         run, show, tap_cases, wr)
+from xtcp_timers import (A_IP, B_IP, rd, run, scripted_cases,  # noqa: E402
+                         show, wr)
 from review_test import STACKS, Peer, out_to  # noqa: E402
 
 M32 = 2**32
@@ -98,22 +98,14 @@ CASES = [
 ]
 
 
-def main():
-    topo = Topo()
-    # One wire segment per TCP segment from A's kernel too, as a NIC
-    # without TSO shows them.
+def one_segment_each(topo):
+    """One wire segment per TCP segment from A's kernel too, as a NIC
+    without TSO shows them."""
     run('ip', 'link', 'set', 'va', 'gso_max_segs', '1')
-    cap = Capture()
-    inj = Injector(topo)
-    ports = iter(range(8410, 9000, 10))
-    tap_cases([(n, st, lambda f=f, st=st, p=next(ports):
-                f((topo, cap, inj), st, p))
-               for n, f in CASES for st in ('kernel', 'xtcp')],
-              before=lambda: topo.silence(False))
-    topo.silence(False)
-    cap.close()
-    inj.close()
-    topo.close()
+
+
+def main():
+    scripted_cases(CASES, 8410, setup=one_segment_each)
 
 
 if __name__ == '__main__':

@@ -54,9 +54,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from xtcp_timers import (A_IP, B_IP, NS, Capture, Injector, Topo,  # noqa: E402
-                         show, tap_cases, tcp_socket, tsopt,
-                         xtcp_socket)
+from xtcp_timers import (A_IP, B_IP, NS, scripted_cases,  # noqa: E402
+                         show, tcp_socket, tsopt, xtcp_socket)
 
 M32 = 2**32
 STACKS = {'xtcp': xtcp_socket, 'kernel': tcp_socket}
@@ -537,18 +536,9 @@ CASES = [
 
 
 def main():
-    topo = Topo()
-    cap = Capture()
-    inj = Injector(topo)
-    ports = iter(range(7410, 8000, 10))
-    tap_cases([(n, st, lambda f=f, k=k, st=st, p=next(ports):
-                f((topo, cap) if k == 'capture' else (topo, cap, inj), st, p))
-               for n, f, k in CASES for st in ('kernel', 'xtcp')],
-              before=lambda: topo.silence(False))
-    topo.silence(False)
-    cap.close()
-    inj.close()
-    topo.close()
+    scripted_cases([(n, lambda ctx, st, p, f=f, k=k:
+                     f(ctx[:2] if k == 'capture' else ctx, st, p))
+                    for n, f, k in CASES], 7410)
 
 
 if __name__ == '__main__':

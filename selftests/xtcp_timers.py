@@ -324,6 +324,29 @@ def tap_cases(plan, before=None):
         sys.stdout.flush()
 
 
+def scripted_cases(cases, first_port, setup=None):
+    """Run @cases, (name, case) pairs, each on the kernel's TCP and on
+    xtcp against a scripted peer (the module's docstring draws it): each
+    case(ctx, stack, port) gets ctx = (topo, cap, inj) and its own port,
+    B's kernel unsilenced before each. @setup(topo) runs once first."""
+    topo = Topo()
+    if setup:
+        setup(topo)
+    cap = Capture()
+    inj = Injector(topo)
+    ports = iter(range(first_port, first_port + 10 * 2 * len(cases), 10))
+    try:
+        tap_cases([(n, st, lambda f=f, st=st, p=next(ports):
+                    f((topo, cap, inj), st, p))
+                   for n, f in cases for st in ('kernel', 'xtcp')],
+                  before=lambda: topo.silence(False))
+    finally:
+        topo.silence(False)
+        cap.close()
+        inj.close()
+        topo.close()
+
+
 def rd(path):
     """A /proc or /sys file's contents, stripped."""
     with open(path) as f:

@@ -1062,6 +1062,35 @@ TEST(notsent_lowat)
 	EXPECT_EQ(POLLOUT, drained[1]);
 }
 
+/*
+ * A listener's TCP_NOTSENT_LOWAT is its children's: a child that gets
+ * data before accept() has no struct socket yet, and must take it.
+ */
+TEST(notsent_lowat_child_before_accept)
+{
+	struct answer inherited[2];
+
+	for (int i = 0; i < 2; i++) {
+		unsigned short port;
+		int l = listener(stacks[i], 8, &port);
+		int c = socket(stacks[i], SOCK_STREAM, 0), s;
+
+		ASSERT_LE(0, l);
+		ASSERT_EQ(0, set_int(l, SOL_TCP, TCP_NOTSENT_LOWAT, 4096));
+		ASSERT_EQ(0, connect_port(c, port));
+		ASSERT_EQ(0, write_n(c, 1000));
+		sleep_ms(100);		/* data at the child, not yet accepted */
+		s = accept(l, NULL, NULL);
+		ASSERT_LE(0, s);
+		inherited[i] = ask_int(s, SOL_TCP, TCP_NOTSENT_LOWAT);
+		ASSERT_EQ(0, read_n(s, 1000));
+		close(c);
+		close(s);
+		close(l);
+	}
+	EXPECT_SAME_ANSWER("the child's", inherited);
+}
+
 /* TCP_INQ: each read's control message says how many bytes remain. */
 TEST(inq_cmsg)
 {

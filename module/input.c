@@ -694,7 +694,7 @@ static bool rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 	/* What went out may leave fewer bytes unsent than
 	 * TCP_NOTSENT_LOWAT: wake the writer then (tcp_check_space()).
 	 */
-	if (xs->notsent_lowat && !sock_flag(sk, SOCK_DEAD) &&
+	if (xs->notsent_lowat && sk->sk_socket &&	/* none yet: a child */
 	    test_bit(SOCK_NOSPACE, &sk->sk_socket->flags))
 		sk->sk_write_space(sk);
 	return queued;

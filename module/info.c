@@ -27,15 +27,22 @@ static u32 ms_since(ktime_t t)
 	return t ? ktime_ms_delta(ktime_get(), t) : 0;
 }
 
-/* The RFC 7323 and RFC 2018 options agreed in the handshake. */
+/**
+ * xtcp_info_options() - the RFC 7323 and RFC 2018 options agreed in the
+ * handshake, as tcpi_options bits (TCP_INFO, /proc/net/xtcp)
+ * @xs: the connection
+ */
+unsigned int xtcp_info_options(const struct xtcp_sock *xs)
+{
+	return (xs->ts_ok ? TCPI_OPT_TIMESTAMPS : 0) |
+	       (xs->sack_ok ? TCPI_OPT_SACK : 0) |
+	       (xs->ws_ok ? TCPI_OPT_WSCALE : 0);
+}
+
 static void options(const struct xtcp_sock *xs, struct tcp_info *info)
 {
-	if (xs->ts_ok)
-		info->tcpi_options |= TCPI_OPT_TIMESTAMPS;
-	if (xs->sack_ok)
-		info->tcpi_options |= TCPI_OPT_SACK;
+	info->tcpi_options = xtcp_info_options(xs);
 	if (xs->ws_ok) {
-		info->tcpi_options |= TCPI_OPT_WSCALE;
 		info->tcpi_snd_wscale = xs->snd_wscale;
 		info->tcpi_rcv_wscale = xs->rcv_wscale;
 	}

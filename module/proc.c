@@ -8,7 +8,6 @@
  */
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
-#include <linux/tcp.h>
 #include <net/net_namespace.h>
 
 #include "tw.h"
@@ -33,14 +32,6 @@ static unsigned long left(const struct hrtimer *t)
 static unsigned long ms_to_clock_t(u32 ms)
 {
 	return jiffies_to_clock_t(msecs_to_jiffies(ms));
-}
-
-/* The RFC 7323 and RFC 2018 options agreed, as TCP_INFO's tcpi_options. */
-static unsigned int options(const struct xtcp_sock *xs)
-{
-	return (xs->ts_ok ? TCPI_OPT_TIMESTAMPS : 0) |
-	       (xs->sack_ok ? TCPI_OPT_SACK : 0) |
-	       (xs->ws_ok ? TCPI_OPT_WSCALE : 0);
 }
 
 /*
@@ -85,7 +76,7 @@ static void show_sock(struct sock *sk, void *arg)
 		   DIV_ROUND_UP(xs->cong.cwnd, mss),
 		   xs->cong.ssthresh >= XTCP_CWND_MAX ? -1 :
 		   (int)(xs->cong.ssthresh / mss),
-		   xs->rtt.srtt_us, xs->rtt.rttvar_us, mss, options(xs),
+		   xs->rtt.srtt_us, xs->rtt.rttvar_us, mss, xtcp_info_options(xs),
 		   xs->ws_ok ? xs->snd_wscale : 0, xs->ws_ok ? xs->rcv_wscale : 0,
 		   xs->counts.total_retrans, READ_ONCE(sk->sk_max_ack_backlog));
 }

@@ -446,6 +446,7 @@ int xtcp_fin_timeout_ms(const struct sock *sk);
 
 /* info.c */
 void xtcp_get_info(struct sock *sk, struct tcp_info *info);
+unsigned int xtcp_info_options(const struct xtcp_sock *xs);
 
 /* af.c */
 extern int xtcp_family;

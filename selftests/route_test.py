@@ -30,9 +30,21 @@ is not cached for the other. Cases:
                hash), no fragment reaches either end (Ip ReasmReqds), the
                sender's MSS drops to 1228 after ICMP fragmentation needed;
                prints how long from that ICMP to the first segment that fits
+  black-hole   the same upload with the routers' ICMP errors dropped
+               (nftables in both): with mtu_probing 0 the transfer
+               stalls (no byte for 8 s after the first window), as the
+               kernel's does; with 1 (RFC 4821 black hole detection) 4 MiB
+               complete
   unreach-*    connect() fails with the kernel's errno, in about its time
   errqueue     with IP_RECVERR, the error queue holds the ICMP error as
                the kernel's TCP queues it
+  soft         an in-window port unreachable for an established
+               connection is a soft error (RFC 5927 4.2): SO_ERROR says
+               ECONNREFUSED once, and the connection goes on
+  minttl       IP_MINTTL 63 on the listener drops the SYN that crossed two
+               routers (TTL 62), TCPMinTTLDrop counts it; 62 lets it in
+  ip-options   IP_OPTIONS (4 bytes) on the client: a 1 MiB upload across
+               the 1280 path still fits, the MSS makes room for them
   forged       ICMP errors quoting an out-of-window sequence number change
                nothing: a 4 MiB transfer completes, the MSS stays, the counter
                of ignored ICMP (OutOfWindowIcmps) moves by their number
@@ -62,10 +74,16 @@ ADDR = {'kernel': ('198.51.100.1', '203.0.113.2'),
 # (a cached path MTU shrinks the MSS option the other end is offered)
 UP_ADDR = {'kernel': ('198.51.100.5', '203.0.113.4'),
            'xtcp': ('198.51.100.7', '203.0.113.5')}
+# black-hole's: no path MTU is ever learnt there
+BH_ADDR = {'kernel': ('198.51.100.9', '203.0.113.6'),
+           'xtcp': ('198.51.100.11', '203.0.113.7')}
+MTU_PROBING = {'kernel': 'net.ipv4.tcp_mtu_probing',
+               'xtcp': 'net.xtcp.mtu_probing'}
 MAKE = {'kernel': tcp_socket, 'xtcp': xtcp_socket}
 STACKS = ('kernel', 'xtcp')
 IP_MTU_DISCOVER, IP_RECVERR, IP_MTU, IP_FREEBIND = 10, 11, 14, 15
 IP_TRANSPARENT, IP_BIND_ADDRESS_NO_PORT = 19, 24
+IP_OPTIONS, IP_MINTTL, IP_ADD_MEMBERSHIP = 4, 21, 35
 SO_MARK, SO_PRIORITY, SO_INCOMING_CPU, SO_BINDTODEVICE = 36, 12, 49, 25
 TCP_SYNCNT = 7
 BIG = 16 << 20
@@ -94,13 +112,15 @@ def topology():
         run('ip', 'link', 'add', a, 'netns', na, 'type', 'veth', 'peer',
             'name', b, 'netns', nb)
     for ns, dev, addrs in (('xrc', 'c0', ('198.51.100.1', '198.51.100.3',
-                                          '198.51.100.5', '198.51.100.7')),
+                                          '198.51.100.5', '198.51.100.7',
+                                          '198.51.100.9', '198.51.100.11')),
                            ('xr1', 'r1a', ('198.51.100.2',)),
                            ('xr1', 'r1b', ('192.0.2.1',)),
                            ('xr2', 'r2a', ('192.0.2.2',)),
                            ('xr2', 'r2b', ('203.0.113.1',)),
                            ('xrs', 's0', ('203.0.113.2', '203.0.113.3',
-                                          '203.0.113.4', '203.0.113.5'))):
+                                          '203.0.113.4', '203.0.113.5',
+                                          '203.0.113.6', '203.0.113.7'))):
         for a in addrs:
             ip(ns, 'addr', 'add', a + '/24', 'dev', dev)
         ip(ns, 'link', 'set', dev, 'up')
@@ -437,9 +457,56 @@ def case_pmtu(stack, port):
     return ok1 and ok2, n1 + '; ' + n2
 
 
-def timed_connect(stack, dst, port, recverr=False):
+def black_hole(on):
+    """The routers drop the ICMP "fragmentation needed" they send."""
+    for ns in ('xr1', 'xr2'):
+        if on:
+            run('ip', 'netns', 'exec', ns, 'nft',
+                'add table ip bh; '
+                'add chain ip bh out { type filter hook output priority 0 ; } ; '
+                'add rule ip bh out icmp type destination-unreachable '
+                'icmp code frag-needed drop')
+        else:
+            run('ip', 'netns', 'exec', ns, 'nft', 'delete', 'table', 'ip', 'bh',
+                check=False)
+
+
+def abort(*socks):
+    for s in socks:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+        s.close()
+
+
+def case_black_hole(stack, port):
+    notes, verdict = [], []
+    black_hole(True)
+    try:
+        for probing, n, limit in ((0, 1 << 20, 8), (1, FORGED, 120)):
+            sysctl('xrc', MTU_PROBING[stack], probing)
+            cli, srv = pair(stack, port, addr=BH_ADDR)
+            port += 1
+            cli.settimeout(limit)
+            srv.settimeout(limit)
+            t0 = time.monotonic()
+            res = transfer(cli, srv, n)
+            took = time.monotonic() - t0
+            done = res.get('got') == n and res.get('tx') == res.get('rx')
+            mss = snd_mss(cli)
+            abort(cli, srv)
+            verdict.append(done == bool(probing))
+            notes.append(f'mtu_probing {probing}: ' +
+                         (f'{n} bytes in {took:.2f} s' if done else
+                          f'stalled at {res.get("got")} of {n} bytes') +
+                         f', MSS {mss}')
+    finally:
+        sysctl('xrc', MTU_PROBING[stack], 0)
+        black_hole(False)
+    return all(verdict) and len(verdict) == 2, '; '.join(notes)
+
+
+def timed_connect(stack, dst, port, recverr=False, syncnt=2):
     s = MAKE[stack]('xrc')
-    s.setsockopt(socket.SOL_TCP, TCP_SYNCNT, 2)
+    s.setsockopt(socket.SOL_TCP, TCP_SYNCNT, syncnt)
     if recverr:
         s.setsockopt(socket.SOL_IP, IP_RECVERR, 1)
     s.bind((ADDR[stack][0], 0))
@@ -464,7 +531,7 @@ def unreach_case(dst):
 def case_errqueue(stack, port):
     s, err, _ = timed_connect(stack, '198.18.1.9', port, recverr=True)
     try:
-        _, anc, _, _ = s.recvmsg(0, 512, socket.MSG_ERRQUEUE | socket.MSG_DONTWAIT)
+        _, anc, _, peer = s.recvmsg(0, 512, socket.MSG_ERRQUEUE | socket.MSG_DONTWAIT)
     except OSError as e:
         s.close()
         return (err, f'recvmsg {errno.errorcode.get(e.errno)}'), \
@@ -477,7 +544,9 @@ def case_errqueue(stack, port):
             offender = socket.inet_ntoa(data[20:24])    # ee, sockaddr_in
             got.append((errno.errorcode.get(ee_errno), origin, itype, code,
                         offender))
-    return (err, got), f'connect {errno.errorcode.get(err, err)}, queued {got}'
+    return (err, got, peer[0], peer[1] == port), (
+        f'connect {errno.errorcode.get(err, err)}, '
+        f'queued {got}, about {peer}')
 
 
 def case_forged(stack, port):
@@ -513,6 +582,62 @@ def case_forged(stack, port):
           mss1 == mss0 and soerr == 0 and moved == 5)
     return ok, (f'{res.get("got")} bytes, MSS {mss0} -> {mss1}, SO_ERROR {soerr}, '
                 f'OutOfWindowIcmps +{moved}')
+
+
+def case_soft(stack, port):
+    caddr, saddr = ADDR[stack]
+    tap = Tap('xr1', 'r1a')
+    try:
+        cli, srv = pair(stack, port)
+        cli.sendall(b'x' * 1000)
+        srv.recv(1000)
+        time.sleep(0.2)
+        sport = cli.getsockname()[1]
+        last = tap.get(lambda p: p['proto'] == 6 and p['src'] == caddr and
+                       p['sport'] == sport and p['data'] > 0)[-1]
+        q = quote(caddr, saddr, sport, port, (last['seq'] + last['data']) & 0xffffffff)
+        send_icmp('xr1', caddr, icmp_error(3, 3, q))
+        time.sleep(0.2)
+        soerr = cli.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        cli.sendall(b'y' * 100)
+        works = srv.recv(100) == b'y' * 100
+        cli.close()
+        srv.close()
+    finally:
+        tap.close()
+    return (errno.errorcode.get(soerr, soerr), works), \
+        f'SO_ERROR {errno.errorcode.get(soerr, soerr)}, then the connection ' + \
+        ('works' if works else 'is gone')
+
+
+def case_minttl(stack, port):
+    caddr, saddr = ADDR[stack]
+    out = []
+    before = ext(stack, 'xrs').get('TCPMinTTLDrop', 0)
+    for minttl in (63, 62):
+        lst = MAKE[stack]('xrs')
+        lst.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        lst.setsockopt(socket.SOL_IP, IP_MINTTL, minttl)
+        lst.bind((saddr, port))
+        lst.listen(4)
+        s, err, _ = timed_connect(stack, saddr, port, syncnt=1)
+        s.close()
+        lst.close()
+        out.append(errno.errorcode.get(err, err))
+        port += 1
+    moved = ext(stack, 'xrs').get('TCPMinTTLDrop', 0) - before
+    return (out, moved > 0), f'IP_MINTTL 63: {out[0]}, 62: {out[1]}; TCPMinTTLDrop +{moved}'
+
+
+def case_ip_options(stack, port):
+    cli, srv = pair(stack, port, cli_opts=((socket.SOL_IP, IP_OPTIONS,
+                                            b'\x01\x01\x01\x00'),))
+    res = transfer(cli, srv, 1 << 20)
+    mss = snd_mss(cli)
+    cli.close()
+    srv.close()
+    ok = res.get('got') == 1 << 20 and res.get('tx') == res.get('rx')
+    return ok, f'{res.get("got")} bytes, MSS {mss}'
 
 
 def sockopt_table(stack):
@@ -552,6 +677,17 @@ def sockopt_table(stack):
         s.getsockopt(socket.SOL_SOCKET, SO_BINDTODEVICE, 16).rstrip(b'\0'))[1])
     attempt('IP_TOS short', lambda: s.getsockopt(socket.SOL_IP, socket.IP_TOS, 1))
     attempt('SOL_IP 200', lambda: s.getsockopt(socket.SOL_IP, 200))
+    attempt('IP_ADD_MEMBERSHIP', lambda: s.setsockopt(
+        socket.SOL_IP, IP_ADD_MEMBERSHIP,
+        socket.inet_aton('239.1.2.3') + socket.inet_aton('0.0.0.0')))
+    attempt('IP_MINTTL=64', lambda: (s.setsockopt(socket.SOL_IP, IP_MINTTL, 64),
+                                     s.getsockopt(socket.SOL_IP, IP_MINTTL))[1])
+    attempt('IP_MINTTL=256', lambda: s.setsockopt(socket.SOL_IP, IP_MINTTL, 256))
+    attempt('IP_OPTIONS NOPs', lambda: (
+        s.setsockopt(socket.SOL_IP, IP_OPTIONS, b'\x01\x01\x01\x00'),
+        s.getsockopt(socket.SOL_IP, IP_OPTIONS, 40))[1])
+    attempt('IP_OPTIONS 44 bytes', lambda: s.setsockopt(
+        socket.SOL_IP, IP_OPTIONS, b'\x01' * 44))
     s.close()
     # connected through the routers: the path's MTU once learnt
     try:
@@ -574,11 +710,15 @@ def main():
     pu = PortUnreach()
     cases = [('ttl', case_ttl, True), ('dscp', case_dscp, True),
              ('pmtu', case_pmtu, True),
+             ('black-hole', case_black_hole, True),
              ('unreach-host', unreach_case('198.18.1.9'), False),
              ('unreach-net', unreach_case('198.18.2.9'), False),
              ('unreach-prohibited', unreach_case('198.18.4.9'), False),
              ('unreach-port', unreach_case('198.18.3.9'), False),
              ('errqueue', case_errqueue, False),
+             ('soft', case_soft, False),
+             ('minttl', case_minttl, False),
+             ('ip-options', case_ip_options, True),
              ('forged', case_forged, True)]
     results = []
     port = 7000

@@ -941,6 +941,43 @@ static void cong_undo_eifel(struct kunit *test)
 }
 
 /*
+ * RFC 1191: the path MTU fell below what is in flight. All of it is lost,
+ * not to congestion: cwnd and ssthresh stay, all is resent, and an ACK of
+ * an earlier, smaller segment undoes nothing (tcp_simple_retransmit()).
+ */
+static void cong_mtu_loss(struct kunit *test)
+{
+	struct xtcp_cong c;
+	u32 seq, len;
+
+	xtcp_cong_init(&c, MSS);
+	c.cwnd = 20 * MSS;
+	c.ssthresh = 30 * MSS;
+	xtcp_cong_on_mtu_loss(&c, 0, 20000);
+	KUNIT_EXPECT_EQ(test, c.state, XTCP_CA_LOSS);
+	KUNIT_EXPECT_EQ(test, c.cwnd, 20u * MSS);
+	KUNIT_EXPECT_EQ(test, c.ssthresh, 30u * MSS);
+	/* nothing is taken to be in the network: all may go again */
+	KUNIT_EXPECT_EQ(test, xtcp_cong_pipe(&c, 0, 20000, true, MSS), 0u);
+	KUNIT_ASSERT_TRUE(test, xtcp_cong_next_rtx(&c, 0, 800, &seq, &len));
+	KUNIT_EXPECT_EQ(test, seq, 0u);
+	KUNIT_EXPECT_EQ(test, len, 800u);
+	xtcp_cong_rtx_sent(&c, 800, 700);
+	ack_ts(&c, 0, 500, 20000, 600);		/* echoes an older TSval */
+	KUNIT_EXPECT_EQ(test, c.state, XTCP_CA_LOSS);
+	ack_ts(&c, 500, 20000, 20000, 700);	/* all of it: loss over */
+	KUNIT_EXPECT_EQ(test, c.state, XTCP_CA_OPEN);
+
+	/* A timeout after an MTU loss is a first timeout: ssthresh falls */
+	xtcp_cong_init(&c, MSS);
+	c.cwnd = 20 * MSS;
+	xtcp_cong_on_mtu_loss(&c, 0, 20000);
+	xtcp_cong_on_rto(&c, 0, 20000, MSS);
+	KUNIT_EXPECT_EQ(test, c.ssthresh, 10u * MSS);
+	KUNIT_EXPECT_EQ(test, c.cwnd, (u32)MSS);
+}
+
+/*
  * Karn's rule with timestamps: in a recovery, an echo older than the
  * first resending names an earlier copy; now - TSecr is no round trip.
  */
@@ -1003,6 +1040,7 @@ static struct kunit_case xtcp_cong_cases[] = {
 	KUNIT_CASE(cong_reordering_tunables),
 	KUNIT_CASE(cong_undo_eifel),
 	KUNIT_CASE(cong_echo_predates_rtx),
+	KUNIT_CASE(cong_mtu_loss),
 	{}
 };
 

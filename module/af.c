@@ -147,6 +147,7 @@ static int active_open(struct sock *sk, const struct sockaddr_in *sin)
 	WRITE_ONCE(xs->write_seq, xs->iss + 1);
 	xtcp_syn_offer(sk);
 	WRITE_ONCE(sk->sk_err, 0);	/* as tcp_connect_init() */
+	WRITE_ONCE(sk->sk_err_soft, 0);	/* an old connection's ICMP */
 
 	err = xtcp_ehash(sk);
 	if (err) {
@@ -602,7 +603,8 @@ static __poll_t xtcp_poll(struct file *file, struct socket *sock,
 	}
 	/* Pairs with the error report of a reset. */
 	smp_rmb();
-	if (READ_ONCE(sk->sk_err))
+	if (READ_ONCE(sk->sk_err) ||
+	    !skb_queue_empty_lockless(&sk->sk_error_queue))
 		mask |= EPOLLERR;
 	return mask;
 }
@@ -735,8 +737,12 @@ static int xtcp_sock_recvmsg(struct socket *sock, struct msghdr *msg,
 			     size_t size, int flags)
 {
 	int addr_len = 0;
+	int err;
 
-	return xtcp_recvmsg(sock->sk, msg, size, flags, &addr_len);
+	err = xtcp_recvmsg(sock->sk, msg, size, flags, &addr_len);
+	if (err >= 0)		/* MSG_ERRQUEUE names the peer (inet_recvmsg) */
+		msg->msg_namelen = addr_len;
+	return err;
 }
 
 static int xtcp_getname(struct socket *sock, struct sockaddr *uaddr, int peer)

@@ -327,6 +327,7 @@ static void save_undo(struct xtcp_cong *c)
 	c->prior_cwnd = c->cwnd;
 	c->prior_ssthresh = c->ssthresh;
 	c->rtx_stamped = 0;
+	c->may_undo = 1;
 }
 
 /*
@@ -364,13 +365,15 @@ EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_echo_predates_rtx);
  */
 static bool spurious(const struct xtcp_cong *c, const struct xtcp_ack_sample *a)
 {
-	return a->ts_echo && xtcp_cong_echo_predates_rtx(c, a->tsecr);
+	return c->may_undo && a->ts_echo &&
+	       xtcp_cong_echo_predates_rtx(c, a->tsecr);
 }
 
 /* A recovery or a timeout's aftermath is over: nothing is taken as lost. */
 static void to_open(struct xtcp_cong *c, u32 snd_una)
 {
 	c->state = XTCP_CA_OPEN;
+	c->mtu_loss = 0;
 	c->dupacks = 0;
 	c->lost_end = snd_una;
 	c->high_rxt = snd_una;
@@ -540,8 +543,10 @@ void xtcp_cong_on_rto(struct xtcp_cong *c, u32 snd_una, u32 snd_nxt, u32 mss)
 		if (c->sb.sacked >= c->dupthresh * mss)
 			c->reordering = min(c->reordering, c->dupthresh);
 	}
-	if (c->state != XTCP_CA_LOSS)
+	/* the first timeout; an MTU loss was none (xtcp_cong_on_mtu_loss) */
+	if (c->state != XTCP_CA_LOSS || c->mtu_loss)
 		c->ssthresh = half_flight(snd_una, snd_nxt, mss);
+	c->mtu_loss = 0;
 	c->cwnd = mss;
 	c->bytes_acked = 0;
 	c->dupacks = 0;
@@ -553,6 +558,30 @@ void xtcp_cong_on_rto(struct xtcp_cong *c, u32 snd_una, u32 snd_nxt, u32 mss)
 	c->sb.sacked = 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_on_rto);
+
+/**
+ * xtcp_cong_on_mtu_loss() - the path MTU fell below our segments (RFC
+ * 1191): everything in flight is lost, but not to congestion, so cwnd and
+ * ssthresh stay and there is nothing to undo (Linux's
+ * tcp_simple_retransmit())
+ * @c: the state
+ * @snd_una: SND.UNA
+ * @snd_nxt: SND.NXT
+ */
+void xtcp_cong_on_mtu_loss(struct xtcp_cong *c, u32 snd_una, u32 snd_nxt)
+{
+	if (c->state != XTCP_CA_LOSS) {
+		c->state = XTCP_CA_LOSS;
+		c->recover = snd_nxt;
+		c->dupacks = 0;
+		c->may_undo = 0;
+		c->rtx_stamped = 0;
+		c->mtu_loss = 1;
+	}
+	c->high_rxt = snd_una;
+	c->lost_end = snd_nxt;
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_on_mtu_loss);
 
 /**
  * xtcp_cong_restart() - sending after an idle period longer than the RTO:

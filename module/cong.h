@@ -66,6 +66,8 @@ enum xtcp_ca_state {
  * @state: enum xtcp_ca_state
  * @dupacks: duplicate ACKs since SND.UNA last moved (RFC 5681 3.2)
  * @rtx_stamped: @rtx_tsval is set
+ * @may_undo: the reduction may be undone (not after an MTU loss)
+ * @mtu_loss: in LOSS for a smaller path MTU, not a timeout
  * @sb: the scoreboard, when SACK was negotiated
  */
 struct xtcp_cong {
@@ -84,6 +86,8 @@ struct xtcp_cong {
 	u8 state;
 	u8 dupacks;
 	u8 rtx_stamped;
+	u8 may_undo;
+	u8 mtu_loss;
 	struct xtcp_scoreboard sb;
 };
 
@@ -126,6 +130,7 @@ void xtcp_cong_on_sack(struct xtcp_cong *c, const struct xtcp_sack_block *b,
 void xtcp_cong_on_ack(struct xtcp_cong *c, const struct xtcp_ack_sample *a);
 void xtcp_cong_on_rto(struct xtcp_cong *c, u32 snd_una, u32 snd_nxt, u32 mss);
 void xtcp_cong_restart(struct xtcp_cong *c, u32 mss);
+void xtcp_cong_on_mtu_loss(struct xtcp_cong *c, u32 snd_una, u32 snd_nxt);
 u32 xtcp_cong_pipe(const struct xtcp_cong *c, u32 snd_una, u32 snd_nxt,
 		   bool sack_ok, u32 mss);
 bool xtcp_cong_may_resend(const struct xtcp_cong *c, u32 pipe);

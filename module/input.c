@@ -229,6 +229,7 @@ static void rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
 		xs->counts.bytes_acked += cb->ack_seq - xs->snd_una;
 		xs->counts.last_data_rcv = ktime_get();
 		WRITE_ONCE(xs->snd_una, cb->ack_seq);
+		WRITE_ONCE(sk->sk_err_soft, 0);
 		xtcp_timer_event_acked(sk, 0);
 		if (xs->syn_rtx)	/* RFC 5681 3.1: a lost SYN: IW 1 */
 			xs->cong.cwnd = xtcp_send_mss(xs);
@@ -413,6 +414,7 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb,
 		xs->counts.bytes_acked += ack - xtcp_seq_max(xs->snd_una,
 							     xs->iss + 1);
 		WRITE_ONCE(xs->snd_una, ack);
+		WRITE_ONCE(sk->sk_err_soft, 0);	/* an ICMP's doubt is over */
 		xtcp_clean_acked(sk);
 		xtcp_timer_event_acked(sk, rtt_us);
 	}
@@ -1040,7 +1042,11 @@ static unsigned int xtcp_nf_hook(void *priv, struct sk_buff *skb,
 	int dif, sdif;
 	bool held;
 
-	if (iph->protocol != IPPROTO_TCP || skb->pkt_type != PACKET_HOST)
+	if (skb->pkt_type != PACKET_HOST)
+		return NF_ACCEPT;
+	if (iph->protocol == IPPROTO_ICMP)
+		return xtcp_icmp_rcv(net, skb);		/* icmp.c */
+	if (iph->protocol != IPPROTO_TCP)
 		return NF_ACCEPT;
 	dif = inet_iif(skb);		/* IPCB: before XTCP_SKB_CB takes cb */
 	sdif = inet_sdif(skb);
@@ -1080,6 +1086,13 @@ static unsigned int xtcp_nf_hook(void *priv, struct sk_buff *skb,
 		rcu_read_unlock();
 		if (!held)
 			return NF_ACCEPT;
+	}
+
+	/* IP_MINTTL (RFC 5082), as tcp_v4_rcv() */
+	if (sk && iph->ttl < READ_ONCE(inet_sk(sk)->min_ttl)) {
+		XTCP_EXT_INC(net, LINUX_MIB_TCPMINTTLDROP);
+		sock_put(sk);
+		return NF_DROP;
 	}
 
 	/* Ours from here on: first the IPsec policy, as tcp_v4_rcv(). */

@@ -607,6 +607,25 @@ int xtcp_retransmit_head(struct sock *sk)
 }
 
 /**
+ * xtcp_retransmit_all() - the path MTU fell below our segments (RFC
+ * 1191): all in flight is lost, not to congestion; resend it now at the
+ * new MSS (Linux's tcp_simple_retransmit())
+ * @sk: the connection, locked
+ */
+void xtcp_retransmit_all(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
+				     TCPF_FIN_WAIT1 | TCPF_CLOSING |
+				     TCPF_LAST_ACK)) ||
+	    xs->snd_una == xs->snd_nxt)
+		return;
+	xtcp_cong_on_mtu_loss(&xs->cong, xs->snd_una, xs->snd_nxt);
+	xtcp_push(sk);
+}
+
+/**
  * xtcp_send_probe() - a zero-window probe: one byte beyond the window,
  * which the peer drops but answers with its current window (RFC 9293
  * 3.8.6.1, MUST-36)
@@ -769,8 +788,9 @@ void xtcp_send_raw(const struct xtcp_raw *r)
 	memset(iph, 0, sizeof(*iph));
 	iph->version = 4;
 	iph->ihl = sizeof(*iph) / 4;
+	iph->tos = r->tos;
 	iph->frag_off = htons(IP_DF);
-	iph->ttl = ip4_dst_hoplimit(&rt->dst);
+	iph->ttl = r->ttl > 0 ? r->ttl : ip4_dst_hoplimit(&rt->dst);
 	iph->protocol = IPPROTO_TCP;
 	iph->saddr = fl4.saddr;
 	iph->daddr = fl4.daddr;

@@ -137,6 +137,8 @@ static const struct xtcp_mib_item ext_items[] = {
 	{ "PruneCalled", LINUX_MIB_PRUNECALLED },
 	{ "RcvPruned", LINUX_MIB_RCVPRUNED },
 	{ "OfoPruned", LINUX_MIB_OFOPRUNED },
+	{ "OutOfWindowIcmps", LINUX_MIB_OUTOFWINDOWICMPS },
+	{ "LockDroppedIcmps", LINUX_MIB_LOCKDROPPEDICMPS },
 	{ "TW", LINUX_MIB_TIMEWAITED },
 	{ "DelayedACKs", LINUX_MIB_DELAYEDACKS },
 	{ "ListenOverflows", LINUX_MIB_LISTENOVERFLOWS },
@@ -152,6 +154,7 @@ static const struct xtcp_mib_item ext_items[] = {
 	{ "TCPAbortOnLinger", LINUX_MIB_TCPABORTONLINGER },
 	{ "TCPMemoryPressures", LINUX_MIB_TCPMEMORYPRESSURES },
 	{ "TCPMemoryPressuresChrono", LINUX_MIB_TCPMEMORYPRESSURESCHRONO },
+	{ "TCPMinTTLDrop", LINUX_MIB_TCPMINTTLDROP },
 	{ "TCPTimeWaitOverflow", LINUX_MIB_TCPTIMEWAITOVERFLOW },
 	{ "TCPOFOQueue", LINUX_MIB_TCPOFOQUEUE },
 	{ "TCPChallengeACK", LINUX_MIB_TCPCHALLENGEACK },
@@ -219,12 +222,15 @@ static int xtcp_stat_show(struct seq_file *seq, void *v)
 	int i;
 
 	/* TimeWaits stays last: tools read it as the last field */
-	seq_puts(seq, "Xtcp: BadSegs ListenDrops ListenOverflows SynAckTimeouts SyncookiesSent SyncookiesRecv SyncookiesFailed TCPChallengeACK TCPACKSkippedChallenge TCPACKSkippedSynRecv TCPAbortOnMemory TCPAbortOnLinger TCPMemoryPressures TCPMemoryPressuresChrono PruneCalled TCPRcvCollapsed OfoPruned RcvPruned Orphans TimeWaitOverflow TimeWaits\n");
+	seq_puts(seq, "Xtcp: BadSegs ListenDrops ListenOverflows SynAckTimeouts SyncookiesSent SyncookiesRecv SyncookiesFailed TCPChallengeACK TCPACKSkippedChallenge TCPACKSkippedSynRecv TCPAbortOnMemory TCPAbortOnLinger TCPMemoryPressures TCPMemoryPressuresChrono PruneCalled TCPRcvCollapsed OfoPruned RcvPruned IcmpErrors PmtuReduced MtuBlackHoles Orphans TimeWaitOverflow TimeWaits\n");
 	seq_printf(seq, "Xtcp: %lu", xtcp_stats_tcp(xn, TCP_MIB_INERRS));
 	for (i = 0; i < ARRAY_SIZE(ext); i++)
 		seq_printf(seq, " %lu", ext[i] < 0 ?
 			   atomic_long_read(&xn->synack_timeouts) :
 			   xtcp_stats_ext(xn, ext[i]));
+	seq_printf(seq, " %lu %lu %lu", atomic_long_read(&xn->icmp_errors),
+		   atomic_long_read(&xn->pmtu_reduced),
+		   atomic_long_read(&xn->mtu_black_holes));
 	seq_printf(seq, " %d %lu %d\n", xtcp_orphans(),
 		   xtcp_stats_ext(xn, LINUX_MIB_TCPTIMEWAITOVERFLOW),
 		   atomic_read(&xn->tw_count));

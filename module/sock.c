@@ -228,9 +228,10 @@ void xtcp_set_mss(struct sock *sk, u16 peer_mss)
 			sk_dst_set(sk, &rt->dst);
 	}
 	xs->rcv_mss = xtcp_route_mss(sk);
-	xs->snd_mss = min_t(u32, peer_mss ?: 536, xs->rcv_mss);
-	if (xs->snd_mss < 64)
-		xs->snd_mss = 64;	/* a peer's absurd MSS cannot stall us */
+	xs->peer_mss = peer_mss ?: 536;
+	xtcp_mtu_init(sk);
+	/* MUST-16, and at least 64: a peer's absurd MSS cannot stall us */
+	xtcp_sync_mss(sk, __sk_dst_get(sk) ? dst_mtu(__sk_dst_get(sk)) : 576);
 	xtcp_cong_init(&xs->cong, xtcp_send_mss(xs));
 	xtcp_cong_set_reordering(&xs->cong,
 				 READ_ONCE(xtcp_sk_net(sk)->reordering),
@@ -459,6 +460,18 @@ void xtcp_done(struct sock *sk)
 		xtcp_destroy(sk);
 }
 
+/* The connection is gone, with @err for the application; no RST. */
+static void fail(struct sock *sk, int err, enum xtcp_event event)
+{
+	WRITE_ONCE(sk->sk_err, err);
+	if (!sock_flag(sk, SOCK_DEAD))
+		sk_error_report(sk);
+	xtcp_purge_queues(sk);
+	xtcp_stats_attempt_failed(sk);
+	xtcp_transition(sk, event);
+	xtcp_done(sk);
+}
+
 /**
  * xtcp_reset() - the connection is gone with an error the application
  * sees: a RST arrived, or retransmissions gave up (RFC 9293 3.10.7.4)
@@ -467,13 +480,18 @@ void xtcp_done(struct sock *sk)
  */
 void xtcp_reset(struct sock *sk, int err)
 {
-	WRITE_ONCE(sk->sk_err, err);
-	if (!sock_flag(sk, SOCK_DEAD))
-		sk_error_report(sk);
-	xtcp_purge_queues(sk);
-	xtcp_stats_attempt_failed(sk);
-	xtcp_transition(sk, XTCP_EV_RCV_RST);
-	xtcp_done(sk);
+	fail(sk, err, XTCP_EV_RCV_RST);
+}
+
+/**
+ * xtcp_icmp_abort() - an ICMP error ends the connection being opened
+ * (icmp.c): the peer cannot be reached, so no RST
+ * @sk: the socket, locked
+ * @err: the error the application sees
+ */
+void xtcp_icmp_abort(struct sock *sk, int err)
+{
+	fail(sk, err, XTCP_EV_ABORT);
 }
 
 /**
@@ -515,7 +533,8 @@ void xtcp_give_up(struct sock *sk)
 	}
 	XTCP_EXT_INC(sock_net(sk), LINUX_MIB_TCPABORTONTIMEOUT);
 	xtcp_stats_attempt_failed(sk);
-	xtcp_abort(sk, ETIMEDOUT);
+	/* why the peer did not answer, if an ICMP error said (icmp.c) */
+	xtcp_abort(sk, READ_ONCE(sk->sk_err_soft) ?: ETIMEDOUT);
 }
 
 /**

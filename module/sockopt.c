@@ -287,10 +287,50 @@ static int set_int_option(struct sock *sk, int optname, int val)
 	return -ENOPROTOOPT;
 }
 
+/*
+ * SOL_IP through the IP layer, as tcp_setsockopt() passes it on; but a
+ * multicast membership, which TCP has no use for, xtcp refuses as Linux
+ * refuses IP_ADD_MEMBERSHIP to TCP: nothing would drop it at close, since
+ * ip_mc_drop_socket() is not exported. IP_OPTIONS change the room left
+ * in each segment (pmtu.c).
+ */
+static int set_ip_option(struct sock *sk, int level, int optname,
+			 sockptr_t optval, unsigned int optlen)
+{
+	int err;
+
+	switch (optname) {
+	case IP_ADD_MEMBERSHIP:
+	case IP_DROP_MEMBERSHIP:
+	case IP_ADD_SOURCE_MEMBERSHIP:
+	case IP_DROP_SOURCE_MEMBERSHIP:
+	case IP_BLOCK_SOURCE:
+	case IP_UNBLOCK_SOURCE:
+	case IP_MSFILTER:
+	case MCAST_JOIN_GROUP:
+	case MCAST_LEAVE_GROUP:
+	case MCAST_JOIN_SOURCE_GROUP:
+	case MCAST_LEAVE_SOURCE_GROUP:
+	case MCAST_BLOCK_SOURCE:
+	case MCAST_UNBLOCK_SOURCE:
+	case MCAST_MSFILTER:
+		if (level == SOL_IP)
+			return -EPROTO;
+	}
+	err = ip_setsockopt(sk, level, optname, optval, optlen);
+	if (!err && level == SOL_IP && optname == IP_OPTIONS) {
+		lock_sock(sk);
+		xtcp_ip_options_changed(sk);
+		release_sock(sk);
+	}
+	return err;
+}
+
 /**
- * xtcp_setsockopt() - sk_prot->setsockopt: SOL_TCP options
+ * xtcp_setsockopt() - sk_prot->setsockopt: SOL_TCP options, and SOL_IP's
+ * through the IP layer (as tcp_setsockopt())
  * @sk: the socket
- * @level: SOL_TCP; others are not xtcp's (ENOPROTOOPT)
+ * @level: SOL_TCP or SOL_IP
  * @optname: the option
  * @optval: its value
  * @optlen: its length
@@ -303,7 +343,7 @@ int xtcp_setsockopt(struct sock *sk, int level, int optname,
 	int val, err;
 
 	if (level != SOL_TCP)
-		return -ENOPROTOOPT;
+		return set_ip_option(sk, level, optname, optval, optlen);
 	if (optname == TCP_CONGESTION)
 		return set_congestion(optval, optlen);
 	if (optlen < sizeof(int))
@@ -390,9 +430,10 @@ static int put_struct(char __user *optval, int __user *optlen,
 }
 
 /**
- * xtcp_getsockopt() - sk_prot->getsockopt: SOL_TCP options
+ * xtcp_getsockopt() - sk_prot->getsockopt: SOL_TCP options, and SOL_IP's
+ * through the IP layer (as tcp_getsockopt())
  * @sk: the socket
- * @level: SOL_TCP; others are not xtcp's (ENOPROTOOPT)
+ * @level: SOL_TCP or SOL_IP
  * @optname: the option
  * @optval: where the value goes
  * @optlen: its room, then its length
@@ -406,7 +447,7 @@ int xtcp_getsockopt(struct sock *sk, int level, int optname,
 	int len, val, err;
 
 	if (level != SOL_TCP)
-		return -ENOPROTOOPT;
+		return ip_getsockopt(sk, level, optname, optval, optlen);
 	if (get_user(len, optlen))
 		return -EFAULT;
 	if (len < 0)

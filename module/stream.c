@@ -426,8 +426,10 @@ int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 	int target, err = 0;
 	long timeo;
 
-	if (flags & (MSG_OOB | MSG_ERRQUEUE))
-		return -EINVAL;	/* no urgent data, no error queue */
+	if (flags & MSG_ERRQUEUE)	/* ICMP errors (icmp.c), IP_RECVERR */
+		return xtcp_recv_error(sk, msg, len, addr_len);
+	if (flags & MSG_OOB)
+		return -EINVAL;	/* no urgent data */
 
 	lock_sock(sk);
 	if (sk->sk_state == TCP_LISTEN) {

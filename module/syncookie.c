@@ -101,6 +101,9 @@ void xtcp_cookie_send_synack(struct sock *sk, struct sk_buff *skb,
 		.win = cookie_window(sk),
 		.oif = skb->skb_iif,
 		.mark = READ_ONCE(sk->sk_mark),
+		/* the listener's IP_TOS and IP_TTL, as its children's SYN-ACKs */
+		.tos = READ_ONCE(inet_sk(sk)->tos),
+		.ttl = READ_ONCE(inet_sk(sk)->uc_ttl),
 		.syn = &so,
 	};
 

@@ -11,6 +11,7 @@
 #include <linux/capability.h>
 #include <linux/sysctl.h>
 #include <net/netns/generic.h>
+#include <net/tcp.h>
 
 #include "xtcp.h"
 
@@ -38,6 +39,8 @@ static const struct xtcp_range dupthresh = { 1, U16_MAX };	/* segments */
 static const struct xtcp_range count = { 0, INT_MAX };
 static const struct xtcp_range syncookies = { 0, 2 };
 static const struct xtcp_range syn_backlog = { 1, INT_MAX };
+static const struct xtcp_range mtu_probing = { 0, 2 };
+static const struct xtcp_range mss = { 48, 65535 };	/* TCP_MIN_SND_MSS */
 
 /*
  * Writes need CAP_NET_ADMIN over the namespace that owns the value. The
@@ -98,6 +101,9 @@ static const struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_SYSCTL(max_syn_backlog, syn_backlog),
 	XTCP_SYSCTL(challenge_ack_limit, count),
 	XTCP_SYSCTL(max_orphans, count),
+	XTCP_SYSCTL(mtu_probing, mtu_probing),
+	XTCP_SYSCTL(base_mss, mss),
+	XTCP_SYSCTL(mtu_probe_floor, mss),
 	{ }	/* sentinel for kernels before 6.5 */
 };
 
@@ -131,6 +137,9 @@ void xtcp_net_set_defaults(struct xtcp_net *xn)
 	/* Linux: half the established hash (tcp_sk_init); ours is global */
 	xn->max_tw_buckets = XTCP_EHASH_SIZE / 2;
 	xn->syncookies = 1;		/* when a SYN queue is full */
+	xn->mtu_probing = 0;		/* tcp_mtu_probing */
+	xn->base_mss = TCP_BASE_MSS;
+	xn->mtu_probe_floor = TCP_MIN_SND_MSS;
 	/* Linux: max(128, ehash entries / 128) (tcp_sk_init) */
 	xn->max_syn_backlog = max(128, XTCP_EHASH_SIZE / 128);
 	/* Linux's since 6.0: no namespace-wide limit, the per-connection

@@ -663,13 +663,17 @@ static void rtx_expired(struct sock *sk)
 	xs->retries++;
 	XTCP_EXT_INC(sock_net(sk), LINUX_MIB_TCPTIMEOUTS);
 	xtcp_rtt_retransmitted(&xs->rtt);
-	/* RFC 5681 3.1: the loss window; resend from SND.UNA (cong.c) */
-	if (!((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)))
-		xtcp_cong_on_rto(&xs->cong, xs->snd_una, xs->snd_nxt,
-				 xtcp_send_mss(xs));
 	/* RFC 9293 3.8.3: at R1, ask IP for another route (negative advice) */
 	if (xs->retries == READ_ONCE(xtcp_sk_net(sk)->retries1))
 		sk_dst_reset(sk);
+	if (!((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV))) {
+		/* past R1, a black hole may eat big segments (pmtu.c) */
+		if (xs->retries >= READ_ONCE(xtcp_sk_net(sk)->retries1))
+			xtcp_mtu_black_hole(sk);
+		/* RFC 5681 3.1: the loss window; resend from SND.UNA */
+		xtcp_cong_on_rto(&xs->cong, xs->snd_una, xs->snd_nxt,
+				 xtcp_send_mss(xs));
+	}
 	xtcp_retransmit_head(sk);
 	xs->rtt.rto_ms = xtcp_rto_backoff(rto, rto_max);
 	rtx_arm(sk, max(xs->rtt.rto_ms, 1U));
@@ -825,6 +829,14 @@ void xtcp_release_cb(struct sock *sk)
 	}
 	if (test_and_clear_bit(XTCP_DEFER_DELACK, &xs->deferred)) {
 		delack_expired(sk);
+		__sock_put(sk);
+	}
+	if (test_and_clear_bit(XTCP_DEFER_MTU, &xs->deferred)) {
+		xtcp_mtu_reduced(sk);
+		__sock_put(sk);
+	}
+	if (test_and_clear_bit(XTCP_DEFER_ICMP, &xs->deferred)) {
+		xtcp_icmp_deferred(sk);
 		__sock_put(sk);
 	}
 }

@@ -98,12 +98,17 @@ struct xtcp_skb_cb {
 #define XTCP_ACK	0x10
 #define XTCP_URG	0x20
 
-/* Timer expiries that found the socket owned by a process (deferred). */
+/*
+ * Timer expiries, and ICMP errors, that found the socket owned by a process
+ * (deferred).
+ */
 enum {
 	XTCP_DEFER_RTX,		/* retransmission (and persist) timer */
 	XTCP_DEFER_WAIT,	/* TIME-WAIT / FIN-WAIT-2 timer */
 	XTCP_DEFER_KA,		/* keepalive timer */
 	XTCP_DEFER_DELACK,	/* delayed-ACK timer */
+	XTCP_DEFER_MTU,		/* "fragmentation needed" (icmp.c) */
+	XTCP_DEFER_ICMP,	/* an error ending a connect() (icmp.c) */
 };
 
 struct xtcp_port;
@@ -259,6 +264,12 @@ struct xtcp_sock {
 		u32 snd_wl2;		/* SEG.ACK of the last window update */
 		u32 write_seq;		/* sequence number after the last queued byte */
 		u32 snd_mss;		/* largest segment we send (peer's MSS, MTU) */
+		u16 peer_mss;		/* the peer's MSS option, 536 without one */
+		u32 pmtu;		/* the path MTU snd_mss was sized for */
+		u32 mtu_info;		/* MTU of the last "fragmentation needed" */
+		int icmp_err;		/* errno of an ICMP error to act on */
+		u32 mtup_low;		/* RFC 4821: an MTU taken to pass (pmtu.c) */
+		u8 mtup_enabled;	/* ... and segments kept within it */
 
 		/* RFC 9293 3.3.1 receive sequence variables */
 		u32 irs;		/* initial receive sequence number */
@@ -386,6 +397,9 @@ struct xtcp_net {
 	int max_syn_backlog;	/* half-open at most per listener, no cookies */
 	int challenge_ack_limit;	/* per second, namespace-wide (RFC 5961 7) */
 	int max_orphans;	/* orphans (all namespaces) before resetting */
+	int mtu_probing;	/* RFC 4821: 0 off, 1 after a black hole, 2 on */
+	int base_mss;		/* MSS probing starts from, bytes */
+	int mtu_probe_floor;	/* the least MSS a black hole cuts to */
 	struct ctl_table_header *sysctl_hdr;
 	struct net *net;		/* the namespace these belong to */
 
@@ -396,6 +410,9 @@ struct xtcp_net {
 	u32 challenge_second;
 	u32 challenge_left;
 	atomic_long_t synack_timeouts;	/* half-open children given up */
+	atomic_long_t icmp_errors;	/* ICMP errors taken (icmp.c) */
+	atomic_long_t pmtu_reduced;	/* MSS lowered by fragmentation needed */
+	atomic_long_t mtu_black_holes;	/* MSS lowered by timeouts (RFC 4821) */
 	atomic_t tw_count;		/* TIME-WAIT records in the table */
 };
 
@@ -474,6 +491,7 @@ u32 xtcp_ts_clock(u32 offset);
 u8 xtcp_rcv_wscale_for(const struct sock *sk);
 void xtcp_done(struct sock *sk);
 void xtcp_reset(struct sock *sk, int err);
+void xtcp_icmp_abort(struct sock *sk, int err);
 void xtcp_abort(struct sock *sk, int err);
 void xtcp_give_up(struct sock *sk);
 bool xtcp_check_oom(const struct sock *sk, int shift);
@@ -591,6 +609,8 @@ struct xtcp_raw {
 	u16 win;
 	int oif;
 	u32 mark;
+	u8 tos;		/* IP_TOS of the socket it speaks for */
+	int ttl;	/* its IP_TTL; 0 or -1: the route's */
 	bool ts_ok;
 	u32 tsval, tsecr;
 	struct xtcp_syn_options *syn;
@@ -612,6 +632,7 @@ void xtcp_reply_rst(struct net *net, struct sk_buff *skb);
 void xtcp_push(struct sock *sk);
 void xtcp_push_more(struct sock *sk);
 int xtcp_retransmit_head(struct sock *sk);
+void xtcp_retransmit_all(struct sock *sk);
 void xtcp_push_forced(struct sock *sk);
 bool xtcp_fin_sent(const struct xtcp_sock *xs);
 void xtcp_send_oow_ack(struct sock *sk);
@@ -621,6 +642,19 @@ void xtcp_send_challenge_ack(struct sock *sk);
 /* input.c */
 int xtcp_input_register(void);
 void xtcp_input_unregister(void);
+
+/* pmtu.c */
+void xtcp_sync_mss(struct sock *sk, u32 pmtu);
+void xtcp_mtu_reduced(struct sock *sk);
+void xtcp_mtu_init(struct sock *sk);
+void xtcp_mtu_black_hole(struct sock *sk);
+void xtcp_ip_options_changed(struct sock *sk);
+
+/* icmp.c */
+unsigned int xtcp_icmp_rcv(struct net *net, struct sk_buff *skb);
+void xtcp_icmp_deferred(struct sock *sk);
+int xtcp_recv_error(struct sock *sk, struct msghdr *msg, int len,
+		    int *addr_len);
 int xtcp_backlog_rcv(struct sock *sk, struct sk_buff *skb);
 void xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb);
 bool xtcp_seq_acceptable(u32 seg_seq, u32 seg_len, u32 rcv_nxt, u32 rcv_wnd);

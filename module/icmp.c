@@ -187,8 +187,8 @@ static void icmp_error(struct sock *sk, struct sk_buff *skb)
 	    inet->inet_daddr != iph->daddr || inet->inet_dport != th->dest ||
 	    inet->inet_sport != th->source)
 		return;
-	/* IP_MINTTL (RFC 5082): the error's own TTL, as tcp_v4_err() */
-	if (ip_hdr(skb)->ttl < READ_ONCE(inet->min_ttl)) {
+	/* IP_MINTTL (RFC 5082), on the quoted header's TTL: tcp_v4_err()'s */
+	if (iph->ttl < READ_ONCE(inet->min_ttl)) {
 		XTCP_EXT_INC(net, LINUX_MIB_TCPMINTTLDROP);
 		return;
 	}

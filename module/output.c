@@ -508,11 +508,20 @@ static bool send_new(struct sock *sk, u32 mss, enum push_how how)
 static void do_push(struct sock *sk, enum push_how how)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
-	u32 mss = xtcp_send_mss(xs);
+	struct dst_entry *dst;
 	bool sent = false;
+	u32 mss;
 
 	if (!can_send_data(sk))
 		return;
+	/*
+	 * The route's MTU moved since the MSS was sized (a path MTU another
+	 * socket learnt, or one that expired): follow it (tcp_current_mss())
+	 */
+	dst = __sk_dst_get(sk);
+	if (dst && xs->pmtu && dst_mtu(dst) != xs->pmtu)
+		xtcp_sync_mss(sk, dst_mtu(dst));
+	mss = xtcp_send_mss(xs);
 	if (xs->cong.state != XTCP_CA_OPEN)
 		sent = send_lost(sk, mss);
 	sent |= send_new(sk, mss, how);

@@ -52,8 +52,8 @@ void xtcp_ip_options_changed(struct sock *sk)
 /**
  * xtcp_sync_mss() - the largest segment we send on a path whose MTU fell
  * to @pmtu (RFC 1191 3.1; Linux's tcp_sync_mss()): the MTU less the IPv4
- * and TCP headers (and any IP_OPTIONS), at most the peer's MSS and
- * TCP_MAXSEG, and at most
+ * and TCP headers (and any IP_OPTIONS), at most the peer's MSS (and
+ * TCP_MAXSEG as it was at the handshake), and at most
  * what packetization-layer probing takes to pass (RFC 4821)
  * @sk: the connection, locked
  * @pmtu: the path MTU
@@ -62,18 +62,18 @@ void xtcp_sync_mss(struct sock *sk, u32 pmtu)
 {
 	const int hdrs = sizeof(struct iphdr) + sizeof(struct tcphdr);
 	struct xtcp_sock *xs = xtcp_sk(sk);
-	u16 user = READ_ONCE(xs->user_mss);
 	int mss = (int)pmtu - hdrs;
 
 	xs->pmtu = pmtu;
 	if (xs->mtup_enabled)	/* RFC 4821: what the search found to pass */
 		mss = min_t(int, mss, xs->mtup_low - hdrs);
 	mss = min_t(int, mss, xs->peer_mss);
-	if (user)
-		mss = min_t(int, mss, user);
 	/* RFC 6691: the MSS option assumes no IP options; ours take room */
 	mss -= ip_options_len(sk);
 	xs->snd_mss = max(mss, 64);
+	/* a bigger MSS (the path grew back): cwnd holds at least one */
+	if (xs->cong.cwnd && xs->cong.cwnd < xtcp_send_mss(xs))
+		xs->cong.cwnd = xtcp_send_mss(xs);
 }
 
 /**
@@ -88,7 +88,7 @@ void xtcp_mtu_reduced(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct dst_entry *dst;
-	u32 mtu, dmtu;
+	u32 mtu, dmtu, old;
 
 	if ((1 << sk->sk_state) & (TCPF_LISTEN | TCPF_CLOSE))
 		return;
@@ -103,8 +103,11 @@ void xtcp_mtu_reduced(struct sock *sk)
 	if (inet_sk(sk)->pmtudisc == IP_PMTUDISC_DONT ||
 	    !ip_sk_accept_pmtu(sk) || xs->pmtu <= dmtu)
 		return;
-	atomic_long_inc(&xtcp_sk_net(sk)->pmtu_reduced);
+	old = xs->snd_mss;
 	xtcp_sync_mss(sk, dmtu);
+	if (xs->snd_mss >= old)
+		return;		/* the peer's MSS was smaller all along */
+	atomic_long_inc(&xtcp_sk_net(sk)->pmtu_reduced);
 	xtcp_retransmit_all(sk);
 }
 

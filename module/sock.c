@@ -17,6 +17,7 @@
 #include <net/inet_sock.h>
 #include <net/route.h>
 #include <net/sock.h>
+#include <net/xfrm.h>
 
 #include "options.h"
 #include "xtcp.h"
@@ -25,6 +26,7 @@ static atomic_t live_socks = ATOMIC_INIT(0);
 
 static void xtcp_sock_destruct(struct sock *sk)
 {
+	xfrm_sk_free_policy(sk);	/* as inet_csk_destroy_sock() */
 	inet_sock_destruct(sk);
 	sk_sockets_allocated_dec(sk);
 	atomic_dec(&live_socks);
@@ -228,7 +230,9 @@ void xtcp_set_mss(struct sock *sk, u16 peer_mss)
 			sk_dst_set(sk, &rt->dst);
 	}
 	xs->rcv_mss = xtcp_route_mss(sk);
-	xs->peer_mss = peer_mss ?: 536;
+	/* the most either end allows, fixed now (Linux's mss_clamp) */
+	xs->peer_mss = min_t(u32, peer_mss ?: 536,
+			     READ_ONCE(xs->user_mss) ?: U16_MAX);
 	xtcp_mtu_init(sk);
 	/* MUST-16, and at least 64: a peer's absurd MSS cannot stall us */
 	xtcp_sync_mss(sk, __sk_dst_get(sk) ? dst_mtu(__sk_dst_get(sk)) : 576);

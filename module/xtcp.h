@@ -264,7 +264,7 @@ struct xtcp_sock {
 		u32 snd_wl2;		/* SEG.ACK of the last window update */
 		u32 write_seq;		/* sequence number after the last queued byte */
 		u32 snd_mss;		/* largest segment we send (peer's MSS, MTU) */
-		u16 peer_mss;		/* the peer's MSS option, 536 without one */
+		u16 peer_mss;		/* the peer's MSS option (536 without), TCP_MAXSEG */
 		u32 pmtu;		/* the path MTU snd_mss was sized for */
 		u32 mtu_info;		/* MTU of the last "fragmentation needed" */
 		int icmp_err;		/* errno of an ICMP error to act on */

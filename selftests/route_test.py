@@ -23,7 +23,9 @@ Each stack has its own addresses at both ends, so the path MTU one learns
 is not cached for the other. Cases:
 
   ttl          the SYN and the data reach the server with TTL 64 - 2,
-               and with IP_TTL 20 set, 18
+               and with IP_TTL 20 set, 18; IP IDs as Linux's TCP picks
+               them: each connection's from a random start, one more
+               per segment
   dscp         IP_TOS on the client and on the listener: every segment,
                the SYN-ACK too, carries it, both ways
   pmtu         16 MiB each way through the 1280 link completes (same
@@ -189,6 +191,7 @@ def parse_ip(b):
     ihl = (b[0] & 15) * 4
     frag = struct.unpack('!H', b[6:8])[0]
     p = {'tos': b[1], 'len': struct.unpack('!H', b[2:4])[0], 'ttl': b[8],
+         'id': struct.unpack('!H', b[4:6])[0],
          'proto': b[9], 'df': bool(frag & 0x4000),
          'frag': bool(frag & 0x3fff), 'src': socket.inet_ntoa(b[12:16]),
          'dst': socket.inet_ntoa(b[16:20]), 'raw': b}
@@ -351,7 +354,7 @@ def transfer(tx, rx, n, during=None):
 def case_ttl(stack, port):
     tap = Tap('xrs', 's0')
     try:
-        ttls = []
+        ttls, ids = [], []
         for opts in ((), ((socket.SOL_IP, socket.IP_TTL, 20),)):
             try:
                 cli, srv = pair(stack, port, cli_opts=opts)
@@ -361,14 +364,18 @@ def case_ttl(stack, port):
             srv.recv(100)
             time.sleep(0.1)
             caddr = ADDR[stack][0]
-            seen = sorted({p['ttl'] for p in tap.get(
-                lambda p: p['proto'] == 6 and p['src'] == caddr and
-                p['sport'] == cli.getsockname()[1])})
-            ttls.append(seen)
+            mine = tap.get(lambda p: p['proto'] == 6 and p['src'] == caddr and
+                           p['sport'] == cli.getsockname()[1])
+            ttls.append(sorted({p['ttl'] for p in mine}))
+            ids.append([p['id'] for p in mine])
             cli.close()
             srv.close()
             port += 1
-        return ttls == [[62], [18]], f'TTL at the server {ttls[0]}, with IP_TTL 20 {ttls[1]}'
+        steps = {(b - a) & 0xffff for c in ids for a, b in zip(c, c[1:])}
+        ok = (ttls == [[62], [18]] and ids[0][0] != ids[1][0] and
+              steps == {1})
+        return ok, (f'TTL at the server {ttls[0]}, with IP_TTL 20 {ttls[1]}; '
+                    f'IP IDs from {ids[0][0]} and {ids[1][0]}, steps {sorted(steps)}')
     finally:
         tap.close()
 

@@ -142,6 +142,7 @@ static int active_open(struct sock *sk, const struct sockaddr_in *sin)
 	else
 		xs->iss = xtcp_isn(inet->inet_saddr, inet->inet_daddr,
 				   inet->inet_sport, inet->inet_dport);
+	atomic_set(&inet->inet_id, get_random_u16());	/* tcp_v4_connect() */
 	WRITE_ONCE(xs->snd_una, xs->iss);
 	WRITE_ONCE(xs->snd_nxt, xs->iss + 1);
 	WRITE_ONCE(xs->write_seq, xs->iss + 1);

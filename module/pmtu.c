@@ -50,8 +50,8 @@ void xtcp_ip_options_changed(struct sock *sk)
 }
 
 /**
- * xtcp_sync_mss() - the largest segment we send on a path whose MTU fell
- * to @pmtu (RFC 1191 3.1; Linux's tcp_sync_mss()): the MTU less the IPv4
+ * xtcp_sync_mss() - the largest segment we send on a path of MTU @pmtu
+ * (RFC 1191 3.1; Linux's tcp_sync_mss()): the MTU less the IPv4
  * and TCP headers (and any IP_OPTIONS), at most the peer's MSS (and
  * TCP_MAXSEG as it was at the handshake), and at most
  * what packetization-layer probing takes to pass (RFC 4821)

@@ -67,6 +67,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from xtcp_timers import _csum as csum  # noqa: E402
 from xtcp_timers import netns, run, tcp_socket, xtcp_socket  # noqa: E402
 
 NSS = ('xrc', 'xr1', 'xr2', 'xrs')
@@ -156,9 +157,10 @@ class Tap(threading.Thread):
     def __init__(self, ns, dev):
         super().__init__(daemon=True)
         with netns(ns):
-            # SOCK_DGRAM: the IP packet, without the link header;
+            # SOCK_DGRAM: the IP packet without the link header;
+            # ETH_P_ALL: what the device sends too
             self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM,
-                                      socket.htons(0x0003))  # ETH_P_ALL: sent ones too
+                                      socket.htons(0x0003))
         self.sock.bind((dev, 0))
         self.pkts, self.lock, self.stop = [], threading.Lock(), False
         self.start()
@@ -203,15 +205,6 @@ def parse_ip(b):
     if p['proto'] == 1 and len(l4) >= 8:
         p['type'], p['code'] = l4[0], l4[1]
     return p
-
-
-def csum(data):
-    if len(data) % 2:
-        data += b'\0'
-    s = sum(struct.unpack(f'!{len(data) // 2}H', data))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
 
 
 def icmp_error(typ, code, quoted, rest=0):

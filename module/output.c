@@ -625,10 +625,7 @@ void xtcp_retransmit_all(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
-	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
-				     TCPF_FIN_WAIT1 | TCPF_CLOSING |
-				     TCPF_LAST_ACK)) ||
-	    xs->snd_una == xs->snd_nxt)
+	if (!can_send_data(sk) || xs->snd_una == xs->snd_nxt)
 		return;
 	xtcp_cong_on_mtu_loss(&xs->cong, xs->snd_una, xs->snd_nxt);
 	xtcp_push(sk);

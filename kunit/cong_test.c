@@ -978,6 +978,37 @@ static void cong_mtu_loss(struct kunit *test)
 }
 
 /*
+ * RFC 4821 7.6.2: the hole that began a recovery is an MTU probe, too big
+ * for the path, not a sign of congestion: the halving is undone and only
+ * the probe is resent, in segments that fit (as Linux's
+ * tcp_mtup_probe_failed() and tcp_simple_retransmit()).
+ */
+static void cong_probe_lost(struct kunit *test)
+{
+	struct xtcp_cong c;
+	u32 seq, len;
+
+	enter_sack_recovery(&c);		/* [0, 1000) the hole */
+	KUNIT_ASSERT_EQ(test, c.cwnd, 10000u);
+	xtcp_cong_on_probe_lost(&c, 0, 1000, 20000);
+	KUNIT_EXPECT_EQ(test, c.state, XTCP_CA_LOSS);
+	KUNIT_EXPECT_EQ(test, c.cwnd, 20000u);
+	KUNIT_EXPECT_EQ(test, c.ssthresh, BIT(30));
+	KUNIT_ASSERT_TRUE(test, xtcp_cong_next_rtx(&c, 0, 500, &seq, &len));
+	KUNIT_EXPECT_EQ(test, seq, 0u);
+	KUNIT_EXPECT_EQ(test, len, 500u);
+	xtcp_cong_rtx_sent(&c, 500, 700);
+	KUNIT_ASSERT_TRUE(test, xtcp_cong_next_rtx(&c, 0, 500, &seq, &len));
+	KUNIT_EXPECT_EQ(test, seq, 500u);
+	xtcp_cong_rtx_sent(&c, 1000, 700);
+	/* the rest in flight is not taken as lost */
+	KUNIT_EXPECT_FALSE(test, xtcp_cong_next_rtx(&c, 0, 500, &seq, &len));
+	ack_ts(&c, 0, 20000, 20000, 700);
+	KUNIT_EXPECT_EQ(test, c.state, XTCP_CA_OPEN);
+	KUNIT_EXPECT_GE(test, c.cwnd, 20000u);
+}
+
+/*
  * Karn's rule with timestamps: in a recovery, an echo older than the
  * first resending names an earlier copy; now - TSecr is no round trip.
  */
@@ -1041,6 +1072,7 @@ static struct kunit_case xtcp_cong_cases[] = {
 	KUNIT_CASE(cong_undo_eifel),
 	KUNIT_CASE(cong_echo_predates_rtx),
 	KUNIT_CASE(cong_mtu_loss),
+	KUNIT_CASE(cong_probe_lost),
 	{}
 };
 

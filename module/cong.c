@@ -584,6 +584,27 @@ void xtcp_cong_on_mtu_loss(struct xtcp_cong *c, u32 snd_una, u32 snd_nxt)
 EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_on_mtu_loss);
 
 /**
+ * xtcp_cong_on_probe_lost() - the hole that just began a recovery is an
+ * MTU probe (pmtu.c), lost for its size, not to congestion (RFC 4821
+ * 7.6.2): the halving is undone and only the probe is taken as lost, to
+ * be resent in segments that fit (Linux's tcp_mtup_probe_failed(), then
+ * tcp_simple_retransmit())
+ * @c: the state, just gone into recovery
+ * @snd_una: SND.UNA, where the probe starts
+ * @probe_end: the sequence number after the probe
+ * @snd_nxt: SND.NXT
+ */
+void xtcp_cong_on_probe_lost(struct xtcp_cong *c, u32 snd_una, u32 probe_end,
+			     u32 snd_nxt)
+{
+	c->cwnd = c->prior_cwnd;
+	c->ssthresh = c->prior_ssthresh;
+	xtcp_cong_on_mtu_loss(c, snd_una, snd_nxt);
+	c->lost_end = xtcp_seq_min(probe_end, snd_nxt);
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_on_probe_lost);
+
+/**
  * xtcp_cong_restart() - sending after an idle period longer than the RTO:
  * cwnd at most the initial window (RFC 5681 4.1)
  * @c: the state

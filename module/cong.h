@@ -131,6 +131,8 @@ void xtcp_cong_on_ack(struct xtcp_cong *c, const struct xtcp_ack_sample *a);
 void xtcp_cong_on_rto(struct xtcp_cong *c, u32 snd_una, u32 snd_nxt, u32 mss);
 void xtcp_cong_restart(struct xtcp_cong *c, u32 mss);
 void xtcp_cong_on_mtu_loss(struct xtcp_cong *c, u32 snd_una, u32 snd_nxt);
+void xtcp_cong_on_probe_lost(struct xtcp_cong *c, u32 snd_una, u32 probe_end,
+			     u32 snd_nxt);
 u32 xtcp_cong_pipe(const struct xtcp_cong *c, u32 snd_una, u32 snd_nxt,
 		   bool sack_ok, u32 mss);
 bool xtcp_cong_may_resend(const struct xtcp_cong *c, u32 pipe);

@@ -437,6 +437,7 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb,
 			XTCP_EXT_INC(sock_net(sk), xs->sack_ok ?
 				     LINUX_MIB_TCPSACKRECOVERY :
 				     LINUX_MIB_TCPRENORECOVERY);
+		xtcp_mtu_probe_acked(sk, prior_state);
 	}
 
 	/*

@@ -322,22 +322,24 @@ static void copy_from_queue(struct sock *sk, u32 seq, unsigned int len,
 }
 
 /**
- * send_range() - send sequence space [@seq, @seq + @len): queued data, and
+ * send_sized() - send sequence space [@seq, @seq + @len): queued data, and
  * our FIN if the range covers it (it follows the last byte, write_seq)
  * @sk: the connection, locked
  * @seq: first sequence number
  * @len: sequence numbers wanted; fewer go if the options leave less room
- *	 than the MSS, never more
+ *	 than @size, never more
  * @fin: the FIN goes with it if the range reaches it
+ * @size: the most the segment carries past its TCP header, options and
+ *	  data (the MSS; more for an MTU probe)
  *
  * Return: sequence numbers sent (data, plus one for a FIN), or -errno.
  */
-static int send_range(struct sock *sk, u32 seq, u32 len, bool fin)
+static int send_sized(struct sock *sk, u32 seq, u32 len, bool fin, u32 size)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	u8 opts[XTCP_MAX_OPTIONS_LEN];
 	unsigned int optlen = build_options(sk, XTCP_ACK, opts);
-	u32 data = 0, room = xs->snd_mss - optlen, end = xs->write_seq;
+	u32 data = 0, room = size - optlen, end = xs->write_seq;
 	struct sk_buff *skb;
 	u8 flags = XTCP_ACK;
 	int err;
@@ -365,6 +367,12 @@ static int send_range(struct sock *sk, u32 seq, u32 len, bool fin)
 	return data + fin;
 }
 
+/* send_sized() for a segment of at most the MSS */
+static int send_range(struct sock *sk, u32 seq, u32 len, bool fin)
+{
+	return send_sized(sk, seq, len, fin, xtcp_sk(sk)->snd_mss);
+}
+
 /*
  * Data and our FIN go out in these states. FIN-WAIT-1, CLOSING and
  * LAST-ACK are entered when the application closes, but the FIN is sent
@@ -383,9 +391,14 @@ static bool fin_due(const struct xtcp_sock *xs)
 	return xs->fin_queued && xs->snd_nxt == xs->write_seq;
 }
 
-/* A segment of @n sequence numbers from @seq went out again. */
+/*
+ * A segment of @n sequence numbers from @seq went out again. An MTU probe
+ * in flight then tells nothing (RFC 4821 7.6.3: inconclusive, as Linux's
+ * __tcp_retransmit_skb() takes any resending).
+ */
 static void count_retrans(struct xtcp_sock *xs, u32 seq, u32 n)
 {
+	xs->mtup_probe = 0;
 	XTCP_INC_STATS(sock_net(&xs->inet.sk), TCP_MIB_RETRANSSEGS);
 	xs->counts.total_retrans++;
 	if (xtcp_seq_before(seq, xs->write_seq))
@@ -505,6 +518,33 @@ static bool send_new(struct sock *sk, u32 mss, enum push_how how)
 	return sent;
 }
 
+/*
+ * RFC 4821 7.5: one segment bigger than the rest tries an MTU the search
+ * has not settled (pmtu.c), ahead of the data that will tell its loss.
+ * Not after an idle spell: send_new() restarts cwnd first. Probes go
+ * only without SACK blocks, so the options are the same as the data's.
+ */
+static bool send_mtu_probe(struct sock *sk, u32 mss)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 len, seq = xs->snd_nxt;
+	int n;
+
+	if (xs->snd_una == seq)
+		return false;
+	len = xtcp_mtu_probe_len(sk, mss);
+	/* within one record: its end is pushed as a segment's end */
+	if (!len || record_end(sk, seq) - seq < len)
+		return false;
+	n = send_sized(sk, seq, len, false,
+		       len + (xs->ts_ok ? TCPOLEN_TSTAMP_ALIGNED : 0));
+	if (n <= 0)
+		return false;
+	xtcp_mtu_probe_sent(sk, seq, n);
+	WRITE_ONCE(xs->snd_nxt, seq + n);
+	return true;
+}
+
 static void do_push(struct sock *sk, enum push_how how)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
@@ -524,6 +564,8 @@ static void do_push(struct sock *sk, enum push_how how)
 	mss = xtcp_send_mss(xs);
 	if (xs->cong.state != XTCP_CA_OPEN)
 		sent = send_lost(sk, mss);
+	else
+		sent = send_mtu_probe(sk, mss);
 	sent |= send_new(sk, mss, how);
 	/* A FIN takes no window: the receiver accepts it at RCV.NXT. */
 	if (fin_due(xs) && send_range(sk, xs->snd_nxt, 1, true) == 1) {

@@ -2,8 +2,9 @@
 /*
  * Path MTU: how big our segments may be on the path to the peer, learnt
  * from ICMP "fragmentation needed" (RFC 1191; the ICMP itself is taken in
- * icmp.c) or, where those never come back, guessed from retransmission
- * timeouts (RFC 4821's black hole detection, net.xtcp.mtu_probing).
+ * icmp.c) or, where those never come back, from the segments themselves:
+ * black holes guessed from retransmission timeouts, then a search upward
+ * with probes (RFC 4821 packetization-layer PMTUD, net.xtcp.mtu_probing).
  *
  * Where an RFC rule lives:
  *   RFC 1191 3.1: MSS from the path MTU           xtcp_sync_mss
@@ -11,16 +12,24 @@
  *            resent at once                       xtcp_mtu_reduced
  *   RFC 4821 (Linux's tcp_mtu_probing()):
  *            black hole detection                 xtcp_mtu_black_hole
- *   RFC 4821 search upward from base_mss          not yet (README)
+ *   RFC 4821 7.4, 7.5: a probe's size, when it
+ *            goes                                 xtcp_mtu_probe_len
+ *            (the segment itself: output.c's send_mtu_probe())
+ *   RFC 4821 7.6.1, 7.6.2: success, failure       xtcp_mtu_probe_acked
+ *   RFC 4821 7.6.3: inconclusive (resent)         output.c's count_retrans()
+ *   a finished search begun again                 mtu_check_reprobe
  *
- * xtcp_sock.pmtu is the MTU snd_mss was sized for; mtup_low, with
- * mtup_enabled, the MTU probing takes to pass (Linux's search_low).
+ * xtcp_sock.pmtu is the MTU snd_mss was sized for. With mtup_enabled,
+ * segments are no bigger than mtup_low, the largest MTU taken to pass
+ * (Linux's search_low), and probes look between it and mtup_high, the
+ * largest that may (search_high). MTUs here are whole IP packets.
  */
 #include <net/inet_connection_sock.h>
 #include <net/ip.h>
 #include <net/route.h>
 #include <net/tcp.h>
 
+#include "seq.h"
 #include "xtcp.h"
 
 /* IP_OPTIONS: the bytes each of our IP headers carries beyond 20 */
@@ -65,6 +74,7 @@ void xtcp_sync_mss(struct sock *sk, u32 pmtu)
 	int mss = (int)pmtu - hdrs;
 
 	xs->pmtu = pmtu;
+	xs->mtup_high = min(xs->mtup_high, pmtu);	/* as tcp_sync_mss() */
 	if (xs->mtup_enabled)	/* RFC 4821: what the search found to pass */
 		mss = min_t(int, mss, xs->mtup_low - hdrs);
 	mss = min_t(int, mss, xs->peer_mss);
@@ -125,7 +135,125 @@ void xtcp_mtu_init(struct sock *sk)
 	xs->mtup_low = READ_ONCE(xn->base_mss) + sizeof(struct iphdr) +
 		       sizeof(struct tcphdr) +
 		       (xs->ts_ok ? TCPOLEN_TSTAMP_ALIGNED : 0);
+	xs->mtup_high = xs->peer_mss + sizeof(struct iphdr) +
+			sizeof(struct tcphdr);
+	xs->mtup_probe = 0;
+	xs->mtup_stamp = jiffies;
 	xs->mtup_enabled = READ_ONCE(xn->mtu_probing) > 1;
+}
+
+/* The IP and TCP headers of a segment now: IP options, Timestamps */
+static u32 seg_hdrs(const struct sock *sk)
+{
+	return sizeof(struct iphdr) + sizeof(struct tcphdr) +
+	       ip_options_len(sk) +
+	       (xtcp_sk(sk)->ts_ok ? TCPOLEN_TSTAMP_ALIGNED : 0);
+}
+
+/*
+ * A finished search begins again after probe_interval (ten minutes, as
+ * RFC 1191 waits before it tries a larger PMTU), from the MTU in use up
+ * to the largest the peer takes, in case the path grew (Linux's
+ * tcp_mtu_check_reprobe()).
+ */
+static void mtu_check_reprobe(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	unsigned long interval = READ_ONCE(xtcp_sk_net(sk)->probe_interval);
+
+	if (time_before(jiffies, xs->mtup_stamp + interval * HZ))
+		return;
+	xs->mtup_high = min_t(u32, xs->peer_mss + sizeof(struct iphdr) +
+				   sizeof(struct tcphdr), xs->pmtu);
+	xs->mtup_stamp = jiffies;
+}
+
+/**
+ * xtcp_mtu_probe_len() - whether an MTU probe goes now, and how much data
+ * it carries (RFC 4821 7.4, 7.5, as Linux's tcp_mtu_probe()): the search
+ * is on, no probe is out, nothing is being recovered, the window is big
+ * enough to see a probe's loss by the duplicate ACKs of the data behind
+ * it (11 segments, as Linux), and no SACK blocks vary our header. The
+ * probe is the middle of the range still searched, until that range is
+ * narrower than probe_threshold.
+ * @sk: the connection, locked
+ * @mss: the MSS data segments go with
+ *
+ * Return: the probe's payload, 0 for none now.
+ */
+u32 xtcp_mtu_probe_len(struct sock *sk, u32 mss)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 hdrs = seg_hdrs(sk), mtu, len, needed;
+
+	if (!xs->mtup_enabled || xs->mtup_probe ||
+	    xs->cong.state != XTCP_CA_OPEN || xs->cong.cwnd < 11 * mss ||
+	    !xtcp_ofo_empty(&xs->ofo) || xs->ofo.has_dsack)
+		return 0;
+	mtu = (xs->mtup_low + xs->mtup_high) / 2;
+	if (xs->mtup_high < xs->mtup_low +
+			    READ_ONCE(xtcp_sk_net(sk)->probe_threshold) ||
+	    mtu <= hdrs + mss) {
+		mtu_check_reprobe(sk);
+		return 0;
+	}
+	len = mtu - hdrs;
+	/* RFC 4821 7.5: data behind it, DupThresh segments and one more */
+	needed = len + (xs->cong.reordering + 1) * mss;
+	if (xs->write_seq - xs->snd_nxt < needed || xs->snd_wnd < needed ||
+	    xtcp_seq_after(xs->snd_nxt + needed, xs->snd_una + xs->snd_wnd))
+		return 0;
+	if (xtcp_cong_pipe(&xs->cong, xs->snd_una, xs->snd_nxt, xs->sack_ok,
+			   mss) + len > xs->cong.cwnd)
+		return 0;
+	return len;
+}
+
+/**
+ * xtcp_mtu_probe_sent() - a probe of @len bytes from @seq went out
+ * @sk: the connection, locked
+ * @seq: its first sequence number
+ * @len: its payload
+ */
+void xtcp_mtu_probe_sent(struct sock *sk, u32 seq, u32 len)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	xs->mtup_probe = len + seg_hdrs(sk);
+	xs->mtup_probe_seq = seq;
+	xs->mtup_probe_end = seq + len;
+}
+
+/**
+ * xtcp_mtu_probe_acked() - RFC 4821 7.6: what an ACK says of the probe in
+ * flight. Acknowledged: its MTU passes, and becomes our segments' size
+ * (TCPMTUPSuccess). The hole that sends us into recovery: its MTU does
+ * not (TCPMTUPFail); the search looks lower, and the loss, not one of
+ * congestion, leaves cwnd as it was (Linux's tcp_mtup_probe_success(),
+ * tcp_mtup_probe_failed())
+ * @sk: the connection, locked, the ACK processed
+ * @prior_ca_state: the recovery state before the ACK
+ */
+void xtcp_mtu_probe_acked(struct sock *sk, u8 prior_ca_state)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (!xs->mtup_probe)
+		return;
+	if (xtcp_seq_after_eq(xs->snd_una, xs->mtup_probe_end)) {
+		xs->mtup_low = xs->mtup_probe;
+		xs->mtup_probe = 0;
+		XTCP_EXT_INC(sock_net(sk), LINUX_MIB_TCPMTUPSUCCESS);
+		xtcp_sync_mss(sk, xs->pmtu);
+	} else if (prior_ca_state == XTCP_CA_OPEN &&
+		   xs->cong.state == XTCP_CA_RECOVERY &&
+		   xs->snd_una == xs->mtup_probe_seq) {
+		xs->mtup_high = xs->mtup_probe - 1;
+		xs->mtup_probe = 0;
+		XTCP_EXT_INC(sock_net(sk), LINUX_MIB_TCPMTUPFAIL);
+		xtcp_cong_on_probe_lost(&xs->cong, xs->snd_una,
+					xs->mtup_probe_end, xs->snd_nxt);
+	}
 }
 
 /**

@@ -160,6 +160,8 @@ static const struct xtcp_mib_item ext_items[] = {
 	{ "TCPChallengeACK", LINUX_MIB_TCPCHALLENGEACK },
 	{ "TCPACKSkippedSynRecv", LINUX_MIB_TCPACKSKIPPEDSYNRECV },
 	{ "TCPACKSkippedChallenge", LINUX_MIB_TCPACKSKIPPEDCHALLENGE },
+	{ "TCPMTUPFail", LINUX_MIB_TCPMTUPFAIL },
+	{ "TCPMTUPSuccess", LINUX_MIB_TCPMTUPSUCCESS },
 };
 
 /* RFC 2012's constants, as Linux fills them (tcp_mib_init()). */

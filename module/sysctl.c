@@ -41,6 +41,7 @@ static const struct xtcp_range syncookies = { 0, 2 };
 static const struct xtcp_range syn_backlog = { 1, INT_MAX };
 static const struct xtcp_range mtu_probing = { 0, 2 };
 static const struct xtcp_range mss = { 48, 65535 };	/* TCP_MIN_SND_MSS */
+static const struct xtcp_range probe_interval = { 0, INT_MAX / HZ };	/* s */
 
 /*
  * Writes need CAP_NET_ADMIN over the namespace that owns the value. The
@@ -104,6 +105,8 @@ static const struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_SYSCTL(mtu_probing, mtu_probing),
 	XTCP_SYSCTL(base_mss, mss),
 	XTCP_SYSCTL(mtu_probe_floor, mss),
+	XTCP_SYSCTL(probe_interval, probe_interval),
+	XTCP_SYSCTL(probe_threshold, count),
 	{ }	/* sentinel for kernels before 6.5 */
 };
 
@@ -140,6 +143,8 @@ void xtcp_net_set_defaults(struct xtcp_net *xn)
 	xn->mtu_probing = 0;		/* tcp_mtu_probing */
 	xn->base_mss = TCP_BASE_MSS;
 	xn->mtu_probe_floor = TCP_MIN_SND_MSS;
+	xn->probe_interval = TCP_PROBE_INTERVAL;	/* s, RFC 4821's ten minutes */
+	xn->probe_threshold = TCP_PROBE_THRESHOLD;
 	/* Linux: max(128, ehash entries / 128) (tcp_sk_init) */
 	xn->max_syn_backlog = max(128, XTCP_EHASH_SIZE / 128);
 	/* Linux's since 6.0: no namespace-wide limit, the per-connection

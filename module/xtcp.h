@@ -269,7 +269,12 @@ struct xtcp_sock {
 		u32 mtu_info;		/* MTU of the last "fragmentation needed" */
 		int icmp_err;		/* errno of an ICMP error to act on */
 		u32 mtup_low;		/* RFC 4821: an MTU taken to pass (pmtu.c) */
-		u8 mtup_enabled;	/* ... and segments kept within it */
+		u32 mtup_high;		/* ... the most that may pass */
+		u32 mtup_probe;		/* ... the MTU of a probe in flight, or 0 */
+		u32 mtup_probe_seq;	/* ... its first sequence number */
+		u32 mtup_probe_end;	/* ... and the one after its last */
+		unsigned long mtup_stamp;	/* ... jiffies the search began */
+		u8 mtup_enabled;	/* ... and segments kept within mtup_low */
 
 		/* RFC 9293 3.3.1 receive sequence variables */
 		u32 irs;		/* initial receive sequence number */
@@ -400,6 +405,8 @@ struct xtcp_net {
 	int mtu_probing;	/* RFC 4821: 0 off, 1 after a black hole, 2 on */
 	int base_mss;		/* MSS probing starts from, bytes */
 	int mtu_probe_floor;	/* the least MSS a black hole cuts to */
+	int probe_interval;	/* s after which a finished search starts anew */
+	int probe_threshold;	/* bytes: the search ends once this narrow */
 	struct ctl_table_header *sysctl_hdr;
 	struct net *net;		/* the namespace these belong to */
 
@@ -649,6 +656,9 @@ void xtcp_mtu_reduced(struct sock *sk);
 void xtcp_mtu_init(struct sock *sk);
 void xtcp_mtu_black_hole(struct sock *sk);
 void xtcp_ip_options_changed(struct sock *sk);
+u32 xtcp_mtu_probe_len(struct sock *sk, u32 mss);
+void xtcp_mtu_probe_sent(struct sock *sk, u32 seq, u32 len);
+void xtcp_mtu_probe_acked(struct sock *sk, u8 prior_ca_state);
 
 /* icmp.c */
 unsigned int xtcp_icmp_rcv(struct net *net, struct sk_buff *skb);

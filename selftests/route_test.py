@@ -38,7 +38,8 @@ is not cached for the other. Cases:
                kernel's does; with 1 (RFC 4821 black hole detection) 4 MiB
                complete, and the search upward from base_mss finds the
                path again: the MSS ends above base_mss, within the path,
-               and TcpExt TCPMTUPSuccess and TCPMTUPFail both move
+               and TcpExt TCPMTUPSuccess and TCPMTUPFail both move; with
+               2 (probing from base_mss at once) the same
   unreach-*    connect() fails with the kernel's errno, in about its time
   errqueue     with IP_RECVERR, the error queue holds the ICMP error as
                the kernel's TCP queues it
@@ -483,7 +484,8 @@ def case_black_hole(stack, port):
     notes, verdict = [], []
     black_hole(True)
     try:
-        for probing, n, limit in ((0, 1 << 20, 8), (1, FORGED, 120)):
+        for probing, n, limit in ((0, 1 << 20, 8), (1, FORGED, 120),
+                                  (2, FORGED, 120)):
             sysctl('xrc', MTU_PROBING[stack], probing)
             cli, srv = pair(stack, port, addr=BH_ADDR)
             port += 1
@@ -513,7 +515,7 @@ def case_black_hole(stack, port):
     finally:
         sysctl('xrc', MTU_PROBING[stack], 0)
         black_hole(False)
-    return all(verdict) and len(verdict) == 3, '; '.join(notes)
+    return all(verdict) and len(verdict) == 5, '; '.join(notes)
 
 
 def timed_connect(stack, dst, port, recverr=False, syncnt=2):

@@ -53,8 +53,18 @@ is not cached for the other. Cases:
   forged       ICMP errors quoting an out-of-window sequence number change
                nothing: a 4 MiB transfer completes, the MSS stays, the counter
                of ignored ICMP (OutOfWindowIcmps) moves by their number
+  marks        SO_MARK 7 and SO_PRIORITY 6 on the client: every segment
+               it sends to the server carries both (nftables counts them
+               in its output hook)
+  bindtodevice SO_BINDTODEVICE: a client bound to lo sends its SYN out
+               of lo, not c0 (nftables counts); a listener bound to lo
+               ignores SYNs that arrive on s0 (the client gets
+               ECONNREFUSED), one bound to s0 takes them; as the kernel's
+               TCP
   sockopts     each SOL_IP option and the SOL_SOCKET ones that touch IP:
-               set, read back and errno cases, the same as the kernel's
+               set, read back and errno cases (those that need
+               CAP_NET_RAW or CAP_NET_ADMIN also from uid 65534: EPERM),
+               the same as the kernel's
 
 Runs inside UML, as root. TAP. Arguments, if any, name the cases to run.
 """
@@ -654,6 +664,130 @@ def case_ip_options(stack, port):
     return ok, f'{res.get("got")} bytes, MSS {mss}'
 
 
+def nft_packets(ns, table):
+    """The packet count of each counter in table @table of @ns, in order."""
+    r = run('ip', 'netns', 'exec', ns, 'nft', 'list', 'table', 'ip', table)
+    return [int(w.split()[1]) for w in r.stdout.split('counter ')[1:]]
+
+
+def case_marks(stack, port):
+    """SO_MARK and SO_PRIORITY on every segment the client sends, counted
+    in its namespace's output hook by nftables."""
+    saddr = ADDR[stack][1]
+    match = f'ip daddr {saddr} tcp dport {port}'
+    run('ip', 'netns', 'exec', 'xrc', 'nft',
+        'add table ip mk; '
+        'add chain ip mk out { type filter hook output priority 0 ; } ; '
+        f'add rule ip mk out {match} counter; '
+        f'add rule ip mk out {match} meta mark 7 counter; '
+        f'add rule ip mk out {match} meta priority 0:6 counter')
+    try:
+        cli, srv = pair(stack, port,
+                        cli_opts=((socket.SOL_SOCKET, SO_MARK, 7),
+                                  (socket.SOL_SOCKET, SO_PRIORITY, 6)))
+        res = transfer(cli, srv, 1 << 20)
+        cli.close()
+        srv.close()
+        time.sleep(0.3)
+        every, marked, prio = nft_packets('xrc', 'mk')
+    finally:
+        run('ip', 'netns', 'exec', 'xrc', 'nft', 'delete', 'table', 'ip', 'mk',
+            check=False)
+    ok = res.get('got') == 1 << 20 and every > 0 and marked == every == prio
+    return ok, (f'{every} segments to the server, {marked} with mark 7, '
+                f'{prio} with priority 6')
+
+
+def case_bindtodevice(stack, port):
+    """SO_BINDTODEVICE: a client bound to lo has no route to the server;
+    a listener bound to lo ignores SYNs that arrive on s0 (the client is
+    refused), one bound to s0 takes them."""
+    caddr, saddr = ADDR[stack]
+    match = f'ip daddr {saddr} tcp dport {port}'
+    run('ip', 'netns', 'exec', 'xrc', 'nft',
+        'add table ip bd; '
+        'add chain ip bd out { type filter hook output priority 0 ; } ; '
+        f'add rule ip bd out {match} oifname "lo" counter; '
+        f'add rule ip bd out {match} oifname "c0" counter')
+    try:
+        c = MAKE[stack]('xrc')
+        c.setsockopt(socket.SOL_SOCKET, SO_BINDTODEVICE, b'lo')
+        c.setblocking(False)
+        c.connect_ex((saddr, port))
+        time.sleep(0.3)
+        c.close()
+        on_lo, on_c0 = nft_packets('xrc', 'bd')
+    finally:
+        run('ip', 'netns', 'exec', 'xrc', 'nft', 'delete', 'table', 'ip', 'bd',
+            check=False)
+    got = [f'client on lo: SYN out lo {"yes" if on_lo else "no"}, '
+           f'out c0 {"yes" if on_c0 else "no"}']
+    for dev in (b'lo', b's0'):
+        lst = MAKE[stack]('xrs')
+        lst.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        lst.setsockopt(socket.SOL_SOCKET, SO_BINDTODEVICE, dev)
+        lst.bind((saddr, port))
+        lst.listen(4)
+        c = MAKE[stack]('xrc')
+        c.bind((caddr, 0))
+        c.settimeout(10)
+        try:
+            c.connect((saddr, port))
+            got.append(f'listener on {dev.decode()}: connected')
+        except OSError as e:
+            got.append(f'listener on {dev.decode()}: '
+                       f'{errno.errorcode.get(e.errno, e.errno)}')
+        c.close()
+        lst.close()
+        port += 1
+    want = ['client on lo: SYN out lo yes, out c0 no',
+            'listener on lo: ECONNREFUSED', 'listener on s0: connected']
+    return got, ', '.join(got) + ('' if got == want else
+                                  f' (expected {", ".join(want)})')
+
+
+def unprivileged(stack):
+    """Options that need CAP_NET_RAW or CAP_NET_ADMIN, set by a process
+    that has given up root (uid 65534): (option, result) pairs."""
+    s = MAKE[stack]('xrc')
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        out = []
+        try:
+            os.close(r)
+            os.setgroups([])
+            os.setgid(65534)
+            os.setuid(65534)
+            for name, lvl, opt, val in (
+                    ('IP_TRANSPARENT=1', socket.SOL_IP, IP_TRANSPARENT, 1),
+                    ('SO_MARK=7', socket.SOL_SOCKET, SO_MARK, 7),
+                    ('SO_PRIORITY=7', socket.SOL_SOCKET, SO_PRIORITY, 7),
+                    ('SO_PRIORITY=6', socket.SOL_SOCKET, SO_PRIORITY, 6),
+                    ('SO_BINDTODEVICE c0', socket.SOL_SOCKET,
+                     SO_BINDTODEVICE, b'c0')):
+                try:
+                    s.setsockopt(lvl, opt, val)
+                    out.append((f'unprivileged {name}', 'ok'))
+                except OSError as e:
+                    out.append((f'unprivileged {name}',
+                                errno.errorcode.get(e.errno, e.errno)))
+            os.write(w, repr(out).encode())
+        finally:
+            os._exit(0)
+    os.close(w)
+    data = b''
+    while True:
+        b = os.read(r, 4096)
+        if not b:
+            break
+        data += b
+    os.close(r)
+    os.waitpid(pid, 0)
+    s.close()
+    return eval(data.decode()) if data else [('unprivileged', 'no answer')]
+
+
 def sockopt_table(stack):
     """(option, what happened) for set/get sequences of each option."""
     out = []
@@ -703,6 +837,7 @@ def sockopt_table(stack):
     attempt('IP_OPTIONS 44 bytes', lambda: s.setsockopt(
         socket.SOL_IP, IP_OPTIONS, b'\x01' * 44))
     s.close()
+    out += unprivileged(stack)
     # connected through the routers: the path's MTU once learnt
     try:
         cli, srv = pair(stack, 7300 + STACKS.index(stack))
@@ -733,7 +868,9 @@ def main():
              ('soft', case_soft, False),
              ('minttl', case_minttl, False),
              ('ip-options', case_ip_options, True),
-             ('forged', case_forged, True)]
+             ('forged', case_forged, True),
+             ('marks', case_marks, True),
+             ('bindtodevice', case_bindtodevice, False)]
     only = sys.argv[1:]         # case names to run (all if none)
     results = []
     port = 7000

@@ -986,7 +986,7 @@ static void cong_mtu_loss(struct kunit *test)
 static void cong_probe_lost(struct kunit *test)
 {
 	struct xtcp_cong c;
-	u32 seq, len;
+	u32 seq, len, pipe;
 
 	enter_sack_recovery(&c);		/* [0, 1000) the hole */
 	KUNIT_ASSERT_EQ(test, c.cwnd, 10000u);
@@ -1006,6 +1006,24 @@ static void cong_probe_lost(struct kunit *test)
 	ack_ts(&c, 0, 20000, 20000, 700);
 	KUNIT_EXPECT_EQ(test, c.state, XTCP_CA_OPEN);
 	KUNIT_EXPECT_GE(test, c.cwnd, 20000u);
+
+	/* Without SACK the duplicate ACKs still stand for segments that
+	 * left the network: the pipe keeps them, and the probe goes again.
+	 */
+	xtcp_cong_init(&c, MSS);
+	c.cwnd = 20 * MSS;
+	ack(&c, 0, 0, 20000, true, false);
+	ack(&c, 0, 0, 20000, true, false);
+	ack(&c, 0, 0, 20000, true, false);
+	KUNIT_ASSERT_EQ(test, c.state, XTCP_CA_RECOVERY);
+	xtcp_cong_on_probe_lost(&c, 0, 1000, 20000);
+	KUNIT_EXPECT_EQ(test, c.dupacks, 3);
+	KUNIT_EXPECT_EQ(test, c.cwnd, 20000u);
+	pipe = xtcp_cong_pipe(&c, 0, 20000, false, MSS);
+	KUNIT_EXPECT_TRUE(test, xtcp_cong_may_resend(&c, pipe));
+	KUNIT_ASSERT_TRUE(test, xtcp_cong_next_rtx(&c, 0, MSS, &seq, &len));
+	KUNIT_EXPECT_EQ(test, seq, 0u);
+	KUNIT_EXPECT_EQ(test, len, 1000u);
 }
 
 /*

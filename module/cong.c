@@ -597,9 +597,12 @@ EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_on_mtu_loss);
 void xtcp_cong_on_probe_lost(struct xtcp_cong *c, u32 snd_una, u32 probe_end,
 			     u32 snd_nxt)
 {
+	u8 dupacks = c->dupacks;	/* segments that left behind it */
+
 	c->cwnd = c->prior_cwnd;
 	c->ssthresh = c->prior_ssthresh;
 	xtcp_cong_on_mtu_loss(c, snd_una, snd_nxt);
+	c->dupacks = dupacks;
 	c->lost_end = xtcp_seq_min(probe_end, snd_nxt);
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_on_probe_lost);

@@ -432,12 +432,13 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb,
 		};
 
 		xtcp_cong_on_ack(&xs->cong, &a);
+		/* before counting a recovery: a lost probe begins none */
+		xtcp_mtu_probe_acked(sk, prior_state);
 		if (xs->cong.state == XTCP_CA_RECOVERY &&
 		    prior_state != XTCP_CA_RECOVERY)
 			XTCP_EXT_INC(sock_net(sk), xs->sack_ok ?
 				     LINUX_MIB_TCPSACKRECOVERY :
 				     LINUX_MIB_TCPRENORECOVERY);
-		xtcp_mtu_probe_acked(sk, prior_state);
 	}
 
 	/*

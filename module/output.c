@@ -393,8 +393,9 @@ static bool fin_due(const struct xtcp_sock *xs)
 
 /*
  * A segment of @n sequence numbers from @seq went out again. An MTU probe
- * in flight then tells nothing (RFC 4821 7.6.3: inconclusive, as Linux's
- * __tcp_retransmit_skb() takes any resending).
+ * in flight then tells nothing (RFC 4821 7.6.4: inconclusive). RFC 4821
+ * 7.6.3 takes a probe's timeout as its failure; like Linux's
+ * __tcp_retransmit_skb(), xtcp takes any resending as inconclusive.
  */
 static void count_retrans(struct xtcp_sock *xs, u32 seq, u32 n)
 {
@@ -521,8 +522,9 @@ static bool send_new(struct sock *sk, u32 mss, enum push_how how)
 /*
  * RFC 4821 7.5: one segment bigger than the rest tries an MTU the search
  * has not settled (pmtu.c), ahead of the data that will tell its loss.
- * Not after an idle spell: send_new() restarts cwnd first. Probes go
- * only without SACK blocks, so the options are the same as the data's.
+ * Only with data in flight (Linux probes with none too): after an idle
+ * spell, send_new() restarts cwnd first. Probes go only without SACK
+ * blocks (xtcp_mtu_probe_len()), so Timestamps are all their options.
  */
 static bool send_mtu_probe(struct sock *sk, u32 mss)
 {
@@ -530,7 +532,7 @@ static bool send_mtu_probe(struct sock *sk, u32 mss)
 	u32 len, seq = xs->snd_nxt;
 	int n;
 
-	if (xs->snd_una == seq)
+	if (xs->snd_una == seq || !xtcp_seq_before(seq, xs->write_seq))
 		return false;
 	len = xtcp_mtu_probe_len(sk, mss);
 	/* within one record: its end is pushed as a segment's end */

@@ -16,7 +16,8 @@
  *            goes                                 xtcp_mtu_probe_len
  *            (the segment itself: output.c's send_mtu_probe())
  *   RFC 4821 7.6.1, 7.6.2: success, failure       xtcp_mtu_probe_acked
- *   RFC 4821 7.6.3: inconclusive (resent)         output.c's count_retrans()
+ *   RFC 4821 7.6.4: inconclusive (any resending,
+ *            a timeout's too, as Linux)           output.c's count_retrans()
  *   a finished search begun again                 mtu_check_reprobe
  *
  * xtcp_sock.pmtu is the MTU snd_mss was sized for. With mtup_enabled,
@@ -115,10 +116,15 @@ void xtcp_mtu_reduced(struct sock *sk)
 		return;
 	old = xs->snd_mss;
 	xtcp_sync_mss(sk, dmtu);
-	if (xs->snd_mss >= old)
-		return;		/* the peer's MSS was smaller all along */
-	atomic_long_inc(&xtcp_sk_net(sk)->pmtu_reduced);
-	xtcp_retransmit_all(sk);
+	if (xs->snd_mss < old)
+		atomic_long_inc(&xtcp_sk_net(sk)->pmtu_reduced);
+	/*
+	 * Resent at once too: an MTU probe too big for the path (resending
+	 * makes it inconclusive; mtup_high is down to the path's MTU now).
+	 * Else, with the MSS unchanged, the peer's MSS was smaller all along.
+	 */
+	if (xs->snd_mss < old || xs->mtup_probe > dmtu)
+		xtcp_retransmit_all(sk);
 }
 
 /**
@@ -186,14 +192,16 @@ u32 xtcp_mtu_probe_len(struct sock *sk, u32 mss)
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	u32 hdrs = seg_hdrs(sk), mtu, len, needed;
 
+	/* not in Linux's CA_Disorder either: no loss suspected */
 	if (!xs->mtup_enabled || xs->mtup_probe ||
-	    xs->cong.state != XTCP_CA_OPEN || xs->cong.cwnd < 11 * mss ||
+	    xs->cong.state != XTCP_CA_OPEN || xs->cong.dupacks ||
+	    xs->cong.sb.n || xs->cong.cwnd < 11 * mss ||
 	    !xtcp_ofo_empty(&xs->ofo) || xs->ofo.has_dsack)
 		return 0;
 	mtu = (xs->mtup_low + xs->mtup_high) / 2;
 	if (xs->mtup_high < xs->mtup_low +
 			    READ_ONCE(xtcp_sk_net(sk)->probe_threshold) ||
-	    mtu <= hdrs + mss) {
+	    mtu <= hdrs + mss || mtu > xs->pmtu) {
 		mtu_check_reprobe(sk);
 		return 0;
 	}
@@ -248,7 +256,7 @@ void xtcp_mtu_probe_acked(struct sock *sk, u8 prior_ca_state)
 	} else if (prior_ca_state == XTCP_CA_OPEN &&
 		   xs->cong.state == XTCP_CA_RECOVERY &&
 		   xs->snd_una == xs->mtup_probe_seq) {
-		xs->mtup_high = xs->mtup_probe - 1;
+		xs->mtup_high = min(xs->mtup_probe - 1, xs->pmtu);
 		xs->mtup_probe = 0;
 		XTCP_EXT_INC(sock_net(sk), LINUX_MIB_TCPMTUPFAIL);
 		xtcp_cong_on_probe_lost(&xs->cong, xs->snd_una,
@@ -276,6 +284,7 @@ void xtcp_mtu_black_hole(struct sock *sk)
 		return;
 	if (!xs->mtup_enabled) {
 		xs->mtup_enabled = 1;
+		xs->mtup_stamp = jiffies;	/* the search's clock starts */
 	} else {
 		mss = (xs->mtup_low - hdrs) >> 1;
 		mss = min(READ_ONCE(xn->base_mss), mss);

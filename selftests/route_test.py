@@ -40,6 +40,10 @@ is not cached for the other. Cases:
                path again: the MSS ends above base_mss, within the path,
                and TcpExt TCPMTUPSuccess and TCPMTUPFail both move; with
                2 (probing from base_mss at once) the same
+  probe-icmp   mtu_probing 2 with the routers' ICMP: a probe too big for
+               the link draws fragmentation needed, and the search stays
+               within the route's MTU after it (no Ip FragFails at the
+               client), ending at MSS 1228 with 4 MiB through
   unreach-*    connect() fails with the kernel's errno, in about its time
   errqueue     with IP_RECVERR, the error queue holds the ICMP error as
                the kernel's TCP queues it
@@ -528,6 +532,30 @@ def case_black_hole(stack, port):
     return all(verdict) and len(verdict) == 5, '; '.join(notes)
 
 
+def case_probe_icmp(stack, port):
+    """mtu_probing 2 where the routers do send their ICMP: a probe too big
+    for the 1280 link draws "fragmentation needed"; the search must stay
+    within what the route then says, never sending what its own IP layer
+    refuses to fragment (Ip FragFails)."""
+    sysctl('xrc', MTU_PROBING[stack], 2)
+    try:
+        before = counters('xrc', '/proc/net/snmp', 'Ip:')['FragFails']
+        ext0 = ext(stack)
+        cli, srv = pair(stack, port, addr=BH_ADDR)
+        res = transfer(cli, srv, FORGED)
+        mss = snd_mss(cli)
+        abort(cli, srv)
+        fails = counters('xrc', '/proc/net/snmp', 'Ip:')['FragFails'] - before
+        ok_ = ext(stack).get('TCPMTUPSuccess', 0) - ext0.get('TCPMTUPSuccess', 0)
+    finally:
+        sysctl('xrc', MTU_PROBING[stack], 0)
+    done = res.get('got') == FORGED and res.get('tx') == res.get('rx')
+    return (done and 1024 < mss <= 1228 and fails == 0 and ok_ > 0,
+            f'{res.get("got", 0)} bytes, hash '
+            f'{"same" if res.get("tx") == res.get("rx") else "DIFFERENT"}, '
+            f'MSS {mss}, TCPMTUPSuccess +{ok_}, Ip FragFails +{fails}')
+
+
 def timed_connect(stack, dst, port, recverr=False, syncnt=2):
     s = MAKE[stack]('xrc')
     s.setsockopt(socket.SOL_TCP, TCP_SYNCNT, syncnt)
@@ -860,6 +888,7 @@ def main():
     cases = [('ttl', case_ttl, True), ('dscp', case_dscp, True),
              ('pmtu', case_pmtu, True),
              ('black-hole', case_black_hole, True),
+             ('probe-icmp', case_probe_icmp, True),
              ('unreach-host', unreach_case('198.18.1.9'), False),
              ('unreach-net', unreach_case('198.18.2.9'), False),
              ('unreach-prohibited', unreach_case('198.18.4.9'), False),

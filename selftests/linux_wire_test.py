@@ -17,11 +17,21 @@ TCP fails is a broken case, and is reported as such.
                      duplicate ACKs leave a pipe of six against a cwnd of
                      five, and the first segment must still go at once,
                      not wait for the retransmission timeout
+  quickack           quick-ACK mode, as Linux's tcp_event_data_recv():
+                     the first data of a connection is ACKed at once,
+                     not after the delayed-ACK timeout, and so are the
+                     next ones up to a limit (16 at most); the mode then
+                     ends (a later segment's ACK is delayed), and the
+                     first data after an idle spell longer than the RTO
+                     is ACKed at once again. 100-byte segments every
+                     100 ms, the application not reading; "at once" is
+                     within 20 ms, half the shortest delayed ACK
 Runs inside UML, as root. TAP: one case per rule and stack.
 """
 import os
 import socket
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from xtcp_timers import (A_IP, B_IP, rd, run, scripted_cases,  # noqa: E402
@@ -93,8 +103,57 @@ def sack_first_rtx(ctx, stack, port):
     return bad, notes
 
 
+def case_quickack(ctx, stack, port):
+    topo, cap, inj = ctx
+    lst = STACKS[stack]()
+    lst.bind((A_IP, port))
+    lst.listen(4)
+    lst.settimeout(5)
+    peer = Peer(topo, cap, inj, port, 47000 + port % 1000)
+    bad, notes = [], []
+    peer.handshake()
+    srv, _ = lst.accept()
+    ack = peer.y + 1
+    cap.clear()
+    t0 = time.monotonic()
+    # 20 segments 100 ms apart, then one after 1.5 s of silence
+    when = [0.1 * i for i in range(20)] + [1.9 + 1.5]
+    sent = []       # (wall clock as the capture stamps, sequence end)
+    for i, t in enumerate(when):
+        time.sleep(max(0, t0 + t - time.monotonic()))
+        seq = peer.isn + 1 + 100 * i
+        inj.send(peer.cport, port, seq, ack, 'P.', win=65535,
+                 payload=b'q' * 100)
+        sent.append((time.time(), (seq + 100) % M32))
+    time.sleep(0.5)
+    acks = cap.get(lambda s: out_to(peer.cport)(s) and '.' in s['flags'])
+    delays = []
+    for t, end in sent:
+        a = next((a for a in acks if a['t'] >= t - 0.001 and
+                  (a['ack'] - end) % M32 < 2**31), None)
+        delays.append(None if a is None else max(0, a['t'] - t))
+    srv.close()
+    lst.close()
+    if None in delays:
+        return [f'ACKs for {sum(x is not None for x in delays)} of '
+                f'{len(sent)} data segments'], notes
+    quick = [x < 0.02 for x in delays]
+    run_ = next((i for i, q in enumerate(quick) if not q), len(quick))
+    notes.append('ACK delays (ms): ' +
+                 ' '.join(f'{x * 1000:.0f}' for x in delays))
+    notes.append(f'{run_} ACKed at once from the start')
+    if not quick[0]:
+        bad.append('the first data segment was not ACKed at once')
+    if all(quick[:20]):
+        bad.append('quick-ACK mode never ended: every ACK went at once')
+    if not quick[20]:
+        bad.append('the first segment after 1.5 s idle was not ACKed at once')
+    return bad, notes
+
+
 CASES = [
     ('sack_first_rtx', case_sack_first_rtx),
+    ('quickack', case_quickack),
 ]
 
 

@@ -30,7 +30,8 @@
  *               idle)                             RST, ETIMEDOUT (3.8.4)
  *   delack      event_data_in: in-order text,     send the ACK (MUST-40:
  *               unless a second full-sized        within delack_ms < 500 ms;
- *               segment is due an ACK (SHLD-19)   SHLD-19)
+ *               segment is due an ACK (SHLD-19)   SHLD-19); leave pingpong
+ *               or quick-ACK mode sends it now    (interactive) mode
  *               event_ack_sent: any ACK went out  (disarmed)
  *
  * TCP_USER_TIMEOUT bounds how long data may stay unacknowledged: the
@@ -46,6 +47,7 @@
  */
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
+#include <net/tcp.h>
 
 #include "seq.h"
 #include "xtcp.h"
@@ -337,6 +339,15 @@ void xtcp_timer_event_sent(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
+	/*
+	 * Sent within the delayed-ACK time of the peer's text: an answer,
+	 * the exchange interactive, its ACKs better delayed to ride on the
+	 * answers (Linux's pingpong mode, tcp_event_data_sent())
+	 */
+	if (xs->last_data_in &&
+	    ktime_ms_delta(ktime_get(), xs->last_data_in) <
+	    READ_ONCE(xtcp_sk_net(sk)->delack_ms))
+		xs->pingpong = 1;
 	xtcp_rtt_sent(&xs->rtt, xs->snd_nxt, ktime_get());
 	if (!(xs->armed & ARMED_RTX)) {
 		/* A new schedule: it keeps the tunables of this moment. */
@@ -487,6 +498,19 @@ void xtcp_timer_event_keepalive(struct sock *sk, bool on)
 		     max_t(s64, idle_ns - elapsed, 1));
 }
 
+/*
+ * Quick-ACK mode (Linux's tcp_incr_quickack()): the next ACKs go at once,
+ * as many as half our window holds of the peer's segments, at most 16.
+ */
+static void quickack_more(struct xtcp_sock *xs)
+{
+	u32 n = xs->rcv_wnd / (2 * xtcp_peer_mss(xs));
+
+	n = min_t(u32, n ?: 2, TCP_MAX_QUICKACKS);
+	if (n > xs->quick)
+		xs->quick = n;
+}
+
 /**
  * xtcp_timer_event_data_in() - in-order text arrived: ACK now or soon
  * @sk: the connection, locked
@@ -496,16 +520,26 @@ void xtcp_timer_event_keepalive(struct sock *sk, bool on)
  * no ACK delayed by more than delack_ms (< 0.5 s). TCP_QUICKACK: now.
  * Also now once half the window we offered is unacknowledged: the sender
  * may be waiting for that window (one 64 KB loopback segment fills it).
+ * And now in quick-ACK mode, as Linux's tcp_event_data_recv() enters it:
+ * at the first text, and at the first after a silence longer than the
+ * RTO, a sender (re)starting its window waits for no delayed ACK; not in
+ * an interactive exchange, where the ACK rides on our answer.
  */
 void xtcp_timer_event_data_in(struct sock *sk, u32 len)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	u32 pending = xs->rcv_nxt - xs->rcv_acked;
+	ktime_t now = ktime_get();
 
 	xs->rcv_seg_max = clamp_t(u32, max_t(u32, xs->rcv_seg_max, len), 1,
 				  xs->rcv_mss);
-	if (xs->quickack || pending >= 2 * xs->rcv_seg_max ||
-	    pending >= xs->rcv_wnd / 2) {
+	if (!xs->last_data_in ||
+	    ktime_ms_delta(now, xs->last_data_in) >
+	    (xs->rtt.rto_ms ?: rto_initial(sk)))
+		quickack_more(xs);
+	xs->last_data_in = now;
+	if (xs->quickack || (xs->quick && !xs->pingpong) ||
+	    pending >= 2 * xs->rcv_seg_max || pending >= xs->rcv_wnd / 2) {
 		xtcp_send_ack(sk);
 		return;
 	}
@@ -524,6 +558,9 @@ void xtcp_timer_event_ack_sent(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
+	/* one quick ACK spent, if it acknowledged text (tcp_dec_quickack_mode) */
+	if (xs->quick && xs->rcv_acked != xs->rcv_nxt)
+		xs->quick--;
 	xs->rcv_acked = xs->rcv_nxt;
 	if (xs->armed & ARMED_DELACK)
 		delack_stop(sk);
@@ -728,6 +765,8 @@ static void delack_expired(struct sock *sk)
 	if (xs->rcv_nxt != xs->rcv_acked &&
 	    !((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))) {
 		XTCP_EXT_INC(sock_net(sk), LINUX_MIB_DELAYEDACKS);
+		/* no answer carried it: not interactive after all (Linux) */
+		xs->pingpong = 0;
 		xtcp_send_ack(sk);
 	}
 }

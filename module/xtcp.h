@@ -341,6 +341,9 @@ struct xtcp_sock {
 		/* Delayed ACK (timer.c) */
 		u32 rcv_acked;		/* RCV.NXT as our last ACK carried it */
 		u16 rcv_seg_max;	/* largest segment received: "full-sized" */
+		u8 quick;		/* quick-ACK mode: ACKs yet to go at once */
+		u8 pingpong;		/* our data answers the peer's (interactive) */
+		ktime_t last_data_in;	/* when in-order text last came, or 0 */
 		/* For TCP_INFO (info.c) */
 		struct xtcp_counts counts;
 	);

@@ -65,6 +65,12 @@ is not cached for the other. Cases:
                ignores SYNs that arrive on s0 (the client gets
                ECONNREFUSED), one bound to s0 takes them; as the kernel's
                TCP
+  freebind     a client binds to an address its host lacks: refused
+               without IP_FREEBIND or IP_TRANSPARENT (EADDRNOTAVAIL); with
+               IP_FREEBIND, connect() finds no route from it
+               (ENETUNREACH); with IP_TRANSPARENT its SYN leaves from it.
+               IP_BIND_ADDRESS_NO_PORT: port 0 after bind(), a port once
+               connect() picks one. As the kernel's TCP
   sockopts     each SOL_IP option and the SOL_SOCKET ones that touch IP:
                set, read back and errno cases (those that need
                CAP_NET_RAW or CAP_NET_ADMIN also from uid 65534: EPERM),
@@ -186,7 +192,13 @@ class Tap(threading.Thread):
         while not self.stop:
             if not select.select([self.sock], [], [], 0.1)[0]:
                 continue
-            frame, addr = self.sock.recvfrom(65600)
+            try:
+                frame, addr = self.sock.recvfrom(65600)
+            except OSError as e:
+                # a link that just came up reports it once (ENETDOWN)
+                if e.errno == errno.ENETDOWN:
+                    continue
+                raise
             t = time.monotonic()
             p = parse_ip(frame)
             if p:
@@ -774,6 +786,58 @@ def case_bindtodevice(stack, port):
                                   f' (expected {", ".join(want)})')
 
 
+def case_freebind(stack, port):
+    """IP_FREEBIND and IP_TRANSPARENT: a client bound to an address the
+    host does not have sends its SYN from it; IP_BIND_ADDRESS_NO_PORT: a
+    bind to port 0 takes no port until connect() does."""
+    saddr = ADDR[stack][1]
+    got = []
+    for i, opt in enumerate((IP_FREEBIND, IP_TRANSPARENT, None)):
+        name = {IP_FREEBIND: 'IP_FREEBIND', IP_TRANSPARENT: 'IP_TRANSPARENT',
+                None: 'neither'}[opt]
+        src = f'198.51.100.{200 + i}'
+        tap = Tap('xrc', 'c0')
+        time.sleep(0.1)
+        c = MAKE[stack]('xrc')
+        try:
+            if opt:
+                c.setsockopt(socket.SOL_IP, opt, 1)
+            c.bind((src, 0))
+            c.setblocking(False)
+            e = c.connect_ex((saddr, port))
+            if e != errno.EINPROGRESS:
+                got.append(f'{name}: connect {errno.errorcode.get(e, e)}')
+                continue
+            end = time.monotonic() + 2
+            while True:
+                syn = tap.get(lambda p: p['proto'] == 6 and p['out'] and
+                              p['dport'] == port)
+                if syn or time.monotonic() > end:
+                    break
+                time.sleep(0.05)
+            got.append(f'{name}: SYN from {syn[0]["src"] if syn else "none"}')
+        except OSError as e:
+            got.append(f'{name}: {errno.errorcode.get(e.errno, e.errno)}')
+        finally:
+            c.close()
+            tap.close()
+    c = MAKE[stack]('xrc')
+    c.setsockopt(socket.SOL_IP, IP_BIND_ADDRESS_NO_PORT, 1)
+    c.bind((ADDR[stack][0], 0))
+    before = c.getsockname()[1]
+    lst = MAKE[stack]('xrs')
+    lst.bind((saddr, port + 1))
+    lst.listen(1)
+    c.settimeout(10)
+    c.connect((saddr, port + 1))
+    after = c.getsockname()[1]
+    c.close()
+    lst.close()
+    got.append(f'IP_BIND_ADDRESS_NO_PORT: port {before} after bind, '
+               f'{"a port" if after else "none"} after connect')
+    return got, ', '.join(got)
+
+
 def unprivileged(stack):
     """Options that need CAP_NET_RAW or CAP_NET_ADMIN, set by a process
     that has given up root (uid 65534): (option, result) pairs."""
@@ -899,7 +963,8 @@ def main():
              ('ip-options', case_ip_options, True),
              ('forged', case_forged, True),
              ('marks', case_marks, True),
-             ('bindtodevice', case_bindtodevice, False)]
+             ('bindtodevice', case_bindtodevice, False),
+             ('freebind', case_freebind, False)]
     only = sys.argv[1:]         # case names to run (all if none)
     results = []
     port = 7000

@@ -10,6 +10,7 @@
 #include <linux/poll.h>
 #include <linux/sched/signal.h>
 #include <net/inet_common.h>
+#include <net/l3mdev.h>
 #include <net/route.h>
 #include <net/tcp.h>
 #include <net/sock.h>
@@ -64,6 +65,26 @@ static int check_addr(const struct sockaddr *uaddr, int addr_len)
 	return 0;
 }
 
+/*
+ * IP_BIND_ADDRESS_NO_PORT with port 0: the address only, its port left to
+ * connect() (or listen()), under __inet_bind()'s rules for the address
+ */
+static int bind_addr_only(struct sock *sk, __be32 addr)
+{
+	struct net *net = sock_net(sk);
+	u32 tb_id = l3mdev_fib_table_by_index(net, sk->sk_bound_dev_if) ?:
+		    RT_TABLE_LOCAL;
+	int type = inet_addr_type_table(net, addr, tb_id);
+
+	if (!inet_addr_valid_or_nonlocal(net, inet_sk(sk), addr, type))
+		return -EADDRNOTAVAIL;
+	inet_sk(sk)->inet_rcv_saddr = addr;
+	/* a multicast or broadcast address: the device's, as Linux */
+	inet_sk(sk)->inet_saddr = type == RTN_MULTICAST ||
+				  type == RTN_BROADCAST ? 0 : addr;
+	return 0;
+}
+
 static int xtcp_bind(struct socket *sock, struct sockaddr *uaddr,
 		     int addr_len)
 {
@@ -83,8 +104,11 @@ static int xtcp_bind(struct socket *sock, struct sockaddr *uaddr,
 	err = -EINVAL;
 	if (sk->sk_state != TCP_CLOSE || xtcp_sk(sk)->port)
 		goto out;
-	err = xtcp_port_get(sk, sin->sin_addr.s_addr, sin->sin_port,
-			    sk->sk_reuse);
+	if (!sin->sin_port && inet_test_bit(BIND_ADDRESS_NO_PORT, sk))
+		err = bind_addr_only(sk, sin->sin_addr.s_addr);
+	else
+		err = xtcp_port_get(sk, sin->sin_addr.s_addr, sin->sin_port,
+				    sk->sk_reuse);
 	if (err)
 		goto out;
 	/* As __inet_bind(): what the application chose, a disconnect keeps. */

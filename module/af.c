@@ -82,6 +82,11 @@ static int bind_addr_only(struct sock *sk, __be32 addr)
 	/* a multicast or broadcast address: the device's, as Linux */
 	inet_sk(sk)->inet_saddr = type == RTN_MULTICAST ||
 				  type == RTN_BROADCAST ? 0 : addr;
+	/* no port yet, no former peer (a disconnect keeps them) */
+	inet_sk(sk)->inet_sport = 0;
+	inet_sk(sk)->inet_daddr = 0;
+	inet_sk(sk)->inet_dport = 0;
+	sk_dst_reset(sk);
 	return 0;
 }
 

@@ -113,11 +113,13 @@ int xtcp_port_get(struct sock *sk, __be32 addr, __be16 port, bool reuse)
 		goto err_free;
 	if (reuse)
 		sock_set_reuseaddr(p->shadow->sk);
-	/* bind()'s address rules as the xtcp socket asked, its privilege
-	 * checked when it set them
+	/*
+	 * bind()'s address rules as the xtcp socket asked (its privilege
+	 * checked when it set them): FREEBIND stands for TRANSPARENT too,
+	 * which would make a listening shadow one that TPROXY hands SYNs to
 	 */
-	inet_assign_bit(FREEBIND, p->shadow->sk, inet_test_bit(FREEBIND, sk));
-	inet_assign_bit(TRANSPARENT, p->shadow->sk,
+	inet_assign_bit(FREEBIND, p->shadow->sk,
+			inet_test_bit(FREEBIND, sk) ||
 			inet_test_bit(TRANSPARENT, sk));
 	err = kernel_bind(p->shadow, (struct sockaddr *)&sin, sizeof(sin));
 	if (err)

@@ -184,12 +184,11 @@ bool xtcp_queue_data(struct sock *sk, struct sk_buff *skb, bool *ofo_fin)
 	if (xtcp_ofo_empty(&xs->ofo)) {
 		xtcp_timer_event_data_in(sk, len);
 	} else {
-		/* A gap filled: what waited follows; ACK now (RFC 5681 4.2) */
+		/* A gap filled: what waited follows */
 		WRITE_ONCE(xs->rcv_nxt,
 			   xtcp_ofo_pull(&xs->ofo, xs->rcv_nxt,
 					 &sk->sk_receive_queue, ofo_fin));
-		if (!*ofo_fin)
-			xtcp_send_ack(sk);
+		xtcp_timer_event_gap_filled(sk, *ofo_fin);
 	}
 	xs->counts.bytes_received += xs->rcv_nxt - prior_nxt;
 	xs->counts.last_data_rcv = ktime_get();

@@ -511,6 +511,35 @@ static void quickack_more(struct xtcp_sock *xs)
 		xs->quick = n;
 }
 
+/* In-order text came: quick-ACK mode if it is the first, or the first
+ * after a silence longer than the RTO (tcp_event_data_recv()).
+ */
+static void text_in(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	ktime_t now = ktime_get();
+
+	if (!xs->last_data_in ||
+	    ktime_ms_delta(now, xs->last_data_in) >
+	    (xs->rtt.rto_ms ?: rto_initial(sk)))
+		quickack_more(xs);
+	xs->last_data_in = now;
+}
+
+/**
+ * xtcp_timer_event_gap_filled() - in-order text filled a gap, and what
+ * waited out of order follows it: the ACK goes now (RFC 5681 4.2), unless
+ * the ACK of a FIN that came with it will carry it
+ * @sk: the connection, locked
+ * @fin: a FIN came in order with the text
+ */
+void xtcp_timer_event_gap_filled(struct sock *sk, bool fin)
+{
+	text_in(sk);
+	if (!fin)
+		xtcp_send_ack(sk);
+}
+
 /**
  * xtcp_timer_event_data_in() - in-order text arrived: ACK now or soon
  * @sk: the connection, locked
@@ -529,20 +558,15 @@ void xtcp_timer_event_data_in(struct sock *sk, u32 len)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	u32 pending = xs->rcv_nxt - xs->rcv_acked;
-	ktime_t now = ktime_get();
 
 	xs->rcv_seg_max = clamp_t(u32, max_t(u32, xs->rcv_seg_max, len), 1,
 				  xs->rcv_mss);
-	if (!xs->last_data_in ||
-	    ktime_ms_delta(now, xs->last_data_in) >
-	    (xs->rtt.rto_ms ?: rto_initial(sk)))
-		quickack_more(xs);
-	xs->last_data_in = now;
-	if (xs->quickack || (xs->quick && !xs->pingpong) ||
-	    pending >= 2 * xs->rcv_seg_max || pending >= xs->rcv_wnd / 2) {
-		xtcp_send_ack(sk);
+	text_in(sk);
+	/* an ACK that could not go now goes with the timer (as Linux) */
+	if ((xs->quickack || (xs->quick && !xs->pingpong) ||
+	     pending >= 2 * xs->rcv_seg_max || pending >= xs->rcv_wnd / 2) &&
+	    !xtcp_send_ack(sk))
 		return;
-	}
 	if (!(xs->armed & ARMED_DELACK)) {
 		xs->armed |= ARMED_DELACK;
 		timer_arm(sk, &xs->delack_timer, ARMED_DELACK,

@@ -694,6 +694,7 @@ void xtcp_timer_event_time_wait(struct sock *sk);
 void xtcp_timer_event_fin_wait2(struct sock *sk);
 void xtcp_timer_event_orphaned(struct sock *sk);
 void xtcp_timer_event_received(struct sock *sk);
+void xtcp_timer_event_gap_filled(struct sock *sk, bool fin);
 void xtcp_timer_event_data_in(struct sock *sk, u32 len);
 void xtcp_timer_event_ack_sent(struct sock *sk);
 void xtcp_timer_event_keepalive(struct sock *sk, bool on);

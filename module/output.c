@@ -41,12 +41,16 @@ u16 xtcp_route_mss(struct sock *sk)
 
 /**
  * xtcp_max_window() - the largest window we can advertise: 65535, scaled
- * by our shift once Window Scale is agreed (RFC 7323 2.2)
+ * by our shift once Window Scale is agreed (RFC 7323 2.2), at most
+ * TCP_WINDOW_CLAMP
  * @xs: the connection
  */
 u32 xtcp_max_window(const struct xtcp_sock *xs)
 {
-	return 65535U << (xs->ws_ok ? xs->rcv_wscale : 0);
+	u32 clamp = READ_ONCE(xs->window_clamp);
+
+	return min(65535U << (xs->ws_ok ? xs->rcv_wscale : 0),
+		   clamp ?: U32_MAX);
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_max_window);
 
@@ -94,7 +98,7 @@ u32 xtcp_rcv_sws_step(const struct sock *sk)
 u32 xtcp_select_window(struct sock *sk, bool syn)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
-	u32 max = syn ? 65535U : xtcp_max_window(xs);
+	u32 max = syn ? min(65535U, xtcp_max_window(xs)) : xtcp_max_window(xs);
 	u32 cur = 0, win = min(xtcp_rcv_space(sk), max);
 	u32 unit = syn || !xs->ws_ok ? 1 : 1U << xs->rcv_wscale;
 

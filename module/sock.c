@@ -281,6 +281,8 @@ u8 xtcp_rcv_wscale_for(const struct sock *sk)
 	if (sk->sk_userlocks & SOCK_RCVBUF_LOCK)
 		space = READ_ONCE(sk->sk_rcvbuf);
 	space = max_t(u32, space, READ_ONCE(sk->sk_rcvbuf));
+	/* no shift beyond what TCP_WINDOW_CLAMP lets us offer */
+	space = min(space, READ_ONCE(xtcp_sk(sk)->window_clamp) ?: U32_MAX);
 	while (space > 65535 && ws < XTCP_MAX_WSCALE) {
 		space >>= 1;
 		ws++;

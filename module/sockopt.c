@@ -262,6 +262,13 @@ static int set_int_option(struct sock *sk, int optname, int val)
 			val = -1;
 		WRITE_ONCE(xs->linger2, min(val, TCP_FIN_TIMEOUT_MAX / HZ));
 		return 0;
+	case TCP_WINDOW_CLAMP:
+		/* as tcp_set_window_clamp(): 0 clears it before a connection */
+		if (!val && sk->sk_state != TCP_CLOSE)
+			return -EINVAL;
+		WRITE_ONCE(xs->window_clamp,
+			   val ? max_t(int, SOCK_MIN_RCVBUF / 2, val) : 0);
+		return 0;
 	case TCP_QUICKACK:
 		xs->quickack = !!val;
 		if (val && xs->rcv_nxt != xs->rcv_acked &&
@@ -403,6 +410,12 @@ static int get_int_option(struct sock *sk, int optname, int *val)
 		break;
 	case TCP_QUICKACK:
 		*val = xs->quickack;
+		break;
+	case TCP_WINDOW_CLAMP:
+		/* unset: 0 before a connection, then the most it can offer */
+		*val = READ_ONCE(xs->window_clamp);
+		if (!*val && !((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN)))
+			*val = xtcp_max_window(xs);
 		break;
 	case TCP_USER_TIMEOUT:
 		*val = xs->user_timeout;

@@ -197,6 +197,7 @@ struct xtcp_sock {
 
 	u8 syn_retries;		/* TCP_SYNCNT: SYN (and SYN-ACK) retries */
 	u16 user_mss;		/* TCP_MAXSEG: the most either end may use */
+	u32 window_clamp;	/* TCP_WINDOW_CLAMP: the most window we offer */
 	int linger2;		/* TCP_LINGER2, s: FIN-WAIT-2; -1 none */
 	u32 notsent_lowat;	/* TCP_NOTSENT_LOWAT, bytes */
 	/* After a disconnect (af.c): where the next connection to that

@@ -34,9 +34,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from xtcp_timers import (A_IP, B_IP, rd, run, scripted_cases,  # noqa: E402
+from xtcp_timers import (B_IP, rd, run, scripted_cases,  # noqa: E402
                          show, wr)
-from review_test import STACKS, Peer, out_to  # noqa: E402
+from review_test import out_to, peer_connection  # noqa: E402
 
 M32 = 2**32
 MSS = 1460
@@ -64,15 +64,9 @@ def case_sack_first_rtx(ctx, stack, port):
 
 
 def sack_first_rtx(ctx, stack, port):
-    topo, cap, inj = ctx
-    lst = STACKS[stack]()
-    lst.bind((A_IP, port))
-    lst.listen(4)
-    lst.settimeout(5)
-    peer = Peer(topo, cap, inj, port, 47000 + port % 1000)
+    _, cap, inj = ctx
+    lst, peer, srv = peer_connection(ctx, stack, port, sack=True)
     bad, notes = [], []
-    peer.handshake(sack=True)
-    srv, _ = lst.accept()
     srv.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     una = peer.y + 1
     cap.clear()
@@ -104,15 +98,9 @@ def sack_first_rtx(ctx, stack, port):
 
 
 def case_quickack(ctx, stack, port):
-    topo, cap, inj = ctx
-    lst = STACKS[stack]()
-    lst.bind((A_IP, port))
-    lst.listen(4)
-    lst.settimeout(5)
-    peer = Peer(topo, cap, inj, port, 47000 + port % 1000)
+    _, cap, inj = ctx
+    lst, peer, srv = peer_connection(ctx, stack, port)
     bad, notes = [], []
-    peer.handshake()
-    srv, _ = lst.accept()
     ack = peer.y + 1
     cap.clear()
     t0 = time.monotonic()

@@ -179,16 +179,25 @@ def case_syn_fin(ctx, stack, port):
     return bad, notes
 
 
-def case_old_ack(ctx, stack, port):
+def peer_connection(ctx, stack, port, **handshake):
+    """A listener of @stack on @port, the scripted peer's handshake to it
+    (with Peer.handshake()'s options) and the socket accepted: (listener,
+    peer, server)."""
     topo, cap, inj = ctx
     lst = STACKS[stack]()
     lst.bind((A_IP, port))
     lst.listen(4)
     lst.settimeout(5)
     peer = Peer(topo, cap, inj, port, 47000 + port % 1000)
-    bad, notes = [], []
-    peer.handshake()
+    peer.handshake(**handshake)
     srv, _ = lst.accept()
+    return lst, peer, srv
+
+
+def case_old_ack(ctx, stack, port):
+    _, cap, inj = ctx
+    lst, peer, srv = peer_connection(ctx, stack, port)
+    bad, notes = [], []
     srv.settimeout(5)
     srv.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     una = peer.y + 1

@@ -109,6 +109,33 @@ static void window_no_shrink(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, win, 0x11000u);
 }
 
+/*
+ * TCP_WINDOW_CLAMP set once connected: it stops the window growing, never
+ * pulls back the right edge already offered (SHLD-14), and counts in
+ * whole units of the shift, one at least, so a clamp below one unit
+ * leaves the window open (as Linux's __tcp_select_window() rounds up).
+ */
+static void window_clamp_late(struct kunit *test)
+{
+	struct sock *sk = conn(test, 0, 100000);
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	xs->ws_ok = 0;
+	xs->rcv_wnd = 60000;				/* right edge 61000 */
+	xs->window_clamp = 5000;
+	KUNIT_EXPECT_EQ(test, xtcp_select_window(sk, false), 60000u);
+	xs->rcv_nxt = 58000;				/* 3000 left: now 5000 */
+	KUNIT_EXPECT_EQ(test, xtcp_select_window(sk, false), 5000u);
+
+	sk = conn(test, 11, 1 << 20);			/* unit 2048 */
+	xs = xtcp_sk(sk);
+	xs->window_clamp = 1152;
+	KUNIT_EXPECT_EQ(test, xtcp_max_window(xs), 2048u);
+	KUNIT_EXPECT_EQ(test, xtcp_select_window(sk, false), 2048u);
+	xs->window_clamp = 3500;			/* whole units: 2048 */
+	KUNIT_EXPECT_EQ(test, xtcp_max_window(xs), 2048u);
+}
+
 /* RFC 9293 3.8.6.2.2 (MUST-39): a closed window reopens only by a step. */
 static void window_sws(struct kunit *test)
 {
@@ -127,6 +154,7 @@ static struct kunit_case xtcp_output_cases[] = {
 	KUNIT_CASE(window_scaled_rounded),
 	KUNIT_CASE(window_no_shrink),
 	KUNIT_CASE(window_sws),
+	KUNIT_CASE(window_clamp_late),
 	{}
 };
 

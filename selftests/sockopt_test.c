@@ -593,7 +593,8 @@ static void clamp_5000(int fd)
  */
 TEST(window_clamp)
 {
-	struct answer dflt[2], tiny[2], zero[2], set[2], conn[2], cleared[2];
+	struct answer dflt[2], tiny[2], zero[2], neg[2], set[2], conn[2];
+	struct answer cleared[2];
 	int wscale[2], wnd_ok[2];
 
 	for (int i = 0; i < 2; i++) {
@@ -606,6 +607,7 @@ TEST(window_clamp)
 		dflt[i] = ask_int(fd, SOL_TCP, TCP_WINDOW_CLAMP);
 		tiny[i] = tell_int(fd, SOL_TCP, TCP_WINDOW_CLAMP, 100);
 		zero[i] = tell_int(fd, SOL_TCP, TCP_WINDOW_CLAMP, 0);
+		neg[i] = tell_int(fd, SOL_TCP, TCP_WINDOW_CLAMP, -1);
 		set[i] = tell_int(fd, SOL_TCP, TCP_WINDOW_CLAMP, 5000);
 		close(fd);
 
@@ -625,6 +627,7 @@ TEST(window_clamp)
 	EXPECT_SAME_ANSWER("unset", dflt);
 	EXPECT_SAME_ANSWER("100", tiny);
 	EXPECT_SAME_ANSWER("0 before connect", zero);
+	EXPECT_SAME_ANSWER("-1", neg);
 	EXPECT_SAME_ANSWER("5000", set);
 	EXPECT_SAME_ANSWER("connected, clamped", conn);
 	EXPECT_SAME_ANSWER("0 once connected", cleared);

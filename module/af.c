@@ -270,6 +270,7 @@ static void disconnect(struct sock *sk)
 	}
 	sk_dst_reset(sk);
 	WRITE_ONCE(sk->sk_shutdown, 0);
+	WRITE_ONCE(xs->window_clamp, 0);	/* as tcp_disconnect() */
 	sock_reset_flag(sk, SOCK_DONE);
 	xtcp_conn_reset(sk);
 	sk_error_report(sk);

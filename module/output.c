@@ -39,18 +39,27 @@ u16 xtcp_route_mss(struct sock *sk)
 	return user ? min(mss, user) : mss;
 }
 
+/* The largest window the header can say: 65535, scaled by our shift. */
+static u32 top_window(const struct xtcp_sock *xs)
+{
+	return 65535U << (xs->ws_ok ? xs->rcv_wscale : 0);
+}
+
 /**
- * xtcp_max_window() - the largest window we can advertise: 65535, scaled
- * by our shift once Window Scale is agreed (RFC 7323 2.2), at most
- * TCP_WINDOW_CLAMP
+ * xtcp_max_window() - the largest window we advertise: 65535, scaled by
+ * our shift once Window Scale is agreed (RFC 7323 2.2), at most
+ * TCP_WINDOW_CLAMP in whole units of the shift (one at least: a clamp
+ * set after the handshake below one unit must not close the window)
  * @xs: the connection
  */
 u32 xtcp_max_window(const struct xtcp_sock *xs)
 {
+	u32 unit = 1U << (xs->ws_ok ? xs->rcv_wscale : 0);
 	u32 clamp = READ_ONCE(xs->window_clamp);
 
-	return min(65535U << (xs->ws_ok ? xs->rcv_wscale : 0),
-		   clamp ?: U32_MAX);
+	if (!clamp)
+		return top_window(xs);
+	return min(top_window(xs), max(round_down(clamp, unit), unit));
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_max_window);
 
@@ -99,16 +108,20 @@ u32 xtcp_select_window(struct sock *sk, bool syn)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	u32 max = syn ? min(65535U, xtcp_max_window(xs)) : xtcp_max_window(xs);
+	u32 top = syn ? 65535U : top_window(xs);
 	u32 cur = 0, win = min(xtcp_rcv_space(sk), max);
 	u32 unit = syn || !xs->ws_ok ? 1 : 1U << xs->rcv_wscale;
 
+	/* A TCP_WINDOW_CLAMP lowered since only stops the growth: the edge
+	 * offered stays, up to what the header can say (top)
+	 */
 	if (xtcp_seq_after(xs->rcv_wup + xs->rcv_wnd, xs->rcv_nxt))
 		cur = xs->rcv_wup + xs->rcv_wnd - xs->rcv_nxt;
 	if (win < cur || (win < cur + xtcp_rcv_sws_step(sk) && win != max))
-		win = min(cur, max);
+		win = min(cur, top);
 	win = round_down(win, unit);
 	if (win < cur)
-		win = min(round_up(cur, unit), max & ~(unit - 1));
+		win = min(round_up(cur, unit), top & ~(unit - 1));
 
 	xs->rcv_wnd = win;
 	xs->rcv_wup = xs->rcv_nxt;

@@ -271,7 +271,8 @@ u32 xtcp_ts_clock(u32 offset)
 
 /*
  * RFC 7323 2.3: the smallest shift that lets the window cover the largest
- * receive buffer this socket may grow to (tcp_rmem[2], or SO_RCVBUF).
+ * receive buffer this socket may grow to (tcp_rmem[2], or SO_RCVBUF), or
+ * TCP_WINDOW_CLAMP if that is less (tcp_select_initial_window()).
  */
 u8 xtcp_rcv_wscale_for(const struct sock *sk)
 {

@@ -263,11 +263,13 @@ static int set_int_option(struct sock *sk, int optname, int val)
 		WRITE_ONCE(xs->linger2, min(val, TCP_FIN_TIMEOUT_MAX / HZ));
 		return 0;
 	case TCP_WINDOW_CLAMP:
-		/* as tcp_set_window_clamp(): 0 clears it before a connection */
+		/* as tcp_set_window_clamp(): 0 clears it before a connection;
+		 * compared unsigned, so a negative value is no clamp at all
+		 */
 		if (!val && sk->sk_state != TCP_CLOSE)
 			return -EINVAL;
 		WRITE_ONCE(xs->window_clamp,
-			   val ? max_t(int, SOCK_MIN_RCVBUF / 2, val) : 0);
+			   val ? max_t(u32, SOCK_MIN_RCVBUF / 2, val) : 0);
 		return 0;
 	case TCP_QUICKACK:
 		xs->quickack = !!val;
@@ -412,10 +414,15 @@ static int get_int_option(struct sock *sk, int optname, int *val)
 		*val = xs->quickack;
 		break;
 	case TCP_WINDOW_CLAMP:
-		/* unset: 0 before a connection, then the most it can offer */
+		/* unset: 0 before a connection, then (as Linux's after
+		 * tcp_init_buffer_space()) about what the buffer offers
+		 */
 		*val = READ_ONCE(xs->window_clamp);
-		if (!*val && !((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN)))
-			*val = xtcp_max_window(xs);
+		if (!*val && !((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))) {
+			/* the shift, fixed at the handshake, read unlocked */
+			*val = min(data_race(xtcp_max_window(xs)),
+				   (u32)READ_ONCE(sk->sk_rcvbuf) / 2);
+		}
 		break;
 	case TCP_USER_TIMEOUT:
 		*val = xs->user_timeout;

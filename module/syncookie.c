@@ -59,10 +59,16 @@ static u32 cookie_tsval(u32 off, u32 opts)
 	return ts + off;
 }
 
-/* The window of a SYN-ACK: as xtcp_select_window() gives a new child's. */
+/*
+ * The window of a SYN-ACK: as xtcp_select_window() gives a new child's,
+ * within the listener's TCP_WINDOW_CLAMP
+ */
 static u32 cookie_window(const struct sock *sk)
 {
-	return min_t(u32, READ_ONCE(sk->sk_rcvbuf) / 2, 65535);
+	u32 clamp = READ_ONCE(xtcp_sk(sk)->window_clamp);
+
+	return min3((u32)READ_ONCE(sk->sk_rcvbuf) / 2, 65535U,
+		    clamp ?: U32_MAX);
 }
 
 static void flood_warn(struct sock *sk)

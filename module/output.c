@@ -346,8 +346,8 @@ static void copy_from_queue(struct sock *sk, u32 seq, unsigned int len,
  * @len: sequence numbers wanted; fewer go if the options leave less room
  *	 than @size, never more
  * @fin: the FIN goes with it if the range reaches it
- * @size: the most the segment carries past its TCP header, options and
- *	  data (the MSS; more for an MTU probe)
+ * @size: the most the segment carries after its fixed TCP header, options
+ *	  and data together (the MSS; more for an MTU probe)
  *
  * Return: sequence numbers sent (data, plus one for a FIN), or -errno.
  */

@@ -127,6 +127,12 @@ void xtcp_mtu_reduced(struct sock *sk)
 		xtcp_retransmit_all(sk);
 }
 
+/* The largest packet the peer's MSS takes: where a search starts from */
+static u32 peer_mtu(const struct xtcp_sock *xs)
+{
+	return xs->peer_mss + sizeof(struct iphdr) + sizeof(struct tcphdr);
+}
+
 /**
  * xtcp_mtu_init() - a connection's probing state (Linux's tcp_mtup_init()):
  * on from the start with net.xtcp.mtu_probing 2, segments then no bigger
@@ -141,8 +147,7 @@ void xtcp_mtu_init(struct sock *sk)
 	xs->mtup_low = READ_ONCE(xn->base_mss) + sizeof(struct iphdr) +
 		       sizeof(struct tcphdr) +
 		       (xs->ts_ok ? TCPOLEN_TSTAMP_ALIGNED : 0);
-	xs->mtup_high = xs->peer_mss + sizeof(struct iphdr) +
-			sizeof(struct tcphdr);
+	xs->mtup_high = peer_mtu(xs);
 	xs->mtup_probe = 0;
 	xs->mtup_stamp = jiffies;
 	xs->mtup_enabled = READ_ONCE(xn->mtu_probing) > 1;
@@ -169,8 +174,7 @@ static void mtu_check_reprobe(struct sock *sk)
 
 	if (time_before(jiffies, xs->mtup_stamp + interval * HZ))
 		return;
-	xs->mtup_high = min_t(u32, xs->peer_mss + sizeof(struct iphdr) +
-				   sizeof(struct tcphdr), xs->pmtu);
+	xs->mtup_high = min(peer_mtu(xs), xs->pmtu);
 	xs->mtup_stamp = jiffies;
 }
 

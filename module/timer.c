@@ -338,6 +338,7 @@ EXPORT_SYMBOL_IF_KUNIT(xtcp_rto_backoff);
 void xtcp_timer_event_sent(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
+	ktime_t now = ktime_get();
 
 	/*
 	 * Sent within the delayed-ACK time of the peer's text: an answer,
@@ -345,13 +346,13 @@ void xtcp_timer_event_sent(struct sock *sk)
 	 * answers (Linux's pingpong mode, tcp_event_data_sent())
 	 */
 	if (xs->last_data_in &&
-	    ktime_ms_delta(ktime_get(), xs->last_data_in) <
-	    READ_ONCE(xtcp_sk_net(sk)->delack_ms))
+	    ktime_before(now, ktime_add_ms(xs->last_data_in,
+					   READ_ONCE(xtcp_sk_net(sk)->delack_ms))))
 		xs->pingpong = 1;
-	xtcp_rtt_sent(&xs->rtt, xs->snd_nxt, ktime_get());
+	xtcp_rtt_sent(&xs->rtt, xs->snd_nxt, now);
 	if (!(xs->armed & ARMED_RTX)) {
 		/* A new schedule: it keeps the tunables of this moment. */
-		xs->una_since = ktime_get();	/* the oldest byte just left */
+		xs->una_since = now;	/* the oldest byte just left */
 		xs->retry_limit = retry_limit(sk);
 		rtx_arm(sk, xs->rtt.rto_ms ?: rto_initial(sk));
 	}
@@ -520,8 +521,8 @@ static void text_in(struct sock *sk)
 	ktime_t now = ktime_get();
 
 	if (!xs->last_data_in ||
-	    ktime_ms_delta(now, xs->last_data_in) >
-	    (xs->rtt.rto_ms ?: rto_initial(sk)))
+	    ktime_after(now, ktime_add_ms(xs->last_data_in,
+					  xs->rtt.rto_ms ?: rto_initial(sk))))
 		quickack_more(xs);
 	xs->last_data_in = now;
 }

@@ -81,6 +81,7 @@ Runs inside UML, as root. TAP. Arguments, if any, name the cases to run.
 import ctypes
 import errno
 import hashlib
+import json
 import os
 import select
 import socket
@@ -864,7 +865,7 @@ def unprivileged(stack):
                 except OSError as e:
                     out.append((f'unprivileged {name}',
                                 errno.errorcode.get(e.errno, e.errno)))
-            os.write(w, repr(out).encode())
+            os.write(w, json.dumps(out).encode())
         finally:
             os._exit(0)
     os.close(w)
@@ -877,7 +878,8 @@ def unprivileged(stack):
     os.close(r)
     os.waitpid(pid, 0)
     s.close()
-    return eval(data.decode()) if data else [('unprivileged', 'no answer')]
+    return ([tuple(x) for x in json.loads(data)] if data else
+            [('unprivileged', 'no answer')])
 
 
 def sockopt_table(stack):

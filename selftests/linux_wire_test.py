@@ -110,14 +110,15 @@ def case_quickack(ctx, stack, port):
     for i, t in enumerate(when):
         time.sleep(max(0, t0 + t - time.monotonic()))
         seq = peer.isn + 1 + 100 * i
+        # stamped before it leaves: its ACK cannot come earlier
+        sent.append((time.time(), (seq + 100) % M32))
         inj.send(peer.cport, port, seq, ack, 'P.', win=65535,
                  payload=b'q' * 100)
-        sent.append((time.time(), (seq + 100) % M32))
     time.sleep(0.5)
     acks = cap.get(lambda s: out_to(peer.cport)(s) and '.' in s['flags'])
     delays = []
     for t, end in sent:
-        a = next((a for a in acks if a['t'] >= t - 0.001 and
+        a = next((a for a in acks if a['t'] >= t and
                   (a['ack'] - end) % M32 < 2**31), None)
         delays.append(None if a is None else max(0, a['t'] - t))
     srv.close()

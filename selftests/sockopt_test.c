@@ -1185,4 +1185,99 @@ TEST(inq_cmsg)
 	EXPECT_EQ(after[0], after[1]);
 }
 
+/*
+ * TCP_DEFER_ACCEPT: seconds in, the SYN-ACK retransmissions covering them
+ * kept, those retransmissions' seconds out (secs_to_retrans() and
+ * retrans_to_secs() of Linux, from a 1 s initial RTO).
+ */
+TEST(defer_accept)
+{
+	static const int vals[] = { 0, 1, 2, 3, 5, 10, 60, 200, 100000, -1 };
+	struct answer dflt[2], got[ARRAY_SIZE(vals)][2];
+
+	for (int i = 0; i < 2; i++) {
+		unsigned short port;
+		int fd = listener(stacks[i], 4, &port);
+
+		ASSERT_LE(0, fd);
+		dflt[i] = ask_int(fd, SOL_TCP, TCP_DEFER_ACCEPT);
+		for (size_t v = 0; v < ARRAY_SIZE(vals); v++)
+			got[v][i] = tell_int(fd, SOL_TCP, TCP_DEFER_ACCEPT, vals[v]);
+		close(fd);
+	}
+	EXPECT_SAME_ANSWER("default", dflt);
+	for (size_t v = 0; v < ARRAY_SIZE(vals); v++) {
+		char what[32];
+
+		snprintf(what, sizeof(what), "%d s", vals[v]);
+		EXPECT_SAME_ANSWER(what, got[v]);
+	}
+}
+
+static double since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec - t0->tv_sec + (t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/*
+ * TCP_DEFER_ACCEPT 3 (two SYN-ACK timeouts, 1 + 2 s): a connection whose
+ * client sends data is accepted with its data; one whose client only
+ * completes the handshake is not accepted until the deferral is over
+ * (the SYN-ACK resent at 3 s draws an ACK that completes it), on both
+ * stacks alike.
+ */
+TEST(defer_accept_waits_for_data)
+{
+	int early[2], with_data[2], late[2], got[2];
+	double when[2];
+
+	for (int i = 0; i < 2; i++) {
+		struct pollfd p = { .events = POLLIN };
+		struct timespec t0;
+		unsigned short port;
+		int lfd = listener(stacks[i], 4, &port), c, s;
+		char b = 0;
+
+		ASSERT_LE(0, lfd);
+		ASSERT_EQ(0, set_int(lfd, SOL_TCP, TCP_DEFER_ACCEPT, 3));
+		p.fd = lfd;
+		/* data: accepted as soon as it comes, with it */
+		c = socket(stacks[i], SOCK_STREAM, 0);
+		ASSERT_EQ(0, connect_port(c, port));
+		early[i] = poll(&p, 1, 500);
+		ASSERT_EQ(1, write(c, "x", 1));
+		with_data[i] = poll(&p, 1, 1000);
+		s = accept(lfd, NULL, NULL);
+		got[i] = s >= 0 ? (int)recv(s, &b, 1, MSG_DONTWAIT) : -1;
+		close(s);
+		close(c);
+		/* no data: accepted once the deferral is over */
+		c = socket(stacks[i], SOCK_STREAM, 0);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		ASSERT_EQ(0, connect_port(c, port));
+		late[i] = poll(&p, 1, 8000);
+		when[i] = since(&t0);
+		s = accept4(lfd, NULL, NULL, SOCK_NONBLOCK);
+		EXPECT_LE(0, s) TH_LOG("%s: accept: %s", stack_name(stacks[i]), strerror(errno));
+		close(s);
+		close(c);
+		close(lfd);
+	}
+	TH_LOG("accepted without data after %.2f s (tcp), %.2f s (xtcp)",
+	       when[0], when[1]);
+	for (int i = 0; i < 2; i++) {
+		const char *name = stack_name(stacks[i]);
+
+		EXPECT_EQ(0, early[i]) TH_LOG("%s: ready before data", name);
+		EXPECT_EQ(1, with_data[i]) TH_LOG("%s: not ready with data", name);
+		EXPECT_EQ(1, got[i]) TH_LOG("%s: no data at accept", name);
+		EXPECT_EQ(1, late[i]) TH_LOG("%s: never accepted", name);
+		EXPECT_LT(2.5, when[i]) TH_LOG("%s: accepted too soon", name);
+		EXPECT_GT(6.0, when[i]);
+	}
+}
+
 TEST_HARNESS_MAIN

@@ -16,6 +16,12 @@ then the closer's CLOSE, and the checks follow RFC 9293:
              FIN-WAIT-1 -> FIN-WAIT-2 -> TIME-WAIT, the other end
              CLOSE-WAIT -> LAST-ACK -> CLOSED, each at its step.
   TIME-WAIT  3.6.1: TIME-WAIT lasts 2 MSL, then CLOSED.
+  ladder     tools/xtcp-trace --svg draws every segment seen on the wire as
+             one arrow from its sender, labelled with its flags, SEQ and
+             ACK (relative to the ISNs), length and window in bytes (the
+             field scaled by the sender's Window Scale, RFC 7323 2.3), none
+             lost, the closer's TIME-WAIT among its states, and (an xtcp
+             closer) its time-wait timer firing.
 
 Segments come from the wire (AF_PACKET on lo); states from xtcp's tracepoint
 and the kernel TCP's sock:inet_sock_set_state, read through tools/xtcp-trace
@@ -36,6 +42,7 @@ import subprocess
 import sys
 import threading
 import time
+import xml.etree.ElementTree as ET
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TRACE = '/sys/kernel/tracing'
@@ -54,7 +61,7 @@ FLOWS = [
     ('xtcp client, xtcp server, server close()s', 'xtcp', 'xtcp', 'server', 'close'),
 ]
 CHECKS = ['handshake segments', 'handshake states', 'data sequence numbers',
-          'teardown segments', 'teardown states', 'TIME-WAIT']
+          'teardown segments', 'teardown states', 'TIME-WAIT', 'ladder diagram']
 
 libc = ctypes.CDLL(None, use_errno=True)
 FAMILY = int(open('/sys/module/xtcp/parameters/family').read())
@@ -73,6 +80,22 @@ def new_socket(stack):
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 0, fileno=fd)
     s.settimeout(WAIT)
     return s
+
+
+def wscale(opts):
+    """The shift a SYN's Window Scale option offers (RFC 7323 2.2), None if
+    it carries none."""
+    i = 0
+    while i < len(opts) and opts[i] != 0:
+        if opts[i] == 1:
+            i += 1
+            continue
+        if i + 1 >= len(opts) or opts[i + 1] < 2:
+            break
+        if opts[i] == 3 and opts[i + 1] == 3 and i + 2 < len(opts):
+            return min(opts[i + 2], 14)
+        i += opts[i + 1]
+    return None
 
 
 class Capture(threading.Thread):
@@ -103,6 +126,7 @@ class Capture(threading.Thread):
             dst = f'{socket.inet_ntoa(ip[16:20])}:{dport}'
             seg = {'src': src, 'dst': dst, 'seq': seq, 'ack': ack, 'win': win,
                    'len': total - ihl - (off >> 4) * 4,
+                   'wscale': wscale(tcp[20:(off >> 4) * 4]) if fl & 2 else None,
                    'flags': ''.join(c for b, c in ((2, 'S'), (1, 'F'), (4, 'R'),
                                                    (8, 'P'), (32, 'U'), (16, '.'))
                                     if fl & b)}
@@ -442,6 +466,55 @@ def check_timewait(c, cs, closer_stack, tw_listed):
     return []
 
 
+def check_ladder(svg, w, a, b, cs, closer_stack):
+    """The SVG's arrows for a<->b are the wire's segments, one for one."""
+    g = next((g for g in svg.iter('{http://www.w3.org/2000/svg}g')
+              if g.get('class') == 'connection' and {g.get('data-a'), g.get('data-b')} == {a, b}),
+             None)
+    if g is None:
+        return ['connection not in the SVG']
+    side = {a: 'a', b: 'b'} if g.get('data-a') == a else {a: 'b', b: 'a'}
+    isn = {s['src']: s['seq'] for s in w if 'S' in s['flags']}
+    # Window Scale counts only if both SYNs carry it (RFC 7323 2.2).
+    syns = [s for s in w if 'S' in s['flags']]
+    both = len({s['src'] for s in syns if s['wscale'] is not None}) == 2
+    shift = {s['src']: s['wscale'] for s in syns} if both else {}
+    arrows = [e for e in g.iter('{http://www.w3.org/2000/svg}g') if e.get('class') == 'segment']
+    bad = []
+    if len(arrows) != len(w):
+        bad.append(f'{len(arrows)} arrows for the {len(w)} segments on the wire')
+    left = list(arrows)
+    for s in w:
+        want = {'from': side[s['src']], 'flags': set(s['flags']),
+                'seq': str((s['seq'] - isn.get(s['src'], 0)) % 2**32),
+                'ack': str((s['ack'] - isn.get(s['dst'], 0)) % 2**32) if '.' in s['flags'] else '',
+                'len': str(s['len']),
+                'wnd': str(s['win'] if 'S' in s['flags'] else s['win'] << (shift.get(s['src']) or 0)),
+                'lost': '0'}
+        hit = next((e for e in left if all(
+            (set(e.get('data-flags')) if k == 'flags' else e.get(f'data-{k}')) == v
+            for k, v in want.items())), None)
+        if hit is None:
+            bad.append(f'no arrow for {show(s)} (want {want})')
+            continue
+        left.remove(hit)
+        text = ''.join(t.text or '' for t in hit.iter('{http://www.w3.org/2000/svg}text'))
+        for part in (f"SEQ={want['seq']}", f"len={want['len']}", f"win={want['wnd']} B"):
+            if part not in text:
+                bad.append(f'label {text!r} lacks {part!r}')
+    bad += [f'arrow not on the wire: {dict(e.attrib)}' for e in left]
+    states = [t.text for t in g.iter('{http://www.w3.org/2000/svg}text')
+              if f'side-{side[cs]}' in (t.get('class') or '').split()
+              and 'state' in (t.get('class') or '').split()]
+    if not any(st.startswith('TIME-WAIT') for st in states):
+        bad.append(f'closer states {states}: no TIME-WAIT')
+    timers = [e.get('data-timer') for e in g.iter('{http://www.w3.org/2000/svg}g')
+              if e.get('class') == 'timer' and e.get('data-side') == side[cs]]
+    if closer_stack == 'xtcp' and 'time-wait' not in timers:
+        bad.append(f'closer timers {timers}: no time-wait')
+    return bad
+
+
 def main():
     print('TAP version 13')
     print(f'1..{len(FLOWS) * len(CHECKS)}')
@@ -475,6 +548,12 @@ def main():
                                       check=True, capture_output=True, text=True).stdout)
     table = subprocess.run([f'{TOP}/tools/xtcp-trace', '--absolute', tracefile],
                            capture_output=True, text=True).stdout
+    svg = subprocess.run([f'{TOP}/tools/xtcp-trace', '--svg', '-', tracefile],
+                         capture_output=True, text=True).stdout
+    try:
+        svg = ET.fromstring(svg)
+    except ET.ParseError as e:
+        svg = f'tools/xtcp-trace --svg: not XML: {e}'
     os.unlink(tracefile)
 
     t, failed = 0, 0
@@ -511,6 +590,8 @@ def main():
                     check_teardown_states(c, cs, ps, segs, closer_stack, tw_listed)
                     if segs and None not in segs else ['teardown segments missing'])
                 outcome['TIME-WAIT'] = check_timewait(c, cs, closer_stack, tw_listed)
+            outcome['ladder diagram'] = (check_ladder(svg, w, a, b, me, closer_stack)
+                                         if not isinstance(svg, str) else [svg])
         flow_failed = False
         for chk in CHECKS:
             t += 1

@@ -714,8 +714,8 @@ void xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 {
 	xtcp_assert_locked(sk);
 	trace_xtcp_segment(sk, sk->sk_state, false, ip_hdr(skb)->saddr,
-			   ip_hdr(skb)->daddr,
-			   tcp_hdr(skb), skb->len);
+			   ip_hdr(skb)->daddr, tcp_hdr(skb), skb->len,
+			   xtcp_sk(sk)->snd_wscale);
 
 	if (sk->sk_state != TCP_LISTEN) {	/* as tcp_segs_in() */
 		xtcp_sk(sk)->counts.segs_in++;
@@ -1109,7 +1109,8 @@ static unsigned int xtcp_nf_hook(void *priv, struct sk_buff *skb,
 	if (!sk) {
 		/* 3.10.7.1: a port of ours with no such connection */
 		trace_xtcp_segment(NULL, TCP_CLOSE, false, ip_hdr(skb)->saddr,
-				   ip_hdr(skb)->daddr, tcp_hdr(skb), skb->len);
+				   ip_hdr(skb)->daddr, tcp_hdr(skb), skb->len,
+				   XTCP_TRACE_WSCALE_UNKNOWN);
 		xtcp_reply_rst(net, skb);
 		goto drop;
 	}

@@ -220,8 +220,7 @@ static int transmit(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags,
 	skb_set_owner_w(skb, sk);
 
 	trace_xtcp_segment(sk, sk->sk_state, true, inet->inet_saddr,
-			   inet->inet_daddr, th,
-			   len);
+			   inet->inet_daddr, th, len, xs->rcv_wscale);
 	xs->counts.segs_out++;
 	/* As __tcp_transmit_skb(): what is resent counts in RetransSegs */
 	if (flags & XTCP_SYN ? !xs->syn_rtx :
@@ -848,7 +847,8 @@ void xtcp_send_raw(const struct xtcp_raw *r)
 	th->check = tcp_v4_check(sizeof(*th) + olen, r->saddr, r->daddr,
 				 csum_partial(th, sizeof(*th) + olen, 0));
 	skb->ip_summed = CHECKSUM_NONE;
-	trace_xtcp_segment(r->id, r->state, true, r->saddr, r->daddr, th, 0);
+	trace_xtcp_segment(r->id, r->state, true, r->saddr, r->daddr, th, 0,
+			   r->wscale);
 
 	iph = skb_push(skb, sizeof(*iph));
 	skb_reset_network_header(skb);

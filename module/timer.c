@@ -43,13 +43,15 @@
  * finds the socket owned by a process is deferred to xtcp_release_cb()
  * through xtcp_sock.deferred.
  * A flag in xtcp_sock.armed says whether an expiry is still wanted: an
- * expiry racing with a stop sees it clear and does nothing.
+ * expiry racing with a stop sees it clear and does nothing. An expiry
+ * that acts is reported by the xtcp_timer tracepoint.
  */
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
 #include <net/tcp.h>
 
 #include "seq.h"
+#include "trace.h"
 #include "xtcp.h"
 
 enum {
@@ -68,6 +70,17 @@ enum {
  * reference, changed under timer_lock by arming, stopping and the
  * callback (timer_claim) alike.
  */
+/* The xtcp_timer tracepoint: @kind fired and acts. */
+static void timer_trace(const struct sock *sk, enum xtcp_timer_kind kind,
+			u32 backoff, u32 rto_ms)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+
+	trace_xtcp_timer(sk, inet->inet_saddr, inet->inet_daddr,
+			 inet->inet_sport, inet->inet_dport, kind, backoff,
+			 rto_ms, sk->sk_state);
+}
+
 static void timer_arm_ns(struct sock *sk, struct hrtimer *t, u8 bit, s64 ns)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
@@ -681,6 +694,7 @@ static void rtx_expired(struct sock *sk)
 	if (xs->snd_una == xs->snd_nxt) {
 		if (!xtcp_seq_before(xs->snd_nxt, xs->write_seq))
 			return;
+		timer_trace(sk, XTCP_TIMER_PERSIST, xs->probe_backoff, rto);
 		if (xs->snd_wnd) {
 			/* Sender SWS override (MUST-38 (4)), TCP_CORK's
 			 * ceiling: send the short segment held back.
@@ -702,6 +716,7 @@ static void rtx_expired(struct sock *sk)
 		return;
 	}
 
+	timer_trace(sk, XTCP_TIMER_RTX, xs->retries, rto);
 	/* An orphan, when orphans or memory run short (tcp_write_timeout) */
 	if (sock_flag(sk, SOCK_DEAD) &&
 	    !((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) &&
@@ -770,6 +785,7 @@ static void ka_expired(struct sock *sk)
 		timer_arm_ns(sk, &xs->ka_timer, ARMED_KA, max_t(s64, ns, 1));
 		return;
 	}
+	timer_trace(sk, XTCP_TIMER_KEEPALIVE, xs->ka_probes, xs->rtt.rto_ms);
 	if ((xs->user_timeout && elapsed >= xs->user_timeout &&
 	     xs->ka_probes) ||
 	    (!xs->user_timeout && xs->ka_probes >= xtcp_keepcnt(sk))) {
@@ -789,6 +805,7 @@ static void delack_expired(struct sock *sk)
 		return;
 	if (xs->rcv_nxt != xs->rcv_acked &&
 	    !((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))) {
+		timer_trace(sk, XTCP_TIMER_DELACK, 0, xs->rtt.rto_ms);
 		XTCP_EXT_INC(sock_net(sk), LINUX_MIB_DELAYEDACKS);
 		/* no answer carried it: not interactive after all (Linux) */
 		xs->pingpong = 0;
@@ -804,6 +821,9 @@ static void wait_expired(struct sock *sk)
 		return;
 	if (sk->sk_state == TCP_TIME_WAIT ||
 	    (sk->sk_state == TCP_FIN_WAIT2 && sock_flag(sk, SOCK_DEAD))) {
+		timer_trace(sk, sk->sk_state == TCP_TIME_WAIT ?
+			    XTCP_TIMER_TIME_WAIT : XTCP_TIMER_FIN_WAIT2,
+			    0, xs->rtt.rto_ms);
 		xtcp_transition(sk, XTCP_EV_TIMEOUT);
 		xtcp_done(sk);
 	}

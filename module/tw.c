@@ -97,6 +97,8 @@ static enum hrtimer_restart tw_timer_fn(struct hrtimer *t)
 	struct xtcp_tw *tw = container_of(t, struct xtcp_tw, timer);
 
 	XTCP_EXT_INC(tw->net, LINUX_MIB_TIMEWAITED);	/* as tw_timer_handler() */
+	trace_xtcp_timer(tw->id, tw->saddr, tw->daddr, tw->sport, tw->dport,
+			 XTCP_TIMER_TIME_WAIT, 0, 0, TCP_TIME_WAIT);
 	xtcp_tw_kill(tw);
 	xtcp_tw_put(tw);	/* the expired timer's */
 	return HRTIMER_NORESTART;
@@ -193,6 +195,7 @@ void xtcp_tw_ack(struct xtcp_tw *tw)
 		.ack = tw->rcv_nxt,
 		.flags = XTCP_ACK,
 		.win = tw->rcv_wnd >> tw->rcv_wscale,	/* RFC 7323 2.3 */
+		.wscale = tw->rcv_wscale,
 		.oif = tw->oif,
 		.mark = tw->mark,
 		.ts_ok = tw->ts_ok,	/* RFC 7323 3.2 */
@@ -231,7 +234,8 @@ enum xtcp_tw_verdict xtcp_tw_rcv(struct xtcp_tw *tw, struct sk_buff *skb)
 	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 
 	trace_xtcp_segment(tw->id, TCP_TIME_WAIT, false, ip_hdr(skb)->saddr,
-			   ip_hdr(skb)->daddr, tcp_hdr(skb), skb->len);
+			   ip_hdr(skb)->daddr, tcp_hdr(skb), skb->len,
+			   XTCP_TRACE_WSCALE_UNKNOWN);
 
 	if (cb->flags & XTCP_RST) {
 		/* RFC 5961 3.2: exactly RCV.NXT resets, in window challenges */

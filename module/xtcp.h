@@ -618,6 +618,7 @@ struct xtcp_raw {
 	u32 seq, ack;
 	u8 flags;
 	u16 win;
+	u8 wscale;	/* the shift of @win, for the trace only */
 	int oif;
 	u32 mark;
 	u8 tos;		/* IP_TOS of the socket it speaks for */

@@ -330,6 +330,24 @@ static bool ack_acceptable(const struct xtcp_sock *xs,
 }
 
 /*
+ * TCP_DEFER_ACCEPT: while the listener's deferral lasts (counted in
+ * SYN-ACK timeouts, timer.c), an ACK that brings no data does not
+ * complete a child's handshake; the child waits for data (Linux's
+ * tcp_check_req()).
+ */
+static bool defer_bare_ack(struct sock *sk, const struct sk_buff *skb)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (!xs->parent || skb->len || (XTCP_SKB_CB(skb)->flags & XTCP_FIN) ||
+	    xs->retries >= READ_ONCE(xtcp_sk(xs->parent)->defer_accept))
+		return false;
+	xs->defer_acked = 1;
+	XTCP_EXT_INC(sock_net(sk), LINUX_MIB_TCPDEFERACCEPTDROP);
+	return true;
+}
+
+/*
  * Fifth check: the ACK field. Return false if the segment is to be
  * dropped here.
  */
@@ -352,6 +370,8 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb,
 			reply_rst(sk, skb);	/* <SEQ=SEG.ACK><CTL=RST> */
 			return false;
 		}
+		if (defer_bare_ack(sk, skb))
+			return false;
 		if (xs->parent && !xtcp_child_established(sk))
 			return false;	/* accept queue full: as if lost */
 		xtcp_transition(sk, XTCP_EV_RCV_ACK_OF_SYN);

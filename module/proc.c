@@ -155,6 +155,7 @@ static const struct xtcp_mib_item ext_items[] = {
 	{ "TCPMemoryPressures", LINUX_MIB_TCPMEMORYPRESSURES },
 	{ "TCPMemoryPressuresChrono", LINUX_MIB_TCPMEMORYPRESSURESCHRONO },
 	{ "TCPMinTTLDrop", LINUX_MIB_TCPMINTTLDROP },
+	{ "TCPDeferAcceptDrop", LINUX_MIB_TCPDEFERACCEPTDROP },
 	{ "TCPTimeWaitOverflow", LINUX_MIB_TCPTIMEWAITOVERFLOW },
 	{ "TCPOFOQueue", LINUX_MIB_TCPOFOQUEUE },
 	{ "TCPChallengeACK", LINUX_MIB_TCPCHALLENGEACK },

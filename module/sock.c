@@ -180,6 +180,7 @@ struct sock *xtcp_child_create(struct sock *parent, struct sk_buff *skb)
 
 	xs = xtcp_sk(sk);
 	xs->reconnect_iss = 0;		/* the listener's, if it had one */
+	xs->defer_accept = 0;		/* a listener's alone, as Linux's */
 	xs->irs = cb->seq;
 	xs->rcv_nxt = cb->seq + 1;
 	xs->copied_seq = xs->rcv_nxt;

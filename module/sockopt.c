@@ -206,6 +206,45 @@ static int set_congestion(sockptr_t optval, unsigned int optlen)
 	return strcmp(name, xtcp_cong_name) ? -ENOENT : 0;
 }
 
+/*
+ * TCP_DEFER_ACCEPT's seconds as SYN-ACK timeouts from a 1 s initial RTO,
+ * doubling up to 120 s, and back (net/ipv4/tcp.c, secs_to_retrans() and
+ * retrans_to_secs()).
+ */
+static u8 defer_secs_to_retrans(int seconds)
+{
+	int timeout = TCP_TIMEOUT_INIT / HZ, period = timeout;
+	u8 res = 0;
+
+	if (seconds <= 0)
+		return 0;
+	res = 1;
+	while (seconds > period && res < 255) {
+		res++;
+		timeout <<= 1;
+		if (timeout > TCP_RTO_MAX / HZ)
+			timeout = TCP_RTO_MAX / HZ;
+		period += timeout;
+	}
+	return res;
+}
+
+static int defer_retrans_to_secs(u8 retrans)
+{
+	int timeout = TCP_TIMEOUT_INIT / HZ, period = 0;
+
+	if (retrans > 0) {
+		period = timeout;
+		while (--retrans) {
+			timeout <<= 1;
+			if (timeout > TCP_RTO_MAX / HZ)
+				timeout = TCP_RTO_MAX / HZ;
+			period += timeout;
+		}
+	}
+	return period;
+}
+
 /* The options that take an int, under the socket lock. */
 static int set_int_option(struct sock *sk, int optname, int val)
 {
@@ -261,6 +300,9 @@ static int set_int_option(struct sock *sk, int optname, int val)
 		if (val < 0)
 			val = -1;
 		WRITE_ONCE(xs->linger2, min(val, TCP_FIN_TIMEOUT_MAX / HZ));
+		return 0;
+	case TCP_DEFER_ACCEPT:
+		WRITE_ONCE(xs->defer_accept, defer_secs_to_retrans(val));
 		return 0;
 	case TCP_WINDOW_CLAMP:
 		/* as tcp_set_window_clamp(): 0 clears it before a connection;
@@ -412,6 +454,9 @@ static int get_int_option(struct sock *sk, int optname, int *val)
 		break;
 	case TCP_QUICKACK:
 		*val = xs->quickack;
+		break;
+	case TCP_DEFER_ACCEPT:
+		*val = defer_retrans_to_secs(READ_ONCE(xs->defer_accept));
 		break;
 	case TCP_WINDOW_CLAMP:
 		/* unset: 0 before a connection, then (as Linux's after

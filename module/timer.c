@@ -267,8 +267,11 @@ static int retry_limit(const struct sock *sk)
 
 	switch (sk->sk_state) {
 	case TCP_SYN_SENT:
-	case TCP_SYN_RECV:
 		return xtcp_syn_retries(sk);
+	case TCP_SYN_RECV:
+		/* a child outlasts its listener's TCP_DEFER_ACCEPT */
+		return max_t(int, xtcp_syn_retries(sk), !xtcp_sk(sk)->parent ? 0 :
+			     READ_ONCE(xtcp_sk(xtcp_sk(sk)->parent)->defer_accept));
 	}
 	if (sock_flag(sk, SOCK_DEAD)) {
 		orphan = READ_ONCE(xn->orphan_retries);
@@ -682,6 +685,21 @@ static u32 persist_interval(const struct xtcp_sock *xs, u32 rto, u32 rto_max)
 	return when;
 }
 
+/*
+ * TCP_DEFER_ACCEPT (Linux's syn_ack_recalc()): a child whose bare ACK was
+ * dropped waits for data without resending its SYN-ACK, until the last
+ * timeout of the deferral, whose SYN-ACK draws the ACK that completes it.
+ * @sk's retries already count this expiry.
+ */
+static bool synack_wanted(const struct sock *sk)
+{
+	const struct xtcp_sock *xs = xtcp_sk(sk);
+
+	return sk->sk_state != TCP_SYN_RECV || !xs->defer_acked ||
+	       !xs->parent ||
+	       xs->retries >= READ_ONCE(xtcp_sk(xs->parent)->defer_accept);
+}
+
 static void rtx_expired(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
@@ -751,7 +769,8 @@ static void rtx_expired(struct sock *sk)
 		xtcp_cong_on_rto(&xs->cong, xs->snd_una, xs->snd_nxt,
 				 xtcp_send_mss(xs));
 	}
-	xtcp_retransmit_head(sk);
+	if (synack_wanted(sk))
+		xtcp_retransmit_head(sk);
 	xs->rtt.rto_ms = xtcp_rto_backoff(rto, rto_max);
 	rtx_arm(sk, max(xs->rtt.rto_ms, 1U));
 }

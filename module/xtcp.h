@@ -196,6 +196,10 @@ struct xtcp_sock {
 	u8 recvmsg_inq:1;	/* TCP_INQ: each read says what is left */
 
 	u8 syn_retries;		/* TCP_SYNCNT: SYN (and SYN-ACK) retries */
+	/* TCP_DEFER_ACCEPT, a listener's: SYN-ACK timeouts during which
+	 * its children drop an ACK that brings no data (input.c)
+	 */
+	u8 defer_accept;
 	u16 user_mss;		/* TCP_MAXSEG: the most either end may use */
 	u32 window_clamp;	/* TCP_WINDOW_CLAMP: the most window we offer */
 	int linger2;		/* TCP_LINGER2, s: FIN-WAIT-2; -1 none */
@@ -304,6 +308,7 @@ struct xtcp_sock {
 		u8 sack_ok:1;		/* both sent SACK-Permitted (RFC 2018 2) */
 		u8 ts_ok:1;		/* both sent Timestamps (RFC 7323 3.2) */
 		u8 syn_rtx:1;		/* our SYN or SYN-ACK was resent: IW 1 */
+		u8 defer_acked:1;	/* TCP_DEFER_ACCEPT dropped a bare ACK */
 		u8 probe_out:1;		/* a window probe's byte is unacknowledged */
 		u32 ts_offset;		/* added to our clock in TSval (RFC 7323 5.4) */
 		u32 ts_recent;		/* TS.Recent (RFC 7323 4.3) */

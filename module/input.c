@@ -339,7 +339,9 @@ static bool defer_bare_ack(struct sock *sk, const struct sk_buff *skb)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
-	if (!xs->parent || skb->len || (XTCP_SKB_CB(skb)->flags & XTCP_FIN) ||
+	/* a SYN cookie's child has no SYN-ACK to resend: not deferred */
+	if (!xs->parent || xs->from_cookie || skb->len ||
+	    (XTCP_SKB_CB(skb)->flags & XTCP_FIN) ||
 	    xs->retries >= READ_ONCE(xtcp_sk(xs->parent)->defer_accept))
 		return false;
 	xs->defer_acked = 1;
@@ -372,8 +374,14 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb,
 		}
 		if (defer_bare_ack(sk, skb))
 			return false;
-		if (xs->parent && !xtcp_child_established(sk))
-			return false;	/* accept queue full: as if lost */
+		if (xs->parent && !xtcp_child_established(sk)) {
+			/* accept queue full: as if lost; the peer is known
+			 * to be there, so a deferral resends no SYN-ACK
+			 * until its last timeout (tcp_check_req())
+			 */
+			xs->defer_acked = 1;
+			return false;
+		}
 		xtcp_transition(sk, XTCP_EV_RCV_ACK_OF_SYN);
 		if (xs->syn_rtx)	/* RFC 5681 3.1: a lost SYN-ACK: IW 1 */
 			xs->cong.cwnd = xtcp_send_mss(xs);
@@ -735,7 +743,8 @@ void xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	xtcp_assert_locked(sk);
 	trace_xtcp_segment(sk, sk->sk_state, false, ip_hdr(skb)->saddr,
 			   ip_hdr(skb)->daddr, tcp_hdr(skb), skb->len,
-			   xtcp_sk(sk)->snd_wscale);
+			   (1 << sk->sk_state) & (TCPF_LISTEN | TCPF_SYN_SENT) ?
+			   XTCP_TRACE_WSCALE_UNKNOWN : xtcp_sk(sk)->snd_wscale);
 
 	if (sk->sk_state != TCP_LISTEN) {	/* as tcp_segs_in() */
 		xtcp_sk(sk)->counts.segs_in++;

@@ -198,6 +198,7 @@ static struct sock *cookie_child(struct sock *sk, struct sk_buff *skb,
 	xtcp_syn_negotiate(child, peer);
 	xtcp_set_mss(child, mss);
 	xtcp_transition(child, XTCP_EV_RCV_SYN);	/* LISTEN -> SYN-RECEIVED */
+	xs->from_cookie = 1;	/* its ACK came: no TCP_DEFER_ACCEPT (Linux) */
 	return child;
 }
 

@@ -61,15 +61,6 @@ enum {
 	ARMED_DELACK = BIT(3),
 };
 
-/*
- * The reference a timer holds belongs to the queued timer, one for one.
- * hrtimer_try_to_cancel() cannot tell it: it answers -1 while the
- * callback runs, whether or not the timer was queued again since, and a
- * process that owns the socket may arm it on one CPU while its callback
- * runs on another. So xtcp_sock.timer_refs says which timers own a
- * reference, changed under timer_lock by arming, stopping and the
- * callback (timer_claim) alike.
- */
 /* The xtcp_timer tracepoint: @kind fired and acts. */
 static void timer_trace(const struct sock *sk, enum xtcp_timer_kind kind,
 			u32 backoff, u32 rto_ms)
@@ -81,6 +72,15 @@ static void timer_trace(const struct sock *sk, enum xtcp_timer_kind kind,
 			 rto_ms, sk->sk_state);
 }
 
+/*
+ * The reference a timer holds belongs to the queued timer, one for one.
+ * hrtimer_try_to_cancel() cannot tell it: it answers -1 while the
+ * callback runs, whether or not the timer was queued again since, and a
+ * process that owns the socket may arm it on one CPU while its callback
+ * runs on another. So xtcp_sock.timer_refs says which timers own a
+ * reference, changed under timer_lock by arming, stopping and the
+ * callback (timer_claim) alike.
+ */
 static void timer_arm_ns(struct sock *sk, struct hrtimer *t, u8 bit, s64 ns)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
@@ -269,8 +269,12 @@ static int retry_limit(const struct sock *sk)
 	case TCP_SYN_SENT:
 		return xtcp_syn_retries(sk);
 	case TCP_SYN_RECV:
-		/* a child outlasts its listener's TCP_DEFER_ACCEPT */
-		return max_t(int, xtcp_syn_retries(sk), !xtcp_sk(sk)->parent ? 0 :
+		/* a child whose peer ACKed outlasts TCP_DEFER_ACCEPT; one
+		 * that never heard back gives up as ever (syn_ack_recalc())
+		 */
+		if (!xtcp_sk(sk)->defer_acked || !xtcp_sk(sk)->parent)
+			return xtcp_syn_retries(sk);
+		return max_t(int, xtcp_syn_retries(sk),
 			     READ_ONCE(xtcp_sk(xtcp_sk(sk)->parent)->defer_accept));
 	}
 	if (sock_flag(sk, SOCK_DEAD)) {
@@ -712,14 +716,16 @@ static void rtx_expired(struct sock *sk)
 	if (xs->snd_una == xs->snd_nxt) {
 		if (!xtcp_seq_before(xs->snd_nxt, xs->write_seq))
 			return;
-		timer_trace(sk, XTCP_TIMER_PERSIST, xs->probe_backoff, rto);
 		if (xs->snd_wnd) {
 			/* Sender SWS override (MUST-38 (4)), TCP_CORK's
 			 * ceiling: send the short segment held back.
 			 */
+			timer_trace(sk, XTCP_TIMER_OVERRIDE, 0, rto);
 			xtcp_push_forced(sk);
 			return;
 		}
+		timer_trace(sk, XTCP_TIMER_PERSIST, xs->probe_backoff,
+			    persist_interval(xs, rto, rto_max));
 		/* Persist: the RTO itself is left alone (tcp_probe0_when()) */
 		if (persist_give_up(sk, persist_interval(xs, rto, rto_max),
 				    rto_max))
@@ -735,6 +741,9 @@ static void rtx_expired(struct sock *sk)
 	}
 
 	timer_trace(sk, XTCP_TIMER_RTX, xs->retries, rto);
+	/* TCP_DEFER_ACCEPT: a bare ACK since the SYN-ACK lengthens it */
+	if (sk->sk_state == TCP_SYN_RECV)
+		xs->retry_limit = retry_limit(sk);
 	/* An orphan, when orphans or memory run short (tcp_write_timeout) */
 	if (sock_flag(sk, SOCK_DEAD) &&
 	    !((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) &&

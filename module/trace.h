@@ -12,6 +12,7 @@
 enum xtcp_timer_kind {
 	XTCP_TIMER_RTX,
 	XTCP_TIMER_PERSIST,
+	XTCP_TIMER_OVERRIDE,
 	XTCP_TIMER_DELACK,
 	XTCP_TIMER_KEEPALIVE,
 	XTCP_TIMER_TIME_WAIT,
@@ -76,8 +77,8 @@ TRACE_EVENT(xtcp_state,
 /*
  * A segment: @win is its window field, wnd= the window in bytes, scaled by
  * @wscale (RFC 7323 2.3; never in a SYN); XTCP_TRACE_WSCALE_UNKNOWN where
- * the shift is not known (to a port with no connection, to a TIME-WAIT
- * record): then wnd=-1.
+ * the shift is not known (received by a listener, in SYN-SENT, or at a
+ * port with no connection): then wnd=-1.
  */
 #define XTCP_TRACE_WSCALE_UNKNOWN	0xff
 TRACE_EVENT(xtcp_segment,
@@ -109,8 +110,9 @@ TRACE_EVENT(xtcp_segment,
 			   __entry->flags = ((const u8 *)th)[13];
 			   __entry->len = len;
 			   __entry->state = state;
-			   __entry->wnd = wscale == XTCP_TRACE_WSCALE_UNKNOWN ?
-				-1 : (s64)ntohs(th->window) << (th->syn ? 0 : wscale);),
+			   __entry->wnd = th->syn ? ntohs(th->window) :
+				wscale == XTCP_TRACE_WSCALE_UNKNOWN ? -1 :
+				(s64)ntohs(th->window) << wscale;),
 	    TP_printk("sk=%p %s %pI4:%u > %pI4:%u [%s] seq=%u ack=%u win=%u len=%u state=%s wnd=%lld",
 		      __entry->skaddr, __entry->out ? "out" : "in",
 		      __entry->saddr, __entry->sport, __entry->daddr,
@@ -121,6 +123,7 @@ TRACE_EVENT(xtcp_segment,
 
 TRACE_DEFINE_ENUM(XTCP_TIMER_RTX);
 TRACE_DEFINE_ENUM(XTCP_TIMER_PERSIST);
+TRACE_DEFINE_ENUM(XTCP_TIMER_OVERRIDE);
 TRACE_DEFINE_ENUM(XTCP_TIMER_DELACK);
 TRACE_DEFINE_ENUM(XTCP_TIMER_KEEPALIVE);
 TRACE_DEFINE_ENUM(XTCP_TIMER_TIME_WAIT);
@@ -130,6 +133,7 @@ TRACE_DEFINE_ENUM(XTCP_TIMER_FIN_WAIT2);
 	__print_symbolic(t,						\
 		{ XTCP_TIMER_RTX, "retransmission" },			\
 		{ XTCP_TIMER_PERSIST, "persist" },			\
+		{ XTCP_TIMER_OVERRIDE, "sws-override" },			\
 		{ XTCP_TIMER_DELACK, "delayed-ack" },			\
 		{ XTCP_TIMER_KEEPALIVE, "keepalive" },			\
 		{ XTCP_TIMER_TIME_WAIT, "time-wait" },			\
@@ -138,7 +142,9 @@ TRACE_DEFINE_ENUM(XTCP_TIMER_FIN_WAIT2);
 /*
  * A timer that fired and acted (timer.c, and tw.c for a TIME-WAIT record):
  * @backoff is the retransmission or probe count so far, @rto_ms the
- * retransmission timeout then in use.
+ * retransmission timeout then in use (a probe's: its interval). The
+ * retransmission timer also sends data held back for want of a full
+ * segment (RFC 9293 3.8.6.2.1, the override timeout): "sws-override".
  */
 TRACE_EVENT(xtcp_timer,
 	    TP_PROTO(const void *id, __be32 saddr, __be32 daddr, __be16 sport,

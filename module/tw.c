@@ -97,8 +97,10 @@ static enum hrtimer_restart tw_timer_fn(struct hrtimer *t)
 	struct xtcp_tw *tw = container_of(t, struct xtcp_tw, timer);
 
 	XTCP_EXT_INC(tw->net, LINUX_MIB_TIMEWAITED);	/* as tw_timer_handler() */
-	trace_xtcp_timer(tw->id, tw->saddr, tw->daddr, tw->sport, tw->dport,
-			 XTCP_TIMER_TIME_WAIT, 0, 0, TCP_TIME_WAIT);
+	if (!data_race(tw->dead))	/* else killed meanwhile: no event */
+		trace_xtcp_timer(tw->id, tw->saddr, tw->daddr, tw->sport,
+				 tw->dport, XTCP_TIMER_TIME_WAIT, 0, 0,
+				 TCP_TIME_WAIT);
 	xtcp_tw_kill(tw);
 	xtcp_tw_put(tw);	/* the expired timer's */
 	return HRTIMER_NORESTART;
@@ -147,6 +149,7 @@ bool xtcp_time_wait(struct sock *sk)
 	tw->rcv_nxt = xs->rcv_nxt;
 	tw->rcv_wnd = xs->rcv_wnd;
 	tw->rcv_wscale = xs->ws_ok ? xs->rcv_wscale : 0;
+	tw->snd_wscale = xs->ws_ok ? xs->snd_wscale : 0;
 	tw->ts_ok = xs->ts_ok;
 	tw->ts_offset = xs->ts_offset;
 	tw->ts_recent = xs->ts_recent;
@@ -235,7 +238,7 @@ enum xtcp_tw_verdict xtcp_tw_rcv(struct xtcp_tw *tw, struct sk_buff *skb)
 
 	trace_xtcp_segment(tw->id, TCP_TIME_WAIT, false, ip_hdr(skb)->saddr,
 			   ip_hdr(skb)->daddr, tcp_hdr(skb), skb->len,
-			   XTCP_TRACE_WSCALE_UNKNOWN);
+			   tw->snd_wscale);
 
 	if (cb->flags & XTCP_RST) {
 		/* RFC 5961 3.2: exactly RCV.NXT resets, in window challenges */

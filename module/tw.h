@@ -27,6 +27,7 @@ struct xtcp_port;
  * @rcv_nxt: after the peer's FIN: the ACK of our ACKs
  * @rcv_wnd: the window our ACKs offer, bytes
  * @rcv_wscale: our window shift (RFC 7323 2.3), 0 without Window Scale
+ * @snd_wscale: the peer's, for the trace
  * @ts_ok: Timestamps were agreed: every ACK carries them (RFC 7323 3.2)
  * @ts_offset: the connection's TSval offset from our clock (ms)
  * @ts_recent: TS.Recent, echoed in TSecr
@@ -51,6 +52,7 @@ struct xtcp_tw {
 	u32 rcv_nxt;
 	u32 rcv_wnd;
 	u8 rcv_wscale;
+	u8 snd_wscale;
 	bool ts_ok;
 	u32 ts_offset;
 	u32 ts_recent;

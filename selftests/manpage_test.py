@@ -22,8 +22,9 @@ libc = ctypes.CDLL(None, use_errno=True)
 
 
 def source():
+    """The page's roff, its comment lines left out."""
     with open(PAGE) as f:
-        return f.read()
+        return ''.join(ln for ln in f if not ln.startswith('.\\"'))
 
 
 def section(text, start, end):
@@ -51,10 +52,18 @@ def documented(names, text, what):
 
 
 def tunables():
+    """Both ways: every tunable there is documented, every one documented
+    (the italic names heading each entry) is there."""
     names = set(os.listdir('/proc/sys/net/xtcp'))
     if len(names) < 20:
         return [f'only {len(names)} tunables in /proc/sys/net/xtcp']
-    return documented(names, section(source(), '.SS Tunables', '.SS Status'), 'tunable')
+    text = section(source(), '.SS Tunables', '.SS Status')
+    heads = re.findall(r'^\.TP\n\.IR? (.*)$', text, re.M)
+    claimed = {n for h in heads for n in re.findall(r'(?<![\w(])([a-z][a-z0-9_]+)(?=[" ,]|$)',
+                                                     h.split('(')[0])}
+    return documented(names, text, 'tunable') + [
+        f'tunable {n} is documented but not in /proc/sys/net/xtcp'
+        for n in sorted(claimed - names)]
 
 
 def proc_files():

@@ -1280,4 +1280,120 @@ TEST(defer_accept_waits_for_data)
 	}
 }
 
+/*
+ * accept() on @fd[0] and @fd[1] (-1: none; non-blocking listeners) until
+ * @want connections came, or WAIT_MS passed; how many each gave in @got.
+ */
+static void accept_from(const int *fd, int want, int *got)
+{
+	struct timespec t0, t;
+
+	got[0] = got[1] = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		for (int i = 0; i < 2; i++) {
+			int s = fd[i] < 0 ? -1 : accept4(fd[i], NULL, NULL, SOCK_NONBLOCK);
+
+			if (s >= 0) {
+				close(s);
+				got[i]++;
+			}
+		}
+		if (got[0] + got[1] >= want)
+			return;
+		sleep_ms(10);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < WAIT_MS);
+}
+
+/*
+ * A non-blocking socket of @family with SO_REUSEPORT @on, bound to
+ * loopback @port.
+ */
+static int reuseport_bound(int family, int on, unsigned short port, int *err)
+{
+	struct sockaddr_in a = loopback(port);
+	int fd = socket(family, SOCK_STREAM, 0);
+
+	*err = 0;
+	if (fd < 0 || fcntl(fd, F_SETFL, O_NONBLOCK) ||
+	    set_int(fd, SOL_SOCKET, SO_REUSEPORT, on) ||
+	    bind(fd, (struct sockaddr *)&a, sizeof(a))) {
+		*err = errno;
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * SO_REUSEPORT: two listeners of one owner share a port when both set it;
+ * one without it gets EADDRINUSE, and so does the other stack even with
+ * it; connections are spread over both listeners, each accepted once;
+ * once one listener closes, the other takes every new connection. The
+ * same on both stacks.
+ */
+TEST(reuseport)
+{
+	int second[2], third[2], other[2], got_a[2], got_b[2], after[2];
+	int clients[50];
+
+	for (int i = 0; i < 2; i++) {
+		struct sockaddr_in addr;
+		socklen_t len = sizeof(addr);
+		unsigned short port;
+		int a, b, x, err, fds[2], got[2];
+
+		a = reuseport_bound(stacks[i], 1, 0, &err);
+		ASSERT_LE(0, a) TH_LOG("%s: %s", stack_name(stacks[i]), strerror(err));
+		ASSERT_EQ(0, listen(a, 64));
+		ASSERT_EQ(0, getsockname(a, (struct sockaddr *)&addr, &len));
+		port = ntohs(addr.sin_port);
+		b = reuseport_bound(stacks[i], 1, port, &second[i]);
+		if (b >= 0)
+			second[i] = listen(b, 64) ? errno : 0;
+		x = reuseport_bound(stacks[i], 0, port, &third[i]);
+		if (x >= 0)
+			close(x);
+		x = reuseport_bound(stacks[1 - i], 1, port, &other[i]);
+		if (x >= 0)
+			close(x);
+		for (int c = 0; c < 40; c++) {
+			clients[c] = socket(stacks[i], SOCK_STREAM, 0);
+			ASSERT_EQ(0, connect_port(clients[c], port));
+		}
+		fds[0] = a;
+		fds[1] = b;
+		accept_from(fds, 40, got);
+		got_a[i] = got[0];
+		got_b[i] = got[1];
+		close(a);
+		for (int c = 40; c < 50; c++) {
+			clients[c] = socket(stacks[i], SOCK_STREAM, 0);
+			EXPECT_EQ(0, connect_port(clients[c], port));
+		}
+		fds[0] = -1;
+		accept_from(fds, 10, got);
+		after[i] = got[1];
+		for (int c = 0; c < 50; c++)
+			close(clients[c]);
+		if (b >= 0)
+			close(b);
+	}
+	TH_LOG("40 connections: %d and %d (tcp), %d and %d (xtcp)",
+	       got_a[0], got_b[0], got_a[1], got_b[1]);
+	for (int i = 0; i < 2; i++) {
+		const char *name = stack_name(stacks[i]);
+
+		EXPECT_EQ(0, second[i]) TH_LOG("%s: second: %s", name, strerror(second[i]));
+		EXPECT_EQ(EADDRINUSE, third[i]) TH_LOG("%s: without it", name);
+		EXPECT_EQ(EADDRINUSE, other[i]) TH_LOG("%s: the other stack", name);
+		EXPECT_EQ(40, got_a[i] + got_b[i]) TH_LOG("%s", name);
+		EXPECT_LT(0, got_a[i]) TH_LOG("%s: none to the first", name);
+		EXPECT_LT(0, got_b[i]) TH_LOG("%s: none to the second", name);
+		EXPECT_EQ(10, after[i]) TH_LOG("%s: after a close", name);
+	}
+}
+
 TEST_HARNESS_MAIN

@@ -581,6 +581,7 @@ static int xtcp_accept(struct socket *sock, struct socket *newsock,
 	xs->parent = NULL;
 	sock_graft(child, newsock);
 	newsock->ops = sock->ops;
+	set_bit(SOCK_CUSTOM_SOCKOPT, &newsock->flags);
 	newsock->state = SS_CONNECTED;
 	release_sock(child);
 	sock_put(sk);		/* the child's reference on its listener */
@@ -781,6 +782,33 @@ static int xtcp_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
 	return inet_getname(sock, uaddr, peer);
 }
 
+/*
+ * SOL_SOCKET comes here too (SOCK_CUSTOM_SOCKOPT, set at creation):
+ * sk_setsockopt() refuses SO_REUSEPORT to a family that is not AF_INET's,
+ * as xtcp's is not, so xtcp sets it as sk_setsockopt() does for TCP; the
+ * rest goes where it would have gone.
+ */
+static int xtcp_ops_setsockopt(struct socket *sock, int level, int optname,
+			       sockptr_t optval, unsigned int optlen)
+{
+	struct sock *sk = sock->sk;
+	int val;
+
+	if (level != SOL_SOCKET)
+		return sock_common_setsockopt(sock, level, optname, optval,
+					      optlen);
+	if (optname != SO_REUSEPORT)
+		return sock_setsockopt(sock, level, optname, optval, optlen);
+	if (optlen < sizeof(int))
+		return -EINVAL;
+	if (copy_from_sockptr(&val, optval, sizeof(val)))
+		return -EFAULT;
+	lock_sock(sk);
+	sk->sk_reuseport = !!val;	/* bind() reads it (conn_table.c) */
+	release_sock(sk);
+	return 0;
+}
+
 static const struct proto_ops xtcp_stream_ops = {
 	.family		= PF_XTCP,	/* informational; xtcp_family rules */
 	.owner		= THIS_MODULE,
@@ -794,7 +822,7 @@ static const struct proto_ops xtcp_stream_ops = {
 	.ioctl		= inet_ioctl,	/* the rest: xtcp_ioctl() */
 	.listen		= xtcp_listen,
 	.shutdown	= xtcp_shutdown,
-	.setsockopt	= sock_common_setsockopt,
+	.setsockopt	= xtcp_ops_setsockopt,
 	.getsockopt	= sock_common_getsockopt,
 	.sendmsg	= xtcp_sock_sendmsg,
 	.recvmsg	= xtcp_sock_recvmsg,
@@ -824,6 +852,7 @@ static int xtcp_create(struct net *net, struct socket *sock, int protocol,
 
 	sock->state = SS_UNCONNECTED;
 	sock->ops = &xtcp_stream_ops;
+	set_bit(SOCK_CUSTOM_SOCKOPT, &sock->flags);	/* SO_REUSEPORT */
 	sock_init_data(sock, sk);
 	xtcp_sock_init(sk);
 	return 0;

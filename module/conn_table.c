@@ -11,7 +11,12 @@
  * kernel's own rules for SO_REUSEADDR, CAP_NET_BIND_SERVICE and ephemeral
  * ports. The shadow never sees a segment: input.c steals every segment for
  * a port xtcp holds before the kernel's TCP runs. Children of a listener
- * share its reservation (struct xtcp_port is reference counted).
+ * share its reservation (struct xtcp_port is reference counted), and so
+ * do sockets that bind the same address and port with SO_REUSEPORT, as
+ * the kernel's TCP lets them: all with it set, all of one owner. The
+ * shadow itself never has SO_REUSEPORT, so the kernel's TCP cannot join
+ * such a group; among the group's listeners, a new connection goes to
+ * the one its 4-tuple hashes to (reuseport_select_sock()'s choice).
  *
  * Tables. Readers walk them under RCU and keep a socket only if they win
  * a reference (sockets are SOCK_RCU_FREE); writers take the table's lock.
@@ -29,8 +34,13 @@
 
 /**
  * struct xtcp_port - a local port xtcp holds in one namespace
- * @ref: the sockets using it (a listener and its children)
+ * @ref: the sockets using it (listeners, their children, records)
  * @shadow: the kernel TCP socket that reserves the port
+ * @reuseport: bound with SO_REUSEPORT: others of @uid's may share it
+ * @uid: the owner of the socket that bound it
+ * @listen_lock: serialises @listeners and the shadow's listening
+ * @listeners: xtcp sockets listening on it; the shadow listens while
+ *	there is one
  * @net: its namespace (not a reference: the sockets hold one)
  * @addr: the bound local address, or INADDR_ANY
  * @num: the port, network order
@@ -44,6 +54,10 @@
 struct xtcp_port {
 	refcount_t ref;
 	struct socket *shadow;
+	bool reuseport;
+	kuid_t uid;
+	struct mutex listen_lock;
+	int listeners;
 	struct net *net;
 	__be32 addr;
 	__be16 num;
@@ -80,6 +94,43 @@ static u32 porthashfn(const struct net *net, __be16 port)
 	return hash_32(net_hash_mix(net) ^ (__force u32)port, LHASH_BITS);
 }
 
+/* @sk uses @p: its local address and port are @p's. */
+static void port_assign(struct sock *sk, struct xtcp_port *p)
+{
+	struct inet_sock *inet = inet_sk(sk);
+
+	xtcp_sk(sk)->port = p;
+	inet->inet_num = ntohs(p->num);
+	inet->inet_sport = p->num;
+	inet->inet_rcv_saddr = p->addr;
+	inet->inet_saddr = p->addr;
+}
+
+/*
+ * SO_REUSEPORT: the port @sk may share, bound to exactly @addr:@port with
+ * SO_REUSEPORT by a socket of the same owner (inet_csk_bind_conflict()'s
+ * rule), with a reference for @sk; NULL if none.
+ */
+static struct xtcp_port *reuseport_join(struct sock *sk, __be32 addr,
+					__be16 port)
+{
+	struct net *net = sock_net(sk);
+	kuid_t uid = sock_i_uid(sk);
+	struct xtcp_port *p;
+
+	rcu_read_lock();
+	hlist_for_each_entry_rcu(p, &port_hash[porthashfn(net, port)], node) {
+		if (p->num == port && net_eq(p->net, net) && p->addr == addr &&
+		    p->reuseport && uid_eq(p->uid, uid) &&
+		    refcount_inc_not_zero(&p->ref)) {
+			rcu_read_unlock();
+			return p;
+		}
+	}
+	rcu_read_unlock();
+	return NULL;
+}
+
 /**
  * xtcp_port_get() - reserve a local port for @sk
  * @sk: the socket, locked, not yet bound
@@ -95,7 +146,6 @@ static u32 porthashfn(const struct net *net, __be16 port)
 int xtcp_port_get(struct sock *sk, __be32 addr, __be16 port, bool reuse)
 {
 	struct net *net = sock_net(sk);
-	struct inet_sock *inet = inet_sk(sk);
 	struct sockaddr_in sin = {
 		.sin_family = AF_INET,
 		.sin_addr.s_addr = addr,
@@ -104,6 +154,13 @@ int xtcp_port_get(struct sock *sk, __be32 addr, __be16 port, bool reuse)
 	struct xtcp_port *p;
 	int err;
 
+	if (port && sk->sk_reuseport) {
+		p = reuseport_join(sk, addr, port);
+		if (p) {
+			port_assign(sk, p);
+			return 0;
+		}
+	}
 	p = kzalloc(sizeof(*p), GFP_KERNEL);
 	if (!p)
 		return -ENOBUFS;
@@ -131,6 +188,9 @@ int xtcp_port_get(struct sock *sk, __be32 addr, __be16 port, bool reuse)
 					     SK_USER_DATA_NOCOPY);
 
 	refcount_set(&p->ref, 1);
+	p->reuseport = sk->sk_reuseport;
+	p->uid = sock_i_uid(sk);
+	mutex_init(&p->listen_lock);
 	p->net = get_net(net);
 	p->addr = addr;
 	p->num = inet_sk(p->shadow->sk)->inet_sport;
@@ -139,11 +199,7 @@ int xtcp_port_get(struct sock *sk, __be32 addr, __be16 port, bool reuse)
 	hlist_add_head_rcu(&p->node, &port_hash[porthashfn(net, p->num)]);
 	spin_unlock_bh(&tables_lock);
 
-	xtcp_sk(sk)->port = p;
-	inet->inet_num = ntohs(p->num);
-	inet->inet_sport = p->num;
-	inet->inet_rcv_saddr = addr;
-	inet->inet_saddr = addr;
+	port_assign(sk, p);
 	return 0;
 
 err_release:
@@ -181,13 +237,22 @@ void xtcp_port_share(struct sock *child, struct sock *parent)
  * kernel's TCP refuses the port even with SO_REUSEADDR, as it would for a
  * TCP listener. Called after the xtcp listener is hashed: no SYN for the
  * port can reach the shadow.
- * @sk: the listener, locked
+ * @sk: the listener, locked; may sleep
  *
  * Return: 0 or -errno (EADDRINUSE if a kernel TCP socket shares the port).
  */
 int xtcp_port_listen(struct sock *sk)
 {
-	return kernel_listen(xtcp_sk(sk)->port->shadow, 1);
+	struct xtcp_port *p = xtcp_sk(sk)->port;
+	int err = 0;
+
+	mutex_lock(&p->listen_lock);
+	if (!p->listeners)
+		err = kernel_listen(p->shadow, 1);
+	if (!err)
+		p->listeners++;
+	mutex_unlock(&p->listen_lock);
+	return err;
 }
 
 /**
@@ -199,8 +264,12 @@ void xtcp_port_unlisten(struct sock *sk)
 {
 	struct xtcp_port *p = xtcp_sk(sk)->port;
 
-	if (p)
+	if (!p)
+		return;
+	mutex_lock(&p->listen_lock);
+	if (!--p->listeners)	/* the last of an SO_REUSEPORT group */
 		kernel_sock_shutdown(p->shadow, SHUT_RDWR);
+	mutex_unlock(&p->listen_lock);
 }
 
 /*
@@ -213,6 +282,7 @@ static void port_free(struct xtcp_port *p)
 	struct net *net = p->net;
 
 	sock_release(p->shadow);
+	mutex_destroy(&p->listen_lock);
 	spin_lock_bh(&tables_lock);
 	hlist_del_rcu(&p->node);
 	spin_unlock_bh(&tables_lock);
@@ -585,33 +655,68 @@ found:
 	return sk;
 }
 
+/*
+ * SO_REUSEPORT: of the listeners sharing @best's port that fit as well as
+ * it (@hi), the one a hash of the 4-tuple picks, so that each connection
+ * stays with one listener while the group is unchanged. Under RCU.
+ */
+static struct sock *reuseport_pick(struct sock *best, int hi,
+				   const struct xtcp_lookup *l)
+{
+	struct hlist_head *chain = &lhash[porthashfn(l->net, l->dport)];
+	const struct xtcp_port *port = READ_ONCE(xtcp_sk(best)->port);
+	u32 n = 0, pick;
+	struct xtcp_sock *xs;
+	struct sock *sk;
+
+	hlist_for_each_entry_rcu(xs, chain, lhash_node)
+		n += READ_ONCE(xs->port) == port &&
+		     lhash_score(&xs->inet.sk, l->net, l->daddr, l->dport,
+				 l->dif, l->sdif) == hi;
+	pick = reciprocal_scale(jhash_3words((__force u32)l->daddr,
+					     (__force u32)l->saddr,
+					     (__force u32)l->dport << 16 |
+					     (__force u32)l->sport,
+					     net_hash_mix(l->net)), n);
+	hlist_for_each_entry_rcu(xs, chain, lhash_node) {
+		sk = &xs->inet.sk;
+		if (READ_ONCE(xs->port) == port &&
+		    lhash_score(sk, l->net, l->daddr, l->dport, l->dif,
+				l->sdif) == hi && !pick--)
+			return sk;
+	}
+	return best;	/* the group changed under us */
+}
+
 /**
  * xtcp_lookup_listener() - the listener that fits a segment best (see
- * lhash_score())
- * @net: namespace
- * @daddr: the segment's destination address
- * @dport: its destination port
- * @dif: the device it arrived on
- * @sdif: the VRF device over it, or 0
+ * lhash_score()), and of an SO_REUSEPORT group the one its 4-tuple picks
+ * @l: the segment's namespace, addresses, ports and devices
  *
  * Return: the listener with a reference, or NULL.
  */
-struct sock *xtcp_lookup_listener(struct net *net, __be32 daddr,
-				  __be16 dport, int dif, int sdif)
+struct sock *xtcp_lookup_listener(const struct xtcp_lookup *l)
 {
 	struct sock *sk, *best = NULL;
+	const struct xtcp_port *port;
 	struct xtcp_sock *xs;
 	int score, hi = -1;
 
 	rcu_read_lock();
-	hlist_for_each_entry_rcu(xs, &lhash[porthashfn(net, dport)], lhash_node) {
+	hlist_for_each_entry_rcu(xs, &lhash[porthashfn(l->net, l->dport)],
+				 lhash_node) {
 		sk = &xs->inet.sk;
-		score = lhash_score(sk, net, daddr, dport, dif, sdif);
+		score = lhash_score(sk, l->net, l->daddr, l->dport, l->dif,
+				    l->sdif);
 		if (score > hi) {
 			best = sk;
 			hi = score;
 		}
 	}
+	/* a port goes after RCU readers (kfree_rcu), if a closing listener's */
+	port = best ? READ_ONCE(xtcp_sk(best)->port) : NULL;
+	if (port && port->reuseport)
+		best = reuseport_pick(best, hi, l);
 	if (best && !refcount_inc_not_zero(&best->sk_refcnt))
 		best = NULL;
 	rcu_read_unlock();

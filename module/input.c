@@ -932,6 +932,20 @@ static void steal(struct sk_buff *skb, unsigned int thoff)
 	nf_reset_ct(skb);
 }
 
+/* The listener for a segment (conn_table.c), SO_REUSEPORT's pick made. */
+static struct sock *listener_for(struct net *net, const struct iphdr *iph,
+				 const struct tcphdr *th, int dif, int sdif)
+{
+	const struct xtcp_lookup l = {
+		.net = net,
+		.saddr = iph->saddr, .daddr = iph->daddr,
+		.sport = th->source, .dport = th->dest,
+		.dif = dif, .sdif = sdif,
+	};
+
+	return xtcp_lookup_listener(&l);
+}
+
 /*
  * A segment for a connection in TIME-WAIT (tw.c); a new SYN goes on to a
  * listener, as if the record had not been there.
@@ -956,8 +970,7 @@ static unsigned int tw_segment(struct net *net, struct xtcp_tw *tw,
 	v = xtcp_tw_rcv(tw, skb);
 	if (v == XTCP_TW_NEW_SYN) {
 		/* The record ends only if a listener takes the SYN. */
-		sk = xtcp_lookup_listener(net, ip_hdr(skb)->daddr,
-					  tcp_hdr(skb)->dest, dif, sdif);
+		sk = listener_for(net, ip_hdr(skb), tcp_hdr(skb), dif, sdif);
 		if (sk) {
 			xtcp_tw_kill(tw);
 			xtcp_tw_put(tw);
@@ -1046,7 +1059,7 @@ static bool tw_leaves_to_kernel(struct net *net, struct xtcp_tw *tw,
 		return true;
 	if (!xtcp_tw_syn_anew(tw, th_flags(th), ntohl(th->seq)))
 		return false;
-	sk = xtcp_lookup_listener(net, iph->daddr, th->dest, dif, sdif);
+	sk = listener_for(net, iph, th, dif, sdif);
 	if (sk) {
 		sock_put(sk);
 		return false;
@@ -1103,7 +1116,7 @@ static unsigned int xtcp_nf_hook(void *priv, struct sk_buff *skb,
 			xtcp_tw_put(tw);
 			return NF_ACCEPT;
 		}
-		sk = xtcp_lookup_listener(net, iph->daddr, th->dest, dif, sdif);
+		sk = listener_for(net, iph, th, dif, sdif);
 		if (sk && kernel_tcp_conn(net, iph, th, dif, sdif, true)) {
 			sock_put(sk);
 			return NF_ACCEPT;

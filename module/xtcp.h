@@ -541,6 +541,14 @@ void xtcp_set_state(struct sock *sk, int state);
 const char *xtcp_state_name(int state);
 
 /* conn_table.c */
+/* What a listener lookup knows of a segment: where it came from and to. */
+struct xtcp_lookup {
+	struct net *net;
+	__be32 saddr, daddr;
+	__be16 sport, dport;
+	int dif, sdif;
+};
+
 #define XTCP_EHASH_SIZE	BIT(14)		/* buckets by 4-tuple, all namespaces */
 extern struct workqueue_struct *xtcp_wq;
 int xtcp_port_get(struct sock *sk, __be32 addr, __be16 port, bool reuse);
@@ -559,8 +567,7 @@ void xtcp_port_hold(struct xtcp_port *p);
 struct sock *xtcp_lookup_established(struct net *net, __be32 saddr,
 				     __be16 sport, __be32 daddr, __be16 dport,
 				     int dif, int sdif);
-struct sock *xtcp_lookup_listener(struct net *net, __be32 daddr,
-				  __be16 dport, int dif, int sdif);
+struct sock *xtcp_lookup_listener(const struct xtcp_lookup *l);
 void xtcp_tables_drain(void (*fn)(struct sock *sk));
 struct xtcp_tw;
 void xtcp_tables_walk(struct net *net, void (*sock_fn)(struct sock *, void *),

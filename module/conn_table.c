@@ -56,7 +56,7 @@ struct xtcp_port {
 	struct socket *shadow;
 	bool reuseport;
 	kuid_t uid;
-	struct mutex listen_lock;
+	struct mutex listen_lock;	/* guards @listeners: see above */
 	int listeners;
 	struct net *net;
 	__be32 addr;

@@ -1288,7 +1288,8 @@ static void accept_from(const int *fd, int want, int *got)
 {
 	struct timespec t0, t;
 
-	got[0] = got[1] = 0;
+	got[0] = 0;
+	got[1] = 0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	do {
 		for (int i = 0; i < 2; i++) {

@@ -46,6 +46,16 @@ enum xtcp_timer_kind {
 		{ 0x02, "S" }, { 0x10, "." }, { 0x01, "F" },		\
 		{ 0x04, "R" }, { 0x08, "P" }, { 0x20, "U" })
 
+/* A connection's name and 4-tuple, in each event that reports one. */
+#define XTCP_TP_STORE_CONN(i, sa, da, sp, dp)				\
+	do {								\
+		__entry->skaddr = (i);					\
+		memcpy(__entry->saddr, &(sa), 4);			\
+		memcpy(__entry->daddr, &(da), 4);			\
+		__entry->sport = ntohs(sp);				\
+		__entry->dport = ntohs(dp);				\
+	} while (0)
+
 /*
  * A connection is named by @id: its socket's address, kept by its
  * TIME-WAIT record (tw.c) so the trace follows it to the end.
@@ -61,11 +71,7 @@ TRACE_EVENT(xtcp_state,
 			     __field(__u16, dport)
 			     __field(int, oldstate)
 			     __field(int, newstate)),
-	    TP_fast_assign(__entry->skaddr = id;
-			   memcpy(__entry->saddr, &saddr, 4);
-			   memcpy(__entry->daddr, &daddr, 4);
-			   __entry->sport = ntohs(sport);
-			   __entry->dport = ntohs(dport);
+	    TP_fast_assign(XTCP_TP_STORE_CONN(id, saddr, daddr, sport, dport);
 			   __entry->oldstate = oldstate;
 			   __entry->newstate = newstate;),
 	    TP_printk("sk=%p %pI4:%u %pI4:%u %s -> %s", __entry->skaddr,
@@ -160,11 +166,7 @@ TRACE_EVENT(xtcp_timer,
 			     __field(__u32, backoff)
 			     __field(__u32, rto_ms)
 			     __field(int, state)),
-	    TP_fast_assign(__entry->skaddr = id;
-			   memcpy(__entry->saddr, &saddr, 4);
-			   memcpy(__entry->daddr, &daddr, 4);
-			   __entry->sport = ntohs(sport);
-			   __entry->dport = ntohs(dport);
+	    TP_fast_assign(XTCP_TP_STORE_CONN(id, saddr, daddr, sport, dport);
 			   __entry->timer = timer;
 			   __entry->backoff = backoff;
 			   __entry->rto_ms = rto_ms;

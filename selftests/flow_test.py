@@ -861,47 +861,63 @@ def shrink_run(port, stack):
 def shrink_checks(p, conn, bad, who):
     """RFC 9293 3.8.6.2.1 (MUST-34): once the receiver moved its right edge
     left, no new data beyond the new edge; old data may be resent, and a
-    1-byte probe is allowed. A segment may have left before the latest ACK
-    arrived: the two latest edges the receiver advertised both count.
+    1-byte probe is allowed.
+
+    The rule binds the sender only once it has processed the shrinking
+    ACK, and the capture shows when an ACK arrived, not when the sender
+    took it: Linux's tcp_sendmsg() sends up to 16 segments between
+    backlog flushes.  The sender's own TSecr says how far it has read
+    (RFC 7323 4.3: TS.Recent is the TSval of the latest segment it
+    processed): each data segment is judged against the window of the
+    ACKs up to the first that carries its TSecr.
+
     Only ACKs that update the sender's window count: by RFC 9293
     3.10.7.4's rule for xtcp, which follows it; by Linux's
     tcp_may_update_window() for the kernel's TCP, where a duplicate ACK
     may only open the window or close it to zero: a shrink carried by a
     duplicate ACK binds no Linux sender, and the reference run sent past
     such edges."""
-    bad, shrinks, over = list(bad), 0, []
-    hi, edges, top = None, [], None    # highest edge, latest two, data sent
+    bad, shrinks, over, unjudged = list(bad), 0, [], 0
+    hi, edge = None, None              # highest edge, the current one
     wl1 = wl2 = wnd = None             # the sender's view of the last update
+    seen = {}                          # TSval -> (edge, hi) at its first ACK
+    top = None                         # highest data sent
     for s in conn.segs:
         if conn.side(s) == 'b':
             if '.' in s['flags'] and 'S' not in s['flags'] and 'R' not in s['flags']:
                 w = conn.window(s)
                 dup_may = who == 'xtcp' or wnd is None or w > wnd or w == 0
-                if wl1 is not None and not (
-                        seq_lt(wl2, s['ack']) or seq_lt(wl1, s['seq']) or
-                        (s['seq'] == wl1 and not seq_lt(s['ack'], wl2) and dup_may)):
-                    continue
-                wl1, wnd = s['seq'], w
-                wl2 = s['ack'] if wl2 is None or seq_lt(wl2, s['ack']) else wl2
-                e = (s['ack'] + w) % M32
-                if hi is not None and seq_lt(e, hi):
-                    shrinks += 1
-                hi = e if hi is None or seq_lt(hi, e) else hi
-                edges = (edges + [e])[-2:]
+                if wl1 is None or seq_lt(wl2, s['ack']) or seq_lt(wl1, s['seq']) or \
+                        (s['seq'] == wl1 and not seq_lt(s['ack'], wl2) and dup_may):
+                    wl1, wnd = s['seq'], w
+                    wl2 = s['ack'] if wl2 is None or seq_lt(wl2, s['ack']) else wl2
+                    edge = (s['ack'] + w) % M32
+                    if hi is not None and seq_lt(edge, hi):
+                        shrinks += 1
+                    hi = edge if hi is None or seq_lt(hi, edge) else hi
+            if 'ts' in s['opts']:
+                seen.setdefault(s['opts']['ts'][0], (edge, hi))
             continue
         if not s['len'] or 'S' in s['flags']:
             continue
         end = (s['seq'] + s['len']) % M32
         new = top is None or seq_lt(top, end)
-        if new and edges and s['len'] > 1 and \
-                all(seq_lt(e, end) and seq_lt(e, hi) for e in edges):
-            over.append(s)
         top = end if new else top
-    notes = [f'{who}: the receiver moved its right edge left {shrinks} times']
+        if not new or s['len'] <= 1:
+            continue
+        if 'ts' not in s['opts'] or s['opts']['ts'][1] not in seen:
+            unjudged += 1
+            continue
+        e, h = seen[s['opts']['ts'][1]]
+        if e is not None and seq_lt(e, end) and seq_lt(e, h):
+            over.append(s)
+    notes = [f'{who}: the receiver moved its right edge left {shrinks} times; '
+             f'{unjudged} segments of new data echoed no ACK seen']
     if not shrinks:
         bad.append('the receiver never shrank its window: nothing was checked')
     if over:
-        bad.append(f'{len(over)} segments of new data beyond a shrunk right edge:')
+        bad.append(f'{len(over)} segments of new data beyond a shrunk right edge '
+                   'the sender had read (its TSecr):')
         for s in over[:2]:
             bad += ['  ' + ln for ln in p.cap.around(s, 6, 1)]
     return bad, notes

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1395,6 +1396,160 @@ TEST(reuseport)
 		EXPECT_LT(0, got_b[i]) TH_LOG("%s: none to the second", name);
 		EXPECT_EQ(10, after[i]) TH_LOG("%s: after a close", name);
 	}
+}
+
+/*
+ * Urgent data (RFC 9293 3.8.5, MUST-30..33 and MUST-62) as Linux's TCP
+ * presents it: the sender's MSG_OOB byte is marked by the urgent
+ * pointer; the receiver gets SIGURG and POLLPRI, a read stops at the
+ * mark (SIOCATMARK), and the byte is read apart with MSG_OOB, or in line
+ * with SO_OOBINLINE. Every pairing of the two stacks, so the urgent
+ * pointer on the wire is each one's as the other reads it.
+ */
+static volatile sig_atomic_t sigurgs;
+
+/* Wait until SIOCOUTQ of @fd is @n: the peer has acknowledged the rest. */
+static int wait_outq(int fd, int n)
+{
+	for (int t = 0; t < WAIT_MS / 10; t++) {
+		int q = -1;
+
+		if (ioctl(fd, SIOCOUTQ, &q) == 0 && q == n)
+			return 0;
+		sleep_ms(10);
+	}
+	return -1;
+}
+
+static void on_sigurg(int sig)
+{
+	sigurgs++;
+}
+
+struct urg_seen {
+	int pri;		/* poll() showed POLLPRI */
+	int sigurg;		/* SIGURG came */
+	int inq;		/* SIOCINQ: up to the mark, unless in line */
+	int mark_before;	/* SIOCATMARK before any read */
+	char first[8];		/* the first read stops at the mark */
+	int mark_at;		/* SIOCATMARK there */
+	int oob, oob_err;	/* recv(MSG_OOB): its byte, or -errno */
+	int again_err;		/* a second recv(MSG_OOB): errno */
+	char rest[8];		/* what the next reads give */
+};
+
+enum urg_how { URG_READ_OOB, URG_SKIP_OOB, URG_INLINE };
+
+/* "abc", "X" with MSG_OOB, "def" from a @cf client to an @sf server. */
+static int urgent_run(int cf, int sf, enum urg_how how, struct urg_seen *u)
+{
+	struct pollfd p = { .events = POLLPRI };
+	unsigned short port;
+	int l = listener(sf, 8, &port), c, s, on = 1;
+	char b;
+	ssize_t n;
+
+	memset(u, 0, sizeof(*u));
+	if (l < 0)
+		return -1;
+	c = socket(cf, SOCK_STREAM, 0);
+	if (c < 0 || connect_port(c, port))
+		return -1;
+	s = accept(l, NULL, NULL);
+	close(l);
+	if (s < 0 || fcntl(s, F_SETOWN, getpid()))
+		return -1;
+	if (how == URG_INLINE)
+		setsockopt(s, SOL_SOCKET, SO_OOBINLINE, &on, sizeof(on));
+	sigurgs = 0;
+	if (send(c, "abc", 3, 0) != 3 || send(c, "X", 1, MSG_OOB) != 1 ||
+	    send(c, "def", 3, 0) != 3 || wait_outq(c, 0))
+		return -1;
+	ioctl(s, SIOCINQ, &u->inq);
+	p.fd = s;
+	u->pri = poll(&p, 1, 1000) == 1 && (p.revents & POLLPRI);
+	u->sigurg = sigurgs;
+	ioctl(s, SIOCATMARK, &u->mark_before);
+	n = recv(s, u->first, sizeof(u->first) - 1, MSG_DONTWAIT);
+	ioctl(s, SIOCATMARK, &u->mark_at);
+	if (how != URG_SKIP_OOB) {
+		n = recv(s, &b, 1, MSG_OOB);
+		u->oob = n == 1 ? b : -errno;
+		u->again_err = recv(s, &b, 1, MSG_OOB) < 0 ? errno : 0;
+	}
+	for (size_t got = 0; got < sizeof(u->rest) - 1; got += n) {
+		n = recv(s, u->rest + got, sizeof(u->rest) - 1 - got, MSG_DONTWAIT);
+		if (n <= 0)
+			break;
+	}
+	if (how == URG_SKIP_OOB)
+		u->again_err = recv(s, &b, 1, MSG_OOB) < 0 ? errno : 0;
+	close(c);
+	close(s);
+	return 0;
+}
+
+static void urgent_case(struct __test_metadata *_metadata, enum urg_how how,
+			const struct urg_seen *want)
+{
+	static const int pairing[4][2] = {
+		{ AF_INET, AF_INET }, { AF_XTCP, AF_XTCP },
+		{ AF_INET, AF_XTCP }, { AF_XTCP, AF_INET },
+	};
+	struct sigaction sa = { .sa_handler = on_sigurg };
+
+	sigaction(SIGURG, &sa, NULL);
+	for (int i = 0; i < 4; i++) {
+		const char *cn = stack_name(pairing[i][0]);
+		const char *sn = stack_name(pairing[i][1]);
+		struct urg_seen u;
+
+		ASSERT_EQ(0, urgent_run(pairing[i][0], pairing[i][1], how, &u))
+			TH_LOG("%s -> %s: %s", cn, sn, strerror(errno));
+		TH_LOG("%s -> %s: SIOCINQ %d, POLLPRI %d, SIGURG %d, mark %d, read \"%s\", mark %d, MSG_OOB %d, again %s, then \"%s\"",
+		       cn, sn, u.inq, u.pri, u.sigurg, u.mark_before, u.first, u.mark_at,
+		       u.oob, strerror(u.again_err), u.rest);
+		EXPECT_EQ(want->pri, u.pri) TH_LOG("%s -> %s: POLLPRI", cn, sn);
+		EXPECT_LE(1, u.sigurg) TH_LOG("%s -> %s: no SIGURG", cn, sn);
+		EXPECT_EQ(want->inq, u.inq);
+		EXPECT_EQ(want->mark_before, u.mark_before);
+		EXPECT_STREQ(want->first, u.first);
+		EXPECT_EQ(want->mark_at, u.mark_at);
+		EXPECT_EQ(want->oob, u.oob);
+		EXPECT_EQ(want->again_err, u.again_err);
+		EXPECT_STREQ(want->rest, u.rest);
+	}
+}
+
+TEST(urgent_oob)
+{
+	struct urg_seen want = {
+		.inq = 3, .pri = 1, .mark_before = 0, .first = "abc", .mark_at = 1,
+		.oob = 'X', .again_err = EINVAL, .rest = "def",
+	};
+
+	urgent_case(_metadata, URG_READ_OOB, &want);
+}
+
+/* Read past the mark without MSG_OOB: the urgent byte is not in line. */
+TEST(urgent_oob_unread)
+{
+	struct urg_seen want = {
+		.inq = 3, .pri = 1, .mark_before = 0, .first = "abc", .mark_at = 1,
+		.again_err = EINVAL, .rest = "def",
+	};
+
+	urgent_case(_metadata, URG_SKIP_OOB, &want);
+}
+
+TEST(urgent_oobinline)
+{
+	struct urg_seen want = {
+		.inq = 7, .pri = 1, .mark_before = 0, .first = "abc", .mark_at = 1,
+		.oob = -EINVAL, .again_err = EINVAL, .rest = "Xdef",
+	};
+
+	urgent_case(_metadata, URG_INLINE, &want);
 }
 
 TEST_HARNESS_MAIN

@@ -633,6 +633,8 @@ static __poll_t xtcp_poll(struct file *file, struct socket *sock,
 			mask |= EPOLLOUT | EPOLLWRNORM;
 		}
 	}
+	if (state != TCP_SYN_SENT && state != TCP_SYN_RECV)
+		mask = xtcp_urg_poll(sk, mask);
 	/* Pairs with the error report of a reset. */
 	smp_rmb();
 	if (READ_ONCE(sk->sk_err) ||

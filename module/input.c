@@ -21,6 +21,7 @@
  *                 window scale           rcv_ack (RFC 7323 2.3)
  *                 SACK, dup ACKs, cwnd   rcv_ack_sample -> cong.c
  *                 RTT from timestamps    rcv_ack (RFC 7323 4.1)
+ *            6th: URG                    xtcp_urg_rcv (urg.c)
  *            7th: segment text           xtcp_queue_data (stream.c)
  *                 out of order           ofo.c
  *            8th: FIN                    rcv_fin
@@ -442,6 +443,7 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb,
 		xs->counts.bytes_acked += ack - xtcp_seq_max(xs->snd_una,
 							     xs->iss + 1);
 		WRITE_ONCE(xs->snd_una, ack);
+		xtcp_urg_acked(xs);
 		WRITE_ONCE(sk->sk_err_soft, 0);	/* an ICMP's doubt is over */
 		xtcp_clean_acked(sk);
 		xtcp_timer_event_acked(sk, rtt_us);
@@ -688,6 +690,9 @@ static bool rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 	/* fifth: ACK (TS.Recent moves there, once the ACK is acceptable) */
 	if (!rcv_ack(sk, skb, &opts))
 		return false;
+
+	/* sixth: the URG bit (urg.c) */
+	xtcp_urg_rcv(sk, skb);
 
 	/*
 	 * seventh: text, in ESTABLISHED, FIN-WAIT-1 and FIN-WAIT-2. The

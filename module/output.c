@@ -204,6 +204,10 @@ static int transmit(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags,
 	if (!(flags & XTCP_SYN) && xs->ws_ok)
 		win >>= xs->rcv_wscale;
 	th->window = htons(win);
+	if (!(flags & XTCP_SYN)) {
+		th->urg_ptr = htons(xtcp_urg_ptr(xs, seq));
+		th->urg = !!th->urg_ptr;
+	}
 	if (optlen)
 		memcpy(th + 1, opts, optlen);
 
@@ -500,6 +504,9 @@ static u32 new_data_len(struct sock *sk, u32 mss, enum push_how how)
 	}
 	/* The tail of a record or of the queue (pushed: every send is) */
 	if (end != xs->write_seq || xs->fin_queued || xs->push_pending)
+		return len;
+	/* Urgent mode: no Nagle, not even TCP_CORK (tcp_nagle_test()) */
+	if (xs->urg_mode)
 		return len;
 	if (xs->cork || how == PUSH_MORE)
 		return 0;

@@ -169,11 +169,11 @@ int xtcp_ioctl(struct sock *sk, int cmd, int *karg)
 		if (state == TCP_LISTEN)
 			return -EINVAL;
 		slow = lock_sock_fast(sk);
-		*karg = xtcp_inq(sk);
+		*karg = xtcp_urg_inq(sk, xtcp_inq(sk));
 		unlock_sock_fast(sk, slow);
 		return 0;
 	case SIOCATMARK:
-		*karg = 0;	/* no urgent data (not yet) */
+		*karg = xtcp_urg_at_mark(sk);
 		return 0;
 	case SIOCOUTQ:
 	case SIOCOUTQNSD:

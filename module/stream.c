@@ -256,7 +256,8 @@ void xtcp_rbuf_cleaned(struct sock *sk)
 /**
  * xtcp_sendmsg() - SEND (RFC 9293 3.10.2), as Linux TCP's sendmsg
  * @sk: the socket
- * @msg: the data and flags (MSG_DONTWAIT, MSG_NOSIGNAL, MSG_MORE, MSG_EOR)
+ * @msg: the data and flags (MSG_DONTWAIT, MSG_NOSIGNAL, MSG_MORE, MSG_EOR,
+ *	 MSG_OOB: urgent data, urg.c)
  * @size: bytes to send
  *
  * Before the handshake completes it waits for it; after our shutdown or
@@ -347,6 +348,8 @@ wait_for_space:
 		if (err)
 			goto do_error;
 	}
+	if ((flags & MSG_OOB) && copied)	/* urg.c */
+		xtcp_urg_mark(sk);
 	/* MSG_MORE: this call's short tail waits, as under TCP_CORK */
 	if (flags & MSG_MORE)
 		xtcp_push_more(sk);
@@ -356,6 +359,8 @@ wait_for_space:
 	return copied;
 
 do_error:
+	if ((flags & MSG_OOB) && copied)
+		xtcp_urg_mark(sk);
 	if (flags & MSG_MORE)
 		xtcp_push_more(sk);
 	else
@@ -410,7 +415,7 @@ static int copy_received(struct sock *sk, struct msghdr *msg, size_t len,
  * @sk: the socket
  * @msg: where the data goes
  * @len: at most this much
- * @flags: MSG_PEEK, MSG_DONTWAIT, MSG_WAITALL
+ * @flags: MSG_PEEK, MSG_DONTWAIT, MSG_WAITALL, MSG_OOB (urg.c)
  * @addr_len: unused: a stream has no per-message address
  *
  * Return: bytes copied; 0 at the end of the stream (the peer's FIN, our
@@ -420,32 +425,50 @@ static int copy_received(struct sock *sk, struct msghdr *msg, size_t len,
 int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 		 int *addr_len)
 {
+	struct xtcp_sock *xs = xtcp_sk(sk);
 	bool peek = flags & MSG_PEEK;
-	size_t copied = 0;
+	size_t copied = 0, holes = 0;	/* urgent bytes passed, peeking */
 	int target, err = 0;
 	long timeo;
 
 	if (flags & MSG_ERRQUEUE)	/* ICMP errors (icmp.c), IP_RECVERR */
 		return xtcp_recv_error(sk, msg, len, addr_len);
-	if (flags & MSG_OOB)
-		return -EINVAL;	/* no urgent data */
-
 	lock_sock(sk);
 	if (sk->sk_state == TCP_LISTEN) {
 		err = -ENOTCONN;
 		goto out;
 	}
+	if (flags & MSG_OOB) {
+		err = xtcp_urg_recv(sk, msg, len, flags);
+		release_sock(sk);
+		return err;
+	}
 	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
 	target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
 
 	while (copied < len) {
-		size_t before = copied;
+		size_t before = copied, room, h;
+		u32 seq = xs->copied_seq + (peek ? copied + holes : 0);
 
+		/* A read stops at the urgent mark, and one at the mark
+		 * passes the urgent byte unless it is in line (urg.c).
+		 */
+		if (unlikely(xs->urg_data)) {
+			if (xs->urg_seq == seq && copied)
+				break;
+			room = xtcp_urg_room(sk, seq, peek, &h);
+			holes += h;
+		} else {
+			room = SIZE_MAX;
+		}
 		/* As tcp_recvmsg(): a fault ends the call with what was
 		 * copied before it, or EFAULT if nothing was.
 		 */
-		err = copy_received(sk, msg, len, peek ? copied : 0, peek,
-				    &copied);
+		err = copy_received(sk, msg,
+				    len - copied > room ? copied + room : len,
+				    peek ? copied + holes : 0, peek, &copied);
+		if (!peek)
+			xtcp_urg_read_past(xs);
 		if (copied > before && !peek) {
 			xtcp_rcv_space_adjust(sk, copied - before);
 			xtcp_rbuf_cleaned(sk);

@@ -299,6 +299,12 @@ struct xtcp_sock {
 		u8 fin_rcvd:1;		/* peer's FIN is in sequence (rcv_nxt covers it) */
 		u8 tw_moved:1;		/* handed over to a TIME-WAIT record (tw.c) */
 
+		/* Urgent data (urg.c) */
+		u8 urg_mode:1;		/* SND.UP ahead of SND.UNA: URG goes out */
+		u32 snd_up;		/* SND.UP: the byte after our urgent data */
+		u32 urg_seq;		/* the peer's urgent byte (RCV.UP - 1) */
+		u16 urg_data;		/* XTCP_URG_* | the byte, 0: none */
+
 		u32 max_snd_wnd;	/* largest window the peer offered */
 
 		/* Negotiated in the handshake (sock.c: xtcp_syn_negotiate) */
@@ -473,6 +479,21 @@ int xtcp_getsockopt(struct sock *sk, int level, int optname,
 int xtcp_ioctl(struct sock *sk, int cmd, int *karg);
 bool xtcp_stream_memory_free(const struct sock *sk, int wake);
 int xtcp_inq(const struct sock *sk);
+
+/* urg.c: urgent data; urg_data is a state and, once VALID, the byte */
+#define XTCP_URG_VALID	0x0100		/* the byte is here (low 8 bits) */
+#define XTCP_URG_NOTYET	0x0200		/* announced, not yet arrived */
+#define XTCP_URG_READ	0x0400		/* read with MSG_OOB */
+void xtcp_urg_mark(struct sock *sk);
+void xtcp_urg_acked(struct xtcp_sock *xs);
+u16 xtcp_urg_ptr(const struct xtcp_sock *xs, u32 seq);
+void xtcp_urg_rcv(struct sock *sk, struct sk_buff *skb);
+size_t xtcp_urg_room(struct sock *sk, u32 seq, bool peek, size_t *hole);
+void xtcp_urg_read_past(struct xtcp_sock *xs);
+int xtcp_urg_recv(struct sock *sk, struct msghdr *msg, size_t len, int flags);
+bool xtcp_urg_at_mark(const struct sock *sk);
+int xtcp_urg_inq(const struct sock *sk, int inq);
+__poll_t xtcp_urg_poll(const struct sock *sk, __poll_t mask);
 bool xtcp_readable(const struct sock *sk);
 int xtcp_set_rcvlowat(struct sock *sk, int val);
 int xtcp_syn_retries(const struct sock *sk);

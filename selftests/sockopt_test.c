@@ -1406,7 +1406,6 @@ TEST(reuseport)
  * with SO_OOBINLINE. Every pairing of the two stacks, so the urgent
  * pointer on the wire is each one's as the other reads it.
  */
-static volatile sig_atomic_t sigurgs;
 
 /* Wait until SIOCOUTQ of @fd is @n: the peer has acknowledged the rest. */
 static int wait_outq(int fd, int n)
@@ -1421,14 +1420,35 @@ static int wait_outq(int fd, int n)
 	return -1;
 }
 
-static void on_sigurg(int sig)
+/* Client and server stacks: each reads the other's urgent pointer. */
+static const int pairing[4][2] = {
+	{ AF_INET, AF_INET }, { AF_XTCP, AF_XTCP },
+	{ AF_INET, AF_XTCP }, { AF_XTCP, AF_INET },
+};
+
+/* SIGURG blocked: it stays pending until taken (sigtimedwait()). */
+static sigset_t sigurg_blocked(void)
 {
-	sigurgs++;
+	sigset_t urg;
+
+	sigemptyset(&urg);
+	sigaddset(&urg, SIGURG);
+	sigprocmask(SIG_BLOCK, &urg, NULL);
+	return urg;
+}
+
+/* Whether SIGURG (blocked) is pending; takes it. */
+static int urg_signal_taken(void)
+{
+	struct timespec now = { 0 };
+	sigset_t urg = sigurg_blocked();
+
+	return sigtimedwait(&urg, NULL, &now) == SIGURG;
 }
 
 struct urg_seen {
 	int pri;		/* poll() showed POLLPRI */
-	int sigurg;		/* SIGURG came */
+	int sigurg;		/* SIGURG came (blocked: pending) */
 	int inq;		/* SIOCINQ: up to the mark, unless in line */
 	int mark_before;	/* SIOCATMARK before any read */
 	char first[8];		/* the first read stops at the mark */
@@ -1461,14 +1481,14 @@ static int urgent_run(int cf, int sf, enum urg_how how, struct urg_seen *u)
 		return -1;
 	if (how == URG_INLINE)
 		setsockopt(s, SOL_SOCKET, SO_OOBINLINE, &on, sizeof(on));
-	sigurgs = 0;
+	urg_signal_taken();
 	if (send(c, "abc", 3, 0) != 3 || send(c, "X", 1, MSG_OOB) != 1 ||
 	    send(c, "def", 3, 0) != 3 || wait_outq(c, 0))
 		return -1;
 	ioctl(s, SIOCINQ, &u->inq);
 	p.fd = s;
 	u->pri = poll(&p, 1, 1000) == 1 && (p.revents & POLLPRI);
-	u->sigurg = sigurgs;
+	u->sigurg = urg_signal_taken();
 	ioctl(s, SIOCATMARK, &u->mark_before);
 	n = recv(s, u->first, sizeof(u->first) - 1, MSG_DONTWAIT);
 	ioctl(s, SIOCATMARK, &u->mark_at);
@@ -1492,13 +1512,8 @@ static int urgent_run(int cf, int sf, enum urg_how how, struct urg_seen *u)
 static void urgent_case(struct __test_metadata *_metadata, enum urg_how how,
 			const struct urg_seen *want)
 {
-	static const int pairing[4][2] = {
-		{ AF_INET, AF_INET }, { AF_XTCP, AF_XTCP },
-		{ AF_INET, AF_XTCP }, { AF_XTCP, AF_INET },
-	};
-	struct sigaction sa = { .sa_handler = on_sigurg };
+	sigurg_blocked();
 
-	sigaction(SIGURG, &sa, NULL);
 	for (int i = 0; i < 4; i++) {
 		const char *cn = stack_name(pairing[i][0]);
 		const char *sn = stack_name(pairing[i][1]);
@@ -1506,9 +1521,10 @@ static void urgent_case(struct __test_metadata *_metadata, enum urg_how how,
 
 		ASSERT_EQ(0, urgent_run(pairing[i][0], pairing[i][1], how, &u))
 			TH_LOG("%s -> %s: %s", cn, sn, strerror(errno));
-		TH_LOG("%s -> %s: SIOCINQ %d, POLLPRI %d, SIGURG %d, mark %d, read \"%s\", mark %d, MSG_OOB %d, again %s, then \"%s\"",
-		       cn, sn, u.inq, u.pri, u.sigurg, u.mark_before, u.first, u.mark_at,
-		       u.oob, strerror(u.again_err), u.rest);
+		TH_LOG("%s -> %s: SIOCINQ %d, POLLPRI %d, SIGURG %d, mark %d, read \"%s\"",
+		       cn, sn, u.inq, u.pri, u.sigurg, u.mark_before, u.first);
+		TH_LOG("%s -> %s: then mark %d, MSG_OOB %d, again %s, then \"%s\"",
+		       cn, sn, u.mark_at, u.oob, strerror(u.again_err), u.rest);
 		EXPECT_EQ(want->pri, u.pri) TH_LOG("%s -> %s: POLLPRI", cn, sn);
 		EXPECT_LE(1, u.sigurg) TH_LOG("%s -> %s: no SIGURG", cn, sn);
 		EXPECT_EQ(want->inq, u.inq);
@@ -1550,6 +1566,72 @@ TEST(urgent_oobinline)
 	};
 
 	urgent_case(_metadata, URG_INLINE, &want);
+}
+
+/*
+ * The point of urgent data: telling a peer that has stopped reading. The
+ * server's window is closed, 30000 bytes wait unsent, then one urgent
+ * byte: the urgent pointer rides on what the sender may still send (its
+ * window probes), so SIGURG comes before any of the data is read, and
+ * the byte is read apart once the reader reaches the mark.
+ */
+TEST(urgent_through_closed_window)
+{
+	sigset_t urg = sigurg_blocked();
+
+	for (int i = 0; i < 4; i++) {
+		const char *cn = stack_name(pairing[i][0]);
+		const char *sn = stack_name(pairing[i][1]);
+		struct timespec wait = { 8, 0 }, t0;
+		unsigned short port;
+		int l = listener(pairing[i][1], 8, &port), c, s, mark = 0;
+		int rcvbuf = 4096, sig, before = 0, oob = -1;
+		char buf[4096], b;
+		ssize_t n;
+
+		ASSERT_LE(0, l);
+		set_int(l, SOL_SOCKET, SO_RCVBUF, rcvbuf);
+		c = socket(pairing[i][0], SOCK_STREAM, 0);
+		ASSERT_EQ(0, connect_port(c, port));
+		s = accept(l, NULL, NULL);
+		close(l);
+		ASSERT_LE(0, s);
+		ASSERT_EQ(0, fcntl(s, F_SETOWN, getpid()));
+		urg_signal_taken();
+		ASSERT_EQ(0, write_n(c, 30000));
+		sleep_ms(500);
+		ASSERT_EQ(1, send(c, "U", 1, MSG_OOB));
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		sig = sigtimedwait(&urg, NULL, &wait);
+		TH_LOG("%s -> %s: SIGURG %s after %.2f s", cn, sn,
+		       sig == SIGURG ? "came" : "never came", since(&t0));
+		EXPECT_EQ(SIGURG, sig) TH_LOG("%s -> %s: no SIGURG", cn, sn);
+		/* read up to the mark, then the byte apart */
+		while (before < 30000) {
+			ioctl(s, SIOCATMARK, &mark);
+			if (mark)
+				break;
+			n = recv(s, buf, sizeof(buf), 0);
+			if (n <= 0)
+				break;
+			before += n;
+		}
+		ioctl(s, SIOCATMARK, &mark);
+		for (int t = 0; t < 100 && oob < 0; t++) {
+			n = recv(s, &b, 1, MSG_OOB);
+			if (n == 1)
+				oob = b;
+			else
+				sleep_ms(20);
+		}
+		TH_LOG("%s -> %s: %d bytes before the mark, MSG_OOB %d", cn, sn,
+		       before, oob);
+		EXPECT_EQ(30000, before) TH_LOG("%s -> %s", cn, sn);
+		EXPECT_EQ(1, mark) TH_LOG("%s -> %s: not at the mark", cn, sn);
+		EXPECT_EQ('U', oob) TH_LOG("%s -> %s", cn, sn);
+		close(c);
+		close(s);
+	}
 }
 
 TEST_HARNESS_MAIN

@@ -1634,4 +1634,69 @@ TEST(urgent_through_closed_window)
 	}
 }
 
+/* The SIGURG handler of urgent_read_by_handler: the byte, apart. */
+static int handler_fd;
+static char handler_got;
+
+static void read_urgent(int sig)
+{
+	char b;
+
+	if (recv(handler_fd, &b, 1, MSG_OOB) == 1)
+		handler_got = b;
+}
+
+/*
+ * As telnet does: a reader blocked in recv() when the urgent data comes;
+ * its SIGURG handler reads the byte with MSG_OOB. The read woken at the
+ * mark must let the handler run first (EINTR, restarted: SA_RESTART), not
+ * pass the byte, which the handler would then never find.
+ */
+TEST(urgent_read_by_handler)
+{
+	struct sigaction sa = { .sa_handler = read_urgent, .sa_flags = SA_RESTART };
+	sigset_t urg;
+
+	sigemptyset(&urg);
+	sigaddset(&urg, SIGURG);
+	sigaction(SIGURG, &sa, NULL);
+	sigprocmask(SIG_UNBLOCK, &urg, NULL);
+	for (int i = 0; i < 4; i++) {
+		const char *cn = stack_name(pairing[i][0]);
+		const char *sn = stack_name(pairing[i][1]);
+		unsigned short port;
+		int l = listener(pairing[i][1], 8, &port), c, s;
+		char buf[8] = "";
+		pid_t child;
+		ssize_t n;
+
+		ASSERT_LE(0, l);
+		c = socket(pairing[i][0], SOCK_STREAM, 0);
+		ASSERT_EQ(0, connect_port(c, port));
+		s = accept(l, NULL, NULL);
+		close(l);
+		ASSERT_LE(0, s);
+		ASSERT_EQ(0, fcntl(s, F_SETOWN, getpid()));
+		handler_fd = s;
+		handler_got = 0;
+		child = fork();
+		ASSERT_LE(0, child);
+		if (!child) {
+			sleep_ms(300);
+			send(c, "X", 1, MSG_OOB);
+			send(c, "def", 3, 0);
+			_exit(0);
+		}
+		n = recv(s, buf, sizeof(buf) - 1, 0);
+		waitpid(child, NULL, 0);
+		TH_LOG("%s -> %s: the handler read '%c'; recv() gave %zd \"%s\"",
+		       cn, sn, handler_got ?: '-', n, n > 0 ? buf : "");
+		EXPECT_EQ('X', handler_got) TH_LOG("%s -> %s", cn, sn);
+		EXPECT_LT(0, n);
+		EXPECT_EQ(NULL, strchr(buf, 'X'));
+		close(c);
+		close(s);
+	}
+}
+
 TEST_HARNESS_MAIN

@@ -614,8 +614,10 @@ static __poll_t xtcp_poll(struct file *file, struct socket *sock,
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
 
 	if (state != TCP_SYN_SENT && state != TCP_SYN_RECV) {
-		if (xtcp_readable(sk))
+		if (xtcp_readable(sk, xtcp_urg_at_hidden_mark(sk)))
 			mask |= EPOLLIN | EPOLLRDNORM;
+		if (xtcp_urg_pri(sk))
+			mask |= EPOLLPRI;
 		if (!(shutdown & SEND_SHUTDOWN)) {
 			if (__sk_stream_is_writeable(sk, 1)) {
 				mask |= EPOLLOUT | EPOLLWRNORM;
@@ -633,8 +635,6 @@ static __poll_t xtcp_poll(struct file *file, struct socket *sock,
 			mask |= EPOLLOUT | EPOLLWRNORM;
 		}
 	}
-	if (state != TCP_SYN_SENT && state != TCP_SYN_RECV)
-		mask = xtcp_urg_poll(sk, mask);
 	/* Pairs with the error report of a reset. */
 	smp_rmb();
 	if (READ_ONCE(sk->sk_err) ||

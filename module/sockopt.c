@@ -74,15 +74,17 @@ int xtcp_inq(const struct sock *sk)
  * wait, or fewer while the receive buffer is nearly full, lest the
  * application and the peer each wait for the other (tcp_epollin_ready())
  * @sk: the connection
+ * @extra: bytes a read would pass without returning them (the urgent
+ *	   byte at the mark, not in line: urg.c)
  */
-bool xtcp_readable(const struct sock *sk)
+bool xtcp_readable(const struct sock *sk, int extra)
 {
 	const struct xtcp_sock *xs = xtcp_sk(sk);
-	int lowat = READ_ONCE(sk->sk_rcvlowat), rcvbuf;
+	int lowat = max(READ_ONCE(sk->sk_rcvlowat), 1) + extra, rcvbuf;
 
 	if (skb_queue_empty_lockless(&sk->sk_receive_queue))
 		return false;
-	if (lowat <= 1 || xtcp_inq(sk) >= lowat)
+	if (lowat == 1 || xtcp_inq(sk) >= lowat)
 		return true;
 	rcvbuf = READ_ONCE(sk->sk_rcvbuf);
 	if (atomic_read(&sk->sk_rmem_alloc) > rcvbuf - (rcvbuf >> 3) ||
@@ -115,7 +117,7 @@ int xtcp_set_rcvlowat(struct sock *sk, int val)
 	if (!(sk->sk_userlocks & SOCK_RCVBUF_LOCK) &&
 	    2 * val > READ_ONCE(sk->sk_rcvbuf))
 		WRITE_ONCE(sk->sk_rcvbuf, 2 * val);
-	if (xtcp_readable(sk))
+	if (xtcp_readable(sk, 0))
 		sk->sk_data_ready(sk);
 	return 0;
 }

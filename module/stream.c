@@ -332,7 +332,8 @@ int xtcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 			}
 			break;
 		}
-		if (!skb_tailroom(skb)) {
+		/* MSG_OOB: all of it goes in urgent mode (tcp_sendmsg) */
+		if (!skb_tailroom(skb) && !(flags & MSG_OOB)) {
 			xtcp_push(sk);
 			/* ACKs queued while we copy free room and open the
 			 * window: take them now, as tcp_sendmsg does.
@@ -343,6 +344,8 @@ int xtcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 
 wait_for_space:
 		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+		if ((flags & MSG_OOB) && copied)	/* what is queued: urgent */
+			xtcp_urg_mark(sk);
 		xtcp_push(sk);
 		err = sk_stream_wait_memory(sk, &timeo);
 		if (err)
@@ -428,6 +431,7 @@ int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	bool peek = flags & MSG_PEEK;
 	size_t copied = 0, holes = 0;	/* urgent bytes passed, peeking */
+	u32 peek_seq = xs->copied_seq;	/* where a peek is */
 	int target, err = 0;
 	long timeo;
 
@@ -440,33 +444,42 @@ int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 	}
 	if (flags & MSG_OOB) {
 		err = xtcp_urg_recv(sk, msg, len, flags);
-		release_sock(sk);
-		return err;
+		if (err > 0) {
+			copied = err;
+			err = 0;
+		}
+		goto out;
 	}
 	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
 	target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
 
 	while (copied < len) {
-		size_t before = copied, room, h;
-		u32 seq = xs->copied_seq + (peek ? copied + holes : 0);
+		size_t before = copied, room = SIZE_MAX, h = 0;
+		u32 seq = peek ? peek_seq : xs->copied_seq;
 
-		/* A read stops at the urgent mark, and one at the mark
-		 * passes the urgent byte unless it is in line (urg.c).
+		/* A read stops at the urgent mark; a signal there is
+		 * reported first (its SIGURG handler may want the byte);
+		 * one at the mark passes the byte unless in line (urg.c).
 		 */
 		if (unlikely(xs->urg_data)) {
 			if (xs->urg_seq == seq && copied)
 				break;
+			if (xs->urg_seq == seq && signal_pending(current)) {
+				err = timeo ? sock_intr_errno(timeo) : -EAGAIN;
+				break;
+			}
 			room = xtcp_urg_room(sk, seq, peek, &h);
 			holes += h;
-		} else {
-			room = SIZE_MAX;
+			peek_seq += h;
 		}
 		/* As tcp_recvmsg(): a fault ends the call with what was
 		 * copied before it, or EFAULT if nothing was.
 		 */
 		err = copy_received(sk, msg,
 				    len - copied > room ? copied + room : len,
-				    peek ? copied + holes : 0, peek, &copied);
+				    peek ? peek_seq - xs->copied_seq : 0, peek,
+				    &copied);
+		peek_seq += copied - before;
 		if (!peek)
 			xtcp_urg_read_past(xs);
 		if (copied > before && !peek) {
@@ -529,6 +542,12 @@ int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 				break;
 			}
 		}
+		/* Another reader, or a new urgent byte passing the old,
+		 * moved the queue while we waited: peek from where it is
+		 * now (tcp_recvmsg(), "race in MSG_PEEK").
+		 */
+		if (peek && peek_seq - copied - holes != xs->copied_seq)
+			peek_seq = xs->copied_seq;
 	}
 out:
 	/* TCP_INQ: what is left to read, as tcp_inq_hint() counts it (the

@@ -19,8 +19,8 @@
  *   receiver, 3.10.7.4 sixth check      xtcp_urg_rcv (input.c)
  *           a read stops at the mark    xtcp_urg_room, xtcp_urg_read_past
  *           recv(MSG_OOB)               xtcp_urg_recv
- *           SIOCATMARK, SIOCINQ, POLLPRI xtcp_urg_at_mark, xtcp_urg_inq,
- *                                       xtcp_urg_poll
+ *           SIOCATMARK, SIOCINQ          xtcp_urg_at_mark, xtcp_urg_inq
+ *           poll(): POLLPRI, POLLIN     xtcp_urg_pri, xtcp_urg_at_hidden_mark
  *
  * All of it under the socket lock; poll() and the ioctls read lockless.
  */
@@ -129,8 +129,8 @@ void xtcp_urg_rcv(struct sock *sk, struct sk_buff *skb)
 	if (!((1 << sk->sk_state) &
 	      (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)))
 		return;
-	if ((cb->flags & XTCP_URG) && up)
-		urg_advance(sk, cb->seq + up - 1);
+	if (cb->flags & XTCP_URG)	/* SEG.UP 0: SEG.SEQ, as Linux */
+		urg_advance(sk, cb->seq + (up ? up - 1 : 0));
 	if (xs->urg_data != XTCP_URG_NOTYET)
 		return;
 	off = xs->urg_seq - data_seq;
@@ -202,7 +202,7 @@ int xtcp_urg_recv(struct sock *sk, struct msghdr *msg, size_t len, int flags)
 
 	if (sock_flag(sk, SOCK_URGINLINE) || !urg || urg == XTCP_URG_READ)
 		return -EINVAL;
-	if (sk->sk_state == TCP_CLOSE && !sock_flag(sk, SOCK_DONE))
+	if (sk->sk_state == TCP_CLOSE && !xs->fin_rcvd)	/* SOCK_DONE */
 		return -ENOTCONN;
 	if (urg & XTCP_URG_VALID) {
 		if (!(flags & MSG_PEEK))
@@ -253,25 +253,20 @@ int xtcp_urg_inq(const struct sock *sk, int inq)
 }
 
 /**
- * xtcp_urg_poll() - poll()'s view of urgent data (tcp_poll()): POLLPRI
- * once the byte is here; no POLLIN if it is all there is to read and
- * not in line
+ * xtcp_urg_pri() - poll()'s POLLPRI: the urgent byte is here, unread
  * @sk: the connection
- * @mask: what poll() found so far
  */
-__poll_t xtcp_urg_poll(const struct sock *sk, __poll_t mask)
+bool xtcp_urg_pri(const struct sock *sk)
 {
-	const struct xtcp_sock *xs = xtcp_sk(sk);
-	u16 urg = READ_ONCE(xs->urg_data);
-	u32 copied = READ_ONCE(xs->copied_seq);
+	return READ_ONCE(xtcp_sk(sk)->urg_data) & XTCP_URG_VALID;
+}
 
-	if (!urg)
-		return mask;
-	if (urg & XTCP_URG_VALID)
-		mask |= EPOLLPRI;
-	if (READ_ONCE(xs->urg_seq) == copied && !sock_flag(sk, SOCK_URGINLINE) &&
-	    READ_ONCE(xs->rcv_nxt) - copied == 1 &&
-	    !(READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN))
-		mask &= ~(EPOLLIN | EPOLLRDNORM);
-	return mask;
+/**
+ * xtcp_urg_at_hidden_mark() - the next byte is the urgent one, not in
+ * line: a read passes it, so poll() wants one byte more (tcp_poll())
+ * @sk: the connection
+ */
+bool xtcp_urg_at_hidden_mark(const struct sock *sk)
+{
+	return xtcp_urg_at_mark(sk) && !sock_flag(sk, SOCK_URGINLINE);
 }

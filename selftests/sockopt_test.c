@@ -1699,4 +1699,57 @@ TEST(urgent_read_by_handler)
 	}
 }
 
+static unsigned int snd_cwnd(int fd)
+{
+	struct tcp_info t = { 0 };
+	socklen_t len = sizeof(t);
+
+	return getsockopt(fd, SOL_TCP, TCP_INFO, &t, &len) ? 0 : t.tcpi_snd_cwnd;
+}
+
+/*
+ * Congestion window validation (RFC 7661's aim; Linux's
+ * tcp_is_cwnd_limited()): ACKs grow cwnd only while the sender uses it.
+ * 500 request-sized writes, each read before the next, keep one segment
+ * in flight: the window stays where it began. A bulk transfer after
+ * them fills it, and it grows. MSS 1460 on both stacks (so both start
+ * at 10 segments).
+ */
+TEST(cwnd_app_limited)
+{
+	unsigned int start[2], idle[2], bulk[2];
+
+	for (int i = 0; i < 2; i++) {
+		int c, s, one = 1;
+		pid_t child;
+
+		ASSERT_EQ(0, pair_prep(stacks[i], &c, &s, maxseg_1460));
+		setsockopt(c, SOL_TCP, TCP_NODELAY, &one, sizeof(one));
+		start[i] = snd_cwnd(c);
+		for (int k = 0; k < 500; k++) {
+			ASSERT_EQ(0, write_n(c, 1000));
+			ASSERT_EQ(0, read_n(s, 1000));
+		}
+		sleep_ms(100);
+		idle[i] = snd_cwnd(c);
+		child = fork();
+		ASSERT_LE(0, child);
+		if (!child)
+			_exit(read_n(s, 4 << 20) ? 1 : 0);
+		ASSERT_EQ(0, write_n(c, 4 << 20));
+		waitpid(child, NULL, 0);
+		bulk[i] = snd_cwnd(c);
+		TH_LOG("%s: cwnd %u at the start, %u after 500 small exchanges, %u after 4 MiB",
+		       stack_name(stacks[i]), start[i], idle[i], bulk[i]);
+		close(c);
+		close(s);
+	}
+	for (int i = 0; i < 2; i++) {
+		EXPECT_EQ(start[i], idle[i])
+			TH_LOG("%s: cwnd grew while it was not used", stack_name(stacks[i]));
+		EXPECT_LT(start[i], bulk[i])
+			TH_LOG("%s: cwnd did not grow in use", stack_name(stacks[i]));
+	}
+}
+
 TEST_HARNESS_MAIN

@@ -37,6 +37,14 @@ speed), but a case fails if the data is wrong or incomplete.
                      instead of dropping text, so once B fills the hole
                      the application reads all 2,001 bytes, intact, with
                      nothing resent.
+  coalesce_in_order  the same buffer; B sends 2,000 one-byte segments in
+                     order, all within the window A offered, while A's
+                     application does not read. A must keep them all: as
+                     the kernel's TCP joins in-order text to the receive
+                     queue's last skb (tcp_try_coalesce()), so a tiny
+                     segment costs its byte, not an skb. Then the
+                     application reads all 2,000 bytes, intact, with
+                     nothing resent.
 
 Runs inside UML, as root. TAP.
 """
@@ -204,6 +212,32 @@ def case_collapse(ctx, stack, port, n=2000):
     return bad, notes
 
 
+def case_coalesce(ctx, stack, port, n=2000):
+    topo, cap, inj = ctx
+    lst, srv, peer, base, ack = small_buffer(ctx, stack, port, 7000000)
+    data = bytes((i * 5 + 1) % 251 for i in range(n))
+    cap.clear()
+    for k in range(n):
+        inj.send(peer.cport, port, base + k, ack, 'P.', win=65535,
+                 payload=data[k:k + 1])
+    time.sleep(0.2)
+    acks = cap.get(out_to(peer.cport))
+    got, err = read_upto(srv, n)
+    err = f' ({err})' if err else ''
+    inj.send(peer.cport, port, base + n, ack, 'R')
+    srv.close()
+    lst.close()
+    wins = [a['win'] for a in acks]
+    notes = [f'read {len(got)} of {n} bytes{err}; {len(acks)} ACKs, the '
+             f'window they offered {min(wins, default=0)} to {max(wins, default=0)}']
+    bad = []
+    if got != data:
+        bad.append(f'{len(got)} of {n} bytes read, '
+                   f'{"intact" if data.startswith(got) else "wrong"}: '
+                   'in-window text was dropped')
+    return bad, notes
+
+
 def main():
     topo = Topo()
     cap = Capture()
@@ -236,6 +270,9 @@ def main():
                for st in ('kernel', 'xtcp')] +
               [('collapse_tiny_run', st,
                 lambda st=st, p=next(ports): case_collapse((topo, cap, inj), st, p))
+               for st in ('kernel', 'xtcp')] +
+              [('coalesce_in_order', st,
+                lambda st=st, p=next(ports): case_coalesce((topo, cap, inj), st, p))
                for st in ('kernel', 'xtcp')],
               before=lambda: topo.silence(False))
     topo.silence(False)

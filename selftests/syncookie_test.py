@@ -22,6 +22,10 @@ the kernel's TCP fails is a broken case, and is reported as such.
                      window scale, SACK or timestamps (nowhere to keep
                      them), and the connection sends 536-byte segments
                      (the MSS table rounds 1000 down to 536)
+  cookie_maxseg      a listener with TCP_MAXSEG 1000, a SYN offering MSS
+                     1460: the SYN-ACK offers 1000, and the cookie keeps
+                     the smaller of the two, so the connection sends
+                     536-byte segments (the table again), never 1460
   cookie_bad_ack     an ACK whose cookie is wrong draws <SEQ=SEG.ACK>
                      <CTL=RST>, makes no connection, and moves
                      SyncookiesFailed
@@ -221,6 +225,53 @@ def no_options(topo, cap, inj, stack, port):
     return bad, notes
 
 
+def case_maxseg(ctx, stack, port):
+    topo, cap, inj = ctx
+    set_knob(stack, 2)
+    run('ip', 'link', 'set', 'va', 'gso_max_segs', '1')
+    try:
+        return maxseg(topo, cap, inj, stack, port)
+    finally:
+        run('ip', 'link', 'set', 'va', 'gso_max_segs', '65535')
+
+
+def maxseg(topo, cap, inj, stack, port):
+    lst = STACKS[stack]()
+    lst.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lst.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, 1000)
+    lst.bind((A_IP, port))
+    lst.listen(4)
+    lst.settimeout(3)
+    bad, notes = [], []
+    cport = 44000 + port % 1000
+    topo.silence(True)
+    cap.clear()
+    inj.send(cport, port, 7000, 0, 'S', win=65535, mss=1460)
+    sa = cap.wait(lambda s: out_to(cport)(s) and 'S' in s['flags'], 3)
+    if sa is None:
+        return ['no SYN-ACK'], notes
+    kinds, mss, ws = options_of(sa)
+    notes.append(f'SYN-ACK {show(sa)} MSS {mss}')
+    if mss != 1000:
+        bad.append(f'SYN-ACK offers MSS {mss}, want 1000 (TCP_MAXSEG)')
+    inj.send(cport, port, 7001, sa['seq'] + 1, '.', win=65535)
+    try:
+        srv, _ = lst.accept()
+    except OSError as e:
+        return bad + [f'accept() after the cookie ACK: {e}'], notes
+    cap.clear()
+    srv.sendall(b'z' * 3000)
+    time.sleep(0.5)
+    lens = [s['len'] for s in cap.get(out_to(cport)) if s['len']]
+    notes.append(f'data segments {lens}')
+    if not lens or max(lens) != 536:
+        bad.append(f'segment sizes {lens}, want 536 at most and some of 536')
+    inj.send(cport, port, 7001, sa['seq'] + 1 + sum(lens), 'R')
+    srv.close()
+    lst.close()
+    return bad, notes
+
+
 def case_bad_ack(ctx, stack, port):
     topo, cap, inj = ctx
     set_knob(stack, 2)
@@ -389,6 +440,7 @@ def case_transfer(ctx, stack, port):
 CASES = [
     ('cookie_options', case_options, 'inject'),
     ('cookie_no_options', case_no_options, 'inject'),
+    ('cookie_maxseg', case_maxseg, 'inject'),
     ('cookie_bad_ack', case_bad_ack, 'inject'),
     ('cookie_on_overflow', case_overflow, 'inject'),
     ('cookie_transfer', case_transfer, 'capture'),

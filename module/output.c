@@ -833,8 +833,12 @@ void xtcp_send_raw(const struct xtcp_raw *r)
 	if (r->syn) {
 		u8 opts[XTCP_SYN_OPTIONS_LEN];
 
-		/* The MSS we can receive on this route (MUST-14) */
-		r->syn->mss = mtu_mss(dst_mtu(&rt->dst));
+		/* The MSS we can receive on this route (MUST-14), at most
+		 * the caller's bound (a listener's TCP_MAXSEG)
+		 */
+		u16 mss = mtu_mss(dst_mtu(&rt->dst));
+
+		r->syn->mss = r->syn->mss ? min(r->syn->mss, mss) : mss;
 		olen = xtcp_write_syn_options(opts, r->syn);
 		memcpy(skb_push(skb, olen), opts, olen);
 	} else if (r->ts_ok) {

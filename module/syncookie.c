@@ -93,8 +93,12 @@ void xtcp_cookie_send_synack(struct sock *sk, struct sk_buff *skb,
 			     const struct xtcp_options *peer)
 {
 	const struct xtcp_net *xn = xtcp_sk_net(sk);
-	struct xtcp_syn_options so = { .wscale = -1 };
-	u16 mss = peer->mss ?: 536;	/* MUST-15 */
+	u16 user_mss = READ_ONCE(xtcp_sk(sk)->user_mss);
+	/* what we offer: the route's MSS, at most the listener's TCP_MAXSEG */
+	struct xtcp_syn_options so = { .wscale = -1, .mss = user_mss };
+	/* the cookie keeps the smaller of it and the peer's (mss_clamp) */
+	u16 mss = min_t(u16, peer->mss ?: 536,	/* MUST-15 */
+			user_mss ?: U16_MAX);
 	struct xtcp_raw r = {
 		.net = sock_net(sk),
 		.state = TCP_SYN_RECV,

@@ -641,8 +641,9 @@ void xtcp_isn_init(void);
  * @ts_ok: carry a Timestamps option with @tsval and @tsecr
  * @tsval: TSval
  * @tsecr: TSecr
- * @syn: the options of a SYN-ACK (its MSS is filled in from the route),
- *	or NULL; then @ts_ok says what the segment carries
+ * @syn: the options of a SYN-ACK (its MSS is filled in from the route,
+ *	at most a non-zero MSS it came with), or NULL; then @ts_ok says
+ *	what the segment carries
  */
 struct xtcp_raw {
 	struct net *net;

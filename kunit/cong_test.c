@@ -19,6 +19,7 @@ static void ack(struct xtcp_cong *c, u32 prior, u32 una, u32 nxt, bool dup,
 		.dupack = dup, .sack_ok = sack_ok, .mss = MSS,
 	};
 
+	xtcp_cong_sent(c, prior, nxt, c->cwnd);	/* the sender filled cwnd */
 	xtcp_cong_on_ack(c, &a);
 }
 
@@ -30,6 +31,7 @@ static void ack_ts(struct xtcp_cong *c, u32 prior, u32 una, u32 nxt, u32 tsecr)
 		.sack_ok = true, .ts_echo = true, .tsecr = tsecr, .mss = MSS,
 	};
 
+	xtcp_cong_sent(c, prior, nxt, c->cwnd);
 	xtcp_cong_on_ack(c, &a);
 }
 
@@ -415,6 +417,54 @@ static void cong_avoidance(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c.cwnd, 11000u);
 	ack(&c, una, una + 1000, una + 20000, false, false);
 	KUNIT_EXPECT_EQ(test, c.cwnd, 12000u);
+}
+
+/* An ACK of a flight that used @pipe bytes of cwnd. */
+static void ack_used(struct xtcp_cong *c, u32 prior, u32 una, u32 nxt,
+		     u32 pipe)
+{
+	const struct xtcp_ack_sample a = {
+		.prior_una = prior, .snd_una = una, .snd_nxt = nxt, .mss = MSS,
+	};
+
+	xtcp_cong_sent(c, prior, nxt, pipe);
+	xtcp_cong_on_ack(c, &a);
+}
+
+/*
+ * Cwnd validation (Linux's tcp_is_cwnd_limited()): slow start grows cwnd
+ * only while it is under twice the largest flight; avoidance only when
+ * the flight reached cwnd.
+ */
+static void cong_validation(struct kunit *test)
+{
+	struct xtcp_cong c;
+	u32 una = 0;
+	int i;
+
+	/* One segment at a time never grows the initial 10000. */
+	xtcp_cong_init(&c, MSS);
+	for (i = 0; i < 50; i++, una += MSS)
+		ack_used(&c, una, una + MSS, una + MSS, MSS);
+	KUNIT_EXPECT_EQ(test, c.cwnd, 10000u);
+
+	/* A flight of 6000: slow start up to 12000, not beyond. */
+	ack_used(&c, una, una + 1000, una + 6000, 6000);
+	KUNIT_EXPECT_EQ(test, c.cwnd, 11000u);
+	ack_used(&c, una + 1000, una + 2000, una + 6000, 5000);
+	KUNIT_EXPECT_EQ(test, c.cwnd, 12000u);
+	ack_used(&c, una + 2000, una + 3000, una + 6000, 4000);
+	KUNIT_EXPECT_EQ(test, c.cwnd, 12000u);
+
+	/* Avoidance: a flight short of cwnd grows nothing; a full one does. */
+	c.ssthresh = c.cwnd;
+	una += 6000;
+	for (i = 0; i < 30; i++, una += MSS)
+		ack_used(&c, una, una + MSS, una + 11000, 11000);
+	KUNIT_EXPECT_EQ(test, c.cwnd, 12000u);
+	for (i = 0; i < 12; i++, una += MSS)
+		ack_used(&c, una, una + MSS, una + 12000, 12000);
+	KUNIT_EXPECT_EQ(test, c.cwnd, 13000u);
 }
 
 /* Ten segments [0, 10000) in flight, the first lost: three dupacks. */
@@ -1075,6 +1125,7 @@ static struct kunit_case xtcp_cong_cases[] = {
 	KUNIT_CASE(cong_initial_window),
 	KUNIT_CASE(cong_slow_start),
 	KUNIT_CASE(cong_avoidance),
+	KUNIT_CASE(cong_validation),
 	KUNIT_CASE(cong_three_dupacks),
 	KUNIT_CASE(cong_pipe_no_sack),
 	KUNIT_CASE(cong_partial_ack_no_sack),

@@ -28,6 +28,7 @@
  * Where an RFC rule lives:
  *   RFC 6928 initial window               xtcp_cong_initial_window
  *   RFC 5681 3.1 slow start, avoidance    cong_grow
+ *   cwnd validation (RFC 7661's aim)      cwnd_in_use, xtcp_cong_sent
  *   RFC 5681 3.1 equation 4, timeout      xtcp_cong_on_rto
  *   RFC 5681 3.2 fast retransmit          enter_recovery
  *   RFC 6582 3.2 full and partial ACKs    xtcp_cong_on_ack
@@ -284,6 +285,48 @@ void xtcp_cong_set_reordering(struct xtcp_cong *c, u32 start, u32 max)
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_set_reordering);
 
+/**
+ * xtcp_cong_sent() - after the sender sent (or found cwnd full): how
+ * much of cwnd it used, once per flight (Linux's tcp_cwnd_validate())
+ * @c: the state
+ * @snd_una: SND.UNA
+ * @snd_nxt: SND.NXT
+ * @pipe: what is in flight now (xtcp_cong_pipe())
+ *
+ * A flight measures anew once SND.UNA passes where the last began; within
+ * one, a fuller use or cwnd reached counts at once.
+ */
+void xtcp_cong_sent(struct xtcp_cong *c, u32 snd_una, u32 snd_nxt, u32 pipe)
+{
+	bool limited = pipe >= c->cwnd;
+	u32 flight = snd_nxt - snd_una;
+
+	if (!xtcp_seq_before(snd_una, c->usage_seq) || limited ||
+	    flight > c->max_flight) {
+		c->max_flight = flight;
+		c->usage_seq = snd_nxt;
+		c->cwnd_limited = limited;
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_sent);
+
+/*
+ * Congestion window validation: an ACK may grow cwnd only if the sender
+ * used it (RFC 5681 4.1's concern; RFC 7661 1: an unused cwnd says
+ * nothing of the path), as Linux's tcp_is_cwnd_limited(): in slow start
+ * while cwnd is under twice the largest flight, so a flight that doubles
+ * is never held back; in avoidance only if the flight reached cwnd. A
+ * request/response or rate-limited sender keeps the window it began
+ * with, and one bound by the receiver's window does not grow a cwnd far
+ * beyond it.
+ */
+static bool cwnd_in_use(const struct xtcp_cong *c)
+{
+	if (c->cwnd < c->ssthresh)
+		return c->cwnd < 2 * c->max_flight;
+	return c->cwnd_limited;
+}
+
 /*
  * RFC 5681 3.1: slow start grows cwnd by the bytes acknowledged, up to
  * ssthresh; congestion avoidance by one SMSS per cwnd acknowledged. A
@@ -297,6 +340,8 @@ EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_set_reordering);
  */
 static void cong_grow(struct xtcp_cong *c, u32 acked, u32 mss)
 {
+	if (!cwnd_in_use(c))
+		return;
 	if (c->state == XTCP_CA_LOSS)
 		acked = min(acked, mss);
 	if (c->cwnd < c->ssthresh) {

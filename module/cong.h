@@ -69,6 +69,10 @@ enum xtcp_ca_state {
  * @may_undo: the reduction may be undone (not after an MTU loss)
  * @mtu_loss: in LOSS for a smaller path MTU, not a timeout
  * @sb: the scoreboard, when SACK was negotiated
+ * @max_flight: the most bytes in flight since @usage_seq (cwnd validation)
+ * @usage_seq: SND.NXT when @max_flight and @cwnd_limited were last set;
+ *	       once SND.UNA passes it, the next send measures afresh
+ * @cwnd_limited: what was in flight reached cwnd (the sender used it)
  */
 struct xtcp_cong {
 	u32 cwnd;
@@ -89,6 +93,9 @@ struct xtcp_cong {
 	u8 may_undo;
 	u8 mtu_loss;
 	struct xtcp_scoreboard sb;
+	u32 max_flight;
+	u32 usage_seq;
+	u8 cwnd_limited;
 };
 
 /**
@@ -130,6 +137,7 @@ void xtcp_cong_on_sack(struct xtcp_cong *c, const struct xtcp_sack_block *b,
 void xtcp_cong_on_ack(struct xtcp_cong *c, const struct xtcp_ack_sample *a);
 void xtcp_cong_on_rto(struct xtcp_cong *c, u32 snd_una, u32 snd_nxt, u32 mss);
 void xtcp_cong_restart(struct xtcp_cong *c, u32 mss);
+void xtcp_cong_sent(struct xtcp_cong *c, u32 snd_una, u32 snd_nxt, u32 pipe);
 void xtcp_cong_on_mtu_loss(struct xtcp_cong *c, u32 snd_una, u32 snd_nxt);
 void xtcp_cong_on_probe_lost(struct xtcp_cong *c, u32 snd_una, u32 probe_end,
 			     u32 snd_nxt);

@@ -575,7 +575,7 @@ static void do_push(struct sock *sk, enum push_how how)
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct dst_entry *dst;
 	bool sent = false;
-	u32 mss;
+	u32 mss, pipe;
 
 	if (!can_send_data(sk))
 		return;
@@ -597,6 +597,10 @@ static void do_push(struct sock *sk, enum push_how how)
 		WRITE_ONCE(xs->snd_nxt, xs->snd_nxt + 1);
 		sent = true;
 	}
+	pipe = xtcp_cong_pipe(&xs->cong, xs->snd_una, xs->snd_nxt, xs->sack_ok,
+			      mss);
+	if (sent || pipe >= xs->cong.cwnd)	/* cwnd validation (cong.c) */
+		xtcp_cong_sent(&xs->cong, xs->snd_una, xs->snd_nxt, pipe);
 	if (sent)
 		xtcp_timer_event_sent(sk);
 	else if (xs->snd_una == xs->snd_nxt &&

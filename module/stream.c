@@ -128,6 +128,27 @@ ack:
 	return kept;
 }
 
+/*
+ * In-order text joins the receive queue's last skb when it can (Linux's
+ * tcp_try_coalesce()): copied into its tailroom, or its pages taken over.
+ * A peer sending tiny segments then costs the buffer bytes, not an skb
+ * each, and the buffer holds the text the window offered. @from is
+ * consumed if it joined; its charge was scheduled, only the growth of
+ * @to is charged.
+ */
+static bool coalesce(struct sock *sk, struct sk_buff *to, struct sk_buff *from)
+{
+	bool fragstolen;
+	int delta;
+
+	if (!to || !skb_try_coalesce(to, from, &fragstolen, &delta))
+		return false;
+	atomic_add(delta, &sk->sk_rmem_alloc);
+	sk_mem_charge(sk, delta);
+	kfree_skb_partial(from, fragstolen);
+	return true;
+}
+
 /**
  * xtcp_queue_data() - RFC 9293 3.10.7.4 seventh check: take text
  * @sk: the connection, locked
@@ -177,8 +198,10 @@ bool xtcp_queue_data(struct sock *sk, struct sk_buff *skb, bool *ofo_fin)
 		return false;
 
 	cb->offset = 0;
-	skb_set_owner_r(skb, sk);
-	__skb_queue_tail(&sk->sk_receive_queue, skb);
+	if (!coalesce(sk, skb_peek_tail(&sk->sk_receive_queue), skb)) {
+		skb_set_owner_r(skb, sk);
+		__skb_queue_tail(&sk->sk_receive_queue, skb);
+	}
 	prior_nxt = xs->rcv_nxt;
 	WRITE_ONCE(xs->rcv_nxt, xs->rcv_nxt + len);
 	if (xtcp_ofo_empty(&xs->ofo)) {

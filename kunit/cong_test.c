@@ -467,6 +467,26 @@ static void cong_validation(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c.cwnd, 13000u);
 }
 
+/*
+ * After a loss cwnd is rarely whole segments (half of 15 is 7.5), and the
+ * sender sends only whole ones while more is queued: 7000 in flight is
+ * all of a 7500-byte cwnd it can use. That is cwnd-limited: avoidance
+ * must go on growing (it froze at 7.5 segments for good).
+ */
+static void cong_validation_partial_segment(struct kunit *test)
+{
+	struct xtcp_cong c;
+	u32 una = 0;
+	int i;
+
+	xtcp_cong_init(&c, MSS);
+	c.cwnd = 7500;
+	c.ssthresh = 7500;
+	for (i = 0; i < 8; i++, una += MSS)
+		ack_used(&c, una, una + MSS, una + 7000, 7000);
+	KUNIT_EXPECT_EQ(test, c.cwnd, 8500u);
+}
+
 /* Ten segments [0, 10000) in flight, the first lost: three dupacks. */
 static void enter_by_dupacks(struct xtcp_cong *c)
 {
@@ -1126,6 +1146,7 @@ static struct kunit_case xtcp_cong_cases[] = {
 	KUNIT_CASE(cong_slow_start),
 	KUNIT_CASE(cong_avoidance),
 	KUNIT_CASE(cong_validation),
+	KUNIT_CASE(cong_validation_partial_segment),
 	KUNIT_CASE(cong_three_dupacks),
 	KUNIT_CASE(cong_pipe_no_sack),
 	KUNIT_CASE(cong_partial_ack_no_sack),

@@ -19,7 +19,7 @@ static void ack(struct xtcp_cong *c, u32 prior, u32 una, u32 nxt, bool dup,
 		.dupack = dup, .sack_ok = sack_ok, .mss = MSS,
 	};
 
-	xtcp_cong_sent(c, prior, nxt, c->cwnd);	/* the sender filled cwnd */
+	xtcp_cong_sent(c, prior, nxt, true);	/* the sender filled cwnd */
 	xtcp_cong_on_ack(c, &a);
 }
 
@@ -31,7 +31,7 @@ static void ack_ts(struct xtcp_cong *c, u32 prior, u32 una, u32 nxt, u32 tsecr)
 		.sack_ok = true, .ts_echo = true, .tsecr = tsecr, .mss = MSS,
 	};
 
-	xtcp_cong_sent(c, prior, nxt, c->cwnd);
+	xtcp_cong_sent(c, prior, nxt, true);
 	xtcp_cong_on_ack(c, &a);
 }
 
@@ -427,7 +427,7 @@ static void ack_used(struct xtcp_cong *c, u32 prior, u32 una, u32 nxt,
 		.prior_una = prior, .snd_una = una, .snd_nxt = nxt, .mss = MSS,
 	};
 
-	xtcp_cong_sent(c, prior, nxt, pipe);
+	xtcp_cong_sent(c, prior, nxt, xtcp_cong_full(c, pipe, MSS));
 	xtcp_cong_on_ack(c, &a);
 }
 

@@ -28,7 +28,8 @@
  * Where an RFC rule lives:
  *   RFC 6928 initial window               xtcp_cong_initial_window
  *   RFC 5681 3.1 slow start, avoidance    cong_grow
- *   cwnd validation (RFC 7661's aim)      cwnd_in_use, xtcp_cong_sent
+ *   cwnd validation (RFC 7661's aim)      cwnd_in_use, xtcp_cong_sent,
+ *                                         xtcp_cong_full
  *   RFC 5681 3.1 equation 4, timeout      xtcp_cong_on_rto
  *   RFC 5681 3.2 fast retransmit          enter_recovery
  *   RFC 6582 3.2 full and partial ACKs    xtcp_cong_on_ack
@@ -291,18 +292,19 @@ EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_set_reordering);
  * @c: the state
  * @snd_una: SND.UNA
  * @snd_nxt: SND.NXT
- * @pipe: what is in flight now (xtcp_cong_pipe())
+ * @limited: cwnd has no room for another full segment
  *
  * A flight measures anew once SND.UNA passes where the last began; within
- * one, a fuller use or cwnd reached counts at once.
+ * one, cwnd reached counts at once, and so does a fuller use unless cwnd
+ * was reached already.
  */
-void xtcp_cong_sent(struct xtcp_cong *c, u32 snd_una, u32 snd_nxt, u32 pipe)
+void xtcp_cong_sent(struct xtcp_cong *c, u32 snd_una, u32 snd_nxt,
+		    bool limited)
 {
-	bool limited = pipe >= c->cwnd;
 	u32 flight = snd_nxt - snd_una;
 
 	if (!xtcp_seq_before(snd_una, c->usage_seq) || limited ||
-	    flight > c->max_flight) {
+	    (!c->cwnd_limited && flight > c->max_flight)) {
 		c->max_flight = flight;
 		c->usage_seq = snd_nxt;
 		c->cwnd_limited = limited;
@@ -310,12 +312,26 @@ void xtcp_cong_sent(struct xtcp_cong *c, u32 snd_una, u32 snd_nxt, u32 pipe)
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_sent);
 
+/**
+ * xtcp_cong_full() - cwnd has no room for another full segment: the
+ * sender is cwnd-limited (Linux's "packets in flight >= cwnd", in bytes)
+ * @c: the state
+ * @pipe: what is in flight (xtcp_cong_pipe())
+ * @mss: the sender's MSS
+ */
+bool xtcp_cong_full(const struct xtcp_cong *c, u32 pipe, u32 mss)
+{
+	return pipe + mss > c->cwnd;
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_full);
+
 /*
  * Congestion window validation: an ACK may grow cwnd only if the sender
  * used it (RFC 5681 4.1's concern; RFC 7661 1: an unused cwnd says
  * nothing of the path), as Linux's tcp_is_cwnd_limited(): in slow start
  * while cwnd is under twice the largest flight, so a flight that doubles
- * is never held back; in avoidance only if the flight reached cwnd. A
+ * is never held back; in avoidance only if the flight filled cwnd (to
+ * within a segment: after a loss cwnd is rarely whole segments). A
  * request/response or rate-limited sender keeps the window it began
  * with, and one bound by the receiver's window does not grow a cwnd far
  * beyond it.
@@ -323,7 +339,7 @@ EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_sent);
 static bool cwnd_in_use(const struct xtcp_cong *c)
 {
 	if (c->cwnd < c->ssthresh)
-		return c->cwnd < 2 * c->max_flight;
+		return c->cwnd_limited || c->cwnd < 2 * c->max_flight;
 	return c->cwnd_limited;
 }
 

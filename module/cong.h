@@ -72,7 +72,7 @@ enum xtcp_ca_state {
  * @max_flight: the most bytes in flight since @usage_seq (cwnd validation)
  * @usage_seq: SND.NXT when @max_flight and @cwnd_limited were last set;
  *	       once SND.UNA passes it, the next send measures afresh
- * @cwnd_limited: what was in flight reached cwnd (the sender used it)
+ * @cwnd_limited: what was in flight filled cwnd (the sender used it)
  */
 struct xtcp_cong {
 	u32 cwnd;
@@ -137,7 +137,9 @@ void xtcp_cong_on_sack(struct xtcp_cong *c, const struct xtcp_sack_block *b,
 void xtcp_cong_on_ack(struct xtcp_cong *c, const struct xtcp_ack_sample *a);
 void xtcp_cong_on_rto(struct xtcp_cong *c, u32 snd_una, u32 snd_nxt, u32 mss);
 void xtcp_cong_restart(struct xtcp_cong *c, u32 mss);
-void xtcp_cong_sent(struct xtcp_cong *c, u32 snd_una, u32 snd_nxt, u32 pipe);
+void xtcp_cong_sent(struct xtcp_cong *c, u32 snd_una, u32 snd_nxt,
+		    bool limited);
+bool xtcp_cong_full(const struct xtcp_cong *c, u32 pipe, u32 mss);
 void xtcp_cong_on_mtu_loss(struct xtcp_cong *c, u32 snd_una, u32 snd_nxt);
 void xtcp_cong_on_probe_lost(struct xtcp_cong *c, u32 snd_una, u32 probe_end,
 			     u32 snd_nxt);

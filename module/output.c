@@ -574,7 +574,7 @@ static void do_push(struct sock *sk, enum push_how how)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct dst_entry *dst;
-	bool sent = false;
+	bool sent = false, full;
 	u32 mss, pipe;
 
 	if (!can_send_data(sk))
@@ -597,10 +597,12 @@ static void do_push(struct sock *sk, enum push_how how)
 		WRITE_ONCE(xs->snd_nxt, xs->snd_nxt + 1);
 		sent = true;
 	}
+	/* cwnd validation (cong.c) */
 	pipe = xtcp_cong_pipe(&xs->cong, xs->snd_una, xs->snd_nxt, xs->sack_ok,
 			      mss);
-	if (sent || pipe >= xs->cong.cwnd)	/* cwnd validation (cong.c) */
-		xtcp_cong_sent(&xs->cong, xs->snd_una, xs->snd_nxt, pipe);
+	full = xtcp_cong_full(&xs->cong, pipe, mss);
+	if (sent || full)
+		xtcp_cong_sent(&xs->cong, xs->snd_una, xs->snd_nxt, full);
 	if (sent)
 		xtcp_timer_event_sent(sk);
 	else if (xs->snd_una == xs->snd_nxt &&

@@ -157,6 +157,7 @@ static const struct xtcp_mib_item ext_items[] = {
 	{ "TCPMinTTLDrop", LINUX_MIB_TCPMINTTLDROP },
 	{ "TCPDeferAcceptDrop", LINUX_MIB_TCPDEFERACCEPTDROP },
 	{ "TCPTimeWaitOverflow", LINUX_MIB_TCPTIMEWAITOVERFLOW },
+	{ "TCPRcvCoalesce", LINUX_MIB_TCPRCVCOALESCE },
 	{ "TCPOFOQueue", LINUX_MIB_TCPOFOQUEUE },
 	{ "TCPChallengeACK", LINUX_MIB_TCPCHALLENGEACK },
 	{ "TCPACKSkippedSynRecv", LINUX_MIB_TCPACKSKIPPEDSYNRECV },

@@ -143,6 +143,8 @@ static bool coalesce(struct sock *sk, struct sk_buff *to, struct sk_buff *from)
 
 	if (!to || !skb_try_coalesce(to, from, &fragstolen, &delta))
 		return false;
+	XTCP_SKB_CB(to)->end_seq = XTCP_SKB_CB(from)->end_seq;
+	XTCP_EXT_INC(sock_net(sk), LINUX_MIB_TCPRCVCOALESCE);
 	atomic_add(delta, &sk->sk_rmem_alloc);
 	sk_mem_charge(sk, delta);
 	kfree_skb_partial(from, fragstolen);

@@ -212,10 +212,20 @@ def case_collapse(ctx, stack, port, n=2000):
     return bad, notes
 
 
+def tcpext(stack):
+    """A stack's TcpExt counters: /proc/net/netstat's, or xtcp's in the
+    same layout."""
+    path = '/proc/net/netstat' if stack == 'kernel' else '/proc/net/xtcp_snmp'
+    with open(path) as f:
+        lines = [ln.split() for ln in f if ln.startswith('TcpExt:')]
+    return dict(zip(lines[0][1:], map(int, lines[1][1:])))
+
+
 def case_coalesce(ctx, stack, port, n=2000):
     topo, cap, inj = ctx
     lst, srv, peer, base, ack = small_buffer(ctx, stack, port, 7000000)
     data = bytes((i * 5 + 1) % 251 for i in range(n))
+    before = tcpext(stack).get('TCPRcvCoalesce', 0)
     cap.clear()
     for k in range(n):
         inj.send(peer.cport, port, base + k, ack, 'P.', win=65535,
@@ -228,9 +238,13 @@ def case_coalesce(ctx, stack, port, n=2000):
     srv.close()
     lst.close()
     wins = [a['win'] for a in acks]
+    joined = tcpext(stack).get('TCPRcvCoalesce', 0) - before
     notes = [f'read {len(got)} of {n} bytes{err}; {len(acks)} ACKs, the '
-             f'window they offered {min(wins, default=0)} to {max(wins, default=0)}']
+             f'window they offered {min(wins, default=0)} to {max(wins, default=0)}; '
+             f'TCPRcvCoalesce +{joined}']
     bad = []
+    if joined < 1:
+        bad.append('TCPRcvCoalesce did not move')
     if got != data:
         bad.append(f'{len(got)} of {n} bytes read, '
                    f'{"intact" if data.startswith(got) else "wrong"}: '

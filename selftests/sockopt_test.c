@@ -437,17 +437,23 @@ TEST(tcp_info_short_buffer)
 	EXPECT_SAME_ANSWER("length -1", neg);
 }
 
-/* Wait until SIOCINQ of @fd shows @n bytes (the peer's sent them). */
-static int wait_inq(int fd, int n)
+/* Wait until ioctl @cmd of @fd answers @n. */
+static int wait_ioctl(int fd, unsigned long cmd, int n)
 {
 	for (int t = 0; t < WAIT_MS / 10; t++) {
 		int q = -1;
 
-		if (ioctl(fd, SIOCINQ, &q) == 0 && q == n)
+		if (ioctl(fd, cmd, &q) == 0 && q == n)
 			return 0;
 		sleep_ms(10);
 	}
 	return -1;
+}
+
+/* Wait until SIOCINQ of @fd shows @n bytes (the peer's sent them). */
+static int wait_inq(int fd, int n)
+{
+	return wait_ioctl(fd, SIOCINQ, n);
 }
 
 /*
@@ -1410,14 +1416,7 @@ TEST(reuseport)
 /* Wait until SIOCOUTQ of @fd is @n: the peer has acknowledged the rest. */
 static int wait_outq(int fd, int n)
 {
-	for (int t = 0; t < WAIT_MS / 10; t++) {
-		int q = -1;
-
-		if (ioctl(fd, SIOCOUTQ, &q) == 0 && q == n)
-			return 0;
-		sleep_ms(10);
-	}
-	return -1;
+	return wait_ioctl(fd, SIOCOUTQ, n);
 }
 
 /* Client and server stacks: each reads the other's urgent pointer. */
@@ -1446,6 +1445,30 @@ static int urg_signal_taken(void)
 	return sigtimedwait(&urg, NULL, &now) == SIGURG;
 }
 
+/*
+ * A connection from a @cf client to an @sf server whose SIGURG comes to
+ * this process; the listener's SO_RCVBUF @rcvbuf if not 0.
+ */
+static int urg_pair(int cf, int sf, int rcvbuf, int *c, int *s)
+{
+	unsigned short port;
+	int l = listener(sf, 8, &port);
+
+	*c = *s = -1;
+	if (l < 0)
+		return -1;
+	if (rcvbuf)
+		set_int(l, SOL_SOCKET, SO_RCVBUF, rcvbuf);
+	*c = socket(cf, SOCK_STREAM, 0);
+	if (*c < 0 || connect_port(*c, port)) {
+		close(l);
+		return -1;
+	}
+	*s = accept(l, NULL, NULL);
+	close(l);
+	return *s < 0 || fcntl(*s, F_SETOWN, getpid()) ? -1 : 0;
+}
+
 struct urg_seen {
 	int pri;		/* poll() showed POLLPRI */
 	int sigurg;		/* SIGURG came (blocked: pending) */
@@ -1464,20 +1487,12 @@ enum urg_how { URG_READ_OOB, URG_SKIP_OOB, URG_INLINE };
 static int urgent_run(int cf, int sf, enum urg_how how, struct urg_seen *u)
 {
 	struct pollfd p = { .events = POLLPRI };
-	unsigned short port;
-	int l = listener(sf, 8, &port), c, s, on = 1;
+	int c, s, on = 1;
 	char b;
 	ssize_t n;
 
 	memset(u, 0, sizeof(*u));
-	if (l < 0)
-		return -1;
-	c = socket(cf, SOCK_STREAM, 0);
-	if (c < 0 || connect_port(c, port))
-		return -1;
-	s = accept(l, NULL, NULL);
-	close(l);
-	if (s < 0 || fcntl(s, F_SETOWN, getpid()))
+	if (urg_pair(cf, sf, 0, &c, &s))
 		return -1;
 	if (how == URG_INLINE)
 		setsockopt(s, SOL_SOCKET, SO_OOBINLINE, &on, sizeof(on));
@@ -1583,20 +1598,11 @@ TEST(urgent_through_closed_window)
 		const char *cn = stack_name(pairing[i][0]);
 		const char *sn = stack_name(pairing[i][1]);
 		struct timespec wait = { 8, 0 }, t0;
-		unsigned short port;
-		int l = listener(pairing[i][1], 8, &port), c, s, mark = 0;
-		int rcvbuf = 4096, sig, before = 0, oob = -1;
+		int c, s, mark = 0, sig, before = 0, oob = -1;
 		char buf[4096], b;
 		ssize_t n;
 
-		ASSERT_LE(0, l);
-		set_int(l, SOL_SOCKET, SO_RCVBUF, rcvbuf);
-		c = socket(pairing[i][0], SOCK_STREAM, 0);
-		ASSERT_EQ(0, connect_port(c, port));
-		s = accept(l, NULL, NULL);
-		close(l);
-		ASSERT_LE(0, s);
-		ASSERT_EQ(0, fcntl(s, F_SETOWN, getpid()));
+		ASSERT_EQ(0, urg_pair(pairing[i][0], pairing[i][1], 4096, &c, &s));
 		urg_signal_taken();
 		ASSERT_EQ(0, write_n(c, 30000));
 		sleep_ms(500);
@@ -1664,19 +1670,12 @@ TEST(urgent_read_by_handler)
 	for (int i = 0; i < 4; i++) {
 		const char *cn = stack_name(pairing[i][0]);
 		const char *sn = stack_name(pairing[i][1]);
-		unsigned short port;
-		int l = listener(pairing[i][1], 8, &port), c, s;
 		char buf[8] = "";
 		pid_t child;
 		ssize_t n;
+		int c, s;
 
-		ASSERT_LE(0, l);
-		c = socket(pairing[i][0], SOCK_STREAM, 0);
-		ASSERT_EQ(0, connect_port(c, port));
-		s = accept(l, NULL, NULL);
-		close(l);
-		ASSERT_LE(0, s);
-		ASSERT_EQ(0, fcntl(s, F_SETOWN, getpid()));
+		ASSERT_EQ(0, urg_pair(pairing[i][0], pairing[i][1], 0, &c, &s));
 		handler_fd = s;
 		handler_got = 0;
 		child = fork();

@@ -53,7 +53,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from review_test import STACKS, Peer, out_to  # noqa: E402
+from review_test import STACKS, out_to  # noqa: E402
 from xtcp_timers import (A_IP, NS, Capture, Injector, Topo,  # noqa: E402
                          run, show, stack_counters, tap_cases,
                          tcp_socket, tsopt)
@@ -182,94 +182,79 @@ def case_options(ctx, stack, port):
     return bad, notes
 
 
-def case_no_options(ctx, stack, port):
-    topo, cap, inj = ctx
-    set_knob(stack, 2)
-    # One MSS per skb on the wire, so the capture sees segment sizes
+def one_mss_per_skb(fn, *args):
+    """fn(*args) with syncookies=2 and one MSS per skb on the wire, so the
+    capture sees segment sizes."""
     run('ip', 'link', 'set', 'va', 'gso_max_segs', '1')
     try:
-        return no_options(topo, cap, inj, stack, port)
+        return fn(*args)
     finally:
         run('ip', 'link', 'set', 'va', 'gso_max_segs', '65535')
 
 
-def no_options(topo, cap, inj, stack, port):
-    lst = listener(stack, port)
-    bad, notes = [], []
-    cport = 42000 + port % 1000
+def cookie_segments(ctx, lst, port, cport, isn, peer_mss, judge, total):
+    """A SYN offering MSS @peer_mss alone, answered with a cookie;
+    @judge(SYN-ACK) -> (bad, notes) says what it must offer. The cookie's
+    connection then sends @total bytes in segments of at most 536, some
+    of 536 (Linux's MSS table)."""
+    topo, cap, inj = ctx
     topo.silence(True)
     cap.clear()
-    inj.send(cport, port, 6000, 0, 'S', win=65535, mss=1000)
+    inj.send(cport, port, isn, 0, 'S', win=65535, mss=peer_mss)
     sa = cap.wait(lambda s: out_to(cport)(s) and 'S' in s['flags'], 3)
     if sa is None:
-        return ['no SYN-ACK'], notes
-    kinds, mss, ws = options_of(sa)
-    notes.append(f'SYN-ACK {show(sa)} options {sorted(kinds)}')
-    if kinds != {2}:
-        bad.append(f'SYN-ACK options {sorted(kinds)}, want the MSS alone')
-    inj.send(cport, port, 6001, sa['seq'] + 1, '.', win=65535)
+        return ['no SYN-ACK'], []
+    bad, notes = judge(sa)
+    inj.send(cport, port, isn + 1, sa['seq'] + 1, '.', win=65535)
     try:
         srv, _ = lst.accept()
     except OSError as e:
         return bad + [f'accept() after the cookie ACK: {e}'], notes
     cap.clear()
-    srv.sendall(b'z' * 1500)
+    srv.sendall(b'z' * total)
     time.sleep(0.5)
     lens = [s['len'] for s in cap.get(out_to(cport)) if s['len']]
     notes.append(f'data segments {lens}')
     if not lens or max(lens) != 536:
         bad.append(f'segment sizes {lens}, want 536 at most and some of 536')
-    inj.send(cport, port, 6001, sa['seq'] + 1 + sum(lens), 'R')
+    inj.send(cport, port, isn + 1, sa['seq'] + 1 + sum(lens), 'R')
     srv.close()
-    lst.close()
     return bad, notes
 
 
-def case_maxseg(ctx, stack, port):
-    topo, cap, inj = ctx
+def case_no_options(ctx, stack, port):
+    def judge(sa):
+        kinds = options_of(sa)[0]
+        bad = [] if kinds == {2} else [f'SYN-ACK options {sorted(kinds)}, want the MSS alone']
+        return bad, [f'SYN-ACK {show(sa)} options {sorted(kinds)}']
+
     set_knob(stack, 2)
-    run('ip', 'link', 'set', 'va', 'gso_max_segs', '1')
+    lst = listener(stack, port)
     try:
-        return maxseg(topo, cap, inj, stack, port)
+        return one_mss_per_skb(cookie_segments, ctx, lst, port, 42000 + port % 1000,
+                               6000, 1000, judge, 1500)
     finally:
-        run('ip', 'link', 'set', 'va', 'gso_max_segs', '65535')
+        lst.close()
 
 
-def maxseg(topo, cap, inj, stack, port):
+def case_maxseg(ctx, stack, port):
+    def judge(sa):
+        mss = options_of(sa)[1]
+        bad = [] if mss == 1000 else [f'SYN-ACK offers MSS {mss}, want 1000 (TCP_MAXSEG)']
+        return bad, [f'SYN-ACK {show(sa)} MSS {mss}']
+
+    set_knob(stack, 2)
     lst = STACKS[stack]()
     lst.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     lst.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, 1000)
     lst.bind((A_IP, port))
     lst.listen(4)
     lst.settimeout(3)
-    bad, notes = [], []
-    cport = 44000 + port % 1000
-    topo.silence(True)
-    cap.clear()
-    inj.send(cport, port, 7000, 0, 'S', win=65535, mss=1460)
-    sa = cap.wait(lambda s: out_to(cport)(s) and 'S' in s['flags'], 3)
-    if sa is None:
-        return ['no SYN-ACK'], notes
-    kinds, mss, ws = options_of(sa)
-    notes.append(f'SYN-ACK {show(sa)} MSS {mss}')
-    if mss != 1000:
-        bad.append(f'SYN-ACK offers MSS {mss}, want 1000 (TCP_MAXSEG)')
-    inj.send(cport, port, 7001, sa['seq'] + 1, '.', win=65535)
     try:
-        srv, _ = lst.accept()
-    except OSError as e:
-        return bad + [f'accept() after the cookie ACK: {e}'], notes
-    cap.clear()
-    srv.sendall(b'z' * 3000)
-    time.sleep(0.5)
-    lens = [s['len'] for s in cap.get(out_to(cport)) if s['len']]
-    notes.append(f'data segments {lens}')
-    if not lens or max(lens) != 536:
-        bad.append(f'segment sizes {lens}, want 536 at most and some of 536')
-    inj.send(cport, port, 7001, sa['seq'] + 1 + sum(lens), 'R')
-    srv.close()
-    lst.close()
-    return bad, notes
+        return one_mss_per_skb(cookie_segments, ctx, lst, port, 44000 + port % 1000,
+                               7000, 1460, judge, 3000)
+    finally:
+        lst.close()
 
 
 def case_bad_ack(ctx, stack, port):

@@ -456,7 +456,7 @@ int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	bool peek = flags & MSG_PEEK;
 	size_t copied = 0, holes = 0;	/* urgent bytes passed, peeking */
-	u32 peek_seq = xs->copied_seq;	/* where a peek is */
+	u32 peek_seq;			/* where a peek is */
 	int target, err = 0;
 	long timeo;
 
@@ -477,6 +477,7 @@ int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 	}
 	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
 	target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
+	peek_seq = xs->copied_seq;
 
 	while (copied < len) {
 		size_t before = copied, room = SIZE_MAX, h = 0;

@@ -597,12 +597,17 @@ static void do_push(struct sock *sk, enum push_how how)
 		WRITE_ONCE(xs->snd_nxt, xs->snd_nxt + 1);
 		sent = true;
 	}
-	/* cwnd validation (cong.c) */
-	pipe = xtcp_cong_pipe(&xs->cong, xs->snd_una, xs->snd_nxt, xs->sack_ok,
-			      mss);
-	full = xtcp_cong_full(&xs->cong, pipe, mss);
-	if (sent || full)
-		xtcp_cong_sent(&xs->cong, xs->snd_una, xs->snd_nxt, full);
+	/* cwnd validation (cong.c): only when something went or waits, as
+	 * tcp_write_xmit() runs only then
+	 */
+	if (sent || xtcp_seq_before(xs->snd_nxt, xs->write_seq)) {
+		pipe = xtcp_cong_pipe(&xs->cong, xs->snd_una, xs->snd_nxt,
+				      xs->sack_ok, mss);
+		full = xtcp_cong_full(&xs->cong, pipe, mss);
+		if (sent || full)
+			xtcp_cong_sent(&xs->cong, xs->snd_una, xs->snd_nxt,
+				       full);
+	}
 	if (sent)
 		xtcp_timer_event_sent(sk);
 	else if (xs->snd_una == xs->snd_nxt &&

@@ -278,6 +278,20 @@ void xtcp_rbuf_cleaned(struct sock *sk)
 		xtcp_send_ack(sk);
 }
 
+/*
+ * Push what a send() queued (tcp_push()): MSG_OOB makes it urgent (urg.c);
+ * MSG_MORE holds its short tail, as TCP_CORK would.
+ */
+static void sendmsg_push(struct sock *sk, int flags, size_t copied)
+{
+	if ((flags & MSG_OOB) && copied)
+		xtcp_urg_mark(sk);
+	if (flags & MSG_MORE)
+		xtcp_push_more(sk);
+	else
+		xtcp_push(sk);
+}
+
 /**
  * xtcp_sendmsg() - SEND (RFC 9293 3.10.2), as Linux TCP's sendmsg
  * @sk: the socket
@@ -369,30 +383,17 @@ int xtcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 
 wait_for_space:
 		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
-		if ((flags & MSG_OOB) && copied)	/* what is queued: urgent */
-			xtcp_urg_mark(sk);
-		xtcp_push(sk);
+		sendmsg_push(sk, flags & ~MSG_MORE, copied);
 		err = sk_stream_wait_memory(sk, &timeo);
 		if (err)
 			goto do_error;
 	}
-	if ((flags & MSG_OOB) && copied)	/* urg.c */
-		xtcp_urg_mark(sk);
-	/* MSG_MORE: this call's short tail waits, as under TCP_CORK */
-	if (flags & MSG_MORE)
-		xtcp_push_more(sk);
-	else
-		xtcp_push(sk);
+	sendmsg_push(sk, flags, copied);
 	release_sock(sk);
 	return copied;
 
 do_error:
-	if ((flags & MSG_OOB) && copied)
-		xtcp_urg_mark(sk);
-	if (flags & MSG_MORE)
-		xtcp_push_more(sk);
-	else
-		xtcp_push(sk);
+	sendmsg_push(sk, flags, copied);
 	if (copied) {
 		release_sock(sk);
 		return copied;
@@ -400,6 +401,24 @@ do_error:
 	err = sk_stream_error(sk, flags, err);
 	release_sock(sk);
 	return err;
+}
+
+/**
+ * xtcp_rcvq_consume() - the application has taken @n bytes of @skb, the
+ * receive queue's head: move copied_seq, and free @skb once all of it is
+ * read
+ * @sk: the connection, locked
+ * @skb: the head of its receive queue
+ * @n: bytes of @skb taken, from its offset on
+ */
+void xtcp_rcvq_consume(struct sock *sk, struct sk_buff *skb, u32 n)
+{
+	WRITE_ONCE(xtcp_sk(sk)->copied_seq, xtcp_sk(sk)->copied_seq + n);
+	XTCP_SKB_CB(skb)->offset += n;
+	if (XTCP_SKB_CB(skb)->offset == skb->len) {
+		__skb_unlink(skb, &sk->sk_receive_queue);
+		__kfree_skb(skb);
+	}
 }
 
 /* Copy up to @len bytes of the receive queue, from @skip bytes in. */
@@ -423,15 +442,8 @@ static int copy_received(struct sock *sk, struct msghdr *msg, size_t len,
 		if (skb_copy_datagram_msg(skb, off, msg, n))
 			return -EFAULT;	/* what went before stays copied */
 		*copied += n;
-		if (!peek) {
-			WRITE_ONCE(xtcp_sk(sk)->copied_seq,
-				   xtcp_sk(sk)->copied_seq + n);
-			XTCP_SKB_CB(skb)->offset += n;
-			if (XTCP_SKB_CB(skb)->offset == skb->len) {
-				__skb_unlink(skb, &sk->sk_receive_queue);
-				__kfree_skb(skb);
-			}
-		}
+		if (!peek)
+			xtcp_rcvq_consume(sk, skb, n);
 		if (*copied == len)
 			break;
 	}

@@ -77,14 +77,10 @@ u16 xtcp_urg_ptr(const struct xtcp_sock *xs, u32 seq)
 /* Pass the urgent byte at the head of the receive queue (not in line). */
 static void skip_urgent_byte(struct sock *sk)
 {
-	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct sk_buff *skb = skb_peek(&sk->sk_receive_queue);
 
-	WRITE_ONCE(xs->copied_seq, xs->copied_seq + 1);
-	if (skb && ++XTCP_SKB_CB(skb)->offset == skb->len) {
-		__skb_unlink(skb, &sk->sk_receive_queue);
-		__kfree_skb(skb);
-	}
+	if (skb)	/* it is: the callers saw it queued */
+		xtcp_rcvq_consume(sk, skb, 1);
 }
 
 /*

@@ -718,6 +718,7 @@ void xtcp_write_space(struct sock *sk);
 void xtcp_sndbuf_expand(struct sock *sk);
 void xtcp_clean_acked(struct sock *sk);
 bool xtcp_queue_data(struct sock *sk, struct sk_buff *skb, bool *ofo_fin);
+void xtcp_rcvq_consume(struct sock *sk, struct sk_buff *skb, u32 n);
 void xtcp_rbuf_cleaned(struct sock *sk);
 void xtcp_rcv_space_adjust(struct sock *sk, u32 copied);
 

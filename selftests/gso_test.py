@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""GSO: a bulk sender hands the IP layer skbs of several segments, which
+the device or the stack cuts into segments (Linux's TCP does so with
+TSO/GSO), and both ends count segments, not skbs.
+
+    netns xgso_a: ga 198.18.0.1/24 <---- veth ----> gb 198.18.0.2/24 :netns xgso_b
+
+For each stack (both ends the same stack), 8 MiB from A to B, checked by
+hash:
+  gso_send   A's OutSegs grew by at least twice the packets its veth
+             sent (tx_packets): a sender without GSO hands the device
+             one skb per segment
+  segs_in    B's tcpi_data_segs_in is A's tcpi_data_segs_out, within
+             2 %: an skb that arrives holding several segments counts as
+             those segments (tcp_segs_in())
+Runs inside UML, as root. TAP.
+"""
+import hashlib
+import json
+import os
+import socket
+import struct
+import sys
+import threading
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from xtcp_timers import netns, run, tap_cases, tcp_socket, xtcp_socket  # noqa: E402
+
+NA, NB = 'xgso_a', 'xgso_b'
+A_IP, B_IP = '198.18.0.1', '198.18.0.2'
+MAKE = {'kernel': tcp_socket, 'xtcp': xtcp_socket}
+MIB = 8
+
+
+def topo():
+    for n in (NA, NB):
+        run('ip', 'netns', 'del', n, check=False)
+        run('ip', 'netns', 'add', n)
+        run('ip', '-n', n, 'link', 'set', 'lo', 'up')
+    run('ip', '-n', NA, 'link', 'add', 'ga', 'type', 'veth', 'peer', 'name',
+        'gb', 'netns', NB)
+    run('ip', '-n', NA, 'addr', 'add', f'{A_IP}/24', 'dev', 'ga')
+    run('ip', '-n', NB, 'addr', 'add', f'{B_IP}/24', 'dev', 'gb')
+    run('ip', '-n', NA, 'link', 'set', 'ga', 'up')
+    run('ip', '-n', NB, 'link', 'set', 'gb', 'up')
+
+
+def out_segs(stack):
+    path = '/proc/net/snmp' if stack == 'kernel' else '/proc/net/xtcp_snmp'
+    with netns(NA):
+        with open(path) as f:
+            lines = [ln.split() for ln in f if ln.startswith('Tcp:')]
+    return dict(zip(lines[0][1:], map(int, lines[1][1:])))['OutSegs']
+
+
+def tx_packets():
+    out = run('ip', '-n', NA, '-j', '-s', 'link', 'show', 'ga').stdout
+    return json.loads(out)[0]['stats64']['tx']['packets']
+
+
+def data_segs(s):
+    """tcpi_data_segs_in and tcpi_data_segs_out (struct tcp_info)."""
+    info = s.getsockopt(socket.SOL_TCP, socket.TCP_INFO, 160)
+    return struct.unpack_from('II', info, 152)
+
+
+def transfer(stack, port):
+    """8 MiB A -> B; returns (OutSegs delta, tx_packets delta, A's
+    data_segs_out, B's data_segs_in, whether the hash matched)."""
+    lst = MAKE[stack](NB)
+    lst.bind((B_IP, port))
+    lst.listen(1)
+    lst.settimeout(60)
+    got = {}
+
+    def sink():
+        s, _ = lst.accept()
+        s.settimeout(60)
+        h, buf = hashlib.sha256(), bytearray(1 << 16)
+        while True:
+            n = s.recv_into(buf)
+            if not n:
+                break
+            h.update(buf[:n])
+        got['hash'] = h.hexdigest()
+        got['segs'] = data_segs(s)[0]
+        s.close()
+
+    t = threading.Thread(target=sink)
+    t.start()
+    data = os.urandom(MIB << 20)
+    segs0, pkts0 = out_segs(stack), tx_packets()
+    c = MAKE[stack](NA)
+    c.settimeout(60)
+    c.connect((B_IP, port))
+    c.sendall(data)
+    c.shutdown(socket.SHUT_WR)
+    c.settimeout(60)
+    c.recv(1)
+    sent = data_segs(c)[1]
+    c.close()
+    t.join(60)
+    lst.close()
+    return (out_segs(stack) - segs0, tx_packets() - pkts0, sent,
+            got.get('segs', 0), got.get('hash') == hashlib.sha256(data).hexdigest())
+
+
+RESULTS = {}
+
+
+def result(stack, port):
+    """The one transfer of @stack both cases read (its failure too)."""
+    if stack not in RESULTS:
+        try:
+            RESULTS[stack] = transfer(stack, port)
+        except Exception as e:      # noqa: BLE001 - each case reports it
+            RESULTS[stack] = e
+    if isinstance(RESULTS[stack], Exception):
+        raise RESULTS[stack]
+    return RESULTS[stack]
+
+
+def gso_send(stack, port):
+    segs, pkts, _, _, intact = result(stack, port)
+    bad = [] if intact else ['the data arrived changed']
+    if segs < 2 * pkts:
+        bad.append(f'{segs} segments in {pkts} packets: under 2 a packet')
+    return bad, [f'OutSegs +{segs}, veth tx_packets +{pkts} '
+                 f'({segs / max(pkts, 1):.1f} segments a packet)']
+
+
+def segs_in(stack, port):
+    _, _, sent, got, intact = result(stack, port)
+    bad = [] if intact else ['the data arrived changed']
+    if abs(got - sent) > sent / 50:
+        bad.append(f'receiver counted {got} data segments of {sent} sent')
+    return bad, [f'data_segs_out {sent}, data_segs_in {got}']
+
+
+def main():
+    topo()
+    try:
+        plan = []
+        for name, case in (('gso_send', gso_send), ('segs_in', segs_in)):
+            for i, stack in enumerate(('kernel', 'xtcp')):
+                plan.append((name, stack,
+                             lambda c=case, s=stack, p=7100 + i: c(s, p)))
+        tap_cases(plan)
+    finally:
+        for n in (NA, NB):
+            run('ip', 'netns', 'del', n, check=False)
+
+
+if __name__ == '__main__':
+    main()

@@ -163,7 +163,7 @@ static int active_open(struct sock *sk, const struct sockaddr_in *sin)
 	}
 	inet->inet_daddr = sin->sin_addr.s_addr;
 	inet->inet_dport = sin->sin_port;
-	sk_dst_set(sk, &rt->dst);
+	sk_setup_caps(sk, &rt->dst);	/* GSO limits too */
 
 	xs->rcv_mss = xtcp_route_mss(sk);
 	if (xs->reconnect_iss && xs->reconnect_daddr == inet->inet_daddr)

@@ -752,9 +752,11 @@ void xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 			   XTCP_TRACE_WSCALE_UNKNOWN : xtcp_sk(sk)->snd_wscale);
 
 	if (sk->sk_state != TCP_LISTEN) {	/* as tcp_segs_in() */
-		xtcp_sk(sk)->counts.segs_in++;
+		u16 segs = max_t(u16, 1, skb_shinfo(skb)->gso_segs);
+
+		xtcp_sk(sk)->counts.segs_in += segs;
 		if (skb->len)
-			xtcp_sk(sk)->counts.data_segs_in++;
+			xtcp_sk(sk)->counts.data_segs_in += segs;
 	}
 	switch (sk->sk_state) {
 	case TCP_CLOSE:

@@ -9,6 +9,7 @@
  * IP layer.
  */
 #include <linux/skbuff.h>
+#include <linux/skbuff_ref.h>
 #include <net/ip.h>
 #include <net/route.h>
 #include <net/tcp.h>
@@ -184,7 +185,7 @@ static int transmit(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags,
 	struct inet_sock *inet = inet_sk(sk);
 	unsigned int len = skb->len;
 	struct tcphdr *th;
-	u32 win;
+	u32 win, segs;
 	int err;
 
 	th = skb_push(skb, sizeof(*th) + optlen);
@@ -225,16 +226,18 @@ static int transmit(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags,
 
 	trace_xtcp_segment(sk, sk->sk_state, true, inet->inet_saddr,
 			   inet->inet_daddr, th, len, xs->rcv_wscale);
-	xs->counts.segs_out++;
+	/* A GSO skb counts as the segments it is cut into (tcp_skb_pcount) */
+	segs = skb_shinfo(skb)->gso_segs ?: 1;
+	xs->counts.segs_out += segs;
 	/* As __tcp_transmit_skb(): what is resent counts in RetransSegs */
 	if (flags & XTCP_SYN ? !xs->syn_rtx :
 	    (!len && !(flags & XTCP_FIN)) ||
 	    xtcp_seq_after(seq + len + !!(flags & XTCP_FIN), xs->snd_nxt))
-		XTCP_INC_STATS(sock_net(sk), TCP_MIB_OUTSEGS);
+		XTCP_ADD_STATS(sock_net(sk), TCP_MIB_OUTSEGS, segs);
 	if (flags & XTCP_RST)
 		XTCP_INC_STATS(sock_net(sk), TCP_MIB_OUTRSTS);
 	if (len) {
-		xs->counts.data_segs_out++;
+		xs->counts.data_segs_out += segs;
 		xs->counts.bytes_sent += len;
 	}
 	err = ip_queue_xmit(sk, skb, &inet->cork.fl);
@@ -341,6 +344,126 @@ static void copy_from_queue(struct sock *sk, u32 seq, unsigned int len,
 	WARN_ON_ONCE(len);
 }
 
+/*
+ * Copy [seq, seq + len) of the send queue into page fragments of @skb,
+ * from the socket's own page_frag (sk->sk_frag: the socket lock, owned
+ * or spun, serialises its users, softirq ones included).
+ */
+static int copy_to_frags(struct sock *sk, struct sk_buff *skb, u32 seq,
+			 u32 len)
+{
+	struct page_frag *pfrag = &sk->sk_frag;
+
+	while (len) {
+		int i = skb_shinfo(skb)->nr_frags;
+		u32 n;
+
+		if (!skb_page_frag_refill(min(len, 32U), pfrag, GFP_ATOMIC))
+			return -ENOBUFS;
+		n = min(len, pfrag->size - pfrag->offset);
+		if (skb_can_coalesce(skb, i, pfrag->page, pfrag->offset)) {
+			skb_frag_size_add(&skb_shinfo(skb)->frags[i - 1], n);
+		} else if (i < MAX_SKB_FRAGS) {
+			skb_fill_page_desc(skb, i, pfrag->page, pfrag->offset,
+					   n);
+			get_page(pfrag->page);
+		} else {
+			return -ENOBUFS;
+		}
+		copy_from_queue(sk, seq, n,
+				page_address(pfrag->page) + pfrag->offset);
+		pfrag->offset += n;
+		skb->len += n;
+		skb->data_len += n;
+		skb->truesize += n;
+		seq += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/*
+ * Point @skb's fragments at [seq, seq + len) of the send queue's pages,
+ * a reference on each (as skb_split() shares them): no copy. The pages
+ * are never written again (sk_page_frag_refill() reuses only a page no
+ * one else holds), and marked shared so that no one on the way writes
+ * them either. -EMSGSIZE if it takes more than MAX_SKB_FRAGS.
+ */
+static int share_queue_frags(struct sock *sk, struct sk_buff *skb, u32 seq,
+			     u32 len)
+{
+	struct sk_buff *q;
+
+	skb_queue_walk(&sk->sk_write_queue, q) {
+		u32 off = seq - XTCP_SKB_CB(q)->seq;
+		int i;
+
+		if (!len)
+			break;
+		if (xtcp_seq_before_eq(XTCP_SKB_CB(q)->seq + q->len, seq))
+			continue;
+		if (skb_headlen(q))
+			return -EINVAL;
+		for (i = 0; i < skb_shinfo(q)->nr_frags && len; i++) {
+			const skb_frag_t *f = &skb_shinfo(q)->frags[i];
+			int j = skb_shinfo(skb)->nr_frags;
+			u32 n, size = skb_frag_size(f);
+
+			if (off >= size) {
+				off -= size;
+				continue;
+			}
+			n = min(len, size - off);
+			if (skb_can_coalesce(skb, j, skb_frag_page(f),
+					     skb_frag_off(f) + off)) {
+				skb_frag_size_add(&skb_shinfo(skb)->frags[j - 1],
+						  n);
+			} else if (j < MAX_SKB_FRAGS) {
+				skb_fill_page_desc(skb, j, skb_frag_page(f),
+						   skb_frag_off(f) + off, n);
+				skb_frag_ref(skb, j);
+			} else {
+				return -EMSGSIZE;
+			}
+			skb_len_add(skb, n);
+			seq += n;
+			len -= n;
+			off = 0;
+		}
+	}
+	/* in-place writers (ESP) must copy first, as they do a clone's */
+	skb_shinfo(skb)->flags |= SKBFL_SHARED_FRAG;
+	return len ? -EINVAL : 0;
+}
+
+/*
+ * An skb carrying @data bytes from @seq in segments of at most @room
+ * bytes, its payload the send queue's own pages where it can (else a
+ * copy): one segment, or for more a GSO skb that the device or the stack
+ * (tcp4_gso_segment()) cuts into segments of @room, each with our header
+ * and options, FIN and PSH on the last only, as Linux's TSO.
+ */
+static struct sk_buff *data_skb(struct sock *sk, u32 seq, u32 data, u32 room)
+{
+	struct sk_buff *skb = alloc_segment(sk, 0);
+
+	if (skb && share_queue_frags(sk, skb, seq, data)) {
+		/* too scattered to share: a copy in pages of its own */
+		kfree_skb(skb);
+		skb = alloc_segment(sk, 0);
+		if (skb && copy_to_frags(sk, skb, seq, data)) {
+			kfree_skb(skb);
+			skb = NULL;
+		}
+	}
+	if (skb && data > room) {
+		skb_shinfo(skb)->gso_type = sk->sk_gso_type;
+		skb_shinfo(skb)->gso_size = room;
+		skb_shinfo(skb)->gso_segs = DIV_ROUND_UP(data, room);
+	}
+	return skb;
+}
+
 /**
  * send_sized() - send sequence space [@seq, @seq + @len): queued data, and
  * our FIN if the range covers it (it follows the last byte, write_seq)
@@ -349,12 +472,15 @@ static void copy_from_queue(struct sock *sk, u32 seq, unsigned int len,
  * @len: sequence numbers wanted; fewer go if the options leave less room
  *	 than @size, never more
  * @fin: the FIN goes with it if the range reaches it
- * @size: the most the segment carries after its fixed TCP header, options
+ * @size: the most a segment carries after its fixed TCP header, options
  *	  and data together (the MSS; more for an MTU probe)
+ * @segs: the most segments of @size to send as one GSO skb; with more
+ *	  than one only whole ones go
  *
  * Return: sequence numbers sent (data, plus one for a FIN), or -errno.
  */
-static int send_sized(struct sock *sk, u32 seq, u32 len, bool fin, u32 size)
+static int send_sized(struct sock *sk, u32 seq, u32 len, bool fin, u32 size,
+		      u32 segs)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	u8 opts[XTCP_MAX_OPTIONS_LEN];
@@ -366,16 +492,17 @@ static int send_sized(struct sock *sk, u32 seq, u32 len, bool fin, u32 size)
 
 	if (xtcp_seq_before(seq, xs->write_seq)) {
 		end = record_end(sk, seq);
-		data = min3(len, end - seq, room);
+		data = min3(len, end - seq, room * segs);
+		if (data > room)
+			data = rounddown(data, room);
 	}
 	fin = fin && xs->fin_queued && xtcp_seq_after(seq + len, xs->write_seq) &&
 	      seq + data == xs->write_seq;
 	if (!data && !fin)
 		return 0;
-	skb = alloc_segment(sk, data);
+	skb = data_skb(sk, seq, data, room);
 	if (!skb)
 		return -ENOBUFS;
-	copy_from_queue(sk, seq, data, skb_put(skb, data));
 	if (data && seq + data == end)	/* the end of a write or record */
 		flags |= XTCP_PSH;
 	if (fin)
@@ -390,7 +517,7 @@ static int send_sized(struct sock *sk, u32 seq, u32 len, bool fin, u32 size)
 /* send_sized() for a segment of at most the MSS */
 static int send_range(struct sock *sk, u32 seq, u32 len, bool fin)
 {
-	return send_sized(sk, seq, len, fin, xtcp_sk(sk)->snd_mss);
+	return send_sized(sk, seq, len, fin, xtcp_sk(sk)->snd_mss, 1);
 }
 
 /*
@@ -472,7 +599,8 @@ enum push_how {
  * and nothing is unacknowledged, or TCP_NODELAY; TCP_CORK and MSG_MORE
  * hold it back even then. A FIN to follow sends the tail at once.
  */
-static u32 new_data_len(struct sock *sk, u32 mss, enum push_how how)
+static u32 new_data_len(struct sock *sk, u32 mss, u32 segs,
+			enum push_how how)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	u32 wnd_end = xs->snd_una + xs->snd_wnd;
@@ -492,8 +620,8 @@ static u32 new_data_len(struct sock *sk, u32 mss, enum push_how how)
 	if (pipe >= xs->cong.cwnd)
 		return 0;
 	room = min(wnd_end - xs->snd_nxt, xs->cong.cwnd - pipe);
-	len = min3(queued, mss, room);
-	if (len == mss || how == PUSH_FORCED)
+	len = min3(queued, mss * segs, room);
+	if (len >= mss || how == PUSH_FORCED)
 		return len;
 	if (len < queued) {
 		/* The window or cwnd cuts it short: MUST-38 (3) allows it
@@ -513,15 +641,45 @@ static u32 new_data_len(struct sock *sk, u32 mss, enum push_how how)
 	return xs->nodelay || xs->snd_una == xs->snd_nxt ? len : 0;
 }
 
+/*
+ * Segments of @mss per GSO skb, as tcp_tso_autosize(): what Linux would
+ * pace in about 1 ms (cwnd per smoothed RTT, twice that in slow start,
+ * 1.2 times after: tcp_update_pacing_rate()), plus on short paths the
+ * GSO limit >> (min RTT / 512 us) (tcp_tso_rtt_log 9), at least 2, within
+ * the route's limits (sk_setup_caps(): a GSO skb is at most
+ * sk_gso_max_size, which on loopback is one MSS). One without GSO, and in urgent
+ * mode: tcp4_gso_segment() would copy one urgent pointer to all.
+ */
+static u32 gso_segs(struct sock *sk, u32 mss)
+{
+	const struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 max_size = READ_ONCE(sk->sk_gso_max_size), r;
+	u64 bytes = max_size;
+
+	if (!sk_can_gso(sk) || xs->urg_mode)
+		return 1;
+	if (xs->rtt.srtt_us) {
+		bytes = (u64)xs->cong.cwnd * USEC_PER_SEC *
+			(xs->cong.cwnd < xs->cong.ssthresh / 2 ? 200 : 120);
+		bytes = div64_u64(bytes, 100ULL * xs->rtt.srtt_us) >> 10;
+		r = xs->rtt.min_us >> 9;
+		if (r < 32)
+			bytes += max_size >> r;
+	}
+	bytes = min_t(u64, bytes, max_size);
+	return min3(max_t(u32, div_u64(bytes, mss), 2), max(max_size / mss, 1U),
+		    max_t(u32, READ_ONCE(sk->sk_gso_max_segs), 1));
+}
+
 /* Send new data while new_data_len() allows; return whether any went. */
 static bool send_new(struct sock *sk, u32 mss, enum push_how how)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 len, segs = gso_segs(sk, mss);
 	bool sent = false;
-	u32 len;
 	int n;
 
-	while ((len = new_data_len(sk, mss, how))) {
+	while ((len = new_data_len(sk, mss, segs, how))) {
 		/* RFC 5681 4.1: restart from the initial window after idle */
 		if (xs->snd_una == xs->snd_nxt && xs->rtt.rto_ms &&
 		    ktime_ms_delta(ktime_get(), xs->last_send) > xs->rtt.rto_ms) {
@@ -529,9 +687,10 @@ static bool send_new(struct sock *sk, u32 mss, enum push_how how)
 			len = min(len, xs->cong.cwnd);
 		}
 		/* The FIN rides on the last segment when it is due. */
-		n = send_range(sk, xs->snd_nxt,
+		n = send_sized(sk, xs->snd_nxt,
 			       len + (xs->fin_queued &&
-				      xs->snd_nxt + len == xs->write_seq), true);
+				      xs->snd_nxt + len == xs->write_seq), true,
+			       xs->snd_mss, segs);
 		if (n <= 0)
 			break;
 		WRITE_ONCE(xs->snd_nxt, xs->snd_nxt + n);
@@ -562,7 +721,7 @@ static bool send_mtu_probe(struct sock *sk, u32 mss)
 	if (!len || record_end(sk, seq) - seq < len)
 		return false;
 	n = send_sized(sk, seq, len, false,
-		       len + (xs->ts_ok ? TCPOLEN_TSTAMP_ALIGNED : 0));
+		       len + (xs->ts_ok ? TCPOLEN_TSTAMP_ALIGNED : 0), 1);
 	if (n <= 0)
 		return false;
 	xtcp_mtu_probe_sent(sk, seq, n);

@@ -109,6 +109,7 @@ void xtcp_sock_init(struct sock *sk)
 	inet_fields_init(sk);
 	sk->sk_destruct = xtcp_sock_destruct;
 	sk->sk_protocol = IPPROTO_TCP;
+	sk->sk_gso_type = SKB_GSO_TCPV4;	/* as tcp_v4_connect() */
 	sk->sk_backlog_rcv = xtcp_backlog_rcv;
 	sk->sk_write_space = xtcp_write_space;
 	sock_set_flag(sk, SOCK_USE_WRITE_QUEUE);
@@ -228,7 +229,7 @@ void xtcp_set_mss(struct sock *sk, u16 peer_mss)
 					   IPPROTO_TCP, inet->tos,
 					   sk->sk_bound_dev_if);
 		if (!IS_ERR(rt))
-			sk_dst_set(sk, &rt->dst);
+			sk_setup_caps(sk, &rt->dst);	/* GSO limits too */
 	}
 	xs->rcv_mss = xtcp_route_mss(sk);
 	/* the most either end allows, fixed now (Linux's mss_clamp) */

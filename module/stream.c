@@ -13,8 +13,20 @@
 #include "seq.h"
 #include "xtcp.h"
 
-/* Send queue buffers hold this much; segments are cut from them. */
-#define XTCP_CHUNK	SKB_WITH_OVERHEAD(16384)
+/*
+ * Send queue skbs hold their data in page fragments (as tcp_sendmsg()),
+ * at most this much each: transmission shares those pages with the skbs
+ * it sends (output.c) instead of copying them.
+ */
+#define XTCP_CHUNK	(64 * 1024)
+
+/* Whether sendmsg() may append to @skb, the tail of the send queue. */
+static bool tail_open(const struct xtcp_sock *xs, const struct sk_buff *skb)
+{
+	return skb && skb->len < XTCP_CHUNK && !XTCP_SKB_CB(skb)->eor &&
+	       skb_shinfo(skb)->nr_frags < MAX_SKB_FRAGS &&
+	       XTCP_SKB_CB(skb)->seq + skb->len == xs->write_seq;
+}
 
 /**
  * xtcp_write_space() - sk->sk_write_space: wake writers once a third of
@@ -56,7 +68,7 @@ void xtcp_sndbuf_expand(struct sock *sk)
 	if ((sk->sk_userlocks & SOCK_SNDBUF_LOCK) ||
 	    xtcp_under_memory_pressure(sk))
 		return;
-	want = clamp_t(int, 2 * xtcp_sk(sk)->max_snd_wnd + XTCP_CHUNK,
+	want = clamp_t(int, 2 * xtcp_sk(sk)->max_snd_wnd + SZ_16K,
 		       READ_ONCE(wmem[1]), READ_ONCE(wmem[2]));
 	if (want > sk->sk_sndbuf) {
 		WRITE_ONCE(sk->sk_sndbuf, want);
@@ -81,10 +93,8 @@ void xtcp_clean_acked(struct sock *sk)
 		/* Still being filled by sendmsg (it holds the lock): keep,
 		 * unless a record ends with it: nothing joins it then.
 		 */
-		if (skb_tailroom(skb) && skb == skb_peek_tail(&sk->sk_write_queue) &&
-		    XTCP_SKB_CB(skb)->seq + skb->len == xs->write_seq &&
-		    !xs->fin_queued && skb->len < XTCP_CHUNK &&
-		    !XTCP_SKB_CB(skb)->eor)
+		if (skb == skb_peek_tail(&sk->sk_write_queue) &&
+		    tail_open(xs, skb) && !xs->fin_queued)
 			break;
 		if (XTCP_SKB_CB(skb)->eor)
 			xs->eor_queued--;
@@ -292,6 +302,62 @@ static void sendmsg_push(struct sock *sk, int flags, size_t copied)
 		xtcp_push(sk);
 }
 
+/* A new, empty send-queue skb at the tail, or NULL (net.xtcp.mem, mem.c,
+ * as tcp_stream_alloc_skb())
+ */
+static struct sk_buff *queue_skb(struct sock *sk)
+{
+	struct sk_buff *skb = alloc_skb(0, sk->sk_allocation);
+
+	if (!skb) {
+		sk->sk_prot->enter_memory_pressure(sk);
+		sk_stream_moderate_sndbuf(sk);
+		return NULL;
+	}
+	if (!sk_wmem_schedule(sk, skb->truesize)) {
+		__kfree_skb(skb);
+		return NULL;
+	}
+	/* the device or the stack sums it: no checksum while copying */
+	skb->ip_summed = CHECKSUM_PARTIAL;
+	XTCP_SKB_CB(skb)->seq = xtcp_sk(sk)->write_seq;
+	__skb_queue_tail(&sk->sk_write_queue, skb);
+	sk_wmem_queued_add(sk, skb->truesize);
+	sk_mem_charge(sk, skb->truesize);
+	return skb;
+}
+
+/*
+ * Copy up to *@copy bytes of @msg into the page fragment sendmsg() fills
+ * (sk_page_frag(), as tcp_sendmsg_locked()), appended to @skb; *@copy
+ * becomes what was copied. -EAGAIN when memory must be waited for.
+ */
+static int append_frag(struct sock *sk, struct msghdr *msg,
+		       struct sk_buff *skb, size_t *copy)
+{
+	struct page_frag *pfrag = sk_page_frag(sk);
+	int i = skb_shinfo(skb)->nr_frags;
+	bool merge;
+
+	if (!sk_page_frag_refill(sk, pfrag))
+		return -EAGAIN;
+	merge = skb_can_coalesce(skb, i, pfrag->page, pfrag->offset);
+	*copy = min_t(size_t, *copy, pfrag->size - pfrag->offset);
+	if (!sk_wmem_schedule(sk, *copy))
+		return -EAGAIN;
+	if (skb_copy_to_page_nocache(sk, &msg->msg_iter, skb, pfrag->page,
+				     pfrag->offset, *copy))
+		return -EFAULT;
+	if (merge) {
+		skb_frag_size_add(&skb_shinfo(skb)->frags[i - 1], *copy);
+	} else {
+		skb_fill_page_desc(skb, i, pfrag->page, pfrag->offset, *copy);
+		page_ref_inc(pfrag->page);
+	}
+	pfrag->offset += *copy;
+	return 0;
+}
+
 /**
  * xtcp_sendmsg() - SEND (RFC 9293 3.10.2), as Linux TCP's sendmsg
  * @sk: the socket
@@ -330,34 +396,20 @@ int xtcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 		if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
 			goto do_error;
 
-		if (!skb || !skb_tailroom(skb) || XTCP_SKB_CB(skb)->eor ||
-		    XTCP_SKB_CB(skb)->seq + skb->len != xs->write_seq) {
+		if (!tail_open(xs, skb)) {
 			if (!sk_stream_memory_free(sk))
 				goto wait_for_space;
-			/* net.xtcp.mem (mem.c), as tcp_stream_alloc_skb() */
-			skb = alloc_skb(XTCP_CHUNK, sk->sk_allocation);
-			if (!skb) {
-				sk->sk_prot->enter_memory_pressure(sk);
-				sk_stream_moderate_sndbuf(sk);
+			skb = queue_skb(sk);
+			if (!skb)
 				goto wait_for_space;
-			}
-			if (!sk_wmem_schedule(sk, skb->truesize)) {
-				__kfree_skb(skb);
-				goto wait_for_space;
-			}
-			XTCP_SKB_CB(skb)->seq = xs->write_seq;
-			__skb_queue_tail(&sk->sk_write_queue, skb);
-			sk_wmem_queued_add(sk, skb->truesize);
-			sk_mem_charge(sk, skb->truesize);
 		}
 
-		copy = min_t(size_t, msg_data_left(msg), skb_tailroom(skb));
-		if (!copy_from_iter_full(skb_put(skb, copy), copy,
-					 &msg->msg_iter)) {
-			__skb_trim(skb, skb->len - copy);
-			err = -EFAULT;
+		copy = min_t(size_t, msg_data_left(msg), XTCP_CHUNK - skb->len);
+		err = append_frag(sk, msg, skb, &copy);
+		if (err == -EAGAIN)
+			goto wait_for_space;
+		if (err)
 			goto do_error;
-		}
 		WRITE_ONCE(xs->write_seq, xs->write_seq + copy);
 		xs->push_pending = 0;	/* TCP_NODELAY's flush was for the old */
 		copied += copy;
@@ -372,7 +424,7 @@ int xtcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 			break;
 		}
 		/* MSG_OOB: all of it goes in urgent mode (tcp_sendmsg) */
-		if (!skb_tailroom(skb) && !(flags & MSG_OOB)) {
+		if (!tail_open(xs, skb) && !(flags & MSG_OOB)) {
 			xtcp_push(sk);
 			/* ACKs queued while we copy free room and open the
 			 * window: take them now, as tcp_sendmsg does.

@@ -457,6 +457,8 @@ const char *xtcp_sysctl_check(const struct xtcp_net *xn);
 	SNMP_INC_STATS(xtcp_net(net)->tcp_stats, field)
 #define XTCP_DEC_STATS(net, field) \
 	SNMP_DEC_STATS(xtcp_net(net)->tcp_stats, field)
+#define XTCP_ADD_STATS(net, field, n) \
+	SNMP_ADD_STATS(xtcp_net(net)->tcp_stats, field, n)
 #define XTCP_EXT_INC(net, field) \
 	SNMP_INC_STATS(xtcp_net(net)->ext_stats, field)
 #define XTCP_EXT_ADD(net, field, n) \

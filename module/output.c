@@ -3,10 +3,10 @@
  * Segment construction and transmission: the TCP header, the window we
  * advertise, the checksum, and handing segments to the IP layer.
  *
- * Every transmission builds a fresh skb and copies its payload out of the
- * send queue, so a first transmission and a retransmission of any range
- * are the same operation, and no skb on the queue is ever shared with the
- * IP layer.
+ * Every transmission builds a fresh skb whose fragments point at the send
+ * queue's pages, so a first transmission and a retransmission of any range
+ * are the same operation, and no skb on the queue is ever handed to the
+ * IP layer. New data goes in GSO skbs of several segments (gso_segs()).
  */
 #include <linux/skbuff.h>
 #include <linux/skbuff_ref.h>

@@ -252,6 +252,12 @@ static void disconnect(struct sock *sk)
 	xtcp_timers_stop(sk);
 	xtcp_purge_queues(sk);
 	xtcp_unhash(sk);
+	/* as tcp_disconnect(): a listener's children would copy the page */
+	if (sk->sk_frag.page) {
+		put_page(sk->sk_frag.page);
+		sk->sk_frag.page = NULL;
+		sk->sk_frag.offset = 0;
+	}
 
 	inet->inet_daddr = 0;
 	inet->inet_dport = 0;
@@ -879,6 +885,13 @@ int xtcp_af_register(void)
 	if (xtcp_family <= AF_UNSPEC || xtcp_family >= NPROTO) {
 		pr_err("family=%d is not between 1 and %d\n",
 		       xtcp_family, NPROTO - 1);
+		return -EINVAL;
+	}
+	/* Even if free (ipv6.disable=1): the core takes a socket of these
+	 * families for an inet_connection_sock (sk_is_tcp(), sk_setup_caps())
+	 */
+	if (xtcp_family == AF_INET || xtcp_family == AF_INET6) {
+		pr_err("family=%d is IPv4's or IPv6's\n", xtcp_family);
 		return -EINVAL;
 	}
 

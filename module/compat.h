@@ -36,4 +36,11 @@ register_net_sysctl_sz(struct net *net, const char *path,
 #include <asm/unaligned.h>
 #endif
 
+/* 6.12 moved skb_frag_ref() and friends to their own header. */
+#ifdef XTCP_HAVE_SKBUFF_REF_H
+#include <linux/skbuff_ref.h>
+#else
+#include <linux/skbuff.h>
+#endif
+
 #endif /* _XTCP_COMPAT_H */

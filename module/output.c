@@ -6,10 +6,9 @@
  * Every transmission builds a fresh skb whose fragments point at the send
  * queue's pages, so a first transmission and a retransmission of any range
  * are the same operation, and no skb on the queue is ever handed to the
- * IP layer. New data goes in GSO skbs of several segments (gso_segs()).
+ * IP layer. New data goes in GSO skbs of several segments (tso_segs()).
  */
 #include <linux/skbuff.h>
-#include <linux/skbuff_ref.h>
 #include <net/ip.h>
 #include <net/route.h>
 #include <net/tcp.h>
@@ -320,9 +319,8 @@ static u32 record_end(struct sock *sk, u32 seq)
 	return xtcp_sk(sk)->write_seq;
 }
 
-/* Copy [seq, seq + len) of the send queue into @to. */
-static void copy_from_queue(struct sock *sk, u32 seq, unsigned int len,
-			    u8 *to)
+/* Copy [seq, seq + len) of the send queue into @to; -EINVAL if short. */
+static int copy_from_queue(struct sock *sk, u32 seq, unsigned int len, u8 *to)
 {
 	struct sk_buff *skb;
 
@@ -341,53 +339,18 @@ static void copy_from_queue(struct sock *sk, u32 seq, unsigned int len,
 		seq += n;
 		len -= n;
 	}
-	WARN_ON_ONCE(len);
-}
-
-/*
- * Copy [seq, seq + len) of the send queue into page fragments of @skb,
- * from the socket's own page_frag (sk->sk_frag: the socket lock, owned
- * or spun, serialises its users, softirq ones included).
- */
-static int copy_to_frags(struct sock *sk, struct sk_buff *skb, u32 seq,
-			 u32 len)
-{
-	struct page_frag *pfrag = &sk->sk_frag;
-
-	while (len) {
-		int i = skb_shinfo(skb)->nr_frags;
-		u32 n;
-
-		if (!skb_page_frag_refill(min(len, 32U), pfrag, GFP_ATOMIC))
-			return -ENOBUFS;
-		n = min(len, pfrag->size - pfrag->offset);
-		if (skb_can_coalesce(skb, i, pfrag->page, pfrag->offset)) {
-			skb_frag_size_add(&skb_shinfo(skb)->frags[i - 1], n);
-		} else if (i < MAX_SKB_FRAGS) {
-			skb_fill_page_desc(skb, i, pfrag->page, pfrag->offset,
-					   n);
-			get_page(pfrag->page);
-		} else {
-			return -ENOBUFS;
-		}
-		copy_from_queue(sk, seq, n,
-				page_address(pfrag->page) + pfrag->offset);
-		pfrag->offset += n;
-		skb->len += n;
-		skb->data_len += n;
-		skb->truesize += n;
-		seq += n;
-		len -= n;
-	}
-	return 0;
+	return WARN_ON_ONCE(len) ? -EINVAL : 0;
 }
 
 /*
  * Point @skb's fragments at [seq, seq + len) of the send queue's pages,
  * a reference on each (as skb_split() shares them): no copy. The pages
  * are never written again (sk_page_frag_refill() reuses only a page no
- * one else holds), and marked shared so that no one on the way writes
- * them either. -EMSGSIZE if it takes more than MAX_SKB_FRAGS.
+ * one else holds). Marked shared: whoever would write into the payload
+ * on the way (skb_checksum_help(), which xfrm_output() runs before ESP
+ * encrypts in place) linearizes it first. -EMSGSIZE if the range is not
+ * all in fragments or takes more than MAX_SKB_FRAGS; -EINVAL if the
+ * queue does not hold it.
  */
 static int share_queue_frags(struct sock *sk, struct sk_buff *skb, u32 seq,
 			     u32 len)
@@ -403,7 +366,7 @@ static int share_queue_frags(struct sock *sk, struct sk_buff *skb, u32 seq,
 		if (xtcp_seq_before_eq(XTCP_SKB_CB(q)->seq + q->len, seq))
 			continue;
 		if (skb_headlen(q))
-			return -EINVAL;
+			return -EMSGSIZE;
 		for (i = 0; i < skb_shinfo(q)->nr_frags && len; i++) {
 			const skb_frag_t *f = &skb_shinfo(q)->frags[i];
 			int j = skb_shinfo(skb)->nr_frags;
@@ -431,9 +394,46 @@ static int share_queue_frags(struct sock *sk, struct sk_buff *skb, u32 seq,
 			off = 0;
 		}
 	}
-	/* in-place writers (ESP) must copy first, as they do a clone's */
+	if (WARN_ON_ONCE(len))
+		return -EINVAL;
 	skb_shinfo(skb)->flags |= SKBFL_SHARED_FRAG;
-	return len ? -EINVAL : 0;
+	return 0;
+}
+
+/*
+ * A copy of [seq, seq + len) in an skb of its own: linear for one
+ * segment, in pages allocated for it for more (alloc_skb_with_frags()).
+ */
+static struct sk_buff *copied_skb(struct sock *sk, u32 seq, u32 len, u32 room)
+{
+	struct sk_buff *skb;
+	int err, i;
+
+	if (len <= room) {
+		skb = alloc_segment(sk, len);
+		if (skb && copy_from_queue(sk, seq, len, skb_put(skb, len)))
+			goto fail;
+		return skb;
+	}
+	skb = alloc_skb_with_frags(MAX_TCP_HEADER, len, PAGE_ALLOC_COSTLY_ORDER,
+				   &err, GFP_ATOMIC);
+	if (!skb)
+		return NULL;
+	skb_reserve(skb, MAX_TCP_HEADER);
+	skb->data_len = len;
+	skb->len = len;
+	for (i = 0; i < skb_shinfo(skb)->nr_frags; i++) {
+		skb_frag_t *f = &skb_shinfo(skb)->frags[i];
+
+		if (copy_from_queue(sk, seq, skb_frag_size(f),
+				    skb_frag_address(f)))
+			goto fail;
+		seq += skb_frag_size(f);
+	}
+	return skb;
+fail:
+	kfree_skb(skb);
+	return NULL;
 }
 
 /*
@@ -446,17 +446,18 @@ static int share_queue_frags(struct sock *sk, struct sk_buff *skb, u32 seq,
 static struct sk_buff *data_skb(struct sock *sk, u32 seq, u32 data, u32 room)
 {
 	struct sk_buff *skb = alloc_segment(sk, 0);
+	int err;
 
-	if (skb && share_queue_frags(sk, skb, seq, data)) {
-		/* too scattered to share: a copy in pages of its own */
-		kfree_skb(skb);
-		skb = alloc_segment(sk, 0);
-		if (skb && copy_to_frags(sk, skb, seq, data)) {
-			kfree_skb(skb);
-			skb = NULL;
-		}
+	if (!skb)
+		return NULL;
+	err = share_queue_frags(sk, skb, seq, data);
+	if (err) {
+		consume_skb(skb);	/* what was shared goes with it */
+		skb = err == -EMSGSIZE ? copied_skb(sk, seq, data, room) : NULL;
+		if (!skb)
+			return NULL;
 	}
-	if (skb && data > room) {
+	if (data > room) {
 		skb_shinfo(skb)->gso_type = sk->sk_gso_type;
 		skb_shinfo(skb)->gso_size = room;
 		skb_shinfo(skb)->gso_segs = DIV_ROUND_UP(data, room);
@@ -641,16 +642,25 @@ static u32 new_data_len(struct sock *sk, u32 mss, u32 segs,
 	return xs->nodelay || xs->snd_una == xs->snd_nxt ? len : 0;
 }
 
+/* Linux's defaults: tcp_pacing_ss_ratio, tcp_pacing_ca_ratio (percent),
+ * sk_pacing_shift (a 1/1024 s burst), tcp_tso_rtt_log (512 us units)
+ */
+#define XTCP_PACING_SS_RATIO	200
+#define XTCP_PACING_CA_RATIO	120
+#define XTCP_PACING_SHIFT	10
+#define XTCP_TSO_RTT_LOG	9
+
 /*
  * Segments of @mss per GSO skb, as tcp_tso_autosize(): what Linux would
- * pace in about 1 ms (cwnd per smoothed RTT, twice that in slow start,
- * 1.2 times after: tcp_update_pacing_rate()), plus on short paths the
- * GSO limit >> (min RTT / 512 us) (tcp_tso_rtt_log 9), at least 2, within
- * the route's limits (sk_setup_caps(): a GSO skb is at most
- * sk_gso_max_size, which on loopback is one MSS). One without GSO, and in urgent
- * mode: tcp4_gso_segment() would copy one urgent pointer to all.
+ * pace in about 1 ms (cwnd per smoothed RTT, by the slow-start or the
+ * avoidance ratio: tcp_update_pacing_rate()), plus on short paths the
+ * GSO limit >> (min RTT / 512 us), at least 2, within the route's limits
+ * (sk_setup_caps(): sk_gso_max_size is below loopback's 64 KB MSS, so
+ * there it is 1). One without GSO, and in urgent mode:
+ * tcp4_gso_segment() would copy one urgent pointer to all. The min RTT
+ * is the connection's lowest, where Linux keeps a windowed one.
  */
-static u32 gso_segs(struct sock *sk, u32 mss)
+static u32 tso_segs(struct sock *sk, u32 mss)
 {
 	const struct xtcp_sock *xs = xtcp_sk(sk);
 	u32 max_size = READ_ONCE(sk->sk_gso_max_size), r;
@@ -660,9 +670,11 @@ static u32 gso_segs(struct sock *sk, u32 mss)
 		return 1;
 	if (xs->rtt.srtt_us) {
 		bytes = (u64)xs->cong.cwnd * USEC_PER_SEC *
-			(xs->cong.cwnd < xs->cong.ssthresh / 2 ? 200 : 120);
-		bytes = div64_u64(bytes, 100ULL * xs->rtt.srtt_us) >> 10;
-		r = xs->rtt.min_us >> 9;
+			(xs->cong.cwnd < xs->cong.ssthresh / 2 ?
+			 XTCP_PACING_SS_RATIO : XTCP_PACING_CA_RATIO);
+		bytes = div64_u64(bytes, 100ULL * xs->rtt.srtt_us) >>
+			XTCP_PACING_SHIFT;
+		r = xs->rtt.min_us >> XTCP_TSO_RTT_LOG;
 		if (r < 32)
 			bytes += max_size >> r;
 	}
@@ -675,7 +687,7 @@ static u32 gso_segs(struct sock *sk, u32 mss)
 static bool send_new(struct sock *sk, u32 mss, enum push_how how)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
-	u32 len, segs = gso_segs(sk, mss);
+	u32 len, segs = tso_segs(sk, mss);
 	bool sent = false;
 	int n;
 

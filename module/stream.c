@@ -16,9 +16,12 @@
 /*
  * Send queue skbs hold their data in page fragments (as tcp_sendmsg()),
  * at most this much each: transmission shares those pages with the skbs
- * it sends (output.c) instead of copying them.
+ * it sends (output.c) instead of copying them. sendmsg() checks the send
+ * buffer only as a new one starts; acknowledged data leaves the head
+ * skb at once (trim_acked_head()), so a buffer smaller than this drains
+ * as the ACKs come.
  */
-#define XTCP_CHUNK	(64 * 1024)
+#define XTCP_CHUNK	SZ_64K
 
 /* Whether sendmsg() may append to @skb, the tail of the send queue. */
 static bool tail_open(const struct xtcp_sock *xs, const struct sk_buff *skb)
@@ -26,6 +29,42 @@ static bool tail_open(const struct xtcp_sock *xs, const struct sk_buff *skb)
 	return skb && skb->len < XTCP_CHUNK && !XTCP_SKB_CB(skb)->eor &&
 	       skb_shinfo(skb)->nr_frags < MAX_SKB_FRAGS &&
 	       XTCP_SKB_CB(skb)->seq + skb->len == xs->write_seq;
+}
+
+/*
+ * The first @len bytes of @skb, which SND.UNA passed: their pages go now,
+ * not when the whole skb is acknowledged, so that a small send buffer
+ * refills as ACKs come (tcp_trim_head()). Data in fragments only.
+ */
+static void trim_acked_head(struct sock *sk, struct sk_buff *skb, u32 len)
+{
+	struct skb_shared_info *shinfo = skb_shinfo(skb);
+	u32 eat = len;
+	int i, k = 0;
+
+	for (i = 0; i < shinfo->nr_frags; i++) {
+		u32 size = skb_frag_size(&shinfo->frags[i]);
+
+		if (size <= eat) {
+			skb_frag_unref(skb, i);
+			eat -= size;
+			continue;
+		}
+		shinfo->frags[k] = shinfo->frags[i];
+		if (eat) {
+			skb_frag_off_add(&shinfo->frags[k], eat);
+			skb_frag_size_sub(&shinfo->frags[k], eat);
+			eat = 0;
+		}
+		k++;
+	}
+	shinfo->nr_frags = k;
+	skb->len -= len;
+	skb->data_len -= len;
+	skb->truesize -= len;
+	XTCP_SKB_CB(skb)->seq += len;
+	sk_wmem_queued_add(sk, -len);
+	sk_mem_uncharge(sk, len);
 }
 
 /**
@@ -100,6 +139,16 @@ void xtcp_clean_acked(struct sock *sk)
 			xs->eor_queued--;
 		__skb_unlink(skb, &sk->sk_write_queue);
 		xtcp_wmem_free_skb(sk, skb);
+		freed = true;
+	}
+	/* What SND.UNA passed of the head (or all of a tail kept above):
+	 * its memory goes now, or a writer waiting for it would sleep on
+	 */
+	skb = skb_peek(&sk->sk_write_queue);
+	if (skb && !skb_headlen(skb) &&
+	    xtcp_seq_before(XTCP_SKB_CB(skb)->seq, xs->snd_una)) {
+		trim_acked_head(sk, skb, min(xs->snd_una - XTCP_SKB_CB(skb)->seq,
+					     skb->len));
 		freed = true;
 	}
 	if (freed && !sock_flag(sk, SOCK_DEAD))

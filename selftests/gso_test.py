@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""GSO: a bulk sender hands the IP layer skbs of several segments, which
-the device or the stack cuts into segments (Linux's TCP does so with
-TSO/GSO), and both ends count segments, not skbs.
+"""The send path: a bulk sender hands the IP layer skbs of several
+segments, which the device or the stack cuts into segments (Linux's TCP
+does so with TSO/GSO), both ends count segments, not skbs, and a sender
+whose send buffer is small streams as ACKs free it.
 
     netns xgso_a: ga 198.18.0.1/24 <---- veth ----> gb 198.18.0.2/24 :netns xgso_b
 
@@ -14,6 +15,10 @@ hash:
   segs_in    B's tcpi_data_segs_in is A's tcpi_data_segs_out, within
              2 %: an skb that arrives holding several segments counts as
              those segments (tcp_segs_in())
+  small_sndbuf  SO_SNDBUF 8192 and 10 ms of delay on A's side: 2 MiB
+             arrive intact within 60 s (a send queue that frees memory
+             only per whole buffer, or never for acknowledged data it
+             keeps, stalls or crawls); the time is printed
 Runs inside UML, as root. TAP.
 """
 import hashlib
@@ -23,6 +28,7 @@ import socket
 import struct
 import sys
 import threading
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from xtcp_timers import netns, run, tap_cases, tcp_socket, xtcp_socket  # noqa: E402
@@ -138,14 +144,60 @@ def segs_in(stack, port):
     return bad, [f'data_segs_out {sent}, data_segs_in {got}']
 
 
+def small_sndbuf(stack, port):
+    """2 MiB from a sender with SO_SNDBUF 8192 over a 10 ms delay."""
+    run('ip', 'netns', 'exec', NA, 'tc', 'qdisc', 'replace', 'dev', 'ga',
+        'root', 'netem', 'delay', '10ms')
+    try:
+        lst = MAKE[stack](NB)
+        lst.bind((B_IP, port))
+        lst.listen(1)
+        lst.settimeout(60)
+        data = os.urandom(2 << 20)
+        got = {}
+
+        def sink():
+            s, _ = lst.accept()
+            s.settimeout(60)
+            buf = b''
+            while True:
+                d = s.recv(1 << 16)
+                if not d:
+                    break
+                buf += d
+            got['ok'] = buf == data
+            s.close()
+
+        t = threading.Thread(target=sink)
+        t.start()
+        c = MAKE[stack](NA)
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 8192)
+        c.settimeout(60)
+        c.connect((B_IP, port))
+        t0 = time.monotonic()
+        c.sendall(data)
+        c.shutdown(socket.SHUT_WR)
+        t.join(60)
+        took = time.monotonic() - t0
+        c.close()
+        lst.close()
+    finally:
+        run('ip', 'netns', 'exec', NA, 'tc', 'qdisc', 'del', 'dev', 'ga',
+            'root', check=False)
+    bad = [] if got.get('ok') else ['the data did not arrive whole']
+    return bad, [f'2 MiB in {took:.2f} s']
+
+
 def main():
     topo()
     try:
         plan = []
-        for name, case in (('gso_send', gso_send), ('segs_in', segs_in)):
+        for name, case, port in (('gso_send', gso_send, 7100),
+                                 ('segs_in', segs_in, 7100),
+                                 ('small_sndbuf', small_sndbuf, 7110)):
             for i, stack in enumerate(('kernel', 'xtcp')):
                 plan.append((name, stack,
-                             lambda c=case, s=stack, p=7100 + i: c(s, p)))
+                             lambda c=case, s=stack, p=port + i: c(s, p)))
         tap_cases(plan)
     finally:
         for n in (NA, NB):

@@ -887,11 +887,14 @@ int xtcp_af_register(void)
 		       xtcp_family, NPROTO - 1);
 		return -EINVAL;
 	}
-	/* Even if free (ipv6.disable=1): the core takes a socket of these
-	 * families for an inet_connection_sock (sk_is_tcp(), sk_setup_caps())
+	/* Even if free (ipv6.disable=1, a module not loaded): the core
+	 * takes a socket of these for theirs (sk_is_tcp(), sk_setup_caps(),
+	 * sk_is_stream_unix(), sk_is_vsock())
 	 */
-	if (xtcp_family == AF_INET || xtcp_family == AF_INET6) {
-		pr_err("family=%d is IPv4's or IPv6's\n", xtcp_family);
+	if (xtcp_family == AF_INET || xtcp_family == AF_INET6 ||
+	    xtcp_family == AF_UNIX || xtcp_family == AF_VSOCK) {
+		pr_err("family=%d is one the core tests sockets for\n",
+		       xtcp_family);
 		return -EINVAL;
 	}
 

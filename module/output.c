@@ -396,27 +396,29 @@ static int share_queue_frags(struct sock *sk, struct sk_buff *skb, u32 seq,
 	}
 	if (WARN_ON_ONCE(len))
 		return -EINVAL;
-	skb_shinfo(skb)->flags |= SKBFL_SHARED_FRAG;
+	if (skb_shinfo(skb)->nr_frags)
+		skb_shinfo(skb)->flags |= SKBFL_SHARED_FRAG;
 	return 0;
 }
 
 /*
- * A copy of [seq, seq + len) in an skb of its own: linear for one
- * segment, in pages allocated for it for more (alloc_skb_with_frags()).
+ * A copy of [seq, seq + len) in an skb of its own: linear if it is
+ * small, else in pages allocated for it (alloc_skb_with_frags()).
  */
-static struct sk_buff *copied_skb(struct sock *sk, u32 seq, u32 len, u32 room)
+static struct sk_buff *copied_skb(struct sock *sk, u32 seq, u32 len)
 {
 	struct sk_buff *skb;
 	int err, i;
 
-	if (len <= room) {
+	/* linear only while small: loopback's room is a 64 KB segment */
+	if (len <= SKB_WITH_OVERHEAD(PAGE_SIZE) - MAX_TCP_HEADER) {
 		skb = alloc_segment(sk, len);
 		if (skb && copy_from_queue(sk, seq, len, skb_put(skb, len)))
 			goto fail;
 		return skb;
 	}
 	skb = alloc_skb_with_frags(MAX_TCP_HEADER, len, PAGE_ALLOC_COSTLY_ORDER,
-				   &err, GFP_ATOMIC);
+				   &err, GFP_ATOMIC | __GFP_NOWARN);
 	if (!skb)
 		return NULL;
 	skb_reserve(skb, MAX_TCP_HEADER);
@@ -453,7 +455,7 @@ static struct sk_buff *data_skb(struct sock *sk, u32 seq, u32 data, u32 room)
 	err = share_queue_frags(sk, skb, seq, data);
 	if (err) {
 		consume_skb(skb);	/* what was shared goes with it */
-		skb = err == -EMSGSIZE ? copied_skb(sk, seq, data, room) : NULL;
+		skb = err == -EMSGSIZE ? copied_skb(sk, seq, data) : NULL;
 		if (!skb)
 			return NULL;
 	}

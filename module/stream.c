@@ -23,10 +23,16 @@
  */
 #define XTCP_CHUNK	SZ_64K
 
-/* Whether sendmsg() may append to @skb, the tail of the send queue. */
+/*
+ * Whether sendmsg() may append to @skb, the tail of the send queue: up to
+ * XTCP_CHUNK from where it began (end_seq, set by queue_skb()), wherever
+ * trim_acked_head() moved its start since, so that its end stays where
+ * writes of a size dividing 64 KB end.
+ */
 static bool tail_open(const struct xtcp_sock *xs, const struct sk_buff *skb)
 {
-	return skb && skb->len < XTCP_CHUNK && !XTCP_SKB_CB(skb)->eor &&
+	return skb && xtcp_seq_before(xs->write_seq, XTCP_SKB_CB(skb)->end_seq) &&
+	       !XTCP_SKB_CB(skb)->eor &&
 	       skb_shinfo(skb)->nr_frags < MAX_SKB_FRAGS &&
 	       XTCP_SKB_CB(skb)->seq + skb->len == xs->write_seq;
 }
@@ -41,6 +47,8 @@ static void trim_acked_head(struct sock *sk, struct sk_buff *skb, u32 len)
 	struct skb_shared_info *shinfo = skb_shinfo(skb);
 	u32 eat = len;
 	int i, k = 0;
+
+	DEBUG_NET_WARN_ON_ONCE(skb_headlen(skb) || len > skb->len);
 
 	for (i = 0; i < shinfo->nr_frags; i++) {
 		u32 size = skb_frag_size(&shinfo->frags[i]);
@@ -129,8 +137,8 @@ void xtcp_clean_acked(struct sock *sk)
 	while ((skb = skb_peek(&sk->sk_write_queue))) {
 		if (xtcp_seq_after(XTCP_SKB_CB(skb)->seq + skb->len, xs->snd_una))
 			break;
-		/* Still being filled by sendmsg (it holds the lock): keep,
-		 * unless a record ends with it: nothing joins it then.
+		/* Open for sendmsg() to append to: keep (its acknowledged
+		 * bytes go below), unless a record ends with it.
 		 */
 		if (skb == skb_peek_tail(&sk->sk_write_queue) &&
 		    tail_open(xs, skb) && !xs->fin_queued)
@@ -370,6 +378,7 @@ static struct sk_buff *queue_skb(struct sock *sk)
 	/* the device or the stack sums it: no checksum while copying */
 	skb->ip_summed = CHECKSUM_PARTIAL;
 	XTCP_SKB_CB(skb)->seq = xtcp_sk(sk)->write_seq;
+	XTCP_SKB_CB(skb)->end_seq = xtcp_sk(sk)->write_seq + XTCP_CHUNK;
 	__skb_queue_tail(&sk->sk_write_queue, skb);
 	sk_wmem_queued_add(sk, skb->truesize);
 	sk_mem_charge(sk, skb->truesize);
@@ -453,7 +462,8 @@ int xtcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 				goto wait_for_space;
 		}
 
-		copy = min_t(size_t, msg_data_left(msg), XTCP_CHUNK - skb->len);
+		copy = min_t(size_t, msg_data_left(msg),
+			     XTCP_SKB_CB(skb)->end_seq - xs->write_seq);
 		err = append_frag(sk, msg, skb, &copy);
 		if (err == -EAGAIN)
 			goto wait_for_space;

@@ -42,7 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <linux/xtcp.h>
+#include "xtcp-family.h"
 
 #define USAGE_OPTS "[-P conns] [-b bytes] [-n count] [-t rr|crr] " \
 	"[-s ns] [-c ns] [-a ip] [-p port]"
@@ -61,20 +61,11 @@ static void die(const char *what)
 
 static int family(void)
 {
-	int fam = AF_XTCP;
-	FILE *f;
-
 	if (!strcmp(stack, "tcp"))
 		return AF_INET;
 	if (!strcmp(stack, "unix"))
 		return AF_UNIX;
-	f = fopen(XTCP_FAMILY_PATH, "re");
-	if (f) {
-		if (fscanf(f, "%d", &fam) != 1)
-			fam = AF_XTCP;
-		fclose(f);
-	}
-	return fam;
+	return xtcp_loaded_family();
 }
 
 /* Enter namespace @ns (this thread only), if one is named. */

@@ -17,23 +17,13 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 
-#include <linux/xtcp.h>
+#include "xtcp-family.h"
 
 static int xtcp_family(void)
 {
 	const char *env = getenv("XTCP_FAMILY");
-	int fam = AF_XTCP;
-	FILE *f;
 
-	if (env)
-		return atoi(env);
-	f = fopen(XTCP_FAMILY_PATH, "re");
-	if (f) {
-		if (fscanf(f, "%d", &fam) != 1)
-			fam = AF_XTCP;
-		fclose(f);
-	}
-	return fam;
+	return env ? atoi(env) : xtcp_loaded_family();
 }
 
 int socket(int domain, int type, int protocol)

@@ -39,7 +39,8 @@ is not cached for the other. Cases:
                complete, and the search upward from base_mss finds the
                path again: the MSS ends above base_mss, within the path,
                and TcpExt TCPMTUPSuccess and TCPMTUPFail both move; with
-               2 (probing from base_mss at once) the same for 2 MiB
+               2 (probing from base_mss at once) the same for 8 MiB (2 MiB
+               was sometimes over, on either stack, before the search)
   probe-icmp   mtu_probing 2 with the routers' ICMP: a probe too big for
                the link draws fragmentation needed, and the search stays
                within the route's MTU after it (no Ip FragFails at the
@@ -512,7 +513,7 @@ def case_black_hole(stack, port):
     black_hole(True)
     try:
         for probing, n, limit in ((0, 1 << 20, 8), (1, FORGED, 120),
-                                  (2, 2 << 20, 120)):
+                                  (2, 8 << 20, 120)):
             sysctl('xrc', MTU_PROBING[stack], probing)
             cli, srv = pair(stack, port, addr=BH_ADDR)
             port += 1

@@ -416,11 +416,40 @@ static int append_frag(struct sock *sk, struct msghdr *msg,
 	return 0;
 }
 
+/*
+ * MSG_SPLICE_PAGES (sendfile(), splice() into the socket): up to *@copy
+ * bytes of @msg's own pages join @skb by reference, not copied, as
+ * tcp_sendmsg_locked() queues them; marked SKBFL_SHARED_FRAG, since their
+ * owner may still write to them. *@copy becomes what was taken; -EAGAIN
+ * when memory must be waited for. Should @skb's fragments run out first
+ * (net.core.max_skb_frags lowered), the bytes are copied instead.
+ */
+static int splice_pages(struct sock *sk, struct msghdr *msg,
+			struct sk_buff *skb, size_t *copy)
+{
+	ssize_t n;
+
+	if (!sk_wmem_schedule(sk, *copy))
+		return -EAGAIN;
+	n = skb_splice_from_iter(skb, &msg->msg_iter, *copy, sk->sk_allocation);
+	if (n == -EMSGSIZE)
+		return append_frag(sk, msg, skb, copy);
+	if (n < 0)
+		return n;
+	*copy = n;
+	if (!(msg->msg_flags & MSG_NO_SHARED_FRAGS))
+		skb_shinfo(skb)->flags |= SKBFL_SHARED_FRAG;
+	sk_wmem_queued_add(sk, n);
+	sk_mem_charge(sk, n);
+	return 0;
+}
+
 /**
  * xtcp_sendmsg() - SEND (RFC 9293 3.10.2), as Linux TCP's sendmsg
  * @sk: the socket
  * @msg: the data and flags (MSG_DONTWAIT, MSG_NOSIGNAL, MSG_MORE, MSG_EOR,
- *	 MSG_OOB: urgent data, urg.c)
+ *	 MSG_OOB: urgent data, urg.c; MSG_SPLICE_PAGES: pages queued, not
+ *	 copied)
  * @size: bytes to send
  *
  * Before the handshake completes it waits for it; after our shutdown or
@@ -464,7 +493,10 @@ int xtcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 
 		copy = min_t(size_t, msg_data_left(msg),
 			     XTCP_SKB_CB(skb)->end_seq - xs->write_seq);
-		err = append_frag(sk, msg, skb, &copy);
+		if (flags & MSG_SPLICE_PAGES)
+			err = splice_pages(sk, msg, skb, &copy);
+		else
+			err = append_frag(sk, msg, skb, &copy);
 		if (err == -EAGAIN)
 			goto wait_for_space;
 		if (err)

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/uio.h>
@@ -33,6 +34,7 @@
 #include <unistd.h>
 
 #include <linux/filter.h>
+#include <linux/sockios.h>
 #include <linux/xtcp.h>
 
 #include "kselftest_harness.h"
@@ -2348,9 +2350,8 @@ static void spliced_pages_queued(struct __test_metadata *_metadata, int fam)
 	}
 	for (i = fill; i < fill + page; i++)
 		b += in[i] == 'B';
-	EXPECT_EQ(page, b) TH_LOG("family %d: %zu of %zu spliced bytes as "
-				  "overwritten, the rest as spliced", fam, b,
-				  page);
+	EXPECT_EQ(page, b) TH_LOG("family %d: %zu of %zu bytes overwritten",
+				  fam, b, page);
 	close(p[0]);
 	close(p[1]);
 	close(c);
@@ -2411,8 +2412,8 @@ static void spliced_pages_read(struct __test_metadata *_metadata, int fam)
 	ASSERT_EQ((ssize_t)page, read(q[0], out, page));
 	for (k = 0; k < page; k++)
 		b += out[k] == 'B';
-	EXPECT_EQ(page, b) TH_LOG("family %d: %zu of %zu bytes as overwritten, "
-				  "the rest as sent", fam, b, page);
+	EXPECT_EQ(page, b) TH_LOG("family %d: %zu of %zu bytes overwritten",
+				  fam, b, page);
 	close(p[0]);
 	close(p[1]);
 	close(q[0]);
@@ -2428,6 +2429,48 @@ TEST(splice_read_passes_pages_not_copies)
 	spliced_pages_read(_metadata, AF_INET);
 	if (testing_xtcp())
 		spliced_pages_read(_metadata, test_family());
+}
+
+/*
+ * sendfile() asked for more than its file holds: what it spliced went
+ * with MSG_MORE, more expected, and the early end must push it
+ * (splice_eof, tcp_splice_eof()), so that nothing stays unsent
+ * (SIOCOUTQNSD 0) once the call returns.
+ */
+static void sendfile_short(struct __test_metadata *_metadata, int fam)
+{
+	int l, c, s, fd, notsent = -1;
+	unsigned short port;
+	char data[1000];
+	off_t off = 0;
+
+	memset(data, 'x', sizeof(data));
+	fd = memfd_create("xtcp-sendfile", 0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ((ssize_t)sizeof(data), write(fd, data, sizeof(data)));
+	l = listener_of(fam, 1, &port);
+	ASSERT_LE(0, l);
+	c = sock_of(fam, 0);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, connect_to(c, port));
+	s = accept(l, NULL, NULL);
+	ASSERT_LE(0, s);
+	ASSERT_EQ((ssize_t)sizeof(data), sendfile(c, fd, &off, 1 << 16));
+	ASSERT_EQ(0, ioctl(c, SIOCOUTQNSD, &notsent));
+	EXPECT_EQ(0, notsent) TH_LOG("family %d", fam);
+	ASSERT_EQ(0, set_timeo(s, SO_RCVTIMEO, WAIT_MS));
+	EXPECT_EQ((ssize_t)sizeof(data), read_full(s, data, sizeof(data)));
+	close(c);
+	close(s);
+	close(l);
+	close(fd);
+}
+
+TEST(sendfile_past_eof_pushes)
+{
+	sendfile_short(_metadata, AF_INET);
+	if (testing_xtcp())
+		sendfile_short(_metadata, test_family());
 }
 
 /* A classic BPF program that drops every packet: "ret #0". */

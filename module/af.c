@@ -834,6 +834,8 @@ static const struct proto_ops xtcp_stream_ops = {
 	.getsockopt	= sock_common_getsockopt,
 	.sendmsg	= xtcp_sock_sendmsg,
 	.recvmsg	= xtcp_sock_recvmsg,
+	.splice_read	= xtcp_splice_read,
+	.splice_eof	= xtcp_splice_eof,
 	.mmap		= sock_no_mmap,
 	.set_rcvlowat	= xtcp_set_rcvlowat,
 };

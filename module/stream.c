@@ -593,6 +593,136 @@ static int copy_received(struct sock *sk, struct msghdr *msg, size_t len,
 	return 0;
 }
 
+/*
+ * Up to @len bytes of the receive queue into @pipe, its skbs' pages
+ * referenced, not copied (skb_splice_bits(), as tcp_read_sock() with
+ * tcp_splice_data_recv()); not past the urgent mark, as Linux's.
+ *
+ * Return: bytes spliced, or what skb_splice_bits() said if none were.
+ */
+static int splice_received(struct sock *sk, struct pipe_inode_info *pipe,
+			   size_t len, unsigned int flags)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct sk_buff *skb;
+	size_t done = 0;
+	int ret = 0;
+
+	while (done < len && (skb = skb_peek(&sk->sk_receive_queue))) {
+		u32 off = XTCP_SKB_CB(skb)->offset;
+		size_t n = min_t(size_t, len - done, skb->len - off);
+
+		if (xs->urg_data && xs->urg_seq - xs->copied_seq < n)
+			n = xs->urg_seq - xs->copied_seq;
+		if (!n)
+			break;
+		ret = skb_splice_bits(skb, sk, off, pipe, n, flags);
+		if (ret <= 0)
+			break;
+		done += ret;
+		xtcp_rcvq_consume(sk, skb, ret);
+		if (ret < n)		/* the pipe is full */
+			break;
+	}
+	if (!done)
+		return ret;
+	xtcp_urg_read_past(xs);
+	xtcp_rcv_space_adjust(sk, done);
+	xtcp_rbuf_cleaned(sk);
+	return done;
+}
+
+/**
+ * xtcp_splice_read() - splice() from the socket into a pipe, as
+ * tcp_splice_read(): what is queued goes at once; with nothing queued it
+ * waits as recv() does (O_NONBLOCK, SO_RCVTIMEO, signals), and ends at the
+ * end of the stream (0), an error, or the urgent mark
+ * @sock: the socket
+ * @ppos: unused: a socket has no position
+ * @pipe: where the pages go
+ * @len: at most this much
+ * @flags: SPLICE_F_*
+ *
+ * Return: bytes spliced, 0 at the end of the stream, or -errno.
+ */
+ssize_t xtcp_splice_read(struct socket *sock, loff_t *ppos,
+			 struct pipe_inode_info *pipe, size_t len,
+			 unsigned int flags)
+{
+	struct sock *sk = sock->sk;
+	ssize_t spliced = 0;
+	long timeo;
+	int ret = 0;
+
+	lock_sock(sk);
+	if (sk->sk_state == TCP_LISTEN) {
+		release_sock(sk);
+		return -ENOTCONN;
+	}
+	timeo = sock_rcvtimeo(sk, sock->file->f_flags & O_NONBLOCK);
+	while (len) {
+		ret = splice_received(sk, pipe, len, flags);
+		if (ret < 0)
+			break;
+		if (ret) {
+			len -= ret;
+			spliced += ret;
+			if (!len || !timeo)
+				break;
+			release_sock(sk);	/* let the backlog in */
+			lock_sock(sk);
+			if (sk->sk_err || sk->sk_state == TCP_CLOSE ||
+			    (sk->sk_shutdown & RCV_SHUTDOWN) ||
+			    signal_pending(current))
+				break;
+			continue;
+		}
+		/* nothing now: why, or wait as tcp_splice_read() does */
+		if (spliced || (sk->sk_shutdown & RCV_SHUTDOWN))
+			break;
+		if (sk->sk_err) {
+			ret = sock_error(sk);
+			break;
+		}
+		if (sk->sk_state == TCP_CLOSE) {
+			ret = -ENOTCONN;
+			break;
+		}
+		if (!timeo) {
+			ret = -EAGAIN;
+			break;
+		}
+		if (!skb_queue_empty(&sk->sk_receive_queue))
+			break;		/* at the urgent mark */
+		ret = sk_wait_data(sk, &timeo, NULL);
+		if (ret < 0)
+			break;
+		if (signal_pending(current)) {
+			ret = sock_intr_errno(timeo);
+			break;
+		}
+	}
+	release_sock(sk);
+	return spliced ?: ret;
+}
+
+/**
+ * xtcp_splice_eof() - a splice() into the socket ended early (sendfile()
+ * past the end of its file): what it queued with MSG_MORE, expecting
+ * more, goes now (tcp_splice_eof())
+ * @sock: the socket
+ */
+void xtcp_splice_eof(struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+
+	if (!skb_peek_tail(&sk->sk_write_queue))
+		return;
+	lock_sock(sk);
+	xtcp_push(sk);
+	release_sock(sk);
+}
+
 /**
  * xtcp_recvmsg() - RECEIVE (RFC 9293 3.10.3), as Linux TCP's recvmsg
  * @sk: the socket

@@ -714,6 +714,10 @@ bool xtcp_seq_acceptable(u32 seg_seq, u32 seg_len, u32 rcv_nxt, u32 rcv_wnd);
 
 /* stream.c */
 int xtcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size);
+ssize_t xtcp_splice_read(struct socket *sock, loff_t *ppos,
+			 struct pipe_inode_info *pipe, size_t len,
+			 unsigned int flags);
+void xtcp_splice_eof(struct socket *sock);
 int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 		 int *addr_len);
 void xtcp_write_space(struct sock *sk);

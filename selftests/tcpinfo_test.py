@@ -1,0 +1,206 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""TCP_INFO's delivery fields, as Linux's TCP fills them, each checked on
+the kernel's TCP and on xtcp in the same boot (a case the kernel's TCP
+fails is a broken case):
+
+    netns xti_a: ta 198.18.2.1/24 <---- veth ----> tb 198.18.2.2/24 :netns xti_b
+
+For each stack (both ends the same stack), 4 MiB from A to B, checked by
+hash, then A's TCP_INFO once all of it is acknowledged:
+  delivered      tcpi_delivered: the segments the peer got, its SYN among
+                 them (tcp_rate.c counts per segment acknowledged or
+                 SACKed, once): on a clean path data_segs_out + 1,
+                 within 1 %
+  delivery_rate  tcpi_delivery_rate, bytes a second: nonzero, and within
+                 a factor of 8 of what the transfer averaged (the
+                 kernel's sample is the last round trip's, so not equal)
+  dsack_dups     netem duplicates 10 % of A's segments: B reports each
+                 duplicate with a D-SACK (RFC 2883), and tcpi_dsack_dups
+                 and TcpExt TCPDSACKRecv count them, at least 1
+  reord_seen     netem holds back 25 % of A's segments by 5 ms, so later
+                 ones pass them: A's SACK processing sees data arrive
+                 late, not lost, and tcpi_reord_seen counts it, at least 1
+Runs inside UML, as root. TAP.
+"""
+import hashlib
+import os
+import socket
+import struct
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from xtcp_timers import netns, run, tap_cases, tcp_socket, xtcp_socket  # noqa: E402
+
+NA, NB = 'xti_a', 'xti_b'
+A_IP, B_IP = '198.18.2.1', '198.18.2.2'
+MAKE = {'kernel': tcp_socket, 'xtcp': xtcp_socket}
+SIZE = 4 << 20
+
+# struct tcp_info: name -> (offset, struct format)
+FIELDS = {'total_retrans': (100, 'I'), 'data_segs_out': (156, 'I'),
+          'delivery_rate': (160, 'Q'), 'delivered': (192, 'I'),
+          'dsack_dups': (216, 'I'), 'reord_seen': (220, 'I')}
+
+
+def topo():
+    for n in (NA, NB):
+        run('ip', 'netns', 'del', n, check=False)
+        run('ip', 'netns', 'add', n)
+        run('ip', '-n', n, 'link', 'set', 'lo', 'up')
+    run('ip', '-n', NA, 'link', 'add', 'ta', 'type', 'veth', 'peer', 'name',
+        'tb', 'netns', NB)
+    run('ip', '-n', NA, 'addr', 'add', f'{A_IP}/24', 'dev', 'ta')
+    run('ip', '-n', NB, 'addr', 'add', f'{B_IP}/24', 'dev', 'tb')
+    run('ip', '-n', NA, 'link', 'set', 'ta', 'up')
+    run('ip', '-n', NB, 'link', 'set', 'tb', 'up')
+
+
+def netem(*args):
+    if args:
+        run('ip', 'netns', 'exec', NA, 'tc', 'qdisc', 'replace', 'dev', 'ta',
+            'root', 'netem', *args)
+    else:
+        run('ip', 'netns', 'exec', NA, 'tc', 'qdisc', 'del', 'dev', 'ta',
+            'root', check=False)
+
+
+def tcp_ext(stack):
+    path = '/proc/net/netstat' if stack == 'kernel' else '/proc/net/xtcp_snmp'
+    with netns(NA):
+        with open(path) as f:
+            lines = [ln.split() for ln in f if ln.startswith('TcpExt:')]
+    return dict(zip(lines[0][1:], map(int, lines[1][1:])))
+
+
+def info(s):
+    raw = s.getsockopt(socket.SOL_TCP, socket.TCP_INFO, 232)
+    return {k: struct.unpack_from(f, raw, o)[0] for k, (o, f) in FIELDS.items()}
+
+
+def transfer(stack, port, *shape):
+    """SIZE bytes A -> B through netem @shape; returns A's TCP_INFO once
+    B has all of it, the seconds it took, TcpExt's moves, and whether the
+    hash matched."""
+    netem(*shape)
+    try:
+        lst = MAKE[stack](NB)
+        lst.bind((B_IP, port))
+        lst.listen(1)
+        lst.settimeout(60)
+        got = {}
+
+        def sink():
+            s, _ = lst.accept()
+            s.settimeout(60)
+            h, buf = hashlib.sha256(), bytearray(1 << 16)
+            while True:
+                n = s.recv_into(buf)
+                if not n:
+                    break
+                h.update(buf[:n])
+            got['hash'] = h.hexdigest()
+            s.close()
+
+        t = threading.Thread(target=sink)
+        t.start()
+        data = os.urandom(SIZE)
+        ext0 = tcp_ext(stack)
+        c = MAKE[stack](NA)
+        c.settimeout(60)
+        c.connect((B_IP, port))
+        t0 = time.monotonic()
+        c.sendall(data)
+        c.shutdown(socket.SHUT_WR)
+        c.recv(1)               # B's FIN: all of ours was acknowledged
+        took = time.monotonic() - t0
+        i = info(c)
+        c.close()
+        t.join(60)
+        lst.close()
+        ext1 = tcp_ext(stack)
+    finally:
+        netem()
+    moved = {k: ext1.get(k, 0) - ext0.get(k, 0) for k in ext1}
+    return i, took, moved, got.get('hash') == hashlib.sha256(data).hexdigest()
+
+
+RESULTS = {}
+
+
+def clean(stack, port):
+    """The one clean transfer of @stack two cases read."""
+    if stack not in RESULTS:
+        try:
+            RESULTS[stack] = transfer(stack, port)
+        except Exception as e:      # noqa: BLE001 - each case reports it
+            RESULTS[stack] = e
+    if isinstance(RESULTS[stack], Exception):
+        raise RESULTS[stack]
+    return RESULTS[stack]
+
+
+def intact(ok):
+    return [] if ok else ['the data arrived changed']
+
+
+def delivered(stack, port):
+    i, _, _, ok = clean(stack, port)
+    bad, want = intact(ok), i['data_segs_out'] + 1
+    if i['total_retrans']:
+        bad.append(f'{i["total_retrans"]} retransmissions on a clean path')
+    if abs(i['delivered'] - want) > want / 100:
+        bad.append(f'delivered {i["delivered"]}, want {want}')
+    return bad, [f'delivered {i["delivered"]}, data_segs_out '
+                 f'{i["data_segs_out"]}']
+
+
+def delivery_rate(stack, port):
+    i, took, _, ok = clean(stack, port)
+    bad, avg, rate = intact(ok), SIZE / took, i['delivery_rate']
+    if not avg / 8 <= rate <= avg * 8:
+        bad.append(f'delivery_rate {rate} B/s against {avg:.0f} averaged')
+    return bad, [f'delivery_rate {rate / 1e6:.1f} MB/s, averaged '
+                 f'{avg / 1e6:.1f} MB/s']
+
+
+def dsack_dups(stack, port):
+    i, _, moved, ok = transfer(stack, port, 'duplicate', '10%')
+    bad = intact(ok)
+    if i['dsack_dups'] < 1 or moved.get('TCPDSACKRecv', 0) < 1:
+        bad.append('no D-SACK counted')
+    return bad, [f'dsack_dups {i["dsack_dups"]}, TCPDSACKRecv '
+                 f'+{moved.get("TCPDSACKRecv", 0)}, total_retrans '
+                 f'{i["total_retrans"]}']
+
+
+def reord_seen(stack, port):
+    i, _, _, ok = transfer(stack, port, 'delay', '5ms', 'reorder', '75%')
+    bad = intact(ok)
+    if i['reord_seen'] < 1:
+        bad.append('no reordering seen')
+    return bad, [f'reord_seen {i["reord_seen"]}, total_retrans '
+                 f'{i["total_retrans"]}']
+
+
+def main():
+    topo()
+    try:
+        plan = []
+        for name, case, port in (('delivered', delivered, 7200),
+                                 ('delivery_rate', delivery_rate, 7200),
+                                 ('dsack_dups', dsack_dups, 7210),
+                                 ('reord_seen', reord_seen, 7220)):
+            for i, stack in enumerate(('kernel', 'xtcp')):
+                plan.append((name, stack,
+                             lambda c=case, s=stack, p=port + i: c(s, p)))
+        tap_cases(plan)
+    finally:
+        for n in (NA, NB):
+            run('ip', 'netns', 'del', n, check=False)
+
+
+if __name__ == '__main__':
+    main()

@@ -393,11 +393,14 @@ static void save_undo(struct xtcp_cong *c)
 
 /*
  * Data @metric bytes below the highest SACKed byte arrived late, not
- * lost: DupThresh becomes at least that many segments.
+ * lost: DupThresh becomes at least that many segments, and the event
+ * counts (tcpi_reord_seen).
  */
 static void note_reordering(struct xtcp_cong *c, u32 metric, u32 mss)
 {
 	u32 segs = DIV_ROUND_UP(metric, mss);
+
+	c->reord_seen++;
 
 	if (segs > c->reordering && c->reordering < c->max_reordering)
 		c->reordering = min_t(u32, segs, c->max_reordering);
@@ -500,7 +503,7 @@ static void mark_lost(struct xtcp_cong *c, const struct xtcp_ack_sample *a)
 void xtcp_cong_on_sack(struct xtcp_cong *c, const struct xtcp_sack_block *b,
 		       unsigned int n, u32 snd_una, u32 snd_nxt, u32 mss)
 {
-	u32 fack = sb_fack(&c->sb, snd_una);
+	u32 fack = sb_fack(&c->sb, snd_una), low = fack;
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
@@ -513,8 +516,11 @@ void xtcp_cong_on_sack(struct xtcp_cong *c, const struct xtcp_sack_block *b,
 			continue;
 		if (c->state == XTCP_CA_OPEN ||
 		    xtcp_seq_after_eq(start, c->high_rxt))
-			note_reordering(c, fack - start, mss);
+			low = xtcp_seq_min(low, start);
 	}
+	/* once an ACK, from its lowest late block (tcp_check_sack_reordering) */
+	if (low != fack)
+		note_reordering(c, fack - low, mss);
 	xtcp_sb_add(&c->sb, b, n, snd_una, snd_nxt);
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_on_sack);

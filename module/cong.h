@@ -73,6 +73,8 @@ enum xtcp_ca_state {
  * @usage_seq: SND.NXT when @max_flight and @cwnd_limited were last set;
  *	       once SND.UNA passes it, the next send measures afresh
  * @cwnd_limited: what was in flight filled cwnd (the sender used it)
+ * @reord_seen: ACKs that showed data arrived late, not lost
+ *		(tcpi_reord_seen, as Linux's tp->reord_seen)
  */
 struct xtcp_cong {
 	u32 cwnd;
@@ -96,6 +98,7 @@ struct xtcp_cong {
 	u32 max_flight;
 	u32 usage_seq;
 	u8 cwnd_limited;
+	u32 reord_seen;
 };
 
 /**

@@ -125,6 +125,11 @@ static void counts(const struct xtcp_sock *xs, struct tcp_info *info)
 	info->tcpi_data_segs_out = n->data_segs_out;
 	info->tcpi_data_segs_in = n->data_segs_in;
 	info->tcpi_rcv_ooopack = n->rcv_ooopack;
+	/* our SYN, once acknowledged, is one more, as Linux counts it */
+	info->tcpi_delivered = n->delivered + (xs->snd_una != xs->iss);
+	info->tcpi_delivery_rate = n->delivery_rate;
+	info->tcpi_dsack_dups = n->dsack_dups;
+	info->tcpi_reord_seen = xs->cong.reord_seen;
 	info->tcpi_last_data_sent = ms_since(xs->last_send);
 	info->tcpi_last_data_recv = ms_since(n->last_data_rcv);
 	info->tcpi_last_ack_recv = ms_since(xs->last_rcv);

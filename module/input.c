@@ -360,6 +360,7 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb,
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	u32 ack = cb->ack_seq, prior_una = xs->snd_una;
+	u32 prior_sacked = xs->cong.sb.sacked;
 	u32 wnd = (u32)cb->wnd << xs->snd_wscale;	/* RFC 7323 2.3 */
 	bool dupack;
 
@@ -426,10 +427,12 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb,
 	dupack = ack == xs->snd_una && xs->snd_una != xs->snd_nxt &&
 		 !skb->len && !(cb->flags & (XTCP_SYN | XTCP_FIN)) &&
 		 (wnd == xs->snd_wnd || opts->num_sacks);
-	if (xs->sack_ok && opts->num_sacks)
+	if (xs->sack_ok && opts->num_sacks) {
+		xtcp_rate_dsack(sk, opts->sacks, opts->num_sacks, ack);
 		xtcp_cong_on_sack(&xs->cong, opts->sacks, opts->num_sacks,
 				  xtcp_seq_max(ack, xs->snd_una), xs->snd_nxt,
 				  xtcp_send_mss(xs));
+	}
 
 	if (xtcp_seq_after(ack, xs->snd_una)) {
 		u32 rtt_us = ts_rtt_us(xs, opts);
@@ -462,6 +465,7 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb,
 		};
 
 		xtcp_cong_on_ack(&xs->cong, &a);
+		xtcp_rate_on_ack(sk, prior_una, prior_sacked);
 		/* before counting a recovery: a lost probe begins none */
 		xtcp_mtu_probe_acked(sk, prior_state);
 		if (xs->cong.state == XTCP_CA_RECOVERY &&

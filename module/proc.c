@@ -164,6 +164,8 @@ static const struct xtcp_mib_item ext_items[] = {
 	{ "TCPACKSkippedChallenge", LINUX_MIB_TCPACKSKIPPEDCHALLENGE },
 	{ "TCPMTUPFail", LINUX_MIB_TCPMTUPFAIL },
 	{ "TCPMTUPSuccess", LINUX_MIB_TCPMTUPSUCCESS },
+	{ "TCPDSACKRecv", LINUX_MIB_TCPDSACKRECV },
+	{ "TCPDSACKRecvSegs", LINUX_MIB_TCPDSACKRECVSEGS },
 };
 
 /* RFC 2012's constants, as Linux fills them (tcp_mib_init()). */

@@ -150,6 +150,13 @@ struct xtcp_rtt {
  * @rcv_ooopack: segments that arrived out of order
  * @last_data_rcv: when in-order data last arrived (or the connection was
  *		   established)
+ * @delivered: data segments the peer got, acknowledged or SACKed, each
+ *	       once (tcpi_delivered without the SYN; rate.c)
+ * @dsack_dups: segments the peer reported receiving twice (D-SACK)
+ * @delivered_bytes: the bytes behind @delivered
+ * @rate_base: @delivered_bytes when the rate's interval began
+ * @rate_stamp: when it began, or 0 for none yet
+ * @delivery_rate: the last interval's rate, bytes a second
  */
 struct xtcp_counts {
 	u64 bytes_sent;
@@ -163,6 +170,12 @@ struct xtcp_counts {
 	u32 total_retrans;
 	u32 rcv_ooopack;
 	ktime_t last_data_rcv;
+	u32 delivered;
+	u32 dsack_dups;
+	u64 delivered_bytes;
+	u64 rate_base;
+	ktime_t rate_stamp;
+	u64 delivery_rate;
 };
 
 /**
@@ -559,6 +572,11 @@ void xtcp_mem_sysctl_unregister(void);
 bool xtcp_under_memory_pressure(const struct sock *sk);
 bool xtcp_out_of_memory(const struct sock *sk);
 bool xtcp_rmem_schedule(struct sock *sk, struct sk_buff *skb, bool in_order);
+
+/* rate.c */
+void xtcp_rate_on_ack(struct sock *sk, u32 prior_una, u32 prior_sacked);
+void xtcp_rate_dsack(struct sock *sk, const struct xtcp_sack_block *b,
+		     unsigned int n, u32 ack);
 
 /* state.c (events and the table: state.h) */
 void xtcp_set_state(struct sock *sk, int state);

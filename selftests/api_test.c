@@ -2473,6 +2473,44 @@ TEST(sendfile_past_eof_pushes)
 		sendfile_short(_metadata, test_family());
 }
 
+/*
+ * splice() out of a connection the peer reset reports the reset
+ * (ECONNRESET), as recv() does, not a clean end of stream: a proxy that
+ * splices must tell the two apart (tcp_splice_read() looks at sk_err
+ * before the shutdown a reset also leaves).
+ */
+static void splice_after_reset(struct __test_metadata *_metadata, int fam)
+{
+	unsigned short port;
+	int l, c, s, p[2];
+	ssize_t n;
+
+	l = listener_of(fam, 1, &port);
+	ASSERT_LE(0, l);
+	c = sock_of(fam, 0);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, connect_to(c, port));
+	s = accept(l, NULL, NULL);
+	ASSERT_LE(0, s);
+	ASSERT_EQ(0, pipe(p));
+	ASSERT_EQ(0, set_timeo(s, SO_RCVTIMEO, WAIT_MS));
+	linger_abort(_metadata, c);
+	n = splice(s, NULL, p[1], NULL, 4096, 0);
+	EXPECT_EQ(-1, n) TH_LOG("family %d: splice gave %zd", fam, n);
+	EXPECT_EQ(ECONNRESET, errno) TH_LOG("family %d", fam);
+	close(p[0]);
+	close(p[1]);
+	close(s);
+	close(l);
+}
+
+TEST(splice_after_reset_econnreset)
+{
+	splice_after_reset(_metadata, AF_INET);
+	if (testing_xtcp())
+		splice_after_reset(_metadata, test_family());
+}
+
 /* A classic BPF program that drops every packet: "ret #0". */
 static int attach_drop_all(int fd)
 {

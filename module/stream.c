@@ -25,7 +25,8 @@
 
 /*
  * Whether sendmsg() may append to @skb, the tail of the send queue: up to
- * XTCP_CHUNK from where it began (end_seq, set by queue_skb()), wherever
+ * XTCP_CHUNK from where it began (end_seq, set by queue_skb(); brought
+ * forward when a splice finds no fragment left), wherever
  * trim_acked_head() moved its start since, so that its end stays where
  * writes of a size dividing 64 KB end.
  */
@@ -421,8 +422,8 @@ static int append_frag(struct sock *sk, struct msghdr *msg,
  * bytes of @msg's own pages join @skb by reference, not copied, as
  * tcp_sendmsg_locked() queues them; marked SKBFL_SHARED_FRAG, since their
  * owner may still write to them. *@copy becomes what was taken; -EAGAIN
- * when memory must be waited for. Should @skb's fragments run out first
- * (net.core.max_skb_frags lowered), the bytes are copied instead.
+ * when memory must be waited for, -EMSGSIZE when @skb has no fragment
+ * left for them (net.core.max_skb_frags lowered): the next skb takes them.
  */
 static int splice_pages(struct sock *sk, struct msghdr *msg,
 			struct sk_buff *skb, size_t *copy)
@@ -432,8 +433,6 @@ static int splice_pages(struct sock *sk, struct msghdr *msg,
 	if (!sk_wmem_schedule(sk, *copy))
 		return -EAGAIN;
 	n = skb_splice_from_iter(skb, &msg->msg_iter, *copy, sk->sk_allocation);
-	if (n == -EMSGSIZE)
-		return append_frag(sk, msg, skb, copy);
 	if (n < 0)
 		return n;
 	*copy = n;
@@ -499,6 +498,10 @@ int xtcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 			err = append_frag(sk, msg, skb, &copy);
 		if (err == -EAGAIN)
 			goto wait_for_space;
+		if (err == -EMSGSIZE) {	/* full: close it, as tcp_sendmsg */
+			XTCP_SKB_CB(skb)->end_seq = xs->write_seq;
+			continue;
+		}
 		if (err)
 			goto do_error;
 		WRITE_ONCE(xs->write_seq, xs->write_seq + copy);
@@ -677,13 +680,18 @@ ssize_t xtcp_splice_read(struct socket *sock, loff_t *ppos,
 				break;
 			continue;
 		}
-		/* nothing now: why, or wait as tcp_splice_read() does */
-		if (spliced || (sk->sk_shutdown & RCV_SHUTDOWN))
+		/* nothing now: why, or wait as tcp_splice_read() does; a
+		 * reset leaves RCV_SHUTDOWN too, so sk_err first, unless
+		 * the peer's FIN came before it (SOCK_DONE)
+		 */
+		if (spliced || xtcp_sk(sk)->fin_rcvd)
 			break;
 		if (sk->sk_err) {
 			ret = sock_error(sk);
 			break;
 		}
+		if (sk->sk_shutdown & RCV_SHUTDOWN)
+			break;
 		if (sk->sk_state == TCP_CLOSE) {
 			ret = -ENOTCONN;
 			break;

@@ -22,8 +22,11 @@
 
 run=$(cd "$(dirname "$0")/../tools" && pwd)/xtcp-run
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/xtcp-programs.XXXXXX") || exit 1
-trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
-port=5400
+# Servers start inside check()'s subshell, where the trap's jobs cannot
+# see them: each records its pid here, for the trap to end.
+: > "$tmp/pids"
+trap 'xargs -r kill -9 < "$tmp/pids" 2>/dev/null; rm -rf "$tmp"' EXIT
+limit=(timeout 120)	# a client that hangs fails its case, not the run
 
 head -c $((16 << 20)) /dev/urandom > "$tmp/big.bin"
 head -c $((4 << 20)) /dev/urandom > "$tmp/ssh.bin"
@@ -56,15 +59,27 @@ listening()
 
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 
-# stop PID: ends a server and waits for it
-stop() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; return 0; }
+# started PID: a server to end at exit, should its case not
+started() { echo "$1" >> "$tmp/pids"; }
 
-# nginx CLIENT SERVER: curl fetches big.bin from nginx
+# stop PID: ends a server (SIGKILL if it lingers 5 s) and waits for it
+stop()
+{
+	kill "$1" 2>/dev/null
+	for _ in $(seq 50); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -9 "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	return 0
+}
+
+# nginx CLIENT SERVER PORT: curl fetches big.bin from nginx
 nginx_case()
 {
-	local d=$tmp/nginx-$1-$2 pid rc
+	local d=$tmp/nginx-$1-$2 port=$3 pid rc
 
-	port=$((port + 1))
 	mkdir -p "$d/www" "$d/tmp"
 	ln -s "$tmp/big.bin" "$d/www/big.bin"
 	cat > "$d/nginx.conf" <<-EOF
@@ -92,9 +107,10 @@ nginx_case()
 	on "$2"
 	"${ON[@]}" nginx -c "$d/nginx.conf" -p "$d" > "$d/out" 2>&1 &
 	pid=$!
+	started $pid
 	listening $port || { cat "$d/error.log"; stop $pid; return 1; }
 	on "$1"
-	"${ON[@]}" curl -sS -o "$d/got" -w '%{speed_download}\n' \
+	"${limit[@]}" "${ON[@]}" curl -sS -o "$d/got" -w '%{speed_download}\n' \
 		"http://127.0.0.1:$port/big.bin" > "$d/speed"
 	rc=$?
 	stop $pid
@@ -107,25 +123,26 @@ nginx_case()
 	awk '{ printf "# %.0f MB/s\n", $1 / 1e6 }' "$d/speed"
 }
 
-# redis CLIENT SERVER: redis-benchmark, then a 1 MiB value through redis-cli
+# redis CLIENT SERVER PORT: redis-benchmark, then a 1 MiB value through
+# redis-cli
 redis_case()
 {
-	local d=$tmp/redis-$1-$2 pid rc
+	local d=$tmp/redis-$1-$2 port=$3 pid rc
 
-	port=$((port + 1))
 	mkdir -p "$d"
 	on "$2"
 	"${ON[@]}" redis-server --port $port --bind 127.0.0.1 --save '' \
 		--appendonly no --dir "$d" --logfile "$d/log" > /dev/null 2>&1 &
 	pid=$!
+	started $pid
 	listening $port || { cat "$d/log"; stop $pid; return 1; }
 	on "$1"
-	"${ON[@]}" redis-benchmark -h 127.0.0.1 -p $port -n 10000 -P 16 -q \
-		-t set,get,lpush --csv > "$d/csv" 2> "$d/err"
+	"${limit[@]}" "${ON[@]}" redis-benchmark -h 127.0.0.1 -p $port \
+		-n 10000 -P 16 -q -t set,get,lpush --csv > "$d/csv" 2> "$d/err"
 	rc=$?
-	"${ON[@]}" redis-cli -h 127.0.0.1 -p $port -x set value \
+	"${limit[@]}" "${ON[@]}" redis-cli -h 127.0.0.1 -p $port -x set value \
 		< "$tmp/value.txt" > "$d/set" 2>&1 &&
-	"${ON[@]}" redis-cli -h 127.0.0.1 -p $port --raw get value |
+	"${limit[@]}" "${ON[@]}" redis-cli -h 127.0.0.1 -p $port --raw get value |
 		head -c "$(stat -c %s "$tmp/value.txt")" > "$d/value"
 	stop $pid
 	[ $rc -eq 0 ] || { echo "redis-benchmark exited $rc"; cat "$d/err"; return 1; }
@@ -138,12 +155,12 @@ redis_case()
 	awk -F'"' '/^"(SET|GET|LPUSH)"/ { printf "# %s %.0f/s\n", $2, $4 }' "$d/csv"
 }
 
-# ssh CLIENT SERVER: ssh.bin piped through ssh to sha256sum at the far end
+# ssh CLIENT SERVER PORT: ssh.bin piped through ssh to sha256sum at the
+# far end
 ssh_case()
 {
-	local d=$tmp/ssh-$1-$2 pid rc
+	local d=$tmp/ssh-$1-$2 port=$3 pid rc
 
-	port=$((port + 1))
 	mkdir -p "$d"
 	ssh-keygen -q -t ed25519 -N '' -f "$d/host_key" &&
 	ssh-keygen -q -t ed25519 -N '' -f "$d/id" &&
@@ -165,9 +182,10 @@ ssh_case()
 	"${ON[@]}" "$(command -v sshd)" -D -e -f "$d/sshd_config" \
 		> /dev/null 2> "$d/log" &
 	pid=$!
+	started $pid
 	listening $port || { cat "$d/log"; stop $pid; return 1; }
 	on "$1"
-	"${ON[@]}" ssh -F none -i "$d/id" -p $port -o BatchMode=yes \
+	"${limit[@]}" "${ON[@]}" ssh -F none -i "$d/id" -p $port -o BatchMode=yes \
 		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
 		-o LogLevel=ERROR root@127.0.0.1 sha256sum \
 		< "$tmp/ssh.bin" > "$d/out" 2> "$d/err"
@@ -188,15 +206,16 @@ opens()
 	     /^Tcp:/ { print $col["ActiveOpens"], $col["PassiveOpens"] }' "$f"
 }
 
-# carried CLIENT SERVER CASE: CASE passes, and the stacks it names carried
-# it: CLIENT's ActiveOpens and SERVER's PassiveOpens moved, and a stack at
-# neither end saw no connection at all (so xtcp-run did take the sockets)
+# carried CLIENT SERVER CASE PORT: CASE passes, and the stacks it names
+# carried it: CLIENT's ActiveOpens and SERVER's PassiveOpens moved, and a
+# stack at neither end saw no connection at all (so xtcp-run did take the
+# sockets)
 carried()
 {
 	local before after
 
 	before="$(opens tcp) $(opens xtcp)"
-	"$3" "$1" "$2" || return 1
+	"$3" "$1" "$2" "$4" || return 1
 	after="$(opens tcp) $(opens xtcp)"
 	# shellcheck disable=SC2086 # four numbers each
 	python3 - "$1" "$2" $before $after <<-'PY'
@@ -215,10 +234,12 @@ carried()
 }
 
 tap_plan 12
+port=5400	# a port of its own for each case: no TIME-WAIT or server left
 for prog in nginx redis ssh; do
 	for pair in "tcp tcp" "xtcp xtcp" "xtcp tcp" "tcp xtcp"; do
 		set -- $pair
-		check "${prog}_$1_to_$2" carried "$1" "$2" ${prog}_case
+		port=$((port + 1))
+		check "${prog}_$1_to_$2" carried "$1" "$2" ${prog}_case $port
 	done
 done
 tap_done

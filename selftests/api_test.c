@@ -2511,6 +2511,50 @@ TEST(splice_after_reset_econnreset)
 		splice_after_reset(_metadata, test_family());
 }
 
+/*
+ * The peer's FIN, then its reset: reads still see the end of the stream
+ * (0), as Linux's tcp_recvmsg() checks SOCK_DONE before sk_err, and the
+ * reset's error is CLOSE-WAIT's, EPIPE (tcp_reset()), left for SO_ERROR.
+ */
+static void fin_then_reset(struct __test_metadata *_metadata, int fam)
+{
+	int l, c, s, err = 0, p[2];
+	socklen_t len = sizeof(err);
+	unsigned short port;
+	char buf[16];
+
+	l = listener_of(fam, 1, &port);
+	ASSERT_LE(0, l);
+	c = sock_of(fam, 0);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, connect_to(c, port));
+	s = accept(l, NULL, NULL);
+	ASSERT_LE(0, s);
+	ASSERT_EQ(0, set_timeo(s, SO_RCVTIMEO, WAIT_MS));
+	ASSERT_EQ(0, pipe(p));
+	ASSERT_EQ(0, shutdown(c, SHUT_WR));
+	EXPECT_EQ(0, recv(s, buf, sizeof(buf), 0));
+	linger_abort(_metadata, c);
+	EXPECT_EQ(0, recv(s, buf, sizeof(buf), 0)) TH_LOG("family %d: %s",
+							   fam, strerror(errno));
+	EXPECT_EQ(0, splice(s, NULL, p[1], NULL, 16, 0)) TH_LOG("family %d: %s",
+								 fam,
+								 strerror(errno));
+	ASSERT_EQ(0, getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &len));
+	EXPECT_EQ(EPIPE, err) TH_LOG("family %d: SO_ERROR %d", fam, err);
+	close(p[0]);
+	close(p[1]);
+	close(s);
+	close(l);
+}
+
+TEST(fin_then_reset_reads_eof)
+{
+	fin_then_reset(_metadata, AF_INET);
+	if (testing_xtcp())
+		fin_then_reset(_metadata, test_family());
+}
+
 /* A classic BPF program that drops every packet: "ret #0". */
 static int attach_drop_all(int fd)
 {

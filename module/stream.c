@@ -820,6 +820,11 @@ int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 			    signal_pending(current))
 				break;
 		} else {
+			/* the peer's FIN (SOCK_DONE) before any error: a
+			 * reset after it leaves its error for SO_ERROR
+			 */
+			if (xs->fin_rcvd)
+				break;
 			if (sk->sk_err) {
 				err = sock_error(sk);
 				break;

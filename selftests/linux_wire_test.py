@@ -17,6 +17,14 @@ TCP fails is a broken case, and is reported as such.
                      duplicate ACKs leave a pipe of six against a cwnd of
                      five, and the first segment must still go at once,
                      not wait for the retransmission timeout
+  sack_reneging      a receiver that SACKed data and then acknowledges
+                     only up to it has dropped it (RFC 2018 8): the
+                     sender resends it soon, as Linux's
+                     tcp_check_sack_reneging() rearms its timer to
+                     max(SRTT / 16, 10 ms), not at the RTO (1 s here):
+                     four segments out, the second and third SACKed,
+                     then an ACK of the first alone; the second must go
+                     again within 500 ms
   quickack           quick-ACK mode, as Linux's tcp_event_data_recv():
                      the first data of a connection is ACKed at once,
                      not after the delayed-ACK timeout, and so are the
@@ -97,6 +105,51 @@ def sack_first_rtx(ctx, stack, port):
     return bad, notes
 
 
+def case_sack_reneging(ctx, stack, port):
+    slow_rto(True)
+    try:
+        return sack_reneging(ctx, stack, port)
+    finally:
+        slow_rto(False)
+
+
+def sack_reneging(ctx, stack, port):
+    _, cap, inj = ctx
+    lst, peer, srv = peer_connection(ctx, stack, port, sack=True)
+    bad, notes = [], []
+    srv.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    una = peer.y + 1
+    cap.clear()
+    srv.sendall(b'r' * (4 * MSS))
+    segs = []
+    for _ in range(4):
+        d = cap.wait(lambda s: out_to(peer.cport)(s) and s['len'] > 0 and
+                     s not in segs, 2)
+        if d is None:
+            break
+        segs.append(d)
+    if len(segs) < 4:
+        return [f'{len(segs)} segments went out, not four'], notes
+    # The peer SACKs the second and third, then acknowledges only the
+    # first: it dropped what it SACKed (RFC 2018 8 lets it).
+    cap.clear()
+    inj.send(peer.cport, port, peer.isn + 1, una, '.', win=65535,
+             sacks=[(una + MSS, una + 3 * MSS)])
+    t0 = time.time()
+    inj.send(peer.cport, port, peer.isn + 1, una + MSS, '.', win=65535)
+    rtx = cap.wait(lambda s: out_to(peer.cport)(s) and s['len'] > 0 and
+                   s['seq'] == (una + MSS) % M32, 0.5)
+    if rtx is None:
+        bad.append('the reneged segment was not resent within 500 ms '
+                   '(the RTO is 1 s)')
+    else:
+        notes.append(f'resent {(rtx["t"] - t0) * 1000:.0f} ms after the '
+                     f'reneging ACK: {show(rtx)}')
+    srv.close()
+    lst.close()
+    return bad, notes
+
+
 def delayed_acks(stack):
     """TcpExt DelayedACKs of @stack in init_net: ACKs its delayed-ACK timer
     sent."""
@@ -156,6 +209,7 @@ def case_quickack(ctx, stack, port):
 CASES = [
     ('sack_first_rtx', case_sack_first_rtx),
     ('quickack', case_quickack),
+    ('sack_reneging', case_sack_reneging),
 ]
 
 

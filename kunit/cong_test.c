@@ -1115,6 +1115,25 @@ static void cong_echo_predates_rtx(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, xtcp_cong_echo_predates_rtx(&c, 499));
 }
 
+/*
+ * RFC 2018 8: SND.UNA stopping at SACKed data, or inside it, says the
+ * peer dropped it; stopping below it, or with nothing SACKed, does not.
+ */
+static void cong_sack_reneged(struct kunit *test)
+{
+	struct xtcp_cong c = {};
+
+	KUNIT_EXPECT_FALSE(test, xtcp_cong_sack_reneged(&c, 1000));
+	sack(&c.sb, 2000, 4000, 0, 10000);
+	KUNIT_EXPECT_FALSE(test, xtcp_cong_sack_reneged(&c, 1000));
+	xtcp_sb_advance(&c.sb, 2000);		/* at the block */
+	KUNIT_EXPECT_TRUE(test, xtcp_cong_sack_reneged(&c, 2000));
+	xtcp_sb_advance(&c.sb, 3000);		/* inside it */
+	KUNIT_EXPECT_TRUE(test, xtcp_cong_sack_reneged(&c, 3000));
+	xtcp_sb_advance(&c.sb, 4000);		/* past it: all acknowledged */
+	KUNIT_EXPECT_FALSE(test, xtcp_cong_sack_reneged(&c, 4000));
+}
+
 /* RFC 5681 4.1: after an idle RTO, cwnd = min(RW, cwnd), RW = min(IW, cwnd). */
 static void cong_restart(struct kunit *test)
 {
@@ -1152,6 +1171,7 @@ static struct kunit_case xtcp_cong_cases[] = {
 	KUNIT_CASE(cong_partial_ack_no_sack),
 	KUNIT_CASE(cong_full_ack),
 	KUNIT_CASE(cong_sack_early_recovery),
+	KUNIT_CASE(cong_sack_reneged),
 	KUNIT_CASE(cong_pipe_sack),
 	KUNIT_CASE(cong_first_rtx_regardless_of_pipe),
 	KUNIT_CASE(cong_rto),

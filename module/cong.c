@@ -38,6 +38,7 @@
  *   RFC 6675 pipe, NextSeg rule 1         xtcp_cong_pipe, xtcp_cong_next_rtx
  *   RFC 6675 5 (4.3) first resending      xtcp_cong_may_resend
  *   RFC 2018 8 (reneging: forget SACKs)   xtcp_cong_on_rto
+ *   reneging seen before the timeout      xtcp_cong_sack_reneged
  *   reordering degree (DupThresh)         note_reordering, xtcp_cong_on_sack
  *   RFC 3522 detection, RFC 4015 undo     spurious, undo
  *   Karn's rule for timestamp echoes      xtcp_cong_echo_predates_rtx
@@ -590,6 +591,22 @@ void xtcp_cong_on_ack(struct xtcp_cong *c, const struct xtcp_ack_sample *a)
 	mark_lost(c, a);
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_on_ack);
+
+/**
+ * xtcp_cong_sack_reneged() - has the peer dropped data it SACKed? SND.UNA
+ * stopped where the board says the peer holds data (RFC 2018 8: a receiver
+ * may discard what it SACKed; one that still held it would acknowledge
+ * it). Linux's FLAG_SACK_RENEGING, tcp_check_sack_reneging().
+ * @c: the state, this ACK's blocks on the board
+ * @snd_una: SND.UNA after the ACK
+ *
+ * Return: whether the board's lowest block begins at @snd_una.
+ */
+bool xtcp_cong_sack_reneged(const struct xtcp_cong *c, u32 snd_una)
+{
+	return c->sb.n && c->sb.r[0].start == snd_una;
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_sack_reneged);
 
 /**
  * xtcp_cong_on_rto() - the retransmission timer expired (RFC 5681 3.1):

@@ -153,5 +153,6 @@ bool xtcp_cong_next_rtx(const struct xtcp_cong *c, u32 snd_una, u32 mss,
 			u32 *seq, u32 *len);
 void xtcp_cong_rtx_sent(struct xtcp_cong *c, u32 end, u32 tsval);
 bool xtcp_cong_echo_predates_rtx(const struct xtcp_cong *c, u32 tsecr);
+bool xtcp_cong_sack_reneged(const struct xtcp_cong *c, u32 snd_una);
 
 #endif /* _XTCP_CONG_H */

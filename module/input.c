@@ -466,6 +466,9 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb,
 
 		xtcp_cong_on_ack(&xs->cong, &a);
 		xtcp_rate_on_ack(sk, prior_una, prior_sacked);
+		if (xs->snd_una != prior_una &&
+		    xtcp_cong_sack_reneged(&xs->cong, xs->snd_una))
+			xtcp_timer_event_sack_reneged(sk);
 		/* before counting a recovery: a lost probe begins none */
 		xtcp_mtu_probe_acked(sk, prior_state);
 		if (xs->cong.state == XTCP_CA_RECOVERY &&

@@ -166,6 +166,7 @@ static const struct xtcp_mib_item ext_items[] = {
 	{ "TCPMTUPSuccess", LINUX_MIB_TCPMTUPSUCCESS },
 	{ "TCPDSACKRecv", LINUX_MIB_TCPDSACKRECV },
 	{ "TCPDSACKRecvSegs", LINUX_MIB_TCPDSACKRECVSEGS },
+	{ "TCPSACKReneging", LINUX_MIB_TCPSACKRENEGING },
 };
 
 /* RFC 2012's constants, as Linux fills them (tcp_mib_init()). */

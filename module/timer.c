@@ -12,6 +12,8 @@
  *               event_acked: restart while data   5.5); give up after
  *               is outstanding, stop when all is  syn_retries, synack_retries
  *               acknowledged (RFC 6298 5.2, 5.3)  or retries2 (RFC 9293 R2)
+ *               event_sack_reneged: SRTT / 16,
+ *               at least 10 ms (RFC 2018 8)
  *   persist     event_window_closed: data queued, window 0: send a probe
  *   (rtx)       nothing in flight                 and back off (MUST-35..37)
  *               event_window_opened: the backoff  until the peer stops
@@ -410,6 +412,19 @@ void xtcp_timer_event_acked(struct sock *sk, u32 ts_rtt_us)
 EXPORT_SYMBOL_IF_KUNIT(xtcp_timer_event_acked);
 
 /**
+ * xtcp_timer_event_sack_reneged() - the peer dropped data it had SACKed
+ * (xtcp_cong_sack_reneged()): time out soon, not after a whole RTO, so
+ * that the loss window resends it and forgets the SACKs (RFC 2018 8), as
+ * Linux's tcp_check_sack_reneging(): SRTT / 16, at least 10 ms
+ * @sk: the connection, locked, data in flight
+ */
+void xtcp_timer_event_sack_reneged(struct sock *sk)
+{
+	rtx_arm(sk, max_t(u32, xtcp_sk(sk)->rtt.srtt_us / 16 / USEC_PER_MSEC,
+			  10));
+}
+
+/**
  * xtcp_timer_event_window_closed() - data waits, nothing is in flight and
  * the peer's window is zero: probe it (RFC 9293 3.8.6.1, MUST-35)
  * @sk: the connection, locked
@@ -774,6 +789,8 @@ static void rtx_expired(struct sock *sk)
 		/* past R1, a black hole may eat big segments (pmtu.c) */
 		if (xs->retries >= READ_ONCE(xtcp_sk_net(sk)->retries1))
 			xtcp_mtu_black_hole(sk);
+		if (xtcp_cong_sack_reneged(&xs->cong, xs->snd_una))
+			XTCP_EXT_INC(sock_net(sk), LINUX_MIB_TCPSACKRENEGING);
 		/* RFC 5681 3.1: the loss window; resend from SND.UNA */
 		xtcp_cong_on_rto(&xs->cong, xs->snd_una, xs->snd_nxt,
 				 xtcp_send_mss(xs));

@@ -751,6 +751,7 @@ void xtcp_timers_init(struct sock *sk);
 void xtcp_timers_stop(struct sock *sk);
 void xtcp_timer_event_sent(struct sock *sk);
 void xtcp_timer_event_acked(struct sock *sk, u32 ts_rtt_us);
+void xtcp_timer_event_sack_reneged(struct sock *sk);
 void xtcp_timer_event_window_closed(struct sock *sk);
 void xtcp_timer_event_window_opened(struct sock *sk);
 void xtcp_timer_event_time_wait(struct sock *sk);

@@ -25,6 +25,17 @@ netem has a transfer of its own):
   reord_seen     netem holds back 25 % of A's segments by 5 ms, so later
                  ones pass them: A's SACK processing sees data arrive
                  late, not lost, and tcpi_reord_seen counts it, at least 1
+  pacing_rate    tcpi_pacing_rate, read while sending, is Linux's
+                 tcp_update_pacing_rate() of the same TCP_INFO: cwnd *
+                 MSS / SRTT, times 2 in slow start, 1.2 after (median
+                 within half and twice that)
+  busy_time      tcpi_busy_time, the time data was in flight, between a
+                 quarter of the transfer's time and all of it
+  rwnd_limited   B's SO_RCVBUF 64 KiB and no read for 0.5 s: A's
+                 tcpi_rwnd_limited, the time the peer's window held data
+                 back, is at least 0.25 s and no more than the transfer
+                 (sndbuf_limited is not checked: the kernel's stays 0
+                 even with SO_SNDBUF 8192 behind 10 ms of delay)
 Runs inside UML, as root. TAP.
 """
 import hashlib
@@ -45,7 +56,10 @@ SIZE = 4 << 20
 RATE = 5000000          # bytes a second, delivery_rate's bottleneck
 
 # struct tcp_info: name -> (offset, struct format)
-FIELDS = {'total_retrans': (100, 'I'), 'data_segs_out': (156, 'I'),
+FIELDS = {'snd_mss': (16, 'I'), 'rtt': (68, 'I'), 'snd_ssthresh': (76, 'I'),
+          'snd_cwnd': (80, 'I'), 'pacing_rate': (104, 'Q'),
+          'busy_time': (168, 'Q'), 'rwnd_limited': (176, 'Q'),
+          'total_retrans': (100, 'I'), 'data_segs_out': (156, 'I'),
           'delivery_rate': (160, 'Q'), 'delivered': (192, 'I'),
           'dsack_dups': (216, 'I'), 'reord_seen': (220, 'I')}
 
@@ -85,13 +99,16 @@ def info(s):
     return {k: struct.unpack_from(f, raw, o)[0] for k, (o, f) in FIELDS.items()}
 
 
-def transfer(stack, port, *shape):
+def transfer(stack, port, *shape, stall=0):
     """SIZE bytes A -> B through netem @shape; returns A's TCP_INFO once
     B has all of it, the seconds it took, TcpExt's moves, and whether the
-    hash matched."""
+    hash matched. @stall: seconds B waits before its first read, its
+    SO_RCVBUF 64 KiB so that A's window closes."""
     netem(*shape)
     try:
         lst = MAKE[stack](NB)
+        if stall:
+            lst.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 16)
         lst.bind((B_IP, port))
         lst.listen(1)
         lst.settimeout(60)
@@ -100,6 +117,7 @@ def transfer(stack, port, *shape):
         def sink():
             s, _ = lst.accept()
             s.settimeout(60)
+            time.sleep(stall)
             h, buf = hashlib.sha256(), bytearray(1 << 16)
             while True:
                 n = s.recv_into(buf)
@@ -117,16 +135,19 @@ def transfer(stack, port, *shape):
         c.settimeout(60)
         c.connect((B_IP, port))
         t0 = time.monotonic()
-        rates = []
+        rates, pacing = [], []
         for off in range(0, SIZE, 1 << 18):
             c.sendall(data[off:off + (1 << 18)])
-            if off >= 1 << 20:      # the rate while the transfer runs
-                rates.append(info(c)['delivery_rate'])
+            if off >= 1 << 20:      # the rates while the transfer runs
+                i = info(c)
+                rates.append(i['delivery_rate'])
+                pacing.append(i)
         c.shutdown(socket.SHUT_WR)
         c.recv(1)               # B's FIN: all of ours was acknowledged
         took = time.monotonic() - t0
         i = info(c)
         i['rates'] = sorted(rates)
+        i['pacing'] = pacing
         c.close()
         t.join(60)
         lst.close()
@@ -198,6 +219,42 @@ def reord_seen(stack, port):
                  f'{i["total_retrans"]}']
 
 
+def pacing_rate(stack, port):
+    """Linux's tcp_update_pacing_rate(): cwnd * MSS / SRTT, doubled in
+    slow start (cwnd below half ssthresh), 1.2 times after."""
+    i, _, _, ok = clean(stack, port)
+    bad, off = intact(ok), []
+    for p in i['pacing']:
+        ss = p['snd_cwnd'] < p['snd_ssthresh'] / 2
+        want = (p['snd_cwnd'] * p['snd_mss'] * 1e6 / max(p['rtt'], 1) *
+                (2 if ss else 1.2))
+        off.append(p['pacing_rate'] / want)
+    off.sort()
+    med = off[len(off) // 2]
+    if not 0.5 <= med <= 2:
+        bad.append(f'pacing_rate {med:.2f} times cwnd * MSS / SRTT * ratio')
+    return bad, [f'pacing_rate / (cwnd * MSS / SRTT * ratio): median '
+                 f'{med:.2f}, from {off[0]:.2f} to {off[-1]:.2f}']
+
+
+def busy_time(stack, port):
+    i, took, _, ok = clean(stack, port)
+    bad, busy = intact(ok), i['busy_time'] / 1e6
+    if not took / 4 <= busy <= took + 0.05:
+        bad.append(f'busy {busy:.3f} s of a {took:.3f} s transfer')
+    return bad, [f'busy_time {busy:.3f} s, the transfer {took:.3f} s, '
+                 f'rwnd_limited {i["rwnd_limited"] / 1e6:.3f} s']
+
+
+def rwnd_limited(stack, port):
+    i, took, _, ok = transfer(stack, port, stall=0.5)
+    bad, lim = intact(ok), i['rwnd_limited'] / 1e6
+    if not 0.25 <= lim <= took + 0.05:
+        bad.append(f'rwnd_limited {lim:.3f} s: B read nothing for 0.5 s')
+    return bad, [f'rwnd_limited {lim:.3f} s, busy_time '
+                 f'{i["busy_time"] / 1e6:.3f} s, the transfer {took:.3f} s']
+
+
 def main():
     topo()
     try:
@@ -205,7 +262,10 @@ def main():
         for name, case, port in (('delivered', delivered, 7200),
                                  ('delivery_rate', delivery_rate, 7200),
                                  ('dsack_dups', dsack_dups, 7210),
-                                 ('reord_seen', reord_seen, 7220)):
+                                 ('reord_seen', reord_seen, 7220),
+                                 ('pacing_rate', pacing_rate, 7200),
+                                 ('busy_time', busy_time, 7200),
+                                 ('rwnd_limited', rwnd_limited, 7230)):
             for i, stack in enumerate(('kernel', 'xtcp')):
                 plan.append((name, stack,
                              lambda c=case, s=stack, p=port + i: c(s, p)))

@@ -130,6 +130,7 @@ static void counts(const struct xtcp_sock *xs, struct tcp_info *info)
 	info->tcpi_delivery_rate = n->delivery_rate;
 	info->tcpi_dsack_dups = n->dsack_dups;
 	info->tcpi_reord_seen = xs->cong.reord_seen;
+	xtcp_chrono_info(xs, info);
 	info->tcpi_last_data_sent = ms_since(xs->last_send);
 	info->tcpi_last_data_recv = ms_since(n->last_data_rcv);
 	info->tcpi_last_ack_recv = ms_since(xs->last_rcv);
@@ -145,13 +146,13 @@ void xtcp_get_info(struct sock *sk, struct tcp_info *info)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	unsigned long rate;
+	u64 pacing;
 
 	memset(info, 0, sizeof(*info));
 	info->tcpi_state = inet_sk_state_load(sk);
-	rate = READ_ONCE(sk->sk_pacing_rate);	/* xtcp does not pace */
-	info->tcpi_pacing_rate = rate != ~0UL ? rate : ~0ULL;
 	rate = READ_ONCE(sk->sk_max_pacing_rate);
 	info->tcpi_max_pacing_rate = rate != ~0UL ? rate : ~0ULL;
+	info->tcpi_pacing_rate = info->tcpi_max_pacing_rate;
 
 	lock_sock(sk);
 	if (sk->sk_state == TCP_LISTEN) {
@@ -166,6 +167,11 @@ void xtcp_get_info(struct sock *sk, struct tcp_info *info)
 		timing(sk, info);
 		receiver(sk, info);
 		counts(xs, info);
+		/* Linux's, before the first RTT sample too: unlimited */
+		pacing = xtcp_pacing_rate(xs);
+		if (pacing)
+			info->tcpi_pacing_rate = min(pacing,
+						     info->tcpi_max_pacing_rate);
 	}
 	release_sock(sk);
 }

@@ -447,6 +447,8 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb,
 							     xs->iss + 1);
 		WRITE_ONCE(xs->snd_una, ack);
 		xtcp_urg_acked(xs);
+		if (ack == xs->snd_nxt)		/* nothing in flight */
+			xtcp_chrono_stop(sk, XTCP_CHRONO_BUSY);
 		WRITE_ONCE(sk->sk_err_soft, 0);	/* an ICMP's doubt is over */
 		xtcp_clean_acked(sk);
 		xtcp_timer_event_acked(sk, rtt_us);

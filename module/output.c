@@ -644,11 +644,9 @@ static u32 new_data_len(struct sock *sk, u32 mss, u32 segs,
 	return xs->nodelay || xs->snd_una == xs->snd_nxt ? len : 0;
 }
 
-/* Linux's defaults: tcp_pacing_ss_ratio, tcp_pacing_ca_ratio (percent),
- * sk_pacing_shift (a 1/1024 s burst), tcp_tso_rtt_log (512 us units)
+/* Linux's defaults: sk_pacing_shift (a 1/1024 s burst), tcp_tso_rtt_log
+ * (512 us units)
  */
-#define XTCP_PACING_SS_RATIO	200
-#define XTCP_PACING_CA_RATIO	120
 #define XTCP_PACING_SHIFT	10
 #define XTCP_TSO_RTT_LOG	9
 
@@ -671,11 +669,7 @@ static u32 tso_segs(struct sock *sk, u32 mss)
 	if (!sk_can_gso(sk) || xs->urg_mode)
 		return 1;
 	if (xs->rtt.srtt_us) {
-		bytes = (u64)xs->cong.cwnd * USEC_PER_SEC *
-			(xs->cong.cwnd < xs->cong.ssthresh / 2 ?
-			 XTCP_PACING_SS_RATIO : XTCP_PACING_CA_RATIO);
-		bytes = div64_u64(bytes, 100ULL * xs->rtt.srtt_us) >>
-			XTCP_PACING_SHIFT;
+		bytes = xtcp_pacing_rate(xs) >> XTCP_PACING_SHIFT;
 		r = xs->rtt.min_us >> XTCP_TSO_RTT_LOG;
 		if (r < 32)
 			bytes += max_size >> r;
@@ -712,6 +706,15 @@ static bool send_new(struct sock *sk, u32 mss, enum push_how how)
 		if (how == PUSH_FORCED)
 			how = PUSH_NAGLE;	/* one short segment at most */
 	}
+	if (sent)
+		xtcp_chrono_start(sk, XTCP_CHRONO_BUSY);
+	/* the peer's window, not cwnd or the application, holds data back */
+	if (xtcp_seq_before(xs->snd_nxt, xs->write_seq) &&
+	    xtcp_seq_after(xs->snd_nxt + min(mss, xs->write_seq - xs->snd_nxt),
+			   xs->snd_una + xs->snd_wnd))
+		xtcp_chrono_start(sk, XTCP_CHRONO_RWND);
+	else
+		xtcp_chrono_stop(sk, XTCP_CHRONO_RWND);
 	return sent;
 }
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * What the peer got, and how fast: the delivery counts and rate TCP_INFO
- * reports (tcpi_delivered, tcpi_delivery_rate, tcpi_dsack_dups), with
- * Linux's meanings.
+ * What the peer got, how fast, and what the sender's time went on: the
+ * delivery counts and rates TCP_INFO reports (tcpi_delivered,
+ * tcpi_delivery_rate, tcpi_dsack_dups, tcpi_pacing_rate, tcpi_busy_time,
+ * tcpi_rwnd_limited), with Linux's meanings.
  *
  * Linux counts deliveries per segment of its retransmission queue and
  * samples the rate on every ACK from each segment's send time
@@ -18,12 +19,104 @@
  * RFC 2883 4: the peer reports a duplicate it received with a D-SACK, a
  * first SACK block below SEG.ACK or within the second block.
  *
+ * The pacing rate is Linux's tcp_update_pacing_rate(): what xtcp sizes its
+ * GSO skbs by (output.c). Like Linux's TCP under Reno or CUBIC without
+ * the fq qdisc, xtcp reports it but does not pace to it.
+ *
+ * The chronograph is Linux's tcp_chrono_start()/stop(): one state at a
+ * time, the most telling winning (limited by the peer's window over
+ * merely busy), its time added when it ends. busy_time is all of it.
+ * Linux's third state, limited by the send buffer, is not kept.
+ *
  * All under the socket lock, from ACK processing (input.c).
  */
 #include <net/sock.h>
 
 #include "seq.h"
 #include "xtcp.h"
+
+/* Linux's tcp_pacing_ss_ratio and tcp_pacing_ca_ratio, percent */
+#define XTCP_PACING_SS_RATIO	200
+#define XTCP_PACING_CA_RATIO	120
+
+/**
+ * xtcp_pacing_rate() - the rate Linux would pace this connection at
+ * (tcp_update_pacing_rate()): cwnd per smoothed RTT, doubled in slow start
+ * (cwnd below half ssthresh), 1.2 times in congestion avoidance
+ * @xs: the connection
+ *
+ * Return: bytes a second; 0 before the first RTT sample.
+ */
+u64 xtcp_pacing_rate(const struct xtcp_sock *xs)
+{
+	u64 rate = (u64)xs->cong.cwnd * USEC_PER_SEC *
+		   (xs->cong.cwnd < xs->cong.ssthresh / 2 ?
+		    XTCP_PACING_SS_RATIO : XTCP_PACING_CA_RATIO);
+
+	if (!xs->rtt.srtt_us)
+		return 0;
+	return div64_u64(rate, 100ULL * xs->rtt.srtt_us);
+}
+
+static void chrono_set(struct xtcp_counts *n, enum xtcp_chrono type)
+{
+	ktime_t now = ktime_get();
+
+	if (n->chrono != XTCP_CHRONO_NONE)
+		n->chrono_us[n->chrono - 1] += ktime_us_delta(now,
+							      n->chrono_start);
+	n->chrono_start = now;
+	n->chrono = type;
+}
+
+/**
+ * xtcp_chrono_start() - @type began; it runs if more telling than what
+ * does (tcp_chrono_start())
+ * @sk: the connection, locked
+ * @type: what the sender now waits on
+ */
+void xtcp_chrono_start(struct sock *sk, enum xtcp_chrono type)
+{
+	struct xtcp_counts *n = &xtcp_sk(sk)->counts;
+
+	if (type > n->chrono)
+		chrono_set(n, type);
+}
+
+/**
+ * xtcp_chrono_stop() - @type ended: nothing at all once every byte
+ * written is acknowledged, else busy if @type was running
+ * (tcp_chrono_stop())
+ * @sk: the connection, locked
+ * @type: what ended
+ */
+void xtcp_chrono_stop(struct sock *sk, enum xtcp_chrono type)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (xs->snd_una == xs->write_seq)
+		chrono_set(&xs->counts, XTCP_CHRONO_NONE);
+	else if (type == xs->counts.chrono)
+		chrono_set(&xs->counts, XTCP_CHRONO_BUSY);
+}
+
+/**
+ * xtcp_chrono_info() - TCP_INFO's times, the running one's so far
+ * included (tcp_get_info_chrono_stats())
+ * @xs: the connection, locked
+ * @info: filled
+ */
+void xtcp_chrono_info(const struct xtcp_sock *xs, struct tcp_info *info)
+{
+	const struct xtcp_counts *n = &xs->counts;
+	u64 us[2] = { n->chrono_us[0], n->chrono_us[1] };
+
+	if (n->chrono != XTCP_CHRONO_NONE)
+		us[n->chrono - 1] += ktime_us_delta(ktime_get(),
+						    n->chrono_start);
+	info->tcpi_busy_time = us[0] + us[1];
+	info->tcpi_rwnd_limited = us[1];
+}
 
 /**
  * xtcp_rate_on_ack() - an acceptable ACK was processed: count what it

@@ -157,6 +157,10 @@ struct xtcp_rtt {
  * @rate_base: @delivered_bytes when the rate's interval began
  * @rate_stamp: when it began, or 0 for none yet
  * @delivery_rate: the last interval's rate, bytes a second
+ * @chrono_us: microseconds spent busy (data in flight) and limited by the
+ *	       peer's window, by enum xtcp_chrono less one (tcp_chrono)
+ * @chrono: which is running, since @chrono_start
+ * @chrono_start: when it began
  */
 struct xtcp_counts {
 	u64 bytes_sent;
@@ -176,6 +180,9 @@ struct xtcp_counts {
 	u64 rate_base;
 	ktime_t rate_stamp;
 	u64 delivery_rate;
+	u64 chrono_us[2];
+	u8 chrono;
+	ktime_t chrono_start;
 };
 
 /**
@@ -573,7 +580,17 @@ bool xtcp_under_memory_pressure(const struct sock *sk);
 bool xtcp_out_of_memory(const struct sock *sk);
 bool xtcp_rmem_schedule(struct sock *sk, struct sk_buff *skb, bool in_order);
 
-/* rate.c */
+/* rate.c: what the sender's time went on, the most telling first */
+enum xtcp_chrono {
+	XTCP_CHRONO_NONE,
+	XTCP_CHRONO_BUSY,	/* data in flight */
+	XTCP_CHRONO_RWND,	/* ... and the peer's window holds more back */
+};
+
+u64 xtcp_pacing_rate(const struct xtcp_sock *xs);
+void xtcp_chrono_start(struct sock *sk, enum xtcp_chrono type);
+void xtcp_chrono_stop(struct sock *sk, enum xtcp_chrono type);
+void xtcp_chrono_info(const struct xtcp_sock *xs, struct tcp_info *info);
 void xtcp_rate_on_ack(struct sock *sk, u32 prior_una, u32 prior_sacked);
 void xtcp_rate_dsack(struct sock *sk, const struct xtcp_sack_block *b,
 		     unsigned int n, u32 ack);

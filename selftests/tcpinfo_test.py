@@ -13,6 +13,9 @@ netem has a transfer of its own):
                  them (tcp_rate.c counts per segment acknowledged or
                  SACKed, once): on a clean path data_segs_out + 1,
                  within 1 %
+  delivered_lossy  with 4 % of A's segments lost (timeouts forget what
+                 was SACKed): tcpi_delivered at most the distinct
+                 segments sent, SYN and FIN among them (1 % slack)
   delivery_rate  netem limits A's side to 5 MB/s: tcpi_delivery_rate,
                  read after each 256 KiB written past the first MiB, has
                  its median within half and one and a half times that
@@ -30,7 +33,8 @@ netem has a transfer of its own):
                  MSS / SRTT, times 2 in slow start, 1.2 after (median
                  within half and twice that)
   busy_time      tcpi_busy_time, the time data was in flight, between a
-                 quarter of the transfer's time and all of it
+                 quarter of the transfer's time and all of it, and still
+                 the same 0.3 s after our FIN was acknowledged
   rwnd_limited   B's SO_RCVBUF 64 KiB and no read for 0.5 s: A's
                  tcpi_rwnd_limited, the time the peer's window held data
                  back, is at least 0.25 s and no more than the transfer
@@ -146,6 +150,8 @@ def transfer(stack, port, *shape, stall=0):
         c.recv(1)               # B's FIN: all of ours was acknowledged
         took = time.monotonic() - t0
         i = info(c)
+        time.sleep(0.3)         # nothing in flight: the clocks stand
+        i['busy_later'] = info(c)['busy_time']
         i['rates'] = sorted(rates)
         i['pacing'] = pacing
         c.close()
@@ -186,6 +192,19 @@ def delivered(stack, port):
         bad.append(f'delivered {i["delivered"]}, want {want}')
     return bad, [f'delivered {i["delivered"]}, data_segs_out '
                  f'{i["data_segs_out"]}']
+
+
+def delivered_lossy(stack, port):
+    """Each segment counts once, however often it was SACKed, forgotten
+    at a timeout, and acknowledged: at most the distinct segments sent
+    (data_segs_out less total_retrans) plus the SYN and FIN."""
+    i, _, _, ok = transfer(stack, port, 'loss', '4%')
+    bad, most = intact(ok), i['data_segs_out'] - i['total_retrans'] + 2
+    if i['delivered'] > most * 1.01:
+        bad.append(f'delivered {i["delivered"]} of {most} distinct '
+                   'segments')
+    return bad, [f'delivered {i["delivered"]}, distinct segments {most}, '
+                 f'total_retrans {i["total_retrans"]}']
 
 
 def delivery_rate(stack, port):
@@ -242,6 +261,9 @@ def busy_time(stack, port):
     bad, busy = intact(ok), i['busy_time'] / 1e6
     if not took / 4 <= busy <= took + 0.05:
         bad.append(f'busy {busy:.3f} s of a {took:.3f} s transfer')
+    if i['busy_later'] != i['busy_time']:
+        bad.append(f'busy_time grew to {i["busy_later"] / 1e6:.3f} s in '
+                   '0.3 s after all was acknowledged, FIN too')
     return bad, [f'busy_time {busy:.3f} s, the transfer {took:.3f} s, '
                  f'rwnd_limited {i["rwnd_limited"] / 1e6:.3f} s']
 
@@ -260,6 +282,7 @@ def main():
     try:
         plan = []
         for name, case, port in (('delivered', delivered, 7200),
+                                 ('delivered_lossy', delivered_lossy, 7250),
                                  ('delivery_rate', delivery_rate, 7200),
                                  ('dsack_dups', dsack_dups, 7210),
                                  ('reord_seen', reord_seen, 7220),

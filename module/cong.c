@@ -394,17 +394,23 @@ static void save_undo(struct xtcp_cong *c)
 
 /*
  * Data @metric bytes below the highest SACKed byte arrived late, not
- * lost: DupThresh becomes at least that many segments, and the event
- * counts (tcpi_reord_seen).
+ * lost: DupThresh becomes at least that many segments.
  */
-static void note_reordering(struct xtcp_cong *c, u32 metric, u32 mss)
+static void raise_reordering(struct xtcp_cong *c, u32 metric, u32 mss)
 {
 	u32 segs = DIV_ROUND_UP(metric, mss);
 
-	c->reord_seen++;
-
 	if (segs > c->reordering && c->reordering < c->max_reordering)
 		c->reordering = min_t(u32, segs, c->max_reordering);
+}
+
+/* ... and the event counts (tcpi_reord_seen), as
+ * tcp_check_sack_reordering() counts it; an undo does not
+ */
+static void note_reordering(struct xtcp_cong *c, u32 metric, u32 mss)
+{
+	c->reord_seen++;
+	raise_reordering(c, metric, mss);
 }
 
 /**
@@ -544,7 +550,7 @@ void xtcp_cong_on_ack(struct xtcp_cong *c, const struct xtcp_ack_sample *a)
 		xtcp_sb_advance(&c->sb, a->snd_una);
 
 	if (acked && c->state != XTCP_CA_OPEN && spurious(c, a)) {
-		note_reordering(c, fack - a->prior_una, a->mss);
+		raise_reordering(c, fack - a->prior_una, a->mss);
 		undo(c, a->snd_una);
 		return;
 	}

@@ -360,7 +360,6 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb,
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	u32 ack = cb->ack_seq, prior_una = xs->snd_una;
-	u32 prior_sacked = xs->cong.sb.sacked;
 	u32 wnd = (u32)cb->wnd << xs->snd_wscale;	/* RFC 7323 2.3 */
 	bool dupack;
 
@@ -467,7 +466,7 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb,
 		};
 
 		xtcp_cong_on_ack(&xs->cong, &a);
-		xtcp_rate_on_ack(sk, prior_una, prior_sacked);
+		xtcp_rate_on_ack(sk);
 		if (xs->snd_una != prior_una &&
 		    xtcp_cong_sack_reneged(&xs->cong, xs->snd_una))
 			xtcp_timer_event_sack_reneged(sk);

@@ -9,9 +9,11 @@
  * samples the rate on every ACK from each segment's send time
  * (net/ipv4/tcp_rate.c, draft-cheng-iccrg-delivery-rate-estimation).
  * xtcp's send queue keeps bytes, not segments, so here:
- *   - an ACK's deliveries are the bytes it newly acknowledges or SACKs,
- *     in segments of the send MSS, rounded up (an ACK covers whole
- *     segments, the last of a write perhaps short);
+ *   - what the peer holds is what SND.UNA passed plus what the board
+ *     shows SACKed; an ACK's deliveries are what that adds beyond its
+ *     highest so far (a timeout forgets SACKs, the peer reports them
+ *     again: counted once), in segments of the send MSS, rounded up (an
+ *     ACK covers whole segments, the last of a write perhaps short);
  *   - the rate is the bytes delivered over an interval of at least one
  *     smoothed round trip, measured from ACK to ACK, begun afresh once
  *     nothing is in flight (so an idle spell lowers no sample).
@@ -21,7 +23,8 @@
  *
  * The pacing rate is Linux's tcp_update_pacing_rate(): what xtcp sizes its
  * GSO skbs by (output.c). Like Linux's TCP under Reno or CUBIC without
- * the fq qdisc, xtcp reports it but does not pace to it.
+ * the fq qdisc, xtcp reports it but does not pace to it; it is computed
+ * when asked, where Linux's is set on each ACK.
  *
  * The chronograph is Linux's tcp_chrono_start()/stop(): one state at a
  * time, the most telling winning (limited by the peer's window over
@@ -49,7 +52,8 @@
  */
 u64 xtcp_pacing_rate(const struct xtcp_sock *xs)
 {
-	u64 rate = (u64)xs->cong.cwnd * USEC_PER_SEC *
+	u64 rate = (u64)max(xs->cong.cwnd, xs->snd_nxt - xs->snd_una) *
+		   USEC_PER_SEC *
 		   (xs->cong.cwnd < xs->cong.ssthresh / 2 ?
 		    XTCP_PACING_SS_RATIO : XTCP_PACING_CA_RATIO);
 
@@ -94,10 +98,20 @@ void xtcp_chrono_stop(struct sock *sk, enum xtcp_chrono type)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
-	if (xs->snd_una == xs->write_seq)
+	if (xs->snd_una == xs->write_seq + xs->fin_queued)	/* FIN too */
 		chrono_set(&xs->counts, XTCP_CHRONO_NONE);
 	else if (type == xs->counts.chrono)
 		chrono_set(&xs->counts, XTCP_CHRONO_BUSY);
+}
+
+/**
+ * xtcp_chrono_end() - the queues were purged (a reset, an abort): no clock
+ * runs on (tcp_write_queue_purge())
+ * @sk: the connection, locked
+ */
+void xtcp_chrono_end(struct sock *sk)
+{
+	chrono_set(&xtcp_sk(sk)->counts, XTCP_CHRONO_NONE);
 }
 
 /**
@@ -119,33 +133,39 @@ void xtcp_chrono_info(const struct xtcp_sock *xs, struct tcp_info *info)
 }
 
 /**
- * xtcp_rate_on_ack() - an acceptable ACK was processed: count what it
- * delivered, and close the rate's interval once a round trip long
+ * xtcp_rate_on_ack() - an acceptable ACK past our SYN's was processed:
+ * count what it delivered, and close the rate's interval once a round
+ * trip long
  * @sk: the connection, locked
- * @prior_una: SND.UNA before the ACK
- * @prior_sacked: bytes SACKed above SND.UNA before it
  */
-void xtcp_rate_on_ack(struct sock *sk, u32 prior_una, u32 prior_sacked)
+void xtcp_rate_on_ack(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct xtcp_counts *n = &xs->counts;
-	s64 bytes = (s64)(xs->snd_una - prior_una) + xs->cong.sb.sacked -
-		    prior_sacked;
+	bool fin = xtcp_fin_sent(xs) && xs->snd_una == xs->snd_nxt;
+	u64 held, bytes;
 	ktime_t now;
 	s64 us;
 
-	if (bytes <= 0)
-		return;
-	/* our FIN: a segment of its own if it went alone (Linux counts a
-	 * FIN skb once), none if it rode on the last data
-	 */
-	if (xtcp_fin_sent(xs) && xs->snd_una == xs->snd_nxt &&
-	    prior_una != xs->snd_una && !--bytes) {
-		n->delivered++;
+	if (!n->una_passed && !n->rate_una)	/* the first: from our SYN */
+		n->rate_una = xs->iss + 1;
+	n->una_passed += xs->snd_una - n->rate_una;
+	n->rate_una = xs->snd_una;
+	/* what the peer holds, data only: our FIN is no byte of it */
+	held = n->una_passed - fin + xs->cong.sb.sacked;
+	if (held <= n->delivered_bytes) {
+		/* a FIN acknowledged alone: a segment of its own (Linux
+		 * counts a FIN skb once); none if it rode on data
+		 */
+		if (fin && !n->fin_delivered)
+			n->delivered++;
+		n->fin_delivered |= fin;
 		return;
 	}
+	n->fin_delivered |= fin;
+	bytes = held - n->delivered_bytes;
 	n->delivered += DIV_ROUND_UP_ULL(bytes, xtcp_send_mss(xs));
-	n->delivered_bytes += bytes;
+	n->delivered_bytes = held;
 
 	now = ktime_get();
 	if (!n->rate_stamp) {
@@ -166,8 +186,9 @@ void xtcp_rate_on_ack(struct sock *sk, u32 prior_una, u32 prior_sacked)
 
 /**
  * xtcp_rate_dsack() - count a D-SACK among an ACK's SACK blocks (RFC 2883
- * 4, as Linux's tcp_check_dsack() and tcp_dsack_seen()): its segments
- * (tcpi_dsack_dups) and the event (TcpExt TCPDSACKRecv, TCPDSACKRecvSegs)
+ * 4, as Linux's tcp_check_dsack() and tcp_dsack_seen()): the event (TcpExt
+ * TCPDSACKRecv below SEG.ACK, TCPDSACKOfoRecv within the second block),
+ * its segments (tcpi_dsack_dups, TCPDSACKRecvSegs), or TCPDSACKIgnoredDubious
  * @sk: the connection, locked
  * @b: the blocks as received
  * @n: how many
@@ -177,17 +198,28 @@ void xtcp_rate_dsack(struct sock *sk, const struct xtcp_sack_block *b,
 		     unsigned int n, u32 ack)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
-	u32 len = b[0].end - b[0].start, segs;
+	struct net *net = sock_net(sk);
+	u32 len = b[0].end - b[0].start, segs = 0;
 
-	if (!xtcp_seq_before(b[0].start, ack) &&
-	    !(n > 1 && xtcp_seq_after_eq(b[0].start, b[1].start) &&
-	      xtcp_seq_before_eq(b[0].end, b[1].end)))
+	if (xtcp_seq_before(b[0].start, ack))
+		XTCP_EXT_INC(net, LINUX_MIB_TCPDSACKRECV);
+	else if (n > 1 && xtcp_seq_after_eq(b[0].start, b[1].start) &&
+		 xtcp_seq_before_eq(b[0].end, b[1].end))
+		XTCP_EXT_INC(net, LINUX_MIB_TCPDSACKOFORECV);
+	else
 		return;
-	/* dubious: empty, or more than the peer's window ever was */
-	if (!xtcp_seq_before(b[0].start, b[0].end) || len > xs->max_snd_wnd)
+	/* dubious: empty, more than the peer's window ever was, or more
+	 * duplicates than we ever resent (tcp_dsack_seen())
+	 */
+	if (xtcp_seq_before(b[0].start, b[0].end) && len <= xs->max_snd_wnd) {
+		segs = DIV_ROUND_UP(len, xtcp_send_mss(xs));
+		xs->counts.dsack_dups += segs;
+		if (xs->counts.dsack_dups > xs->counts.total_retrans)
+			segs = 0;
+	}
+	if (!segs) {
+		XTCP_EXT_INC(net, LINUX_MIB_TCPDSACKIGNOREDDUBIOUS);
 		return;
-	segs = DIV_ROUND_UP(len, xtcp_send_mss(xs));
-	xs->counts.dsack_dups += segs;
-	XTCP_EXT_INC(sock_net(sk), LINUX_MIB_TCPDSACKRECV);
-	XTCP_EXT_ADD(sock_net(sk), LINUX_MIB_TCPDSACKRECVSEGS, segs);
+	}
+	XTCP_EXT_ADD(net, LINUX_MIB_TCPDSACKRECVSEGS, segs);
 }

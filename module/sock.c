@@ -561,6 +561,7 @@ void xtcp_purge_queues(struct sock *sk)
 	while ((skb = __skb_dequeue(&sk->sk_write_queue)))
 		xtcp_wmem_free_skb(sk, skb);
 	xtcp_sk(sk)->eor_queued = 0;
+	xtcp_chrono_end(sk);
 }
 
 /**

@@ -12,7 +12,7 @@
  *               event_acked: restart while data   5.5); give up after
  *               is outstanding, stop when all is  syn_retries, synack_retries
  *               acknowledged (RFC 6298 5.2, 5.3)  or retries2 (RFC 9293 R2)
- *               event_sack_reneged: SRTT / 16,
+ *               event_sack_reneged: SRTT / 2,
  *               at least 10 ms (RFC 2018 8)
  *   persist     event_window_closed: data queued, window 0: send a probe
  *   (rtx)       nothing in flight                 and back off (MUST-35..37)
@@ -415,13 +415,15 @@ EXPORT_SYMBOL_IF_KUNIT(xtcp_timer_event_acked);
  * xtcp_timer_event_sack_reneged() - the peer dropped data it had SACKed
  * (xtcp_cong_sack_reneged()): time out soon, not after a whole RTO, so
  * that the loss window resends it and forgets the SACKs (RFC 2018 8), as
- * Linux's tcp_check_sack_reneging(): SRTT / 16, at least 10 ms
+ * Linux's tcp_check_sack_reneging(): SRTT / 2 (its srtt_us >> 4, srtt_us
+ * being eight times the SRTT), at least 10 ms, leaving time for ACKs that
+ * put the SACKs right
  * @sk: the connection, locked, data in flight
  */
 void xtcp_timer_event_sack_reneged(struct sock *sk)
 {
-	rtx_arm(sk, max_t(u32, xtcp_sk(sk)->rtt.srtt_us / 16 / USEC_PER_MSEC,
-			  10));
+	rtx_arm(sk, max_t(u32, DIV_ROUND_UP(xtcp_sk(sk)->rtt.srtt_us / 2,
+					    USEC_PER_MSEC), 10));
 }
 
 /**

@@ -153,7 +153,11 @@ struct xtcp_rtt {
  * @delivered: data segments the peer got, acknowledged or SACKed, each
  *	       once (tcpi_delivered without the SYN; rate.c)
  * @dsack_dups: segments the peer reported receiving twice (D-SACK)
- * @delivered_bytes: the bytes behind @delivered
+ * @una_passed: data bytes SND.UNA passed (64 bits: no wrap)
+ * @rate_una: SND.UNA when @una_passed was last moved
+ * @fin_delivered: our FIN's delivery was counted
+ * @delivered_bytes: the most bytes the peer was seen to hold, SACKed
+ *		     included: the bytes behind @delivered
  * @rate_base: @delivered_bytes when the rate's interval began
  * @rate_stamp: when it began, or 0 for none yet
  * @delivery_rate: the last interval's rate, bytes a second
@@ -176,6 +180,9 @@ struct xtcp_counts {
 	ktime_t last_data_rcv;
 	u32 delivered;
 	u32 dsack_dups;
+	u64 una_passed;
+	u32 rate_una;
+	u8 fin_delivered;
 	u64 delivered_bytes;
 	u64 rate_base;
 	ktime_t rate_stamp;
@@ -591,7 +598,8 @@ u64 xtcp_pacing_rate(const struct xtcp_sock *xs);
 void xtcp_chrono_start(struct sock *sk, enum xtcp_chrono type);
 void xtcp_chrono_stop(struct sock *sk, enum xtcp_chrono type);
 void xtcp_chrono_info(const struct xtcp_sock *xs, struct tcp_info *info);
-void xtcp_rate_on_ack(struct sock *sk, u32 prior_una, u32 prior_sacked);
+void xtcp_chrono_end(struct sock *sk);
+void xtcp_rate_on_ack(struct sock *sk);
 void xtcp_rate_dsack(struct sock *sk, const struct xtcp_sack_block *b,
 		     unsigned int n, u32 ack);
 

@@ -21,7 +21,7 @@ TCP fails is a broken case, and is reported as such.
                      only up to it has dropped it (RFC 2018 8): the
                      sender resends it soon, as Linux's
                      tcp_check_sack_reneging() rearms its timer to
-                     max(SRTT / 16, 10 ms), not at the RTO (1 s here):
+                     max(SRTT / 2, 10 ms), not at the RTO (1 s here):
                      four segments out, the second and third SACKed,
                      then an ACK of the first alone; the second must go
                      again within 500 ms

@@ -2516,6 +2516,17 @@ TEST(splice_after_reset_econnreset)
  * (0), as Linux's tcp_recvmsg() checks SOCK_DONE before sk_err, and the
  * reset's error is CLOSE-WAIT's, EPIPE (tcp_reset()), left for SO_ERROR.
  */
+/* @fd's tcpi_state, or -1 */
+static int tcp_state(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	if (getsockopt(fd, SOL_TCP, TCP_INFO, &ti, &len))
+		return -1;
+	return ti.tcpi_state;
+}
+
 static void fin_then_reset(struct __test_metadata *_metadata, int fam)
 {
 	int l, c, s, err = 0, p[2];
@@ -2523,6 +2534,7 @@ static void fin_then_reset(struct __test_metadata *_metadata, int fam)
 	unsigned short port;
 	char buf[16];
 	ssize_t n;
+	int i;
 
 	l = listener_of(fam, 1, &port);
 	ASSERT_LE(0, l);
@@ -2536,6 +2548,10 @@ static void fin_then_reset(struct __test_metadata *_metadata, int fam)
 	ASSERT_EQ(0, shutdown(c, SHUT_WR));
 	EXPECT_EQ(0, recv(s, buf, sizeof(buf), 0));
 	linger_abort(_metadata, c);
+	/* the reset taken (CLOSED), without reading SO_ERROR, which clears */
+	for (i = 0; i < WAIT_MS / 10 && tcp_state(s) != TCP_CLOSE; i++)
+		usleep(10000);
+	ASSERT_EQ(TCP_CLOSE, tcp_state(s));
 	n = recv(s, buf, sizeof(buf), 0);
 	EXPECT_EQ(0, n) TH_LOG("family %d: %s", fam, strerror(errno));
 	n = splice(s, NULL, p[1], NULL, 16, 0);

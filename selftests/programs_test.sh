@@ -72,6 +72,7 @@ stop()
 	done
 	kill -9 "$1" 2>/dev/null
 	wait "$1" 2>/dev/null
+	sed -i "/^$1\$/d" "$tmp/pids"	# its pid may be reused later
 	return 0
 }
 

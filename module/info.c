@@ -128,6 +128,7 @@ static void counts(const struct xtcp_sock *xs, struct tcp_info *info)
 	/* our SYN, once acknowledged, is one more, as Linux counts it */
 	info->tcpi_delivered = n->delivered + (xs->snd_una != xs->iss);
 	info->tcpi_delivery_rate = n->delivery_rate;
+	info->tcpi_delivery_rate_app_limited = n->delivery_app_limited;
 	info->tcpi_dsack_dups = n->dsack_dups;
 	info->tcpi_reord_seen = xs->cong.reord_seen;
 	xtcp_chrono_info(xs, info);

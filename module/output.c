@@ -706,8 +706,10 @@ static bool send_new(struct sock *sk, u32 mss, enum push_how how)
 		if (how == PUSH_FORCED)
 			how = PUSH_NAGLE;	/* one short segment at most */
 	}
-	if (sent)
+	if (sent) {
 		xtcp_chrono_start(sk, XTCP_CHRONO_BUSY);
+		xtcp_rate_app_limited(sk);
+	}
 	/* the peer's window, not cwnd or the application, holds data back */
 	if (xtcp_seq_before(xs->snd_nxt, xs->write_seq) &&
 	    xtcp_seq_after(xs->snd_nxt + min(mss, xs->write_seq - xs->snd_nxt),

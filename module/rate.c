@@ -16,7 +16,9 @@
  *     ACK covers whole segments, the last of a write perhaps short);
  *   - the rate is the bytes delivered over an interval of at least one
  *     smoothed round trip, measured from ACK to ACK, begun afresh once
- *     nothing is in flight (so an idle spell lowers no sample).
+ *     nothing is in flight (so an idle spell lowers no sample); an
+ *     interval in which the application had nothing more to send
+ *     (app-limited) lowers no rate either, as in tcp_rate_gen().
  *
  * RFC 2883 4: the peer reports a duplicate it received with a D-SACK, a
  * first SACK block below SEG.ACK or within the second block.
@@ -175,13 +177,37 @@ void xtcp_rate_on_ack(struct sock *sk)
 	}
 	us = ktime_us_delta(now, n->rate_stamp);
 	if (us > 0 && us >= xs->rtt.srtt_us) {
-		n->delivery_rate = div64_u64((n->delivered_bytes - n->rate_base) *
-					     USEC_PER_SEC, us);
+		u64 rate = div64_u64((n->delivered_bytes - n->rate_base) *
+				     USEC_PER_SEC, us);
+
+		/* an interval the application left short says less of the
+		 * path: it lowers no rate (tcp_rate_gen())
+		 */
+		if (!n->rate_app_limited || rate >= n->delivery_rate) {
+			n->delivery_rate = rate;
+			n->delivery_app_limited = n->rate_app_limited;
+		}
+		n->rate_app_limited = 0;
 		n->rate_stamp = now;
 		n->rate_base = n->delivered_bytes;
 	}
 	if (xs->snd_una == xs->snd_nxt)	/* idle now: the next begins anew */
 		n->rate_stamp = 0;
+}
+
+/**
+ * xtcp_rate_app_limited() - a send found nothing more to send with room
+ * left in cwnd: the application, not the path, sets the pace of this
+ * interval (Linux's tcp_rate_check_app_limited())
+ * @sk: the connection, locked
+ */
+void xtcp_rate_app_limited(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (xs->snd_nxt == xs->write_seq &&
+	    xs->snd_nxt - xs->snd_una < xs->cong.cwnd)
+		xs->counts.rate_app_limited = 1;
 }
 
 /**

@@ -161,6 +161,8 @@ struct xtcp_rtt {
  * @rate_base: @delivered_bytes when the rate's interval began
  * @rate_stamp: when it began, or 0 for none yet
  * @delivery_rate: the last interval's rate, bytes a second
+ * @rate_app_limited: the application left this interval short
+ * @delivery_app_limited: ... and @delivery_rate's
  * @chrono_us: microseconds spent busy (data in flight) and limited by the
  *	       peer's window, by enum xtcp_chrono less one (tcp_chrono)
  * @chrono: which is running, since @chrono_start
@@ -187,6 +189,8 @@ struct xtcp_counts {
 	u64 rate_base;
 	ktime_t rate_stamp;
 	u64 delivery_rate;
+	u8 rate_app_limited;
+	u8 delivery_app_limited;
 	u64 chrono_us[2];
 	u8 chrono;
 	ktime_t chrono_start;
@@ -599,6 +603,7 @@ void xtcp_chrono_start(struct sock *sk, enum xtcp_chrono type);
 void xtcp_chrono_stop(struct sock *sk, enum xtcp_chrono type);
 void xtcp_chrono_info(const struct xtcp_sock *xs, struct tcp_info *info);
 void xtcp_chrono_end(struct sock *sk);
+void xtcp_rate_app_limited(struct sock *sk);
 void xtcp_rate_on_ack(struct sock *sk);
 void xtcp_rate_dsack(struct sock *sk, const struct xtcp_sack_block *b,
 		     unsigned int n, u32 ack);

@@ -157,6 +157,30 @@ static int listener_of(int family, int backlog, unsigned short *port)
 	return fd;
 }
 
+/*
+ * A connection of @family over loopback: fd[0] the listener, fd[1] the
+ * client, fd[2] the accepted end. 0, or -1 with whatever was opened closed.
+ */
+static int pair_of(int family, int fd[3])
+{
+	unsigned short port;
+
+	fd[1] = -1;
+	fd[2] = -1;
+	fd[0] = listener_of(family, 1, &port);
+	if (fd[0] < 0)
+		return -1;
+	fd[1] = sock_of(family, 0);
+	if (fd[1] >= 0 && !connect_to(fd[1], port))
+		fd[2] = accept(fd[0], NULL, NULL);
+	if (fd[2] >= 0)
+		return 0;
+	if (fd[1] >= 0)
+		close(fd[1]);
+	close(fd[0]);
+	return -1;
+}
+
 /* The events of @fd after waiting up to @ms for one of @events. */
 static int poll1(int fd, short events, int ms)
 {
@@ -2379,21 +2403,16 @@ TEST(splice_queues_pages_not_copies)
 static void spliced_pages_read(struct __test_metadata *_metadata, int fam)
 {
 	const size_t page = 4096;
-	int l, c, s, p[2], q[2], inq = 0, i;
-	unsigned short port;
+	int fd[3], c, s, p[2], q[2], inq = 0, i;
 	struct iovec iov;
 	size_t b = 0, k;
 	char *buf, out[4096];
 
 	buf = aligned_alloc(page, page);
 	ASSERT_NE(NULL, buf);
-	l = listener_of(fam, 1, &port);
-	ASSERT_LE(0, l);
-	c = sock_of(fam, 0);
-	ASSERT_LE(0, c);
-	ASSERT_EQ(0, connect_to(c, port));
-	s = accept(l, NULL, NULL);
-	ASSERT_LE(0, s);
+	ASSERT_EQ(0, pair_of(fam, fd));
+	c = fd[1];
+	s = fd[2];
 	ASSERT_EQ(0, pipe(p));
 	ASSERT_EQ(0, pipe(q));
 
@@ -2420,7 +2439,7 @@ static void spliced_pages_read(struct __test_metadata *_metadata, int fam)
 	close(q[1]);
 	close(c);
 	close(s);
-	close(l);
+	close(fd[0]);
 	free(buf);
 }
 
@@ -2439,8 +2458,7 @@ TEST(splice_read_passes_pages_not_copies)
  */
 static void sendfile_short(struct __test_metadata *_metadata, int fam)
 {
-	int l, c, s, fd, notsent = -1;
-	unsigned short port;
+	int p[3], c, s, fd, notsent = -1;
 	char data[1000];
 	off_t off = 0;
 
@@ -2448,13 +2466,9 @@ static void sendfile_short(struct __test_metadata *_metadata, int fam)
 	fd = memfd_create("xtcp-sendfile", 0);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ((ssize_t)sizeof(data), write(fd, data, sizeof(data)));
-	l = listener_of(fam, 1, &port);
-	ASSERT_LE(0, l);
-	c = sock_of(fam, 0);
-	ASSERT_LE(0, c);
-	ASSERT_EQ(0, connect_to(c, port));
-	s = accept(l, NULL, NULL);
-	ASSERT_LE(0, s);
+	ASSERT_EQ(0, pair_of(fam, p));
+	c = p[1];
+	s = p[2];
 	ASSERT_EQ((ssize_t)sizeof(data), sendfile(c, fd, &off, 1 << 16));
 	ASSERT_EQ(0, ioctl(c, SIOCOUTQNSD, &notsent));
 	EXPECT_EQ(0, notsent) TH_LOG("family %d", fam);
@@ -2462,7 +2476,7 @@ static void sendfile_short(struct __test_metadata *_metadata, int fam)
 	EXPECT_EQ((ssize_t)sizeof(data), read_full(s, data, sizeof(data)));
 	close(c);
 	close(s);
-	close(l);
+	close(p[0]);
 	close(fd);
 }
 
@@ -2481,27 +2495,21 @@ TEST(sendfile_past_eof_pushes)
  */
 static void splice_after_reset(struct __test_metadata *_metadata, int fam)
 {
-	unsigned short port;
-	int l, c, s, p[2];
+	int fd[3], s, p[2];
 	ssize_t n;
 
-	l = listener_of(fam, 1, &port);
-	ASSERT_LE(0, l);
-	c = sock_of(fam, 0);
-	ASSERT_LE(0, c);
-	ASSERT_EQ(0, connect_to(c, port));
-	s = accept(l, NULL, NULL);
-	ASSERT_LE(0, s);
+	ASSERT_EQ(0, pair_of(fam, fd));
+	s = fd[2];
 	ASSERT_EQ(0, pipe(p));
 	ASSERT_EQ(0, set_timeo(s, SO_RCVTIMEO, WAIT_MS));
-	linger_abort(_metadata, c);
+	linger_abort(_metadata, fd[1]);
 	n = splice(s, NULL, p[1], NULL, 4096, 0);
 	EXPECT_EQ(-1, n) TH_LOG("family %d: splice gave %zd", fam, n);
 	EXPECT_EQ(ECONNRESET, errno) TH_LOG("family %d", fam);
 	close(p[0]);
 	close(p[1]);
 	close(s);
-	close(l);
+	close(fd[0]);
 }
 
 TEST(splice_after_reset_econnreset)
@@ -2529,20 +2537,14 @@ static int tcp_state(int fd)
 
 static void fin_then_reset(struct __test_metadata *_metadata, int fam)
 {
-	int l, c, s, err = 0, p[2];
+	int fd[3], c, s, err = 0, p[2], i;
 	socklen_t len = sizeof(err);
-	unsigned short port;
 	char buf[16];
 	ssize_t n;
-	int i;
 
-	l = listener_of(fam, 1, &port);
-	ASSERT_LE(0, l);
-	c = sock_of(fam, 0);
-	ASSERT_LE(0, c);
-	ASSERT_EQ(0, connect_to(c, port));
-	s = accept(l, NULL, NULL);
-	ASSERT_LE(0, s);
+	ASSERT_EQ(0, pair_of(fam, fd));
+	c = fd[1];
+	s = fd[2];
 	ASSERT_EQ(0, set_timeo(s, SO_RCVTIMEO, WAIT_MS));
 	ASSERT_EQ(0, pipe(p));
 	ASSERT_EQ(0, shutdown(c, SHUT_WR));
@@ -2561,7 +2563,7 @@ static void fin_then_reset(struct __test_metadata *_metadata, int fam)
 	close(p[0]);
 	close(p[1]);
 	close(s);
-	close(l);
+	close(fd[0]);
 }
 
 TEST(fin_then_reset_reads_eof)

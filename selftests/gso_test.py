@@ -31,7 +31,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from xtcp_timers import netns, run, tap_cases, tcp_socket, xtcp_socket  # noqa: E402
+from xtcp_timers import (netns, run, tap_cases, tcp_socket,  # noqa: E402
+                         veth_namespaces, xtcp_socket)
 
 NA, NB = 'xgso_a', 'xgso_b'
 A_IP, B_IP = '198.18.0.1', '198.18.0.2'
@@ -40,16 +41,7 @@ MIB = 8
 
 
 def topo():
-    for n in (NA, NB):
-        run('ip', 'netns', 'del', n, check=False)
-        run('ip', 'netns', 'add', n)
-        run('ip', '-n', n, 'link', 'set', 'lo', 'up')
-    run('ip', '-n', NA, 'link', 'add', 'ga', 'type', 'veth', 'peer', 'name',
-        'gb', 'netns', NB)
-    run('ip', '-n', NA, 'addr', 'add', f'{A_IP}/24', 'dev', 'ga')
-    run('ip', '-n', NB, 'addr', 'add', f'{B_IP}/24', 'dev', 'gb')
-    run('ip', '-n', NA, 'link', 'set', 'ga', 'up')
-    run('ip', '-n', NB, 'link', 'set', 'gb', 'up')
+    veth_namespaces(NA, NB, 'ga', 'gb', A_IP, B_IP)
 
 
 def out_segs(stack):

@@ -63,6 +63,18 @@ def slow_rto(on, saved=[None]):
         run('ip', 'route', 'del', f'{B_IP}/32', check=False)
 
 
+def data_segments(cap, peer, n):
+    """Up to @n data segments the stack sends the peer, each within 2 s."""
+    segs = []
+    for _ in range(n):
+        d = cap.wait(lambda s: out_to(peer.cport)(s) and s['len'] > 0 and
+                     s not in segs, 2)
+        if d is None:
+            break
+        segs.append(d)
+    return segs
+
+
 def case_sack_first_rtx(ctx, stack, port):
     slow_rto(True)
     try:
@@ -79,13 +91,7 @@ def sack_first_rtx(ctx, stack, port):
     una = peer.y + 1
     cap.clear()
     srv.sendall(b'd' * (10 * MSS))
-    segs = []
-    for _ in range(10):
-        d = cap.wait(lambda s: out_to(peer.cport)(s) and s['len'] > 0 and
-                     s not in segs, 2)
-        if d is None:
-            break
-        segs.append(d)
+    segs = data_segments(cap, peer, 10)
     if len(segs) < 10:
         return [f'{len(segs)} segments went out, not the initial ten'], notes
     # The first is lost; each of three duplicate ACKs SACKs one more.
@@ -121,13 +127,7 @@ def sack_reneging(ctx, stack, port):
     una = peer.y + 1
     cap.clear()
     srv.sendall(b'r' * (4 * MSS))
-    segs = []
-    for _ in range(4):
-        d = cap.wait(lambda s: out_to(peer.cport)(s) and s['len'] > 0 and
-                     s not in segs, 2)
-        if d is None:
-            break
-        segs.append(d)
+    segs = data_segments(cap, peer, 4)
     if len(segs) < 4:
         return [f'{len(segs)} segments went out, not four'], notes
     # The peer SACKs the second and third, then acknowledges only the

@@ -22,7 +22,7 @@ netem has a transfer of its own):
                  (on the unlimited path it measures the bursts, the
                  kernel's up to 10 times the average, and read at the
                  end it is the last, tiny, round trip's)
-  dsack_dups     netem duplicates 10 % of A's segments: B reports each
+  dsack_dups     netem duplicates 20 % of A's segments: B reports each
                  duplicate with a D-SACK (RFC 2883), and tcpi_dsack_dups
                  and TcpExt TCPDSACKRecv count them, at least 1
   reord_seen     netem holds back 25 % of A's segments by 5 ms, so later
@@ -51,7 +51,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from xtcp_timers import netns, run, tap_cases, tcp_socket, xtcp_socket  # noqa: E402
+from xtcp_timers import (netns, run, tap_cases, tcp_socket,  # noqa: E402
+                         veth_namespaces, xtcp_socket)
 
 NA, NB = 'xti_a', 'xti_b'
 A_IP, B_IP = '198.18.2.1', '198.18.2.2'
@@ -69,16 +70,7 @@ FIELDS = {'snd_mss': (16, 'I'), 'rtt': (68, 'I'), 'snd_ssthresh': (76, 'I'),
 
 
 def topo():
-    for n in (NA, NB):
-        run('ip', 'netns', 'del', n, check=False)
-        run('ip', 'netns', 'add', n)
-        run('ip', '-n', n, 'link', 'set', 'lo', 'up')
-    run('ip', '-n', NA, 'link', 'add', 'ta', 'type', 'veth', 'peer', 'name',
-        'tb', 'netns', NB)
-    run('ip', '-n', NA, 'addr', 'add', f'{A_IP}/24', 'dev', 'ta')
-    run('ip', '-n', NB, 'addr', 'add', f'{B_IP}/24', 'dev', 'tb')
-    run('ip', '-n', NA, 'link', 'set', 'ta', 'up')
-    run('ip', '-n', NB, 'link', 'set', 'tb', 'up')
+    veth_namespaces(NA, NB, 'ta', 'tb', A_IP, B_IP)
 
 
 def netem(*args):
@@ -220,7 +212,7 @@ def delivery_rate(stack, port):
 
 
 def dsack_dups(stack, port):
-    i, _, moved, ok = transfer(stack, port, 'duplicate', '10%')
+    i, _, moved, ok = transfer(stack, port, 'duplicate', '20%')
     bad = intact(ok)
     if i['dsack_dups'] < 1 or moved.get('TCPDSACKRecv', 0) < 1:
         bad.append('no D-SACK counted')

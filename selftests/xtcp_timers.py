@@ -83,6 +83,21 @@ def netns(name):
         os.close(home)
 
 
+def veth_namespaces(na, nb, ifa, ifb, ipa, ipb):
+    """Namespaces @na and @nb, made afresh and joined by a veth pair: @ifa
+    in @na with @ipa/24, @ifb in @nb with @ipb/24, all up."""
+    for n in (na, nb):
+        run('ip', 'netns', 'del', n, check=False)
+        run('ip', 'netns', 'add', n)
+        run('ip', '-n', n, 'link', 'set', 'lo', 'up')
+    run('ip', '-n', na, 'link', 'add', ifa, 'type', 'veth', 'peer', 'name',
+        ifb, 'netns', nb)
+    run('ip', '-n', na, 'addr', 'add', f'{ipa}/24', 'dev', ifa)
+    run('ip', '-n', nb, 'addr', 'add', f'{ipb}/24', 'dev', ifb)
+    run('ip', '-n', na, 'link', 'set', ifa, 'up')
+    run('ip', '-n', nb, 'link', 'set', ifb, 'up')
+
+
 def xtcp_socket(ns=None):
     """An xtcp stream socket, as a Python socket (its addresses are
     sockaddr_in, like AF_INET's)."""

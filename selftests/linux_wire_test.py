@@ -75,23 +75,34 @@ def data_segments(cap, peer, n):
     return segs
 
 
-def case_sack_first_rtx(ctx, stack, port):
-    slow_rto(True)
-    try:
-        return sack_first_rtx(ctx, stack, port)
-    finally:
-        slow_rto(False)
+def with_slow_rto(case):
+    """@case run with slow_rto() on, whatever happens."""
+    def run_slowly(ctx, stack, port):
+        slow_rto(True)
+        try:
+            return case(ctx, stack, port)
+        finally:
+            slow_rto(False)
+    return run_slowly
 
 
-def sack_first_rtx(ctx, stack, port):
-    _, cap, inj = ctx
+def sack_burst(ctx, stack, port, n):
+    """A SACK connection whose stack end, with TCP_NODELAY, sends @n
+    segments: (listener, peer, the stack's socket, SND.UNA, the data
+    segments captured)."""
+    cap = ctx[1]
     lst, peer, srv = peer_connection(ctx, stack, port, sack=True)
-    bad, notes = [], []
     srv.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    una = peer.y + 1
     cap.clear()
-    srv.sendall(b'd' * (10 * MSS))
-    segs = data_segments(cap, peer, 10)
+    srv.sendall(b'd' * (n * MSS))
+    return lst, peer, srv, peer.y + 1, data_segments(cap, peer, n)
+
+
+@with_slow_rto
+def case_sack_first_rtx(ctx, stack, port):
+    _, cap, inj = ctx
+    lst, peer, srv, una, segs = sack_burst(ctx, stack, port, 10)
+    bad, notes = [], []
     if len(segs) < 10:
         return [f'{len(segs)} segments went out, not the initial ten'], notes
     # The first is lost; each of three duplicate ACKs SACKs one more.
@@ -111,23 +122,11 @@ def sack_first_rtx(ctx, stack, port):
     return bad, notes
 
 
+@with_slow_rto
 def case_sack_reneging(ctx, stack, port):
-    slow_rto(True)
-    try:
-        return sack_reneging(ctx, stack, port)
-    finally:
-        slow_rto(False)
-
-
-def sack_reneging(ctx, stack, port):
     _, cap, inj = ctx
-    lst, peer, srv = peer_connection(ctx, stack, port, sack=True)
+    lst, peer, srv, una, segs = sack_burst(ctx, stack, port, 4)
     bad, notes = [], []
-    srv.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    una = peer.y + 1
-    cap.clear()
-    srv.sendall(b'r' * (4 * MSS))
-    segs = data_segments(cap, peer, 4)
     if len(segs) < 4:
         return [f'{len(segs)} segments went out, not four'], notes
     # The peer SACKs the second and third, then acknowledges only the

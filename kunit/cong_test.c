@@ -1073,7 +1073,13 @@ static void cong_probe_lost(struct kunit *test)
 	xtcp_cong_rtx_sent(&c, 1000, 700);
 	/* the rest in flight is not taken as lost */
 	KUNIT_EXPECT_FALSE(test, xtcp_cong_next_rtx(&c, 0, 500, &seq, &len));
-	ack_ts(&c, 0, 20000, 20000, 700);
+	/* nor is the segment at SND.UNA once the probe's data is through:
+	 * only recovery resends that whatever the board says
+	 */
+	ack_ts(&c, 0, 5000, 20000, 700);	/* through the SACKed block */
+	KUNIT_EXPECT_EQ(test, c.state, XTCP_CA_LOSS);
+	KUNIT_EXPECT_FALSE(test, xtcp_cong_next_rtx(&c, 5000, 500, &seq, &len));
+	ack_ts(&c, 5000, 20000, 20000, 700);
 	KUNIT_EXPECT_EQ(test, c.state, XTCP_CA_OPEN);
 	KUNIT_EXPECT_GE(test, c.cwnd, 20000u);
 

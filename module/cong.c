@@ -479,19 +479,22 @@ static void enter_recovery(struct xtcp_cong *c, const struct xtcp_ack_sample *a)
 /* Which unSACKed data is lost now. */
 static void mark_lost(struct xtcp_cong *c, const struct xtcp_ack_sample *a)
 {
-	u32 lost;
+	u32 lost = a->snd_una;
 
 	if (c->state == XTCP_CA_OPEN)
 		return;
 	if (a->sack_ok)
 		lost = xtcp_sb_lost_end(&c->sb, a->snd_una, a->mss,
 					c->reordering);
-	else
-		lost = a->snd_una + a->mss;	/* the segment at SND.UNA */
-	/* In recovery, at least the segment at SND.UNA (RFC 6675 5 step 4.2
-	 * resends it whatever the board says).
+	/*
+	 * In recovery, at least the segment at SND.UNA (RFC 6675 5 step 4.2
+	 * resends it whatever the board says; without SACK, RFC 6582 3.2
+	 * step 5's partial ACK). A timeout or an MTU loss took what it
+	 * lost itself: after a lost probe, the data behind it was not.
 	 */
-	lost = xtcp_seq_max(lost, a->snd_una + min(a->mss, a->snd_nxt - a->snd_una));
+	if (c->state == XTCP_CA_RECOVERY)
+		lost = xtcp_seq_max(lost, a->snd_una +
+				    min(a->mss, a->snd_nxt - a->snd_una));
 	c->lost_end = xtcp_seq_min(xtcp_seq_max(c->lost_end, lost), a->snd_nxt);
 	c->high_rxt = xtcp_seq_max(c->high_rxt, a->snd_una);
 }

@@ -10,12 +10,16 @@
 
 #define MSS	1000
 
-/* Send an ACK for SND.UNA = @una to @c; SACK blocks are put on first. */
+/*
+ * Send an ACK for SND.UNA = @una to @c; SACK blocks are put on first, as
+ * if they had come with an earlier ACK.
+ */
 static void ack(struct xtcp_cong *c, u32 prior, u32 una, u32 nxt, bool dup,
 		bool sack_ok)
 {
 	const struct xtcp_ack_sample a = {
 		.prior_una = prior, .snd_una = una, .snd_nxt = nxt,
+		.prior_fack = xtcp_cong_fack(c, prior),
 		.dupack = dup, .sack_ok = sack_ok, .mss = MSS,
 	};
 
@@ -23,11 +27,12 @@ static void ack(struct xtcp_cong *c, u32 prior, u32 una, u32 nxt, bool dup,
 	xtcp_cong_on_ack(c, &a);
 }
 
-/* An ACK that echoes TSecr @tsecr (SACK blocks put on first). */
+/* An ACK that echoes TSecr @tsecr (SACK blocks put on first, as ack()). */
 static void ack_ts(struct xtcp_cong *c, u32 prior, u32 una, u32 nxt, u32 tsecr)
 {
 	const struct xtcp_ack_sample a = {
 		.prior_una = prior, .snd_una = una, .snd_nxt = nxt,
+		.prior_fack = xtcp_cong_fack(c, prior),
 		.sack_ok = true, .ts_echo = true, .tsecr = tsecr, .mss = MSS,
 	};
 
@@ -919,6 +924,10 @@ static void cong_reordering_tunables(struct kunit *test)
 /* A cumulative ACK that fills a hole with nothing resent: reordering. */
 static void cong_reordering_from_ack(struct kunit *test)
 {
+	struct xtcp_ack_sample a = {
+		.prior_una = 0, .snd_una = 1000, .snd_nxt = 10000,
+		.sack_ok = true, .mss = MSS,
+	};
 	struct xtcp_cong c;
 
 	xtcp_cong_init(&c, MSS);
@@ -933,6 +942,25 @@ static void cong_reordering_from_ack(struct kunit *test)
 	xtcp_cong_init(&c, MSS);
 	ack(&c, 0, 5000, 10000, false, true);
 	KUNIT_EXPECT_EQ(test, c.reordering, XTCP_DUPTHRESH);
+
+	/*
+	 * The ACK that brings the first block and moves SND.UNA (the peer
+	 * had delayed its ACK, then a segment went missing): what it
+	 * acknowledges came before all it SACKs, in order. Only data below
+	 * the highest byte SACKed before this ACK counts (Linux's prior_fack
+	 * in tcp_clean_rtx_queue()).
+	 */
+	xtcp_cong_init(&c, MSS);
+	xtcp_cong_sent(&c, 0, 10000, true);
+	a.prior_fack = xtcp_cong_fack(&c, 0);
+	on_sack(&c, 3000, 5000, 1000, 10000);
+	xtcp_cong_on_ack(&c, &a);
+	KUNIT_EXPECT_EQ(test, c.reordering, XTCP_DUPTHRESH);
+	KUNIT_EXPECT_EQ(test, c.reord_seen, 0u);
+	/* a later ACK filling the hole at 1000: reordering, 4 segments */
+	ack(&c, 1000, 5000, 10000, false, true);
+	KUNIT_EXPECT_EQ(test, c.reordering, 4u);
+	KUNIT_EXPECT_EQ(test, c.reord_seen, 1u);
 
 	/* A timeout with a DupThresh's worth SACKed and no recovery: the
 	 * estimate was too high (as Linux's tcp_enter_loss).
@@ -1103,6 +1131,49 @@ static void cong_probe_lost(struct kunit *test)
 }
 
 /*
+ * RFC 1191 with RFC 4821: "fragmentation needed" for an MTU probe, the
+ * MSS unchanged. Only the probe is lost, for its size; the data around it
+ * is not (Linux's tcp_simple_retransmit() marks only what is bigger than
+ * the MSS). Nothing is undone, cwnd and ssthresh stay.
+ */
+static void cong_probe_too_big(struct kunit *test)
+{
+	struct xtcp_cong c;
+	u32 seq, len;
+
+	xtcp_cong_init(&c, MSS);
+	c.cwnd = 20 * MSS;
+	c.ssthresh = 30 * MSS;
+	xtcp_cong_sent(&c, 0, 20500, true);
+	xtcp_cong_on_probe_too_big(&c, 0, 3000, 4500, 20500);
+	KUNIT_EXPECT_EQ(test, c.state, XTCP_CA_LOSS);
+	KUNIT_EXPECT_EQ(test, c.cwnd, 20u * MSS);
+	KUNIT_EXPECT_EQ(test, c.ssthresh, 30u * MSS);
+	KUNIT_EXPECT_EQ(test, xtcp_cong_pipe(&c, 0, 20500, true, MSS), 19000u);
+	KUNIT_ASSERT_TRUE(test, xtcp_cong_next_rtx(&c, 0, MSS, &seq, &len));
+	KUNIT_EXPECT_EQ(test, seq, 3000u);
+	KUNIT_EXPECT_EQ(test, len, 1000u);
+	xtcp_cong_rtx_sent(&c, 4000, 700);
+	KUNIT_ASSERT_TRUE(test, xtcp_cong_next_rtx(&c, 0, MSS, &seq, &len));
+	KUNIT_EXPECT_EQ(test, seq, 4000u);
+	KUNIT_EXPECT_EQ(test, len, 500u);
+	xtcp_cong_rtx_sent(&c, 4500, 700);
+	KUNIT_EXPECT_FALSE(test, xtcp_cong_next_rtx(&c, 0, MSS, &seq, &len));
+	/* the data before and after it arrives: nothing more goes again */
+	ack_ts(&c, 0, 2000, 20500, 600);
+	KUNIT_EXPECT_FALSE(test, xtcp_cong_next_rtx(&c, 2000, MSS, &seq, &len));
+	ack_ts(&c, 2000, 20500, 20500, 700);
+	KUNIT_EXPECT_EQ(test, c.state, XTCP_CA_OPEN);
+	KUNIT_EXPECT_EQ(test, c.reordering, XTCP_DUPTHRESH);
+
+	/* Already resending: all in flight, as for a lower path MTU. */
+	enter_sack_recovery(&c);
+	xtcp_cong_on_probe_too_big(&c, 0, 6000, 7500, 20000);
+	KUNIT_EXPECT_EQ(test, c.state, XTCP_CA_LOSS);
+	KUNIT_EXPECT_EQ(test, c.lost_end, 20000u);
+}
+
+/*
  * Karn's rule with timestamps: in a recovery, an echo older than the
  * first resending names an earlier copy; now - TSecr is no round trip.
  */
@@ -1189,6 +1260,7 @@ static struct kunit_case xtcp_cong_cases[] = {
 	KUNIT_CASE(cong_echo_predates_rtx),
 	KUNIT_CASE(cong_mtu_loss),
 	KUNIT_CASE(cong_probe_lost),
+	KUNIT_CASE(cong_probe_too_big),
 	{}
 };
 

@@ -536,6 +536,18 @@ void xtcp_cong_on_sack(struct xtcp_cong *c, const struct xtcp_sack_block *b,
 EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_on_sack);
 
 /**
+ * xtcp_cong_fack() - the highest byte the peer has SACKed, or SND.UNA
+ * (Linux's tcp_highest_sack_seq())
+ * @c: the state
+ * @snd_una: SND.UNA
+ */
+u32 xtcp_cong_fack(const struct xtcp_cong *c, u32 snd_una)
+{
+	return sb_fack(&c->sb, snd_una);
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_fack);
+
+/**
  * xtcp_cong_on_ack() - an acceptable ACK arrived
  * @c: the state
  * @a: what it said (SACK blocks already on the board)
@@ -545,9 +557,14 @@ void xtcp_cong_on_ack(struct xtcp_cong *c, const struct xtcp_ack_sample *a)
 	u32 acked = a->snd_una - a->prior_una;
 	u32 fack = sb_fack(&c->sb, a->snd_una);
 
-	/* A hole at SND.UNA filled with no resending: reordering */
+	/*
+	 * A hole at SND.UNA filled with no resending, below data SACKed
+	 * before this ACK: reordering. Not an ACK that brings the first
+	 * block as it moves SND.UNA: what it acknowledges came first.
+	 */
 	if (acked && c->state == XTCP_CA_OPEN && c->sb.n &&
-	    xtcp_seq_after(c->sb.r[0].start, a->prior_una))
+	    xtcp_seq_after(c->sb.r[0].start, a->prior_una) &&
+	    xtcp_seq_after(a->prior_fack, a->prior_una))
 		note_reordering(c, fack - a->prior_una, a->mss);
 	if (acked)
 		xtcp_sb_advance(&c->sb, a->snd_una);
@@ -675,6 +692,31 @@ void xtcp_cong_on_mtu_loss(struct xtcp_cong *c, u32 snd_una, u32 snd_nxt)
 	c->lost_end = snd_nxt;
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_on_mtu_loss);
+
+/**
+ * xtcp_cong_on_probe_too_big() - "fragmentation needed" for an MTU probe,
+ * the MSS unchanged (RFC 1191 with RFC 4821): only the probe is lost, for
+ * its size, not to congestion; the data around it is not (Linux's
+ * tcp_simple_retransmit() marks what is bigger than the MSS). Already
+ * resending, all in flight is taken as lost, as for a lower path MTU.
+ * @c: the state
+ * @snd_una: SND.UNA
+ * @probe_seq: where the probe starts
+ * @probe_end: the sequence number after it
+ * @snd_nxt: SND.NXT
+ */
+void xtcp_cong_on_probe_too_big(struct xtcp_cong *c, u32 snd_una,
+				u32 probe_seq, u32 probe_end, u32 snd_nxt)
+{
+	bool was_open = c->state == XTCP_CA_OPEN;
+
+	xtcp_cong_on_mtu_loss(c, snd_una, snd_nxt);
+	if (was_open) {
+		c->high_rxt = xtcp_seq_max(probe_seq, snd_una);
+		c->lost_end = xtcp_seq_min(probe_end, snd_nxt);
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_on_probe_too_big);
 
 /**
  * xtcp_cong_on_probe_lost() - the hole that just began a recovery is an

@@ -106,6 +106,7 @@ struct xtcp_cong {
  * @prior_una: SND.UNA before it
  * @snd_una: SND.UNA after it
  * @snd_nxt: SND.NXT
+ * @prior_fack: the highest byte SACKed before it (xtcp_cong_fack())
  * @dupack: a duplicate ACK as RFC 5681 2 defines it
  * @sack_ok: SACK was negotiated
  * @ts_echo: the ACK carried a timestamp echo, @tsecr
@@ -116,6 +117,7 @@ struct xtcp_ack_sample {
 	u32 prior_una;
 	u32 snd_una;
 	u32 snd_nxt;
+	u32 prior_fack;
 	bool dupack;
 	bool sack_ok;
 	bool ts_echo;
@@ -137,6 +139,7 @@ void xtcp_cong_init(struct xtcp_cong *c, u32 mss);
 void xtcp_cong_set_reordering(struct xtcp_cong *c, u32 start, u32 max);
 void xtcp_cong_on_sack(struct xtcp_cong *c, const struct xtcp_sack_block *b,
 		       unsigned int n, u32 snd_una, u32 snd_nxt, u32 mss);
+u32 xtcp_cong_fack(const struct xtcp_cong *c, u32 snd_una);
 void xtcp_cong_on_ack(struct xtcp_cong *c, const struct xtcp_ack_sample *a);
 void xtcp_cong_on_rto(struct xtcp_cong *c, u32 snd_una, u32 snd_nxt, u32 mss);
 void xtcp_cong_restart(struct xtcp_cong *c, u32 mss);
@@ -144,6 +147,8 @@ void xtcp_cong_sent(struct xtcp_cong *c, u32 snd_una, u32 snd_nxt,
 		    bool limited);
 bool xtcp_cong_full(const struct xtcp_cong *c, u32 pipe, u32 mss);
 void xtcp_cong_on_mtu_loss(struct xtcp_cong *c, u32 snd_una, u32 snd_nxt);
+void xtcp_cong_on_probe_too_big(struct xtcp_cong *c, u32 snd_una,
+				u32 probe_seq, u32 probe_end, u32 snd_nxt);
 void xtcp_cong_on_probe_lost(struct xtcp_cong *c, u32 snd_una, u32 probe_end,
 			     u32 snd_nxt);
 u32 xtcp_cong_pipe(const struct xtcp_cong *c, u32 snd_una, u32 snd_nxt,

@@ -359,7 +359,7 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb,
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
-	u32 ack = cb->ack_seq, prior_una = xs->snd_una;
+	u32 ack = cb->ack_seq, prior_una = xs->snd_una, prior_fack;
 	u32 wnd = (u32)cb->wnd << xs->snd_wscale;	/* RFC 7323 2.3 */
 	bool dupack;
 
@@ -426,6 +426,7 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb,
 	dupack = ack == xs->snd_una && xs->snd_una != xs->snd_nxt &&
 		 !skb->len && !(cb->flags & (XTCP_SYN | XTCP_FIN)) &&
 		 (wnd == xs->snd_wnd || opts->num_sacks);
+	prior_fack = xtcp_cong_fack(&xs->cong, prior_una);
 	if (xs->sack_ok && opts->num_sacks) {
 		xtcp_rate_dsack(sk, opts->sacks, opts->num_sacks, ack);
 		xtcp_cong_on_sack(&xs->cong, opts->sacks, opts->num_sacks,
@@ -456,6 +457,7 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb,
 		u8 prior_state = xs->cong.state;
 		struct xtcp_ack_sample a = {
 			.prior_una = prior_una,
+			.prior_fack = prior_fack,
 			.snd_una = xs->snd_una,
 			.snd_nxt = xs->snd_nxt,
 			.dupack = dupack,

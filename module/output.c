@@ -888,6 +888,24 @@ void xtcp_retransmit_all(struct sock *sk)
 }
 
 /**
+ * xtcp_retransmit_mtu_probe() - an MTU probe was too big for the path
+ * (RFC 1191 "fragmentation needed", the MSS unchanged): resend the probe
+ * alone now, in segments that fit (Linux's tcp_simple_retransmit())
+ * @sk: the connection, locked
+ */
+void xtcp_retransmit_mtu_probe(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (!can_send_data(sk) ||
+	    !xtcp_seq_after(xs->mtup_probe_end, xs->snd_una))
+		return;
+	xtcp_cong_on_probe_too_big(&xs->cong, xs->snd_una, xs->mtup_probe_seq,
+				   xs->mtup_probe_end, xs->snd_nxt);
+	xtcp_push(sk);
+}
+
+/**
  * xtcp_send_probe() - a zero-window probe: one byte beyond the window,
  * which the peer drops but answers with its current window (RFC 9293
  * 3.8.6.1, MUST-36)

@@ -9,7 +9,7 @@
  * Where an RFC rule lives:
  *   RFC 1191 3.1: MSS from the path MTU           xtcp_sync_mss
  *   RFC 1191: a lower PMTU, what is in flight
- *            resent at once                       xtcp_mtu_reduced
+ *            resent at once (a probe: it alone)   xtcp_mtu_reduced
  *   RFC 4821 (Linux's tcp_mtu_probing()):
  *            black hole detection                 xtcp_mtu_black_hole
  *   RFC 4821 7.4, 7.5: a probe's size, when it
@@ -119,12 +119,14 @@ void xtcp_mtu_reduced(struct sock *sk)
 	if (xs->snd_mss < old)
 		atomic_long_inc(&xtcp_sk_net(sk)->pmtu_reduced);
 	/*
-	 * Resent at once too: an MTU probe too big for the path (resending
+	 * An MTU probe too big for the path: it alone is resent (resending
 	 * makes it inconclusive; mtup_high is down to the path's MTU now).
 	 * Else, with the MSS unchanged, the peer's MSS was smaller all along.
 	 */
-	if (xs->snd_mss < old || xs->mtup_probe > dmtu)
+	if (xs->snd_mss < old)
 		xtcp_retransmit_all(sk);
+	else if (xs->mtup_probe > dmtu)
+		xtcp_retransmit_mtu_probe(sk);
 }
 
 /* The largest packet the peer's MSS takes: where a search starts from */

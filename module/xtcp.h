@@ -731,6 +731,7 @@ void xtcp_push(struct sock *sk);
 void xtcp_push_more(struct sock *sk);
 int xtcp_retransmit_head(struct sock *sk);
 void xtcp_retransmit_all(struct sock *sk);
+void xtcp_retransmit_mtu_probe(struct sock *sk);
 void xtcp_push_forced(struct sock *sk);
 bool xtcp_fin_sent(const struct xtcp_sock *xs);
 void xtcp_send_oow_ack(struct sock *sk);

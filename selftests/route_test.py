@@ -40,8 +40,7 @@ is not cached for the other. Cases:
                path again: the MSS ends above base_mss, within the path,
                and TcpExt TCPMTUPSuccess and TCPMTUPFail both move; with
                2 (probing from base_mss at once) the same for 8 MiB (room
-               for the search to finish; xtcp's can stall for good after
-               a lost probe: selftests/known-failures)
+               for the search to finish, on either stack)
   probe-icmp   mtu_probing 2 with the routers' ICMP: a probe too big for
                the link draws fragmentation needed, and the search stays
                within the route's MTU after it (no Ip FragFails at the

@@ -19,6 +19,13 @@ hash:
              arrive intact within 60 s (a send queue that frees memory
              only per whole buffer, or never for acknowledged data it
              keeps, stalls or crawls); the time is printed
+  acks       8 MiB to a reader that falls behind (256 KiB reads, 3 ms
+             apart): B sends at most 0.6 ACKs per skb of data it
+             receives (gb's tx_packets against rx_packets; the kernel's
+             TCP sends 0.3-0.45). While its window shrinks a receiver
+             acknowledges as its reader frees room, not each skb
+             (Linux's __tcp_ack_snd_check()): each ACK would cost the
+             sender a smaller burst, and over veth the whole rate
 Runs inside UML, as root. TAP.
 """
 import hashlib
@@ -52,9 +59,15 @@ def out_segs(stack):
     return dict(zip(lines[0][1:], map(int, lines[1][1:])))['OutSegs']
 
 
+def packets(ns=NA, dev='ga'):
+    """(rx_packets, tx_packets) of @dev in @ns."""
+    out = run('ip', '-n', ns, '-j', '-s', 'link', 'show', dev).stdout
+    st = json.loads(out)[0]['stats64']
+    return st['rx']['packets'], st['tx']['packets']
+
+
 def tx_packets():
-    out = run('ip', '-n', NA, '-j', '-s', 'link', 'show', 'ga').stdout
-    return json.loads(out)[0]['stats64']['tx']['packets']
+    return packets()[1]
 
 
 def data_segs(s):
@@ -136,6 +149,49 @@ def segs_in(stack, port):
     return bad, [f'data_segs_out {sent}, data_segs_in {got}']
 
 
+def acks(stack, port):
+    """8 MiB to a slow reader; B's packets in and out."""
+    lst = MAKE[stack](NB)
+    lst.bind((B_IP, port))
+    lst.listen(1)
+    lst.settimeout(60)
+    data = os.urandom(MIB << 20)
+    got = {}
+
+    def sink():
+        s, _ = lst.accept()
+        s.settimeout(60)
+        h, buf, reads = hashlib.sha256(), bytearray(1 << 18), 0
+        while True:
+            n = s.recv_into(buf)
+            if not n:
+                break
+            h.update(buf[:n])
+            reads += 1
+            time.sleep(0.003)
+        got['ok'] = h.hexdigest() == hashlib.sha256(data).hexdigest()
+        got['reads'] = reads
+        s.close()
+
+    t = threading.Thread(target=sink)
+    t.start()
+    c = MAKE[stack](NA)
+    c.settimeout(60)
+    c.connect((B_IP, port))
+    b0 = packets(NB, 'gb')
+    c.sendall(data)
+    c.shutdown(socket.SHUT_WR)
+    t.join(60)
+    rx, tx = (b - a for a, b in zip(b0, packets(NB, 'gb')))
+    c.close()
+    lst.close()
+    bad = [] if got.get('ok') else ['the data did not arrive whole']
+    if tx > 0.6 * rx:
+        bad.append(f'{tx} ACKs for {rx} skbs of data: over 0.6 a skb')
+    return bad, [f'{tx} ACKs for {rx} skbs of data ({tx / max(rx, 1):.2f} '
+                 f'a skb), {got.get("reads")} reads']
+
+
 def small_sndbuf(stack, port):
     """2 MiB from a sender with SO_SNDBUF 8192 over a 10 ms delay."""
     run('ip', 'netns', 'exec', NA, 'tc', 'qdisc', 'replace', 'dev', 'ga',
@@ -186,7 +242,8 @@ def main():
         plan = []
         for name, case, port in (('gso_send', gso_send, 7100),
                                  ('segs_in', segs_in, 7100),
-                                 ('small_sndbuf', small_sndbuf, 7110)):
+                                 ('small_sndbuf', small_sndbuf, 7110),
+                                 ('acks', acks, 7120)):
             for i, stack in enumerate(('kernel', 'xtcp')):
                 plan.append((name, stack,
                              lambda c=case, s=stack, p=port + i: c(s, p)))

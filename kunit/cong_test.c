@@ -1166,6 +1166,31 @@ static void cong_probe_too_big(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c.state, XTCP_CA_OPEN);
 	KUNIT_EXPECT_EQ(test, c.reordering, XTCP_DUPTHRESH);
 
+	/* A loss below the probe, which SACKs show after the ICMP: the
+	 * resending starts again at SND.UNA
+	 */
+	xtcp_cong_init(&c, MSS);
+	c.cwnd = 20 * MSS;
+	xtcp_cong_sent(&c, 0, 20500, true);
+	xtcp_cong_on_probe_too_big(&c, 0, 3000, 4500, 20500);
+	xtcp_cong_rtx_sent(&c, 4500, 700);
+	on_sack(&c, 1000, 3000, 0, 20500);
+	on_sack(&c, 4500, 9000, 0, 20500);
+	ack_ts(&c, 0, 0, 20500, 700);
+	KUNIT_ASSERT_TRUE(test, xtcp_cong_next_rtx(&c, 0, MSS, &seq, &len));
+	KUNIT_EXPECT_EQ(test, seq, 0u);
+	KUNIT_EXPECT_EQ(test, len, 1000u);
+
+	/* Without SACK, duplicate ACKs for data behind the probe still
+	 * stand for segments that left the network
+	 */
+	xtcp_cong_init(&c, MSS);
+	c.cwnd = 20 * MSS;
+	ack(&c, 0, 0, 20000, true, false);
+	ack(&c, 0, 0, 20000, true, false);
+	xtcp_cong_on_probe_too_big(&c, 0, 0, 1500, 20000);
+	KUNIT_EXPECT_EQ(test, c.dupacks, 2);
+
 	/* Already resending: all in flight, as for a lower path MTU. */
 	enter_sack_recovery(&c);
 	xtcp_cong_on_probe_too_big(&c, 0, 6000, 7500, 20000);

@@ -495,6 +495,14 @@ static void mark_lost(struct xtcp_cong *c, const struct xtcp_ack_sample *a)
 	if (c->state == XTCP_CA_RECOVERY)
 		lost = xtcp_seq_max(lost, a->snd_una +
 				    min(a->mss, a->snd_nxt - a->snd_una));
+	/* Lost below a too-big probe's resending: resending starts again
+	 * at SND.UNA (the probe's pieces may go twice)
+	 */
+	if (c->mtu_loss && xtcp_seq_before(a->snd_una, c->unresent) &&
+	    xtcp_seq_after(lost, a->snd_una)) {
+		c->high_rxt = a->snd_una;
+		c->unresent = a->snd_una;
+	}
 	c->lost_end = xtcp_seq_min(xtcp_seq_max(c->lost_end, lost), a->snd_nxt);
 	c->high_rxt = xtcp_seq_max(c->high_rxt, a->snd_una);
 }
@@ -689,6 +697,7 @@ void xtcp_cong_on_mtu_loss(struct xtcp_cong *c, u32 snd_una, u32 snd_nxt)
 		c->mtu_loss = 1;
 	}
 	c->high_rxt = snd_una;
+	c->unresent = snd_una;
 	c->lost_end = snd_nxt;
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_on_mtu_loss);
@@ -709,10 +718,13 @@ void xtcp_cong_on_probe_too_big(struct xtcp_cong *c, u32 snd_una,
 				u32 probe_seq, u32 probe_end, u32 snd_nxt)
 {
 	bool was_open = c->state == XTCP_CA_OPEN;
+	u8 dupacks = c->dupacks;	/* segments that left behind it */
 
 	xtcp_cong_on_mtu_loss(c, snd_una, snd_nxt);
 	if (was_open) {
+		c->dupacks = dupacks;
 		c->high_rxt = xtcp_seq_max(probe_seq, snd_una);
+		c->unresent = c->high_rxt;
 		c->lost_end = xtcp_seq_min(probe_end, snd_nxt);
 	}
 }

@@ -52,6 +52,8 @@ enum xtcp_ca_state {
  *	     (RFC 6582 "recover", RFC 6675 RecoveryPoint)
  * @high_rxt: data below this was resent in this recovery (RFC 6675 HighRxt)
  * @lost_end: unSACKed data below this is taken as lost (RFC 6675 IsLost)
+ * @unresent: in an MTU loss, [SND.UNA, @unresent) lies below @high_rxt
+ *	       but was not resent (only a too-big probe was)
  * @prior_cwnd: @cwnd before this recovery or timeout reduced it (undo)
  * @prior_ssthresh: @ssthresh before it
  * @rtx_tsval: our TSval when this recovery first resent data; an ACK
@@ -83,6 +85,7 @@ struct xtcp_cong {
 	u32 recover;
 	u32 high_rxt;
 	u32 lost_end;
+	u32 unresent;
 	u32 prior_cwnd;
 	u32 prior_ssthresh;
 	u32 rtx_tsval;

@@ -688,12 +688,6 @@ static bool send_new(struct sock *sk, u32 mss, enum push_how how)
 	int n;
 
 	while ((len = new_data_len(sk, mss, segs, how))) {
-		/* RFC 5681 4.1: restart from the initial window after idle */
-		if (xs->snd_una == xs->snd_nxt && xs->rtt.rto_ms &&
-		    ktime_ms_delta(ktime_get(), xs->last_send) > xs->rtt.rto_ms) {
-			xtcp_cong_restart(&xs->cong, mss);
-			len = min(len, xs->cong.cwnd);
-		}
 		/* The FIN rides on the last segment when it is due. */
 		n = send_sized(sk, xs->snd_nxt,
 			       len + (xs->fin_queued &&
@@ -720,32 +714,47 @@ static bool send_new(struct sock *sk, u32 mss, enum push_how how)
 	return sent;
 }
 
-/*
- * RFC 4821 7.5: one segment bigger than the rest tries an MTU the search
- * has not settled (pmtu.c), ahead of the data that will tell its loss.
- * Only with data in flight (Linux probes with none too): after an idle
- * spell, send_new() restarts cwnd first. Probes go only without SACK
- * blocks (xtcp_mtu_probe_len()), so Timestamps are all their options.
- */
-static bool send_mtu_probe(struct sock *sk, u32 mss)
+/* RFC 5681 4.1: sending after an idle spell longer than the RTO */
+static void restart_after_idle(struct sock *sk, u32 mss)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
-	u32 len, seq = xs->snd_nxt;
-	int n;
 
-	if (xs->snd_una == seq || !xtcp_seq_before(seq, xs->write_seq))
-		return false;
+	if (xs->snd_una == xs->snd_nxt && xs->rtt.rto_ms &&
+	    xtcp_seq_before(xs->snd_nxt, xs->write_seq) &&
+	    ktime_ms_delta(ktime_get(), xs->last_send) > xs->rtt.rto_ms)
+		xtcp_cong_restart(&xs->cong, mss);
+}
+
+/*
+ * RFC 4821 7.5: one segment bigger than the rest tries an MTU the search
+ * has not settled (pmtu.c), ahead of the data that will tell its loss,
+ * also with nothing in flight (as Linux: a receiver that acknowledges
+ * all at once would otherwise leave no moment for one). Probes go only
+ * without SACK blocks (xtcp_mtu_probe_len()), so Timestamps are all
+ * their options.
+ *
+ * Return: 1 if a probe went, 0 if none, -EAGAIN if one waits for room
+ * and no new data may go meanwhile.
+ */
+static int send_mtu_probe(struct sock *sk, u32 mss)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 seq = xs->snd_nxt;
+	int len, n;
+
+	if (!xtcp_seq_before(seq, xs->write_seq))
+		return 0;
 	len = xtcp_mtu_probe_len(sk, mss);
 	/* within one record: its end is pushed as a segment's end */
-	if (!len || record_end(sk, seq) - seq < len)
-		return false;
+	if (len <= 0 || record_end(sk, seq) - seq < len)
+		return min(len, 0);
 	n = send_sized(sk, seq, len, false,
 		       len + (xs->ts_ok ? TCPOLEN_TSTAMP_ALIGNED : 0), 1);
 	if (n <= 0)
-		return false;
+		return 0;
 	xtcp_mtu_probe_sent(sk, seq, n);
 	WRITE_ONCE(xs->snd_nxt, seq + n);
-	return true;
+	return 1;
 }
 
 static void do_push(struct sock *sk, enum push_how how)
@@ -753,6 +762,7 @@ static void do_push(struct sock *sk, enum push_how how)
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct dst_entry *dst;
 	bool sent = false, full;
+	int probe = 0;
 	u32 mss, pipe;
 
 	if (!can_send_data(sk))
@@ -765,11 +775,14 @@ static void do_push(struct sock *sk, enum push_how how)
 	if (dst && xs->pmtu && dst_mtu(dst) != xs->pmtu)
 		xtcp_sync_mss(sk, dst_mtu(dst));
 	mss = xtcp_send_mss(xs);
+	restart_after_idle(sk, mss);
 	if (xs->cong.state != XTCP_CA_OPEN)
 		sent = send_lost(sk, mss);
 	else
-		sent = send_mtu_probe(sk, mss);
-	sent |= send_new(sk, mss, how);
+		probe = send_mtu_probe(sk, mss);
+	sent |= probe > 0;
+	if (probe >= 0)
+		sent |= send_new(sk, mss, how);
 	/* A FIN takes no window: the receiver accepts it at RCV.NXT. */
 	if (fin_due(xs) && send_range(sk, xs->snd_nxt, 1, true) == 1) {
 		WRITE_ONCE(xs->snd_nxt, xs->snd_nxt + 1);

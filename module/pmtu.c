@@ -187,13 +187,17 @@ static void mtu_check_reprobe(struct sock *sk)
  * enough to see a probe's loss by the duplicate ACKs of the data behind
  * it (11 segments, as Linux), and no SACK blocks vary our header. The
  * probe is the middle of the range still searched, until that range is
- * narrower than probe_threshold.
+ * narrower than probe_threshold. A probe that the send window or cwnd
+ * has no room for yet, with data in flight to make that room, is waited
+ * for: no new data goes until it has (Linux's tcp_write_xmit() when
+ * tcp_mtu_probe() returns 0), else a sender the receiver's window
+ * limits fills each opening and never probes.
  * @sk: the connection, locked
  * @mss: the MSS data segments go with
  *
- * Return: the probe's payload, 0 for none now.
+ * Return: the probe's payload, 0 for none, -EAGAIN to wait for room.
  */
-u32 xtcp_mtu_probe_len(struct sock *sk, u32 mss)
+int xtcp_mtu_probe_len(struct sock *sk, u32 mss)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	u32 hdrs = seg_hdrs(sk), mtu, len, needed;
@@ -214,12 +218,12 @@ u32 xtcp_mtu_probe_len(struct sock *sk, u32 mss)
 	len = mtu - hdrs;
 	/* RFC 4821 7.5: data behind it, DupThresh segments and one more */
 	needed = len + (xs->cong.reordering + 1) * mss;
-	if (xs->write_seq - xs->snd_nxt < needed || xs->snd_wnd < needed ||
-	    xtcp_seq_after(xs->snd_nxt + needed, xs->snd_una + xs->snd_wnd))
+	if (xs->write_seq - xs->snd_nxt < needed || xs->snd_wnd < needed)
 		return 0;
-	if (xtcp_cong_pipe(&xs->cong, xs->snd_una, xs->snd_nxt, xs->sack_ok,
+	if (xtcp_seq_after(xs->snd_nxt + needed, xs->snd_una + xs->snd_wnd) ||
+	    xtcp_cong_pipe(&xs->cong, xs->snd_una, xs->snd_nxt, xs->sack_ok,
 			   mss) + len > xs->cong.cwnd)
-		return 0;
+		return xs->snd_una != xs->snd_nxt ? -EAGAIN : 0;
 	return len;
 }
 

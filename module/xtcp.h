@@ -748,7 +748,7 @@ void xtcp_mtu_reduced(struct sock *sk);
 void xtcp_mtu_init(struct sock *sk);
 void xtcp_mtu_black_hole(struct sock *sk);
 void xtcp_ip_options_changed(struct sock *sk);
-u32 xtcp_mtu_probe_len(struct sock *sk, u32 mss);
+int xtcp_mtu_probe_len(struct sock *sk, u32 mss);
 void xtcp_mtu_probe_sent(struct sock *sk, u32 seq, u32 len);
 void xtcp_mtu_probe_acked(struct sock *sk, u8 prior_ca_state);
 

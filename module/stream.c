@@ -329,7 +329,9 @@ void xtcp_rcv_space_adjust(struct sock *sk, u32 copied)
 /**
  * xtcp_rbuf_cleaned() - the application read: if the window we could
  * offer now is a silly-window step beyond what the peer knows, tell it
- * (receiver side of MUST-39; tcp_cleanup_rbuf in Linux)
+ * (receiver side of MUST-39); and send the ACK owed for more than a
+ * full-sized segment that arrival held back while the window shrank
+ * (Linux's __tcp_cleanup_rbuf())
  * @sk: the connection, locked
  */
 void xtcp_rbuf_cleaned(struct sock *sk)
@@ -342,7 +344,8 @@ void xtcp_rbuf_cleaned(struct sock *sk)
 	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |
 				     TCPF_FIN_WAIT2)))
 		return;
-	if (could >= known + xtcp_rcv_sws_step(sk))
+	if (xs->rcv_nxt - xs->rcv_acked > xs->rcv_seg_max ||
+	    could >= known + xtcp_rcv_sws_step(sk))
 		xtcp_send_ack(sk);
 }
 

@@ -178,10 +178,11 @@ def acks(stack, port):
     c = MAKE[stack](NA)
     c.settimeout(60)
     c.connect((B_IP, port))
-    b0 = packets(NB, 'gb')
+    b0, t0 = packets(NB, 'gb'), time.monotonic()
     c.sendall(data)
     c.shutdown(socket.SHUT_WR)
     t.join(60)
+    took = time.monotonic() - t0
     rx, tx = (b - a for a, b in zip(b0, packets(NB, 'gb')))
     c.close()
     lst.close()
@@ -189,7 +190,7 @@ def acks(stack, port):
     if tx > 0.6 * rx:
         bad.append(f'{tx} ACKs for {rx} skbs of data: over 0.6 a skb')
     return bad, [f'{tx} ACKs for {rx} skbs of data ({tx / max(rx, 1):.2f} '
-                 f'a skb), {got.get("reads")} reads']
+                 f'a skb), {got.get("reads")} reads, {took:.2f} s']
 
 
 def small_sndbuf(stack, port):

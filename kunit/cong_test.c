@@ -1181,6 +1181,19 @@ static void cong_probe_too_big(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, seq, 0u);
 	KUNIT_EXPECT_EQ(test, len, 1000u);
 
+	/* ... and without SACK, from DupThresh duplicate ACKs at SND.UNA */
+	xtcp_cong_init(&c, MSS);
+	c.cwnd = 20 * MSS;
+	xtcp_cong_sent(&c, 0, 20500, true);
+	xtcp_cong_on_probe_too_big(&c, 0, 3000, 4500, 20500);
+	xtcp_cong_rtx_sent(&c, 4500, 700);
+	ack(&c, 0, 0, 20500, true, false);
+	ack(&c, 0, 0, 20500, true, false);
+	KUNIT_EXPECT_FALSE(test, xtcp_cong_next_rtx(&c, 0, MSS, &seq, &len));
+	ack(&c, 0, 0, 20500, true, false);
+	KUNIT_ASSERT_TRUE(test, xtcp_cong_next_rtx(&c, 0, MSS, &seq, &len));
+	KUNIT_EXPECT_EQ(test, seq, 0u);
+
 	/* Without SACK, duplicate ACKs for data behind the probe still
 	 * stand for segments that left the network
 	 */

@@ -495,11 +495,15 @@ static void mark_lost(struct xtcp_cong *c, const struct xtcp_ack_sample *a)
 	if (c->state == XTCP_CA_RECOVERY)
 		lost = xtcp_seq_max(lost, a->snd_una +
 				    min(a->mss, a->snd_nxt - a->snd_una));
-	/* Lost below a too-big probe's resending: resending starts again
-	 * at SND.UNA (the probe's pieces may go twice)
+	/* Lost below a too-big probe's resending (without SACK: DupThresh
+	 * duplicate ACKs there): resending starts again at SND.UNA (the
+	 * probe's pieces may go twice)
 	 */
 	if (c->mtu_loss && xtcp_seq_before(a->snd_una, c->unresent) &&
-	    xtcp_seq_after(lost, a->snd_una)) {
+	    (xtcp_seq_after(lost, a->snd_una) ||
+	     (!a->sack_ok && c->dupacks >= c->reordering))) {
+		lost = xtcp_seq_max(lost, a->snd_una +
+				    min(a->mss, a->snd_nxt - a->snd_una));
 		c->high_rxt = a->snd_una;
 		c->unresent = a->snd_una;
 	}

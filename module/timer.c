@@ -33,7 +33,8 @@
  *   delack      event_data_in: in-order text,     send the ACK (MUST-40:
  *               unless a second full-sized        within delack_ms < 500 ms;
  *               segment is due an ACK (SHLD-19)   SHLD-19); leave pingpong
- *               or quick-ACK mode sends it now    (interactive) mode
+ *               while the window holds, or        (interactive) mode
+ *               quick-ACK mode sends it now
  *               event_ack_sent: any ACK went out  (disarmed)
  *
  * TCP_USER_TIMEOUT bounds how long data may stay unacknowledged: the
@@ -581,9 +582,12 @@ void xtcp_timer_event_gap_filled(struct sock *sk, bool fin)
 /*
  * Linux's __tcp_ack_snd_check(): two segments are acknowledged at once
  * only if the window would not shrink by it, or the reader waits for more
- * (SO_RCVLOWAT). xtcp's window has no rcv_ssthresh to hold it steady: it
- * shrinks with each skb queued, so it counts as shrinking only once the
- * reader is behind, still holding text acknowledged before.
+ * (SO_RCVLOWAT). xtcp's window has no rcv_ssthresh to hold it steady
+ * while the buffer has room: it shrinks with each skb queued, so it
+ * counts as shrinking only once the reader is behind, still holding text
+ * acknowledged before. Linux would still acknowledge each second
+ * segment while its buffer has room; a rule for that here ("the buffer
+ * under half full") brought back twice the ACKs to a reader behind.
  */
 static bool window_holds(struct sock *sk)
 {
@@ -877,7 +881,12 @@ static void delack_expired(struct sock *sk)
 		XTCP_EXT_INC(sock_net(sk), LINUX_MIB_DELAYEDACKS);
 		/* no answer carried it: not interactive after all (Linux) */
 		xs->pingpong = 0;
-		xtcp_send_ack(sk);
+		/* no memory for it: try again later (__tcp_send_ack()) */
+		if (xtcp_send_ack(sk) == -ENOBUFS) {
+			xs->armed |= ARMED_DELACK;
+			timer_arm(sk, &xs->delack_timer, ARMED_DELACK,
+				  READ_ONCE(xtcp_sk_net(sk)->delack_ms));
+		}
 	}
 }
 

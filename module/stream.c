@@ -329,9 +329,7 @@ void xtcp_rcv_space_adjust(struct sock *sk, u32 copied)
 /**
  * xtcp_rbuf_cleaned() - the application read: if the window we could
  * offer now is a silly-window step beyond what the peer knows, tell it
- * (receiver side of MUST-39); and send the ACK owed for more than a
- * full-sized segment that arrival held back while the window shrank
- * (Linux's __tcp_cleanup_rbuf())
+ * (receiver side of MUST-39; tcp_cleanup_rbuf in Linux)
  * @sk: the connection, locked
  */
 void xtcp_rbuf_cleaned(struct sock *sk)
@@ -344,8 +342,7 @@ void xtcp_rbuf_cleaned(struct sock *sk)
 	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |
 				     TCPF_FIN_WAIT2)))
 		return;
-	if (xs->rcv_nxt - xs->rcv_acked > xs->rcv_seg_max ||
-	    could >= known + xtcp_rcv_sws_step(sk))
+	if (could >= known + xtcp_rcv_sws_step(sk))
 		xtcp_send_ack(sk);
 }
 
@@ -859,10 +856,7 @@ int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 			 * (all of it peeked already, or none): waiting for "any
 			 * data" would return at once and spin, deaf to
 			 * SO_RCVTIMEO (tcp_recvmsg waits for "last" too).
-			 * An ACK owed goes first, as tcp_cleanup_rbuf()
-			 * before sk_wait_data(): a peek consumed nothing.
 			 */
-			xtcp_rbuf_cleaned(sk);
 			if (sk_wait_data(sk, &timeo,
 					 skb_peek_tail(&sk->sk_receive_queue)) < 0) {
 				/* connect(AF_UNSPEC) while we slept: this

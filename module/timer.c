@@ -33,8 +33,7 @@
  *   delack      event_data_in: in-order text,     send the ACK (MUST-40:
  *               unless a second full-sized        within delack_ms < 500 ms;
  *               segment is due an ACK (SHLD-19)   SHLD-19); leave pingpong
- *               while the window holds, or        (interactive) mode
- *               quick-ACK mode sends it now
+ *               or quick-ACK mode sends it now    (interactive) mode
  *               event_ack_sent: any ACK went out  (disarmed)
  *
  * TCP_USER_TIMEOUT bounds how long data may stay unacknowledged: the
@@ -579,25 +578,6 @@ void xtcp_timer_event_gap_filled(struct sock *sk, bool fin)
 		xtcp_send_ack(sk);
 }
 
-/*
- * Linux's __tcp_ack_snd_check(): two segments are acknowledged at once
- * only if the window would not shrink by it, or the reader waits for more
- * (SO_RCVLOWAT). xtcp's window has no rcv_ssthresh to hold it steady
- * while the buffer has room: it shrinks with each skb queued, so it
- * counts as shrinking only once the reader is behind, still holding text
- * acknowledged before. Linux would still acknowledge each second
- * segment while its buffer has room; a rule for that here ("the buffer
- * under half full") brought back twice the ACKs to a reader behind.
- */
-static bool window_holds(struct sock *sk)
-{
-	struct xtcp_sock *xs = xtcp_sk(sk);
-
-	return (s32)(xs->rcv_acked - xs->copied_seq) <= 2 * xs->rcv_seg_max ||
-	       xs->rcv_nxt - xs->copied_seq < READ_ONCE(sk->sk_rcvlowat) ||
-	       xtcp_rcv_space(sk) >= xs->rcv_wnd;
-}
-
 /**
  * xtcp_timer_event_data_in() - in-order text arrived: ACK now or soon
  * @sk: the connection, locked
@@ -607,10 +587,6 @@ static bool window_holds(struct sock *sk)
  * no ACK delayed by more than delack_ms (< 0.5 s). TCP_QUICKACK: now.
  * Also now once half the window we offered is unacknowledged: the sender
  * may be waiting for that window (one 64 KB loopback segment fills it).
- * Both only while the window holds (window_holds()): with the reader
- * behind, the ACK goes as it reads (xtcp_rbuf_cleaned()) or with the
- * timer, not for each skb while the window shrinks, each of those ACKs
- * costing the sender a smaller burst.
  * And now in quick-ACK mode, as Linux's tcp_event_data_recv() enters it:
  * at the first text, and at the first after a silence longer than the
  * RTO, a sender (re)starting its window waits for no delayed ACK; not in
@@ -626,8 +602,7 @@ void xtcp_timer_event_data_in(struct sock *sk, u32 len)
 	text_in(sk);
 	/* an ACK that could not go now goes with the timer (as Linux) */
 	if ((xs->quickack || (xs->quick && !xs->pingpong) ||
-	     ((pending >= 2 * xs->rcv_seg_max || pending >= xs->rcv_wnd / 2) &&
-	      window_holds(sk))) &&
+	     pending >= 2 * xs->rcv_seg_max || pending >= xs->rcv_wnd / 2) &&
 	    !xtcp_send_ack(sk))
 		return;
 	if (!(xs->armed & ARMED_DELACK)) {

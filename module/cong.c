@@ -479,6 +479,8 @@ static void enter_recovery(struct xtcp_cong *c, const struct xtcp_ack_sample *a)
 /* Which unSACKed data is lost now. */
 static void mark_lost(struct xtcp_cong *c, const struct xtcp_ack_sample *a)
 {
+	/* the segment at SND.UNA ends here */
+	u32 head = a->snd_una + min(a->mss, a->snd_nxt - a->snd_una);
 	u32 lost = a->snd_una;
 
 	if (c->state == XTCP_CA_OPEN)
@@ -493,8 +495,7 @@ static void mark_lost(struct xtcp_cong *c, const struct xtcp_ack_sample *a)
 	 * lost itself: after a lost probe, the data behind it was not.
 	 */
 	if (c->state == XTCP_CA_RECOVERY)
-		lost = xtcp_seq_max(lost, a->snd_una +
-				    min(a->mss, a->snd_nxt - a->snd_una));
+		lost = xtcp_seq_max(lost, head);
 	/* Lost below a too-big probe's resending (without SACK: DupThresh
 	 * duplicate ACKs there): resending starts again at SND.UNA (the
 	 * probe's pieces may go twice)
@@ -502,8 +503,7 @@ static void mark_lost(struct xtcp_cong *c, const struct xtcp_ack_sample *a)
 	if (c->mtu_loss && xtcp_seq_before(a->snd_una, c->unresent) &&
 	    (xtcp_seq_after(lost, a->snd_una) ||
 	     (!a->sack_ok && c->dupacks >= c->reordering))) {
-		lost = xtcp_seq_max(lost, a->snd_una +
-				    min(a->mss, a->snd_nxt - a->snd_una));
+		lost = xtcp_seq_max(lost, head);
 		c->high_rxt = a->snd_una;
 		c->unresent = a->snd_una;
 	}

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit suite xtcp_output: the receive window we advertise, with and
- * without Window Scale (RFC 7323 2), on a zeroed xtcp_sock that never
- * becomes a real socket: only its buffer sizes and window fields are read.
+ * KUnit suite xtcp_output: the receive window we advertise (rwnd.c), with
+ * and without Window Scale (RFC 7323 2), and how it grows, on a zeroed
+ * xtcp_sock that never becomes a real socket: only its buffer sizes and
+ * window fields are read, and xtcp_prot's memory account.
  */
 #include <kunit/test.h>
 
@@ -16,6 +17,8 @@ static struct sock *conn(struct kunit *test, int shift, u32 space)
 
 	KUNIT_ASSERT_NOT_NULL(test, xs);
 	sk = (struct sock *)xs;
+	sk->sk_prot = &xtcp_prot;
+	sk->sk_net = (possible_net_t){ .net = &init_net };
 	sk->sk_rcvbuf = 4 << 20;
 	atomic_set(&sk->sk_rmem_alloc, (4 << 20) - 2 * space);
 	xs->ws_ok = shift >= 0;
@@ -23,6 +26,7 @@ static struct sock *conn(struct kunit *test, int shift, u32 space)
 	xs->rcv_mss = 1460;
 	xs->rcv_nxt = 1000;
 	xs->rcv_wup = 1000;
+	xs->rcv_ssthresh = U32_MAX;			/* nothing learnt yet */
 	return sk;
 }
 
@@ -148,6 +152,88 @@ static void window_sws(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, xtcp_select_window(sk, false), 19968u);
 }
 
+/* A segment of @len bytes of text costing @truesize in the buffer. */
+static struct sk_buff *text(struct kunit *test, u32 len, u32 truesize)
+{
+	struct sk_buff *skb = alloc_skb(len, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	skb_put(skb, len);
+	skb->truesize = truesize;
+	return skb;
+}
+
+/*
+ * Linux's rcv_ssthresh: the window starts at the SYN's and grows by twice
+ * each segment's text, two full segments at least, and the next ACK goes
+ * at once; while the buffer has room beyond it, text queued does not
+ * shrink the window (so timer.c's ACK rule sees it hold).
+ */
+static void window_grows(struct kunit *test)
+{
+	struct sock *sk = conn(test, 7, 65535);
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct sk_buff *skb = text(test, 1448, 2304);
+	u32 win;
+
+	win = xtcp_select_window(sk, true);
+	KUNIT_EXPECT_EQ(test, win, 65535u);
+	KUNIT_EXPECT_EQ(test, xs->rcv_ssthresh, 65535u);
+
+	atomic_set(&sk->sk_rmem_alloc, (4 << 20) - 2 * 400000);
+	xs->rcv_nxt += 1448;
+	xtcp_grow_window(sk, skb, true);
+	KUNIT_EXPECT_EQ(test, xs->rcv_ssthresh, 65535u + 2 * 1460);
+	KUNIT_EXPECT_EQ(test, xs->quick, 1);
+	/* the edge moves on by the text: the window stays whole */
+	KUNIT_EXPECT_EQ(test, xtcp_rcv_window_now(sk), 68352u);	/* 534 * 128 */
+	KUNIT_EXPECT_EQ(test, xtcp_select_window(sk, false), 68352u);
+
+	/* text larger than two segments raises it by twice its size */
+	kfree_skb(skb);
+	skb = text(test, 20000, 24000);
+	xtcp_grow_window(sk, skb, true);
+	KUNIT_EXPECT_EQ(test, xs->rcv_ssthresh, 65535u + 2 * 1460 + 40000);
+
+	/* never beyond what the free buffer offers */
+	atomic_set(&sk->sk_rmem_alloc, (4 << 20) - 2 * 110000);
+	xtcp_grow_window(sk, skb, true);
+	KUNIT_EXPECT_EQ(test, xs->rcv_ssthresh, 110000u);
+	xs->quick = 0;
+	atomic_set(&sk->sk_rmem_alloc, (4 << 20) - 2 * 100000);
+	xtcp_grow_window(sk, skb, true);
+	KUNIT_EXPECT_EQ(test, xs->rcv_ssthresh, 110000u);
+	KUNIT_EXPECT_EQ(test, xs->quick, 0);
+	kfree_skb(skb);
+}
+
+/*
+ * A segment whose skb costs more than twice its text grows the window
+ * only while it is small beside tcp_rmem[2] (__tcp_grow_window()), and
+ * an overflowing buffer starts it again from two segments.
+ */
+static void window_costly_text(struct kunit *test)
+{
+	struct sock *sk = conn(test, 7, 0);
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 rmem2 = READ_ONCE(init_net.ipv4.sysctl_tcp_rmem[2]);
+	struct sk_buff *skb = text(test, 200, 1024);
+
+	sk->sk_rcvbuf = INT_MAX;
+	atomic_set(&sk->sk_rmem_alloc, 0);
+	xs->rcv_ssthresh = rmem2 / 8;			/* 1/8 of 1024 < 200 */
+	xtcp_grow_window(sk, skb, false);
+	KUNIT_EXPECT_EQ(test, xs->rcv_ssthresh, rmem2 / 8 + 2 * 536);
+	xs->rcv_ssthresh = rmem2 / 8 + 1;		/* 1/4 of it: too much */
+	xtcp_grow_window(sk, skb, false);
+	KUNIT_EXPECT_EQ(test, xs->rcv_ssthresh, rmem2 / 8 + 1);
+	kfree_skb(skb);
+
+	atomic_set(&sk->sk_rmem_alloc, sk->sk_rcvbuf);
+	xtcp_rcv_ssthresh_prune(sk);
+	KUNIT_EXPECT_EQ(test, xs->rcv_ssthresh, 2u * 1460);
+}
+
 static struct kunit_case xtcp_output_cases[] = {
 	KUNIT_CASE(window_syn_unscaled),
 	KUNIT_CASE(window_max),
@@ -155,6 +241,8 @@ static struct kunit_case xtcp_output_cases[] = {
 	KUNIT_CASE(window_no_shrink),
 	KUNIT_CASE(window_sws),
 	KUNIT_CASE(window_clamp_late),
+	KUNIT_CASE(window_grows),
+	KUNIT_CASE(window_costly_text),
 	{}
 };
 

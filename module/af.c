@@ -48,6 +48,7 @@ struct proto xtcp_prot = {
 	.backlog_rcv	= xtcp_backlog_rcv,
 	.no_autobind	= true,	/* ports come from xtcp_port_get() */
 };
+EXPORT_SYMBOL_IF_KUNIT(xtcp_prot);
 
 static int xtcp_prot_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 			     int flags, int *addr_len)

@@ -104,7 +104,7 @@ static void receiver(const struct sock *sk, struct tcp_info *info)
 	info->tcpi_advmss = xs->rcv_mss - (xs->ts_ok ? TCPOLEN_TSTAMP_ALIGNED : 0);
 	info->tcpi_rcv_mss = xtcp_peer_mss(xs);
 	info->tcpi_pmtu = dst ? dst_mtu(dst) : 0;
-	info->tcpi_rcv_ssthresh = xtcp_rcv_space(sk);
+	info->tcpi_rcv_ssthresh = xs->rcv_ssthresh;
 	/* Linux's first round starts from the initial window */
 	info->tcpi_rcv_space = xs->rcvq_space ?: xs->rcv_wnd;
 	info->tcpi_rcv_wnd = xs->rcv_wnd;

@@ -183,9 +183,10 @@ static bool rmem_room(struct sock *sk, struct sk_buff *skb, bool in_order)
  *	 XTCP_SKB_CB(skb)->seq
  * @in_order: @skb goes to the receive queue (else the out-of-order one)
  *
- * Short of room in the buffer, the out-of-order queue first copies its
- * runs of small skbs into few large ones (tcp_collapse_ofo_queue()); short
- * of it still, or of net.xtcp.mem, it gives up its latest text, from its
+ * Short of room, the window learnt shrinks (xtcp_rcv_ssthresh_prune()),
+ * and the out-of-order queue first copies its runs of small skbs into few
+ * large ones (tcp_collapse_ofo_queue()); short of it still, or of
+ * net.xtcp.mem, it gives up its latest text, from its
  * tail down to @skb's place (tcp_prune_ofo_queue(): what lies beyond the
  * segment that wants room is the least urgent). In-order text into an
  * empty receive queue is charged regardless, so that the connection
@@ -206,6 +207,7 @@ bool xtcp_rmem_schedule(struct sock *sk, struct sk_buff *skb, bool in_order)
 	if (rmem_room(sk, skb, in_order))
 		return true;
 	XTCP_EXT_INC(sock_net(sk), LINUX_MIB_PRUNECALLED);
+	xtcp_rcv_ssthresh_prune(sk);
 	/* Collapsing pays when the buffer is full, not net.xtcp.mem */
 	collapsed = rmem_fits(sk, skb, in_order) ? 0 :
 		    xtcp_ofo_collapse(&xs->ofo, sk,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Segment construction and transmission: the TCP header, the window we
- * advertise, the checksum, and handing segments to the IP layer.
+ * Segment construction and transmission: the TCP header, the checksum,
+ * and handing segments to the IP layer (the window it carries: rwnd.c).
  *
  * Every transmission builds a fresh skb whose fragments point at the send
  * queue's pages, so a first transmission and a retransmission of any range
@@ -38,96 +38,6 @@ u16 xtcp_route_mss(struct sock *sk)
 
 	return user ? min(mss, user) : mss;
 }
-
-/* The largest window the header can say: 65535, scaled by our shift. */
-static u32 top_window(const struct xtcp_sock *xs)
-{
-	return 65535U << (xs->ws_ok ? xs->rcv_wscale : 0);
-}
-
-/**
- * xtcp_max_window() - the largest window we advertise: 65535, scaled by
- * our shift once Window Scale is agreed (RFC 7323 2.2), at most
- * TCP_WINDOW_CLAMP in whole units of the shift (one at least: a clamp
- * set after the handshake below one unit must not close the window)
- * @xs: the connection
- */
-u32 xtcp_max_window(const struct xtcp_sock *xs)
-{
-	u32 unit = 1U << (xs->ws_ok ? xs->rcv_wscale : 0);
-	u32 clamp = READ_ONCE(xs->window_clamp);
-
-	if (!clamp)
-		return top_window(xs);
-	return min(top_window(xs), max(round_down(clamp, unit), unit));
-}
-EXPORT_SYMBOL_IF_KUNIT(xtcp_max_window);
-
-/**
- * xtcp_rcv_space() - the window we could offer now: half the free receive
- * buffer (the rest covers skb overhead), at most xtcp_max_window()
- * @sk: the connection
- */
-u32 xtcp_rcv_space(const struct sock *sk)
-{
-	int space = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
-
-	return min_t(u32, space > 0 ? space / 2 : 0,
-		     xtcp_max_window(xtcp_sk(sk)));
-}
-
-/**
- * xtcp_rcv_sws_step() - the receiver's silly window avoidance step
- * (RFC 9293 3.8.6.2.2, MUST-39): a window is reopened only by at least
- * min(Fr * RCV.BUFF, Eff.snd.MSS), Fr = 1/2, RCV.BUFF being the largest
- * window this buffer can offer
- * @sk: the connection
- */
-u32 xtcp_rcv_sws_step(const struct sock *sk)
-{
-	u32 buff = min_t(u32, READ_ONCE(sk->sk_rcvbuf) / 2,
-			 xtcp_max_window(xtcp_sk(sk)));
-
-	return max(min_t(u32, buff / 2, xtcp_sk(sk)->rcv_mss), 1U);
-}
-
-/**
- * xtcp_select_window() - the window to advertise now, and remember it
- * @sk: the connection, locked
- * @syn: for a SYN or SYN-ACK, whose window is never scaled (RFC 7323 2.2)
- *
- * Never moves the right edge we advertised before to the left (RFC 9293
- * 3.8.6.2.2: SHLD-14), and grows only in steps of xtcp_rcv_sws_step() so
- * a slowly reading application does not cause silly windows (MUST-39).
- * With a window shift the window is a multiple of 2^shift: rounded down,
- * unless that would shrink it (RFC 7323 2.4).
- *
- * Return: the window in bytes.
- */
-u32 xtcp_select_window(struct sock *sk, bool syn)
-{
-	struct xtcp_sock *xs = xtcp_sk(sk);
-	u32 max = syn ? min(65535U, xtcp_max_window(xs)) : xtcp_max_window(xs);
-	u32 top = syn ? 65535U : top_window(xs);
-	u32 cur = 0, win = min(xtcp_rcv_space(sk), max);
-	u32 unit = syn || !xs->ws_ok ? 1 : 1U << xs->rcv_wscale;
-
-	/* A TCP_WINDOW_CLAMP lowered since only stops the growth: the edge
-	 * offered stays, up to what the header can say (top)
-	 */
-	if (xtcp_seq_after(xs->rcv_wup + xs->rcv_wnd, xs->rcv_nxt))
-		cur = xs->rcv_wup + xs->rcv_wnd - xs->rcv_nxt;
-	if (win < cur || (win < cur + xtcp_rcv_sws_step(sk) && win != max))
-		win = min(cur, top);
-	win = round_down(win, unit);
-	if (win < cur)
-		win = min(round_up(cur, unit), top & ~(unit - 1));
-
-	xs->rcv_wnd = win;
-	xs->rcv_wup = xs->rcv_nxt;
-	return win;
-}
-EXPORT_SYMBOL_IF_KUNIT(xtcp_select_window);
 
 static struct sk_buff *alloc_segment(struct sock *sk, unsigned int payload)
 {

@@ -251,6 +251,7 @@ static int defer_retrans_to_secs(u8 retrans)
 static int set_int_option(struct sock *sk, int optname, int val)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 old;
 
 	switch (optname) {
 	case TCP_NODELAY:
@@ -312,8 +313,11 @@ static int set_int_option(struct sock *sk, int optname, int val)
 		 */
 		if (!val && sk->sk_state != TCP_CLOSE)
 			return -EINVAL;
+		old = xs->window_clamp;
 		WRITE_ONCE(xs->window_clamp,
 			   val ? max_t(u32, SOCK_MIN_RCVBUF / 2, val) : 0);
+		if (!((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN)))
+			xtcp_rcv_ssthresh_clamp(sk, old);
 		return 0;
 	case TCP_QUICKACK:
 		xs->quickack = !!val;

@@ -190,6 +190,11 @@ static bool queue_ofo(struct sock *sk, struct sk_buff *skb, u32 wnd_end)
 	skb_set_owner_r(skb, sk);
 	xs->counts.rcv_ooopack++;
 	XTCP_EXT_INC(sock_net(sk), LINUX_MIB_TCPOFOQUEUE);
+	/* Without SACK the window stays, and the ACKs stay duplicates for
+	 * the sender's fast retransmit (tcp_data_queue_ofo())
+	 */
+	if (xs->sack_ok)
+		xtcp_grow_window(sk, skb, false);
 	kept = xtcp_ofo_insert(&xs->ofo, skb);
 ack:
 	xtcp_send_ack(sk);
@@ -268,6 +273,8 @@ bool xtcp_queue_data(struct sock *sk, struct sk_buff *skb, bool *ofo_fin)
 		return false;
 
 	cb->offset = 0;
+	if (len >= 128)			/* as tcp_event_data_recv() */
+		xtcp_grow_window(sk, skb, true);
 	if (!coalesce(sk, skb_peek_tail(&sk->sk_receive_queue), skb)) {
 		skb_set_owner_r(skb, sk);
 		__skb_queue_tail(&sk->sk_receive_queue, skb);
@@ -327,9 +334,11 @@ void xtcp_rcv_space_adjust(struct sock *sk, u32 copied)
 }
 
 /**
- * xtcp_rbuf_cleaned() - the application read: if the window we could
- * offer now is a silly-window step beyond what the peer knows, tell it
- * (receiver side of MUST-39; tcp_cleanup_rbuf in Linux)
+ * xtcp_rbuf_cleaned() - the application read: send the ACK owed for more
+ * than a full-sized segment, which arrival held back while the window
+ * shrank (Linux's __tcp_cleanup_rbuf()); and if the window we could offer
+ * now is a silly-window step beyond what the peer knows, tell it
+ * (receiver side of MUST-39)
  * @sk: the connection, locked
  */
 void xtcp_rbuf_cleaned(struct sock *sk)
@@ -337,12 +346,13 @@ void xtcp_rbuf_cleaned(struct sock *sk)
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	u32 known = xtcp_seq_after(xs->rcv_wup + xs->rcv_wnd, xs->rcv_nxt) ?
 		    xs->rcv_wup + xs->rcv_wnd - xs->rcv_nxt : 0;
-	u32 could = xtcp_rcv_space(sk);
+	u32 could = xtcp_rcv_window_now(sk);
 
 	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |
 				     TCPF_FIN_WAIT2)))
 		return;
-	if (could >= known + xtcp_rcv_sws_step(sk))
+	if (xs->rcv_nxt - xs->rcv_acked > xs->rcv_seg_max ||
+	    could >= known + xtcp_rcv_sws_step(sk))
 		xtcp_send_ack(sk);
 }
 

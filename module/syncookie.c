@@ -190,6 +190,7 @@ static struct sock *cookie_child(struct sock *sk, struct sk_buff *skb,
 	xs->copied_seq = xs->rcv_nxt;
 	xs->rcv_wup = cb->seq;
 	xs->rcv_wnd = cookie_window(sk);	/* what the SYN-ACK offered */
+	xs->rcv_ssthresh = xs->rcv_wnd;
 	xs->rcv_acked = cb->seq;		/* ... and what it acknowledged */
 	xs->iss = cb->ack_seq - 1;
 	xs->snd_una = xs->iss;

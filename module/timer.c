@@ -578,6 +578,22 @@ void xtcp_timer_event_gap_filled(struct sock *sk, bool fin)
 		xtcp_send_ack(sk);
 }
 
+/*
+ * Linux's __tcp_ack_snd_check(): text is acknowledged at once only if the
+ * window would not shrink by it (rwnd.c's rcv_ssthresh holds the window
+ * steady while the buffer has room beyond it), or the reader waits for
+ * more (SO_RCVLOWAT). A shrinking window means the reader is behind: the
+ * ACK then goes as it reads (xtcp_rbuf_cleaned()) or with the timer, not
+ * for each skb, each of which would cost the sender a smaller burst.
+ */
+static bool window_holds(const struct sock *sk)
+{
+	const struct xtcp_sock *xs = xtcp_sk(sk);
+
+	return xs->rcv_nxt - xs->copied_seq < READ_ONCE(sk->sk_rcvlowat) ||
+	       xtcp_rcv_window_now(sk) >= xs->rcv_wnd;
+}
+
 /**
  * xtcp_timer_event_data_in() - in-order text arrived: ACK now or soon
  * @sk: the connection, locked
@@ -587,6 +603,7 @@ void xtcp_timer_event_gap_filled(struct sock *sk, bool fin)
  * no ACK delayed by more than delack_ms (< 0.5 s). TCP_QUICKACK: now.
  * Also now once half the window we offered is unacknowledged: the sender
  * may be waiting for that window (one 64 KB loopback segment fills it).
+ * Both only while the window holds (window_holds()).
  * And now in quick-ACK mode, as Linux's tcp_event_data_recv() enters it:
  * at the first text, and at the first after a silence longer than the
  * RTO, a sender (re)starting its window waits for no delayed ACK; not in
@@ -602,7 +619,8 @@ void xtcp_timer_event_data_in(struct sock *sk, u32 len)
 	text_in(sk);
 	/* an ACK that could not go now goes with the timer (as Linux) */
 	if ((xs->quickack || (xs->quick && !xs->pingpong) ||
-	     pending >= 2 * xs->rcv_seg_max || pending >= xs->rcv_wnd / 2) &&
+	     ((pending >= 2 * xs->rcv_seg_max || pending >= xs->rcv_wnd / 2) &&
+	      window_holds(sk))) &&
 	    !xtcp_send_ack(sk))
 		return;
 	if (!(xs->armed & ARMED_DELACK)) {

@@ -317,6 +317,7 @@ struct xtcp_sock {
 		u32 rcv_nxt;		/* next sequence number expected */
 		u32 rcv_wnd;		/* window we last advertised */
 		u32 rcv_wup;		/* rcv_nxt when we last advertised it */
+		u32 rcv_ssthresh;	/* the most window offered yet (rwnd.c) */
 		u32 copied_seq;		/* the next byte the application reads */
 		u16 rcv_mss;		/* MSS we advertise */
 
@@ -714,13 +715,20 @@ struct xtcp_raw {
 	struct xtcp_syn_options *syn;
 };
 
-/* output.c */
-void xtcp_send_raw(const struct xtcp_raw *r);
-u16 xtcp_route_mss(struct sock *sk);
+/* rwnd.c */
 u32 xtcp_rcv_space(const struct sock *sk);
 u32 xtcp_rcv_sws_step(const struct sock *sk);
 u32 xtcp_max_window(const struct xtcp_sock *xs);
+u32 xtcp_rcv_window_now(const struct sock *sk);
 u32 xtcp_select_window(struct sock *sk, bool syn);
+void xtcp_grow_window(struct sock *sk, const struct sk_buff *skb,
+		      bool in_order);
+void xtcp_rcv_ssthresh_prune(struct sock *sk);
+void xtcp_rcv_ssthresh_clamp(struct sock *sk, u32 old);
+
+/* output.c */
+void xtcp_send_raw(const struct xtcp_raw *r);
+u16 xtcp_route_mss(struct sock *sk);
 int xtcp_send_syn(struct sock *sk);
 int xtcp_send_ack(struct sock *sk);
 void xtcp_send_rst(struct sock *sk);

@@ -152,17 +152,6 @@ static void window_sws(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, xtcp_select_window(sk, false), 19968u);
 }
 
-/* A segment of @len bytes of text costing @truesize in the buffer. */
-static struct sk_buff *text(struct kunit *test, u32 len, u32 truesize)
-{
-	struct sk_buff *skb = alloc_skb(len, GFP_KERNEL);
-
-	KUNIT_ASSERT_NOT_NULL(test, skb);
-	skb_put(skb, len);
-	skb->truesize = truesize;
-	return skb;
-}
-
 /*
  * Linux's rcv_ssthresh: the window starts at the SYN's and grows by twice
  * each segment's text, two full segments at least, and the next ACK goes
@@ -173,65 +162,103 @@ static void window_grows(struct kunit *test)
 {
 	struct sock *sk = conn(test, 7, 65535);
 	struct xtcp_sock *xs = xtcp_sk(sk);
-	struct sk_buff *skb = text(test, 1448, 2304);
-	u32 win;
 
-	win = xtcp_select_window(sk, true);
-	KUNIT_EXPECT_EQ(test, win, 65535u);
+	KUNIT_EXPECT_EQ(test, xtcp_select_window(sk, true), 65535u);
 	KUNIT_EXPECT_EQ(test, xs->rcv_ssthresh, 65535u);
 
 	atomic_set(&sk->sk_rmem_alloc, (4 << 20) - 2 * 400000);
 	xs->rcv_nxt += 1448;
-	xtcp_grow_window(sk, skb, true);
+	xtcp_grow_window(sk, 1448, 2304);
 	KUNIT_EXPECT_EQ(test, xs->rcv_ssthresh, 65535u + 2 * 1460);
 	KUNIT_EXPECT_EQ(test, xs->quick, 1);
 	/* the edge moves on by the text: the window stays whole */
-	KUNIT_EXPECT_EQ(test, xtcp_rcv_window_now(sk), 68352u);	/* 534 * 128 */
-	KUNIT_EXPECT_EQ(test, xtcp_select_window(sk, false), 68352u);
+	KUNIT_EXPECT_EQ(test, xtcp_rcv_window_now(sk), 68480u);	/* 535 * 128 */
+	KUNIT_EXPECT_EQ(test, xtcp_select_window(sk, false), 68480u);
 
 	/* text larger than two segments raises it by twice its size */
-	kfree_skb(skb);
-	skb = text(test, 20000, 24000);
-	xtcp_grow_window(sk, skb, true);
+	xtcp_grow_window(sk, 20000, 24000);
 	KUNIT_EXPECT_EQ(test, xs->rcv_ssthresh, 65535u + 2 * 1460 + 40000);
 
 	/* never beyond what the free buffer offers */
 	atomic_set(&sk->sk_rmem_alloc, (4 << 20) - 2 * 110000);
-	xtcp_grow_window(sk, skb, true);
+	xtcp_grow_window(sk, 20000, 24000);
 	KUNIT_EXPECT_EQ(test, xs->rcv_ssthresh, 110000u);
 	xs->quick = 0;
 	atomic_set(&sk->sk_rmem_alloc, (4 << 20) - 2 * 100000);
-	xtcp_grow_window(sk, skb, true);
+	xtcp_grow_window(sk, 20000, 24000);
 	KUNIT_EXPECT_EQ(test, xs->rcv_ssthresh, 110000u);
 	KUNIT_EXPECT_EQ(test, xs->quick, 0);
-	kfree_skb(skb);
 }
 
 /*
  * A segment whose skb costs more than twice its text grows the window
- * only while it is small beside tcp_rmem[2] (__tcp_grow_window()), and
- * an overflowing buffer starts it again from two segments.
+ * only while it is small beside tcp_rmem[2] (__tcp_grow_window()).
  */
 static void window_costly_text(struct kunit *test)
 {
 	struct sock *sk = conn(test, 7, 0);
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	u32 rmem2 = READ_ONCE(init_net.ipv4.sysctl_tcp_rmem[2]);
-	struct sk_buff *skb = text(test, 200, 1024);
 
 	sk->sk_rcvbuf = INT_MAX;
 	atomic_set(&sk->sk_rmem_alloc, 0);
 	xs->rcv_ssthresh = rmem2 / 8;			/* 1/8 of 1024 < 200 */
-	xtcp_grow_window(sk, skb, false);
+	xtcp_grow_window(sk, 200, 1024);
 	KUNIT_EXPECT_EQ(test, xs->rcv_ssthresh, rmem2 / 8 + 2 * 536);
 	xs->rcv_ssthresh = rmem2 / 8 + 1;		/* 1/4 of it: too much */
-	xtcp_grow_window(sk, skb, false);
+	xtcp_grow_window(sk, 200, 1024);
 	KUNIT_EXPECT_EQ(test, xs->rcv_ssthresh, rmem2 / 8 + 1);
-	kfree_skb(skb);
+}
 
-	atomic_set(&sk->sk_rmem_alloc, sk->sk_rcvbuf);
+/*
+ * An overflowing buffer grows if it may (tcp_clamp_window()); if not, the
+ * window's ceiling starts again from two segments, yet with a shift of
+ * 12 the window stays one unit open once the reader frees the buffer
+ * (Linux aligns it up): a zero window nothing would reopen.
+ */
+static void window_overflow(struct kunit *test)
+{
+	struct sock *sk = conn(test, 12, 0);
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 rmem2 = READ_ONCE(init_net.ipv4.sysctl_tcp_rmem[2]);
+
+	sk->sk_rcvbuf = rmem2 / 2;
+	atomic_set(&sk->sk_rmem_alloc, rmem2 / 2 + 1000);
+	xs->quick = 3;
 	xtcp_rcv_ssthresh_prune(sk);
+	KUNIT_EXPECT_EQ(test, sk->sk_rcvbuf, rmem2 / 2 + 1000);
+	KUNIT_EXPECT_EQ(test, xs->rcv_ssthresh, U32_MAX);
+	KUNIT_EXPECT_EQ(test, xs->quick, 0);
+
+	sk->sk_userlocks |= SOCK_RCVBUF_LOCK;		/* SO_RCVBUF: no growth */
+	sk->sk_rcvbuf = 1 << 20;
+	atomic_set(&sk->sk_rmem_alloc, (1 << 20) + 1000);
+	xtcp_rcv_ssthresh_prune(sk);
+	KUNIT_EXPECT_EQ(test, sk->sk_rcvbuf, 1 << 20);
 	KUNIT_EXPECT_EQ(test, xs->rcv_ssthresh, 2u * 1460);
+
+	atomic_set(&sk->sk_rmem_alloc, 0);
+	KUNIT_EXPECT_EQ(test, xtcp_rcv_window_now(sk), 4096u);
+	KUNIT_EXPECT_EQ(test, xtcp_select_window(sk, false), 4096u);
+}
+
+/* TCP_WINDOW_CLAMP moves the window's ceiling (tcp_set_window_clamp()). */
+static void window_clamp_ssthresh(struct kunit *test)
+{
+	struct sock *sk = conn(test, 7, 1 << 20);
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	xs->rcv_ssthresh = 100000;
+	xs->rcv_wnd = 80000;
+	xs->window_clamp = 50000;
+	xtcp_rcv_ssthresh_clamp(sk, 0);
+	KUNIT_EXPECT_EQ(test, xs->rcv_ssthresh, 50000u);
+	xs->window_clamp = 0;				/* raised: to rcv_wnd */
+	xtcp_rcv_ssthresh_clamp(sk, 50000);
+	KUNIT_EXPECT_EQ(test, xs->rcv_ssthresh, 80000u);
+	xs->rcv_ssthresh = 3000;			/* the same clamp again */
+	xtcp_rcv_ssthresh_clamp(sk, 0);
+	KUNIT_EXPECT_EQ(test, xs->rcv_ssthresh, 3000u);
 }
 
 static struct kunit_case xtcp_output_cases[] = {
@@ -243,6 +270,8 @@ static struct kunit_case xtcp_output_cases[] = {
 	KUNIT_CASE(window_clamp_late),
 	KUNIT_CASE(window_grows),
 	KUNIT_CASE(window_costly_text),
+	KUNIT_CASE(window_overflow),
+	KUNIT_CASE(window_clamp_ssthresh),
 	{}
 };
 

@@ -16,6 +16,7 @@
  * Its right edge never moves left (SHLD-14), and a window opens only by a
  * silly-window step (MUST-39): xtcp_select_window().
  */
+#include <net/proto_memory.h>
 #include <net/sock.h>
 #include <net/tcp.h>
 
@@ -78,12 +79,30 @@ u32 xtcp_rcv_sws_step(const struct sock *sk)
 	return max(min_t(u32, full_space(sk) / 2, xtcp_sk(sk)->rcv_mss), 1U);
 }
 
-/* Memory is short: what the window learnt shrinks to four segments
+/* Our MSS less the Timestamps option, if agreed: Linux's advmss */
+static u32 advmss(const struct xtcp_sock *xs)
+{
+	return xs->rcv_mss - (xs->ts_ok ? TCPOLEN_TSTAMP_ALIGNED : 0);
+}
+
+/* Memory is short (Linux's tcp_memory_pressure, set above net.xtcp.mem's
+ * pressure mark): the window's ceiling drops to four segments
  * (tcp_adjust_rcv_ssthresh())
  */
 static void pressure_clamp(struct xtcp_sock *xs)
 {
-	xs->rcv_ssthresh = min_t(u32, xs->rcv_ssthresh, 4U * xs->rcv_mss);
+	xs->rcv_ssthresh = min(xs->rcv_ssthresh, 4 * advmss(xs));
+}
+
+/*
+ * rcv_ssthresh as a cap on the window: in whole units of our shift,
+ * rounded up, so that a ceiling below one unit (two segments after an
+ * overflow, with a large shift) leaves the window open, as Linux's
+ * __tcp_select_window() aligns it up
+ */
+static u32 ssthresh_cap(const struct xtcp_sock *xs, u32 unit)
+{
+	return round_up(min(xs->rcv_ssthresh, xtcp_max_window(xs)), unit);
 }
 
 /**
@@ -91,28 +110,31 @@ static void pressure_clamp(struct xtcp_sock *xs)
  * the rule that keeps an edge once offered (Linux's __tcp_select_window()):
  * the least of half the free buffer, rcv_ssthresh and xtcp_max_window(),
  * in whole units of our shift
- * @sk: the connection
+ * @sk: the connection, locked
  */
 u32 xtcp_rcv_window_now(const struct sock *sk)
 {
 	const struct xtcp_sock *xs = xtcp_sk(sk);
 	u32 unit = xs->ws_ok ? 1U << xs->rcv_wscale : 1;
 
-	return round_down(min(xtcp_rcv_space(sk), READ_ONCE(xs->rcv_ssthresh)),
+	return round_down(min(xtcp_rcv_space(sk), ssthresh_cap(xs, unit)),
 			  unit);
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_rcv_window_now);
 
-/*
- * What a segment's skb costs the buffer (Linux's truesize_adjust()): a
- * driver's page-fragment skb with no text in its head gives that head
- * back (or shares it) when it joins the queue, so only its pages count.
+/**
+ * xtcp_rcv_truesize() - what a segment's skb costs the buffer, for
+ * xtcp_grow_window() (Linux's truesize_adjust()): a driver's page-fragment
+ * skb with no text in its head gives that head back (or shares it) when
+ * it joins the receive queue, so then only its pages count
+ * @skb: the segment, data at its text
+ * @in_order: it goes to the receive queue
  */
-static u32 text_truesize(const struct sk_buff *skb, bool adjust)
+u32 xtcp_rcv_truesize(const struct sk_buff *skb, bool in_order)
 {
 	u32 truesize = skb->truesize;
 
-	if (adjust && !skb_headlen(skb)) {
+	if (in_order && !skb_headlen(skb)) {
 		truesize -= SKB_TRUESIZE(skb_end_offset(skb));
 		if ((int)truesize < (int)skb->len)
 			truesize = skb->truesize;
@@ -133,7 +155,7 @@ static u32 grow_step(const struct sock *sk, u32 len, u32 truesize)
 	u32 window = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[2]) / 4;
 
 	if (truesize / 2 <= len)
-		return 2 * xs->rcv_mss;
+		return 2 * advmss(xs);
 	for (truesize /= 4; xs->rcv_ssthresh <= window; window /= 2) {
 		if (truesize <= len)
 			return 2 * xtcp_peer_mss(xs);
@@ -143,74 +165,86 @@ static u32 grow_step(const struct sock *sk, u32 len, u32 truesize)
 }
 
 /**
- * xtcp_grow_window() - text arrived: let the window offered grow toward
- * what the buffer holds (Linux's tcp_grow_window())
+ * xtcp_grow_window() - text was queued: let the window offered grow
+ * toward what the buffer holds (Linux's tcp_grow_window())
  * @sk: the connection, locked
- * @skb: its segment, queued or about to be
- * @in_order: @skb goes to the receive queue (else the out-of-order one)
+ * @len: bytes of text
+ * @truesize: what its skb costs the buffer (xtcp_rcv_truesize())
  *
  * A segment whose cost half the buffer covers raises rcv_ssthresh by
  * twice its text, two of our full segments at least, within what the
  * free buffer and TCP_WINDOW_CLAMP offer; and the next ACK goes at once
  * (quick-ACK mode), to show the sender the larger window. Under memory
- * pressure rcv_ssthresh shrinks instead.
+ * pressure rcv_ssthresh drops instead.
  */
-void xtcp_grow_window(struct sock *sk, const struct sk_buff *skb,
-		      bool in_order)
+void xtcp_grow_window(struct sock *sk, u32 len, u32 truesize)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	u32 room = xtcp_rcv_space(sk), incr;
 
 	if (room <= xs->rcv_ssthresh)
 		return;
-	if (xtcp_under_memory_pressure(sk)) {
+	if (sk_under_memory_pressure(sk)) {
 		pressure_clamp(xs);
 		return;
 	}
-	incr = grow_step(sk, skb->len, text_truesize(skb, in_order));
+	incr = grow_step(sk, len, truesize);
 	if (!incr)
 		return;
-	incr = max(incr, 2 * skb->len);
+	incr = max(incr, 2 * len);
 	xs->rcv_ssthresh += min(room - xs->rcv_ssthresh, incr);
 	xs->quick |= 1;
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_grow_window);
 
 /**
- * xtcp_rcv_ssthresh_prune() - the buffer overflowed (Linux's
- * tcp_clamp_window() and tcp_prune_queue()): skbs cost more than the
- * window assumed, so what it learnt starts again from two segments; or
- * memory is short, and it shrinks to four
+ * xtcp_rcv_ssthresh_prune() - text found no room (Linux's
+ * tcp_prune_queue()): if the buffer is full, it grows to hold what it
+ * holds, within tcp_rmem[2] and while memory is plentiful; if it still
+ * overflows, skbs cost more than the window assumed, and its ceiling
+ * starts again from two segments (tcp_clamp_window()). Else memory is
+ * short, and the ceiling drops to four.
  * @sk: the connection, locked
  */
 void xtcp_rcv_ssthresh_prune(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 rmem = atomic_read(&sk->sk_rmem_alloc);
+	int rmem2 = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[2]);
 
-	if (atomic_read(&sk->sk_rmem_alloc) >= READ_ONCE(sk->sk_rcvbuf))
-		xs->rcv_ssthresh = min(xtcp_max_window(xs), 2U * xs->rcv_mss);
-	else if (xtcp_under_memory_pressure(sk))
-		pressure_clamp(xs);
+	if (rmem < sk->sk_rcvbuf) {
+		if (sk_under_memory_pressure(sk))
+			pressure_clamp(xs);
+		return;
+	}
+	xs->quick = 0;
+	if (sk->sk_rcvbuf < rmem2 && !(sk->sk_userlocks & SOCK_RCVBUF_LOCK) &&
+	    !xtcp_under_memory_pressure(sk))
+		WRITE_ONCE(sk->sk_rcvbuf, min_t(u32, rmem, rmem2));
+	if (rmem > sk->sk_rcvbuf)
+		xs->rcv_ssthresh = min(xtcp_max_window(xs), 2 * advmss(xs));
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_rcv_ssthresh_prune);
 
 /**
  * xtcp_rcv_ssthresh_clamp() - TCP_WINDOW_CLAMP changed on a connection:
- * what the window learnt follows it (tcp_set_window_clamp())
+ * the window's ceiling follows it (tcp_set_window_clamp())
  * @sk: the connection, locked
  * @old: the clamp before, 0 for none
  */
 void xtcp_rcv_ssthresh_clamp(struct sock *sk, u32 old)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
-	u32 clamp = READ_ONCE(xs->window_clamp) ?: U32_MAX;
+	u32 clamp = xs->window_clamp ?: U32_MAX;
 
-	if (clamp < (old ?: U32_MAX))
+	old = old ?: U32_MAX;
+	if (clamp < old)
 		xs->rcv_ssthresh = min(xs->rcv_ssthresh, clamp);
-	else
+	else if (clamp > old)
 		xs->rcv_ssthresh = max(xs->rcv_ssthresh,
 				       min(xs->rcv_wnd, clamp));
 }
+EXPORT_SYMBOL_IF_KUNIT(xtcp_rcv_ssthresh_clamp);
 
 /**
  * xtcp_select_window() - the window to advertise now, and remember it
@@ -239,10 +273,13 @@ u32 xtcp_select_window(struct sock *sk, bool syn)
 	if (syn) {
 		xs->rcv_ssthresh = win;		/* Linux: rcv_wnd */
 	} else {
-		/* short of half the buffer, and of memory */
-		if (win < full_space(sk) / 2 && xtcp_under_memory_pressure(sk))
-			pressure_clamp(xs);
-		win = min(win, xs->rcv_ssthresh);
+		/* past half the buffer: no more quick ACKs; and memory */
+		if (win < full_space(sk) / 2) {
+			xs->quick = 0;
+			if (sk_under_memory_pressure(sk))
+				pressure_clamp(xs);
+		}
+		win = min(win, ssthresh_cap(xs, unit));
 	}
 	/* A TCP_WINDOW_CLAMP lowered since only stops the growth: the edge
 	 * offered stays, up to what the header can say (top)

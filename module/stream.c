@@ -190,12 +190,12 @@ static bool queue_ofo(struct sock *sk, struct sk_buff *skb, u32 wnd_end)
 	skb_set_owner_r(skb, sk);
 	xs->counts.rcv_ooopack++;
 	XTCP_EXT_INC(sock_net(sk), LINUX_MIB_TCPOFOQUEUE);
-	/* Without SACK the window stays, and the ACKs stay duplicates for
-	 * the sender's fast retransmit (tcp_data_queue_ofo())
-	 */
-	if (xs->sack_ok)
-		xtcp_grow_window(sk, skb, false);
 	kept = xtcp_ofo_insert(&xs->ofo, skb);
+	/* Without SACK the window stays, so that the ACKs stay duplicates
+	 * for the sender's fast retransmit (tcp_data_queue_ofo())
+	 */
+	if (kept && xs->sack_ok)
+		xtcp_grow_window(sk, skb->len, xtcp_rcv_truesize(skb, false));
 ack:
 	xtcp_send_ack(sk);
 	return kept;
@@ -244,7 +244,7 @@ bool xtcp_queue_data(struct sock *sk, struct sk_buff *skb, bool *ofo_fin)
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	u32 seq = cb->seq + !!(cb->flags & XTCP_SYN);
 	u32 wnd_end = xs->rcv_wup + xs->rcv_wnd;
-	u32 len, prior_nxt;
+	u32 len, prior_nxt, truesize;
 
 	*ofo_fin = false;
 	if (xtcp_seq_after(seq, xs->rcv_nxt)) {
@@ -273,12 +273,13 @@ bool xtcp_queue_data(struct sock *sk, struct sk_buff *skb, bool *ofo_fin)
 		return false;
 
 	cb->offset = 0;
-	if (len >= 128)			/* as tcp_event_data_recv() */
-		xtcp_grow_window(sk, skb, true);
+	truesize = xtcp_rcv_truesize(skb, true);
 	if (!coalesce(sk, skb_peek_tail(&sk->sk_receive_queue), skb)) {
 		skb_set_owner_r(skb, sk);
 		__skb_queue_tail(&sk->sk_receive_queue, skb);
 	}
+	if (len >= 128)			/* as tcp_event_data_recv() */
+		xtcp_grow_window(sk, len, truesize);
 	prior_nxt = xs->rcv_nxt;
 	WRITE_ONCE(xs->rcv_nxt, xs->rcv_nxt + len);
 	if (xtcp_ofo_empty(&xs->ofo)) {

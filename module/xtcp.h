@@ -317,7 +317,7 @@ struct xtcp_sock {
 		u32 rcv_nxt;		/* next sequence number expected */
 		u32 rcv_wnd;		/* window we last advertised */
 		u32 rcv_wup;		/* rcv_nxt when we last advertised it */
-		u32 rcv_ssthresh;	/* the most window offered yet (rwnd.c) */
+		u32 rcv_ssthresh;	/* ceiling on the window offered (rwnd.c) */
 		u32 copied_seq;		/* the next byte the application reads */
 		u16 rcv_mss;		/* MSS we advertise */
 
@@ -721,8 +721,8 @@ u32 xtcp_rcv_sws_step(const struct sock *sk);
 u32 xtcp_max_window(const struct xtcp_sock *xs);
 u32 xtcp_rcv_window_now(const struct sock *sk);
 u32 xtcp_select_window(struct sock *sk, bool syn);
-void xtcp_grow_window(struct sock *sk, const struct sk_buff *skb,
-		      bool in_order);
+u32 xtcp_rcv_truesize(const struct sk_buff *skb, bool in_order);
+void xtcp_grow_window(struct sock *sk, u32 len, u32 truesize);
 void xtcp_rcv_ssthresh_prune(struct sock *sk);
 void xtcp_rcv_ssthresh_clamp(struct sock *sk, u32 old);
 

@@ -4,10 +4,14 @@
 # to the kernel's TCP both ways, and the kernel's TCP alone for reference,
 # each 2 s on loopback. iperf3 reads TCP_INFO for its Retr and Cwnd
 # columns: each run must complete without a getsockopt error, and the
-# sender's retransmissions and largest cwnd (tcpi_snd_cwnd times
-# tcpi_snd_mss) must be sane: no retransmission on loopback, a cwnd of at
-# least one segment and below 4 GiB (TCP_INFO missing showed 4294966048
-# retransmissions and a cwnd of 2096034 TBytes).
+# sender's largest cwnd (tcpi_snd_cwnd times tcpi_snd_mss) must be sane:
+# at least one segment and below 4 GiB (TCP_INFO missing showed 4294966048
+# retransmissions and a cwnd of 2096034 TBytes). Retr must be what the
+# sender's stack counted (RetransSegs of /proc/net/snmp or xtcp_snmp),
+# and on loopback nothing is lost: an xtcp sender resends nothing, and
+# the kernel's TCP only its tail loss probes (TCPLossProbes), which it
+# sends when no ACK comes within two round trips, as when a debug
+# kernel's reader is late (then D-SACKed): seen kernel to kernel too.
 . "$(dirname "$0")/lib.sh"
 
 run=$(cd "$(dirname "$0")/../tools" && pwd)/xtcp-run
@@ -30,18 +34,41 @@ iperf()
 			/proc/net/xtcp && break
 		sleep 0.1
 	done
+	counters > "$tmp/before"
 	"${c[@]}" iperf3 -c 127.0.0.1 -p $port -t 2 -J > "$tmp/json" 2> "$tmp/err"
 	local rc=$?
 	wait
+	counters > "$tmp/after"
 	[ $rc -eq 0 ] || { cat "$tmp/err" "$tmp/json" >&2; return 1; }
 	! grep -i getsockopt "$tmp/err" "$tmp/json" >&2 || return 1
-	python3 - "$tmp/json" "$1-$2" <<'PY'
+	python3 - "$tmp/json" "$1" "$2" "$tmp/before" "$tmp/after" <<'PY'
 import json, sys
 end = json.load(open(sys.argv[1]))['end']['streams'][0]['sender']
 retr, cwnd = end['retransmits'], end['max_snd_cwnd']
-print(f'# {sys.argv[2]}: {end["bits_per_second"] / 8e6:.0f} MB/s, '
-      f'Retr {retr}, max Cwnd {cwnd} bytes')
-sys.exit(0 if retr == 0 and 536 <= cwnd < 1 << 32 else 1)
+snd = sys.argv[2]
+before, after = (dict(line.split() for line in open(f)) for f in sys.argv[4:6])
+moved = {k: int(after[k]) - int(before[k]) for k in after}
+resent = moved[snd + '.RetransSegs']
+probes = moved['tcp.TCPLossProbes'] if snd == 'tcp' else 0
+print(f'# {snd}-{sys.argv[3]}: {end["bits_per_second"] / 8e6:.0f} MB/s, '
+      f'Retr {retr}, max Cwnd {cwnd} bytes; the sender resent {resent}, '
+      f'{probes} of them tail loss probes')
+sys.exit(0 if retr == resent == probes and 536 <= cwnd < 1 << 32 else 1)
+PY
+}
+
+# counters: "STACK.NAME VALUE" lines, the kernel's TCP's and xtcp's
+counters()
+{
+	python3 - <<'PY'
+def table(path, stack, tag):
+    lines = [l.split() for l in open(path) if l.startswith(tag)]
+    for names, values in zip(lines[::2], lines[1::2]):
+        for n, v in zip(names[1:], values[1:]):
+            print(f'{stack}.{n} {v}')
+table('/proc/net/snmp', 'tcp', 'Tcp:')
+table('/proc/net/netstat', 'tcp', 'TcpExt:')
+table('/proc/net/xtcp_snmp', 'xtcp', 'Tcp:')
 PY
 }
 

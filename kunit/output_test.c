@@ -18,7 +18,7 @@ static struct sock *conn(struct kunit *test, int shift, u32 space)
 	KUNIT_ASSERT_NOT_NULL(test, xs);
 	sk = (struct sock *)xs;
 	sk->sk_prot = &xtcp_prot;
-	sk->sk_net = (possible_net_t){ .net = &init_net };
+	write_pnet(&sk->sk_net, &init_net);
 	sk->sk_rcvbuf = 4 << 20;
 	atomic_set(&sk->sk_rmem_alloc, (4 << 20) - 2 * space);
 	xs->ws_ok = shift >= 0;
@@ -171,9 +171,17 @@ static void window_grows(struct kunit *test)
 	xtcp_grow_window(sk, 1448, 2304);
 	KUNIT_EXPECT_EQ(test, xs->rcv_ssthresh, 65535u + 2 * 1460);
 	KUNIT_EXPECT_EQ(test, xs->quick, 1);
-	/* the edge moves on by the text: the window stays whole */
 	KUNIT_EXPECT_EQ(test, xtcp_rcv_window_now(sk), 68480u);	/* 535 * 128 */
 	KUNIT_EXPECT_EQ(test, xtcp_select_window(sk, false), 68480u);
+
+	/* two segments queued, the buffer has room: the window holds */
+	xs->rcv_nxt += 2 * 1448;
+	atomic_add(2 * 2304, &sk->sk_rmem_alloc);
+	KUNIT_EXPECT_GE(test, xtcp_rcv_window_now(sk), xs->rcv_wnd);
+	/* the reader behind, half the free buffer below it: it shrinks */
+	atomic_set(&sk->sk_rmem_alloc, (4 << 20) - 2 * 60000);
+	KUNIT_EXPECT_LT(test, xtcp_rcv_window_now(sk), xs->rcv_wnd);
+	atomic_set(&sk->sk_rmem_alloc, (4 << 20) - 2 * 400000);
 
 	/* text larger than two segments raises it by twice its size */
 	xtcp_grow_window(sk, 20000, 24000);
@@ -253,11 +261,11 @@ static void window_clamp_ssthresh(struct kunit *test)
 	xs->window_clamp = 50000;
 	xtcp_rcv_ssthresh_clamp(sk, 0);
 	KUNIT_EXPECT_EQ(test, xs->rcv_ssthresh, 50000u);
-	xs->window_clamp = 0;				/* raised: to rcv_wnd */
+	xs->window_clamp = 200000;			/* raised: to rcv_wnd */
 	xtcp_rcv_ssthresh_clamp(sk, 50000);
 	KUNIT_EXPECT_EQ(test, xs->rcv_ssthresh, 80000u);
 	xs->rcv_ssthresh = 3000;			/* the same clamp again */
-	xtcp_rcv_ssthresh_clamp(sk, 0);
+	xtcp_rcv_ssthresh_clamp(sk, 200000);
 	KUNIT_EXPECT_EQ(test, xs->rcv_ssthresh, 3000u);
 }
 

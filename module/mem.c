@@ -183,7 +183,8 @@ static bool rmem_room(struct sock *sk, struct sk_buff *skb, bool in_order)
  *	 XTCP_SKB_CB(skb)->seq
  * @in_order: @skb goes to the receive queue (else the out-of-order one)
  *
- * Short of room, the window learnt shrinks (xtcp_rcv_ssthresh_prune()),
+ * Short of room, the buffer grows or the window's ceiling drops
+ * (xtcp_rcv_ssthresh_prune()),
  * and the out-of-order queue first copies its runs of small skbs into few
  * large ones (tcp_collapse_ofo_queue()); short of it still, or of
  * net.xtcp.mem, it gives up its latest text, from its

@@ -203,7 +203,8 @@ EXPORT_SYMBOL_IF_KUNIT(xtcp_grow_window);
  * holds, within tcp_rmem[2] and while memory is plentiful; if it still
  * overflows, skbs cost more than the window assumed, and its ceiling
  * starts again from two segments (tcp_clamp_window()). Else memory is
- * short, and the ceiling drops to four.
+ * short, and the ceiling drops to four. In-order text comes here only
+ * past twice rcvbuf (mem.c), so an overflow is mostly out-of-order text's.
  * @sk: the connection, locked
  */
 void xtcp_rcv_ssthresh_prune(struct sock *sk)

@@ -33,7 +33,8 @@
  *   delack      event_data_in: in-order text,     send the ACK (MUST-40:
  *               unless a second full-sized        within delack_ms < 500 ms;
  *               segment is due an ACK (SHLD-19)   SHLD-19); leave pingpong
- *               or quick-ACK mode sends it now    (interactive) mode
+ *               and the window holds, or quick-   (interactive) mode
+ *               ACK mode sends it now
  *               event_ack_sent: any ACK went out  (disarmed)
  *
  * TCP_USER_TIMEOUT bounds how long data may stay unacknowledged: the

@@ -34,11 +34,22 @@ is its servers' alone.
                     orphans); with MEM_FULL=1 (make soak),
                     on both stacks at their defaults (600 s each).
 
+  pressure_window   the window stops growing under memory pressure (as
+                    Linux's tcp_adjust_rcv_ssthresh()): B sends 3 MiB
+                    that A, with SO_RCVBUFFORCE 2 MiB, never reads; with mem =
+                    1 1 4194304 pages the stack is under pressure once A
+                    holds more than the per-CPU batching hides (1 MiB),
+                    and A's tcpi_rcv_ssthresh, the ceiling of the window
+                    it offers, is then at most four segments (4
+                    tcpi_advmss); without pressure (mem 1M 2M 4M pages)
+                    it stays above that.
+
 Runs inside UML, as root. TAP.
 """
 import os
 import resource
 import socket
+import struct
 import sys
 import threading
 import time
@@ -52,6 +63,7 @@ FULL = os.environ.get('MEM_FULL') == '1'
 N = 1000
 MEM = (1024, 2048, 4096)
 SNDBUF = 196608			# doubled by the kernel: 384 KiB
+SO_RCVBUFFORCE = 33		# SO_RCVBUF past net.core.rmem_max
 PAGE = os.sysconf('SC_PAGE_SIZE')
 KNOBS = {
     'kernel': {'mem': '/proc/sys/net/ipv4/tcp_mem'},
@@ -216,13 +228,69 @@ def case_zero_window(ctx, stack, port):
     return bad, notes
 
 
+def rcv_ceiling(stack, port, mem):
+    """B (the other stack) sends A (@stack) 3 MiB that A does not read,
+    @stack's memory limits at @mem: A's tcpi_rcv_ssthresh and tcpi_advmss
+    then, and whether @stack was under memory pressure."""
+    knob = KNOBS[stack]['mem']
+    saved = rd(knob)
+    wr(knob, ' '.join(map(str, mem)))
+    try:
+        lst = STACKS[stack]()
+        lst.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        lst.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 2 << 20)
+        lst.bind((A_IP, port))
+        lst.listen(1)
+        with netns(NS):
+            c = STACKS[OTHER[stack]]()
+        c.connect((A_IP, port))
+        s, _ = lst.accept()
+        c.setblocking(False)
+        sent, end, buf = 0, time.monotonic() + 3, b'p' * 16384
+        while sent < 3 << 20 and time.monotonic() < end:
+            try:
+                sent += c.send(buf)
+            except BlockingIOError:
+                time.sleep(0.01)
+        time.sleep(0.3)
+        pressed = pressure(stack) == 'yes'
+        raw = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+        ssthresh, advmss = (struct.unpack_from('I', raw, off)[0]
+                            for off in (64, 84))
+        for x in (c, s, lst):
+            x.close()
+    finally:
+        wr(knob, saved)
+    return ssthresh, advmss, pressed
+
+
+def case_pressure_window(stack, port):
+    bad, notes = [], []
+    for mem, want in (((1 << 20, 1 << 21, 1 << 22), False),
+                      ((1, 1, 1 << 22), True)):
+        ssthresh, advmss, pressed = rcv_ceiling(stack, port, mem)
+        port += 1
+        notes.append(f'mem {mem[0]} {mem[1]} {mem[2]}: '
+                     f'{"" if pressed else "no "}pressure, rcv_ssthresh '
+                     f'{ssthresh}, advmss {advmss}')
+        if pressed != want:
+            bad.append(f'pressure {pressed} with mem {mem}')
+        if (ssthresh <= 4 * advmss) != want:
+            bad.append(f'rcv_ssthresh {ssthresh} with mem {mem}: want '
+                       f'{"at most" if want else "above"} 4 x {advmss}')
+    return bad, notes
+
+
 def main():
     resource.setrlimit(resource.RLIMIT_NOFILE, (4 * N, 4 * N))
     topo = Topo()
     try:
         tap_cases([('zero_window_1000', st,
                     lambda st=st, p=port: case_zero_window(topo, st, p))
-                   for st, port in (('kernel', 7101), ('xtcp', 7102))])
+                   for st, port in (('kernel', 7101), ('xtcp', 7102))] +
+                  [('pressure_window', st,
+                    lambda st=st, p=port: case_pressure_window(st, p))
+                   for st, port in (('kernel', 7110), ('xtcp', 7120))])
     finally:
         topo.close()
     return 0

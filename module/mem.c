@@ -184,15 +184,14 @@ static bool rmem_room(struct sock *sk, struct sk_buff *skb, bool in_order)
  * @in_order: @skb goes to the receive queue (else the out-of-order one)
  *
  * Short of room, the buffer grows or the window's ceiling drops
- * (xtcp_rcv_ssthresh_prune()),
- * and the out-of-order queue first copies its runs of small skbs into few
- * large ones (tcp_collapse_ofo_queue()); short of it still, or of
- * net.xtcp.mem, it gives up its latest text, from its
- * tail down to @skb's place (tcp_prune_ofo_queue(): what lies beyond the
- * segment that wants room is the least urgent). In-order text into an
- * empty receive queue is charged regardless, so that the connection
- * always makes progress (as tcp_data_queue()); the application's read
- * gives the memory back. A socket in a memory cgroup is the exception:
+ * (xtcp_rcv_ssthresh_prune()), and the out-of-order queue first copies
+ * its runs of small skbs into few large ones (tcp_collapse_ofo_queue());
+ * short of it still, or of net.xtcp.mem, it gives up its latest text,
+ * from its tail down to @skb's place (tcp_prune_ofo_queue(): what lies
+ * beyond the segment that wants room is the least urgent). In-order text
+ * into an empty receive queue is charged regardless, so that the
+ * connection always makes progress (as tcp_data_queue()); the
+ * application's read gives the memory back. A socket in a memory cgroup is the exception:
  * only the kernel can force its cgroup's charge, so such text is dropped
  * (RcvPruned) until the cgroup has room.
  *

@@ -298,4 +298,3 @@ u32 xtcp_select_window(struct sock *sk, bool syn)
 	return win;
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_select_window);
-

@@ -101,7 +101,7 @@ static void receiver(const struct sock *sk, struct tcp_info *info)
 	const struct xtcp_sock *xs = xtcp_sk(sk);
 	struct dst_entry *dst = __sk_dst_get((struct sock *)sk);
 
-	info->tcpi_advmss = xs->rcv_mss - (xs->ts_ok ? TCPOLEN_TSTAMP_ALIGNED : 0);
+	info->tcpi_advmss = xtcp_advmss(xs);
 	info->tcpi_rcv_mss = xtcp_peer_mss(xs);
 	info->tcpi_pmtu = dst ? dst_mtu(dst) : 0;
 	info->tcpi_rcv_ssthresh = xs->rcv_ssthresh;

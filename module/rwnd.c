@@ -79,19 +79,13 @@ u32 xtcp_rcv_sws_step(const struct sock *sk)
 	return max(min_t(u32, full_space(sk) / 2, xtcp_sk(sk)->rcv_mss), 1U);
 }
 
-/* Our MSS less the Timestamps option, if agreed: Linux's advmss */
-static u32 advmss(const struct xtcp_sock *xs)
-{
-	return xs->rcv_mss - (xs->ts_ok ? TCPOLEN_TSTAMP_ALIGNED : 0);
-}
-
 /* Memory is short (Linux's tcp_memory_pressure, set above net.xtcp.mem's
  * pressure mark): the window's ceiling drops to four segments
  * (tcp_adjust_rcv_ssthresh())
  */
 static void pressure_clamp(struct xtcp_sock *xs)
 {
-	xs->rcv_ssthresh = min(xs->rcv_ssthresh, 4 * advmss(xs));
+	xs->rcv_ssthresh = min(xs->rcv_ssthresh, 4 * xtcp_advmss(xs));
 }
 
 /*
@@ -155,7 +149,7 @@ static u32 grow_step(const struct sock *sk, u32 len, u32 truesize)
 	u32 window = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[2]) / 4;
 
 	if (truesize / 2 <= len)
-		return 2 * advmss(xs);
+		return 2 * xtcp_advmss(xs);
 	for (truesize /= 4; xs->rcv_ssthresh <= window; window /= 2) {
 		if (truesize <= len)
 			return 2 * xtcp_peer_mss(xs);
@@ -223,7 +217,7 @@ void xtcp_rcv_ssthresh_prune(struct sock *sk)
 	    !xtcp_under_memory_pressure(sk))
 		WRITE_ONCE(sk->sk_rcvbuf, min_t(u32, rmem, rmem2));
 	if (rmem > sk->sk_rcvbuf)
-		xs->rcv_ssthresh = min(xtcp_max_window(xs), 2 * advmss(xs));
+		xs->rcv_ssthresh = min(xtcp_max_window(xs), 2 * xtcp_advmss(xs));
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_rcv_ssthresh_prune);
 

@@ -52,6 +52,7 @@
 #include <net/net_namespace.h>
 #include <net/snmp.h>
 #include <net/sock.h>
+#include <net/tcp.h>
 #include <net/tcp_states.h>
 
 #include "compat.h"
@@ -397,6 +398,12 @@ struct xtcp_sock {
 static inline struct xtcp_sock *xtcp_sk(const struct sock *sk)
 {
 	return (struct xtcp_sock *)sk;
+}
+
+/* Our MSS less the Timestamps option, if agreed: Linux's advmss */
+static inline u32 xtcp_advmss(const struct xtcp_sock *xs)
+{
+	return xs->rcv_mss - (xs->ts_ok ? TCPOLEN_TSTAMP_ALIGNED : 0);
 }
 
 /*

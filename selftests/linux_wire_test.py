@@ -34,11 +34,22 @@ TCP fails is a broken case, and is reported as such.
                      is ACKed at once again. 100-byte segments every
                      100 ms, the application not reading; an ACK that
                      waited is one TcpExt DelayedACKs counts
+  peek_acks          a reader that sleeps in recv(MSG_PEEK | MSG_WAITALL)
+                     first sends the ACK owed for more than a full-sized
+                     segment, as tcp_recvmsg() calls tcp_cleanup_rbuf()
+                     before sk_wait_data(): a peek consumes nothing, so
+                     no later read would send it. With a 16 KB SO_RCVBUF
+                     and quick-ACK mode over, two full segments' ACK
+                     waits (the window would shrink, Linux's
+                     __tcp_ack_snd_check()) and the delayed-ACK timer
+                     sends it; two more then a peek: the ACK goes at once
 Runs inside UML, as root. TAP: one case per rule and stack.
 """
 import os
 import socket
+import struct
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -205,10 +216,85 @@ def case_quickack(ctx, stack, port):
     return bad, notes
 
 
+def ack_for(cap, peer, end, sent, wait):
+    """The stack's first ACK to the peer at or after @sent covering @end,
+    within @wait seconds, or None."""
+    return cap.wait(lambda s: out_to(peer.cport)(s) and '.' in s['flags']
+                    and s['t'] >= sent and (s['ack'] - end) % M32 < 2**31,
+                    wait)
+
+
+def case_peek_acks(ctx, stack, port):
+    _, cap, inj = ctx
+    lst, peer, srv = peer_connection(ctx, stack, port)
+    bad, notes = [], []
+    ack, seq = peer.y + 1, peer.isn + 1
+    srv.settimeout(None)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO,
+                   struct.pack('ll', 1, 0))
+    # Quick-ACK mode ends after at most 16 ACKs: 20 small segments, each
+    # read as it comes.
+    for _ in range(20):
+        inj.send(peer.cport, port, seq, ack, 'P.', win=65535,
+                 payload=b'q' * 100)
+        seq += 100
+        srv.recv(100)
+    # Whatever ACK was owed goes, and less than an RTO passes (a longer
+    # silence starts quick-ACK mode again).
+    time.sleep(0.1)
+
+    def two_full(peek):
+        nonlocal seq
+        before = delayed_acks(stack)
+        sent = time.time()
+        for _ in range(2):
+            inj.send(peer.cport, port, seq, ack, '.', win=65535,
+                     payload=b'f' * MSS)
+            seq += MSS
+        reader = None
+        if peek:
+            reader = threading.Thread(target=srv.recv, args=(
+                1 << 20, socket.MSG_PEEK | socket.MSG_WAITALL))
+            reader.start()
+        a = ack_for(cap, peer, seq % M32, sent, 0.5)
+        by_timer = delayed_acks(stack) > before
+        if reader:
+            reader.join()
+        return a, by_timer, sent
+
+    cap.clear()
+    a, by_timer, sent = two_full(peek=False)
+    if a is None:
+        bad.append('two full segments were not ACKed within 500 ms')
+    elif not by_timer:
+        bad.append('two full segments were ACKed at once, not held: '
+                   'nothing is owed for the peek to send')
+    else:
+        notes.append(f'unread: ACK after {(a["t"] - sent) * 1000:.0f} ms, '
+                     'sent by the delayed-ACK timer')
+    if not bad:
+        a, by_timer, sent = two_full(peek=True)
+        if a is None:
+            bad.append('with a peek: no ACK within 500 ms')
+        elif by_timer:
+            bad.append('the reader slept in a peek without sending the '
+                       'ACK owed: the delayed-ACK timer sent it '
+                       f'{(a["t"] - sent) * 1000:.0f} ms later')
+        else:
+            notes.append(f'peeking: ACK after '
+                         f'{(a["t"] - sent) * 1000:.0f} ms, not the '
+                         'timer\'s')
+    srv.close()
+    lst.close()
+    return bad, notes
+
+
 CASES = [
     ('sack_first_rtx', case_sack_first_rtx),
     ('quickack', case_quickack),
     ('sack_reneging', case_sack_reneging),
+    ('peek_acks', case_peek_acks),
 ]
 
 

@@ -867,7 +867,11 @@ int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 			 * (all of it peeked already, or none): waiting for "any
 			 * data" would return at once and spin, deaf to
 			 * SO_RCVTIMEO (tcp_recvmsg waits for "last" too).
+			 * An ACK owed goes first, as tcp_cleanup_rbuf() before
+			 * sk_wait_data(): a peek consumed nothing, so no read
+			 * after it would send one.
 			 */
+			xtcp_rbuf_cleaned(sk);
 			if (sk_wait_data(sk, &timeo,
 					 skb_peek_tail(&sk->sk_receive_queue)) < 0) {
 				/* connect(AF_UNSPEC) while we slept: this

@@ -268,6 +268,40 @@ def _csum(data):
     return ~s & 0xffff
 
 
+def ip_segment(src, dst, sport, dport, seq, ack, flags, win=64240,
+               payload=b'', mss=None, wscale=None, ts=None, sack=False,
+               sacks=()):
+    """An IPv4 packet holding a hand-made TCP segment, checksums filled in.
+    flags: letters of FLAGBITS; ts: (TSval, TSecr) for a Timestamps option
+    (RFC 7323); sack: a SACK-Permitted option (RFC 2018 2); sacks: (left,
+    right) SACK blocks (RFC 2018 3)."""
+    fl = 0
+    for b, c in FLAGBITS:
+        if c in flags:
+            fl |= b
+    opts = struct.pack('!BBH', 2, 4, mss) if mss else b''
+    if wscale is not None:
+        opts += struct.pack('!BBBB', 1, 3, 3, wscale)
+    if ts is not None:
+        opts += struct.pack('!BBBBII', 1, 1, 8, 10, ts[0] % 2**32, ts[1] % 2**32)
+    if sack:
+        opts += struct.pack('!BBBB', 1, 1, 4, 2)
+    if sacks:
+        opts += struct.pack('!BBBB', 1, 1, 5, 2 + 8 * len(sacks))
+        for left, right in sacks:
+            opts += struct.pack('!II', left % 2**32, right % 2**32)
+    th = struct.pack('!HHIIBBHHH', sport, dport, seq % 2**32, ack % 2**32,
+                     (20 + len(opts)) // 4 << 4, fl, win, 0, 0) + opts
+    s, d = socket.inet_aton(src), socket.inet_aton(dst)
+    pseudo = s + d + struct.pack('!BBH', 0, 6, len(th) + len(payload))
+    c = _csum(pseudo + th + payload)
+    th = th[:16] + struct.pack('!H', c) + th[18:]
+    tot = 20 + len(th) + len(payload)
+    iph = struct.pack('!BBHHHBBH4s4s', 0x45, 0, tot, 0, 0x4000, 64, 6, 0, s, d)
+    iph = iph[:10] + struct.pack('!H', _csum(iph)) + iph[12:]
+    return iph + th + payload
+
+
 class Injector:
     """Sends hand-made TCP segments from B to A straight to vb's driver
     (PACKET_QDISC_BYPASS: netem on vb does not see them)."""
@@ -280,37 +314,10 @@ class Injector:
         self.eth = (bytes.fromhex(topo.mac_a.replace(':', '')) +
                     bytes.fromhex(topo.mac_b.replace(':', '')) + b'\x08\x00')
 
-    def send(self, sport, dport, seq, ack, flags, win=64240, payload=b'',
-             src=B_IP, dst=A_IP, mss=None, wscale=None, ts=None, sack=False,
-             sacks=()):
-        """ts: (TSval, TSecr) for a Timestamps option (RFC 7323); sack:
-        a SACK-Permitted option (RFC 2018 2); sacks: (left, right) SACK
-        blocks (RFC 2018 3)."""
-        fl = 0
-        for b, c in FLAGBITS:
-            if c in flags:
-                fl |= b
-        opts = struct.pack('!BBH', 2, 4, mss) if mss else b''
-        if wscale is not None:
-            opts += struct.pack('!BBBB', 1, 3, 3, wscale)
-        if ts is not None:
-            opts += struct.pack('!BBBBII', 1, 1, 8, 10, ts[0] % 2**32, ts[1] % 2**32)
-        if sack:
-            opts += struct.pack('!BBBB', 1, 1, 4, 2)
-        if sacks:
-            opts += struct.pack('!BBBB', 1, 1, 5, 2 + 8 * len(sacks))
-            for left, right in sacks:
-                opts += struct.pack('!II', left % 2**32, right % 2**32)
-        th = struct.pack('!HHIIBBHHH', sport, dport, seq % 2**32, ack % 2**32,
-                         (20 + len(opts)) // 4 << 4, fl, win, 0, 0) + opts
-        s, d = socket.inet_aton(src), socket.inet_aton(dst)
-        pseudo = s + d + struct.pack('!BBH', 0, 6, len(th) + len(payload))
-        c = _csum(pseudo + th + payload)
-        th = th[:16] + struct.pack('!H', c) + th[18:]
-        tot = 20 + len(th) + len(payload)
-        iph = struct.pack('!BBHHHBBH4s4s', 0x45, 0, tot, 0, 0x4000, 64, 6, 0, s, d)
-        iph = iph[:10] + struct.pack('!H', _csum(iph)) + iph[12:]
-        self.sock.send(self.eth + iph + th + payload)
+    def send(self, sport, dport, seq, ack, flags, src=B_IP, dst=A_IP, **kw):
+        """A segment from @src to @dst: ip_segment()'s arguments."""
+        self.sock.send(self.eth + ip_segment(src, dst, sport, dport, seq, ack,
+                                             flags, **kw))
 
     def close(self):
         self.sock.close()

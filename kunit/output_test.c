@@ -39,6 +39,30 @@ static void window_syn_unscaled(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, xtcp_sk(sk)->rcv_wnd, 65535u);
 }
 
+/*
+ * A SYN offers its space in whole segments, as Linux's
+ * tcp_select_initial_window(): a SYN-ACK's less the Timestamps option, a
+ * SYN's the whole MSS (65536 of space).
+ */
+static void window_syn_whole_segments(struct kunit *test)
+{
+	struct sock *sk = conn(test, 7, 65536);
+
+	sk->sk_state = TCP_SYN_RECV;
+	KUNIT_EXPECT_EQ(test, xtcp_select_window(sk, true), 44 * 1460u);
+	KUNIT_EXPECT_EQ(test, xtcp_sk(sk)->rcv_ssthresh, 44 * 1460u);
+
+	sk = conn(test, 7, 65536);
+	sk->sk_state = TCP_SYN_RECV;
+	xtcp_sk(sk)->ts_ok = 1;
+	KUNIT_EXPECT_EQ(test, xtcp_select_window(sk, true), 45 * 1448u);
+
+	sk = conn(test, 7, 65536);
+	sk->sk_state = TCP_SYN_SENT;
+	xtcp_sk(sk)->ts_ok = 1;
+	KUNIT_EXPECT_EQ(test, xtcp_select_window(sk, true), 44 * 1460u);
+}
+
 /* RFC 7323 2.3: the largest window is 65535 << shift, 2^30 - 2^14 at 14. */
 static void window_max(struct kunit *test)
 {
@@ -163,16 +187,17 @@ static void window_grows(struct kunit *test)
 	struct sock *sk = conn(test, 7, 65535);
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
-	KUNIT_EXPECT_EQ(test, xtcp_select_window(sk, true), 65535u);
-	KUNIT_EXPECT_EQ(test, xs->rcv_ssthresh, 65535u);
+	/* the SYN's window: 44 whole segments */
+	KUNIT_EXPECT_EQ(test, xtcp_select_window(sk, true), 64240u);
+	KUNIT_EXPECT_EQ(test, xs->rcv_ssthresh, 64240u);
 
 	atomic_set(&sk->sk_rmem_alloc, (4 << 20) - 2 * 400000);
 	xs->rcv_nxt += 1448;
 	xtcp_grow_window(sk, 1448, 2304);
-	KUNIT_EXPECT_EQ(test, xs->rcv_ssthresh, 65535u + 2 * 1460);
+	KUNIT_EXPECT_EQ(test, xs->rcv_ssthresh, 64240u + 2 * 1460);
 	KUNIT_EXPECT_EQ(test, xs->quick, 1);
-	KUNIT_EXPECT_EQ(test, xtcp_rcv_window_now(sk), 68480u);	/* 535 * 128 */
-	KUNIT_EXPECT_EQ(test, xtcp_select_window(sk, false), 68480u);
+	KUNIT_EXPECT_EQ(test, xtcp_rcv_window_now(sk), 67200u);	/* 525 * 128 */
+	KUNIT_EXPECT_EQ(test, xtcp_select_window(sk, false), 67200u);
 
 	/* two segments queued, the buffer has room: the window holds */
 	xs->rcv_nxt += 2 * 1448;
@@ -185,7 +210,7 @@ static void window_grows(struct kunit *test)
 
 	/* text larger than two segments raises it by twice its size */
 	xtcp_grow_window(sk, 20000, 24000);
-	KUNIT_EXPECT_EQ(test, xs->rcv_ssthresh, 65535u + 2 * 1460 + 40000);
+	KUNIT_EXPECT_EQ(test, xs->rcv_ssthresh, 64240u + 2 * 1460 + 40000);
 
 	/* never beyond what the free buffer offers */
 	atomic_set(&sk->sk_rmem_alloc, (4 << 20) - 2 * 110000);
@@ -271,6 +296,7 @@ static void window_clamp_ssthresh(struct kunit *test)
 
 static struct kunit_case xtcp_output_cases[] = {
 	KUNIT_CASE(window_syn_unscaled),
+	KUNIT_CASE(window_syn_whole_segments),
 	KUNIT_CASE(window_max),
 	KUNIT_CASE(window_scaled_rounded),
 	KUNIT_CASE(window_no_shrink),

@@ -241,13 +241,30 @@ void xtcp_rcv_ssthresh_clamp(struct sock *sk, u32 old)
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_rcv_ssthresh_clamp);
 
+/*
+ * A SYN's window @win, as Linux's tcp_select_initial_window() offers it: the
+ * space it comes from, if larger than a segment, rounded down to a whole
+ * number of them. A SYN-ACK's segment is the MSS less the Timestamps option
+ * (agreed by then, tcp_openreq_init_rwin()), a SYN's the whole MSS
+ * (tcp_connect_init()). A space beyond 65535 still offers 65535.
+ */
+static void syn_whole_segments(struct sock *sk, u32 *win)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 space = min(xtcp_rcv_space(sk), xtcp_max_window(xs));
+	u32 mss = sk->sk_state == TCP_SYN_SENT ? xs->rcv_mss : xtcp_advmss(xs);
+
+	if (mss && space > mss)
+		*win = min(*win, rounddown(space, mss));
+}
+
 /**
  * xtcp_select_window() - the window to advertise now, and remember it
  * @sk: the connection, locked
  * @syn: for a SYN or SYN-ACK, whose window is never scaled (RFC 7323 2.2)
  *
- * The window of a SYN is what the buffer offers, and rcv_ssthresh starts
- * there (Linux: rcv_ssthresh = rcv_wnd). After it, the window is
+ * The window of a SYN is what the buffer offers in whole segments, and
+ * rcv_ssthresh starts there (Linux: rcv_ssthresh = rcv_wnd). After it, the window is
  * xtcp_rcv_window_now(); but it never moves the right edge we advertised
  * before to the left (RFC 9293 3.8.6.2.2: SHLD-14), and grows only in
  * steps of xtcp_rcv_sws_step() so a slowly reading application does not
@@ -266,6 +283,7 @@ u32 xtcp_select_window(struct sock *sk, bool syn)
 	u32 unit = syn || !xs->ws_ok ? 1 : 1U << xs->rcv_wscale;
 
 	if (syn) {
+		syn_whole_segments(sk, &win);
 		xs->rcv_ssthresh = win;		/* Linux: rcv_wnd */
 	} else {
 		/* past half the buffer: no more quick ACKs; and memory */

@@ -24,7 +24,7 @@ TIME is seconds from the start, or +S after the previous line's time.
 FLAGS are letters of S F R P U and "." for ACK, "." alone for none else;
 a letter followed by "?" may be set or not (in a ">" line).
 Sequence numbers are relative to the sender's ISN, acknowledgment numbers
-to the receiver's; SEQ:END gives END - SEQ bytes of text. OPTIONS are
+and SACK blocks to the receiver's; SEQ:END gives END - SEQ bytes of text. OPTIONS are
 comma-separated: mss N, wscale N, sackOK, TS val N ecr N, sack L:R ...,
 nop. In a "<" line "ecr *" echoes the stack's last TSval. In a ">" line
 "*" matches any value, an omitted "ack" or "win" is not checked, and
@@ -227,7 +227,7 @@ class Run:
         o = seg['opts']
         shown = [f'mss {o["mss"]}' if k == 2 else f'wscale {o["wscale"]}' if k == 3
                  else 'sackOK' if k == 4 else 'TS val %d ecr %d' % o['ts'] if k == 8
-                 else 'sack ' + ' '.join(f'{(a - self.isn) % M32}:{(b - self.isn) % M32}'
+                 else 'sack ' + ' '.join(f'{(a - PEER_ISN) % M32}:{(b - PEER_ISN) % M32}'
                                          for a, b in o['sack']) if k == 5
                  else f'kind {k}' for k in o['kinds']]
         return s + (f" <{', '.join(shown)}>" if shown else '')
@@ -295,7 +295,7 @@ class Run:
         for name, vals in want:
             have = {'mss': lambda: [got['mss']], 'wscale': lambda: [got['wscale']],
                     'ts': lambda: list(got['ts']),
-                    'sack': lambda: [f'{(a - self.isn) % M32}:{(b - self.isn) % M32}'
+                    'sack': lambda: [f'{(a - PEER_ISN) % M32}:{(b - PEER_ISN) % M32}'
                                      for a, b in got['sack']]}.get(name)
             if not have:
                 continue

@@ -247,6 +247,30 @@ static int defer_retrans_to_secs(u8 retrans)
 	return period;
 }
 
+/*
+ * TCP_QUICKACK, as Linux's __tcp_sock_set_quickack(): 0 enters ping-pong
+ * mode, where ACKs wait for the delayed-ACK timer or for our answer.
+ * Otherwise leave it, and send the ACK owed if the reader has taken
+ * everything or more than a segment waits (tcp_cleanup_rbuf()); an even
+ * value then enters ping-pong mode again. It is no lasting mode: what the
+ * connection does next decides as before.
+ */
+static void set_quickack(struct sock *sk, int val)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 owed = xs->rcv_nxt - xs->rcv_acked;
+
+	xs->pingpong = !val;
+	if (!val)
+		return;
+	if ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT) &&
+	    owed && (!atomic_read(&sk->sk_rmem_alloc) ||
+		     owed > xtcp_peer_mss(xs)))
+		xtcp_send_ack(sk);
+	if (!(val & 1))
+		xs->pingpong = 1;
+}
+
 /* The options that take an int, under the socket lock. */
 static int set_int_option(struct sock *sk, int optname, int val)
 {
@@ -320,11 +344,7 @@ static int set_int_option(struct sock *sk, int optname, int val)
 			xtcp_rcv_ssthresh_clamp(sk, old);
 		return 0;
 	case TCP_QUICKACK:
-		xs->quickack = !!val;
-		if (val && xs->rcv_nxt != xs->rcv_acked &&
-		    (1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |
-					   TCPF_FIN_WAIT2))
-			xtcp_send_ack(sk);
+		set_quickack(sk, val);
 		return 0;
 	case TCP_USER_TIMEOUT:
 		if (val < 0)
@@ -459,7 +479,7 @@ static int get_int_option(struct sock *sk, int optname, int *val)
 			*val = xtcp_fin_timeout_ms(sk) / MSEC_PER_SEC;
 		break;
 	case TCP_QUICKACK:
-		*val = xs->quickack;
+		*val = !xs->pingpong;
 		break;
 	case TCP_DEFER_ACCEPT:
 		*val = defer_retrans_to_secs(READ_ONCE(xs->defer_accept));

@@ -601,14 +601,15 @@ static bool window_holds(const struct sock *sk)
  * @len: bytes of text
  *
  * SHLD-19: an ACK for at least every second full-sized segment; MUST-40:
- * no ACK delayed by more than delack_ms (< 0.5 s). TCP_QUICKACK: now.
+ * no ACK delayed by more than delack_ms (< 0.5 s).
  * Also now once half the window we offered is unacknowledged: the sender
  * may be waiting for that window (one 64 KB loopback segment fills it).
  * Both only while the window holds (window_holds()).
  * And now in quick-ACK mode, as Linux's tcp_event_data_recv() enters it:
  * at the first text, and at the first after a silence longer than the
  * RTO, a sender (re)starting its window waits for no delayed ACK; not in
- * an interactive exchange, where the ACK rides on our answer.
+ * an interactive exchange, where the ACK rides on our answer (or after
+ * TCP_QUICKACK 0, which enters that mode: set_quickack() in sockopt.c).
  */
 void xtcp_timer_event_data_in(struct sock *sk, u32 len)
 {
@@ -619,7 +620,7 @@ void xtcp_timer_event_data_in(struct sock *sk, u32 len)
 				  xs->rcv_mss);
 	text_in(sk);
 	/* an ACK that could not go now goes with the timer (as Linux) */
-	if ((xs->quickack || (xs->quick && !xs->pingpong) ||
+	if (((xs->quick && !xs->pingpong) ||
 	     ((pending >= 2 * xs->rcv_seg_max || pending >= xs->rcv_wnd / 2) &&
 	      window_holds(sk))) &&
 	    !xtcp_send_ack(sk))

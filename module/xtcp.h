@@ -224,7 +224,6 @@ struct xtcp_sock {
 	u32 user_timeout;	/* TCP_USER_TIMEOUT, ms; 0: retries decide */
 	u8 nodelay:1;		/* TCP_NODELAY: no Nagle (MUST-17) */
 	u8 cork:1;		/* TCP_CORK: hold back partial segments */
-	u8 quickack:1;		/* TCP_QUICKACK: ACK every segment now */
 	u8 recvmsg_inq:1;	/* TCP_INQ: each read says what is left */
 
 	u8 syn_retries;		/* TCP_SYNCNT: SYN (and SYN-ACK) retries */

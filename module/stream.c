@@ -335,14 +335,15 @@ void xtcp_rcv_space_adjust(struct sock *sk, u32 copied)
 }
 
 /**
- * xtcp_rbuf_cleaned() - the application read: send the ACK owed for more
- * than a full-sized segment, which arrival held back while the window
- * shrank (Linux's __tcp_cleanup_rbuf()); and if the window we could offer
- * now is a silly-window step beyond what the peer knows, tell it
- * (receiver side of MUST-39)
+ * xtcp_rbuf_cleaned() - a read is done with the queue: send the ACK owed
+ * for more than a full-sized segment, which arrival held back while the
+ * window shrank (Linux's __tcp_cleanup_rbuf()); and if it took text and
+ * the window we could offer now is a silly-window step beyond what the
+ * peer knows, tell it (receiver side of MUST-39)
  * @sk: the connection, locked
+ * @took: the read consumed text (Linux's copied > 0; a peek did not)
  */
-void xtcp_rbuf_cleaned(struct sock *sk)
+void xtcp_rbuf_cleaned(struct sock *sk, bool took)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	u32 known = xtcp_seq_after(xs->rcv_wup + xs->rcv_wnd, xs->rcv_nxt) ?
@@ -353,7 +354,7 @@ void xtcp_rbuf_cleaned(struct sock *sk)
 				     TCPF_FIN_WAIT2)))
 		return;
 	if (xs->rcv_nxt - xs->rcv_acked > xs->rcv_seg_max ||
-	    could >= known + xtcp_rcv_sws_step(sk))
+	    (took && could >= known + xtcp_rcv_sws_step(sk)))
 		xtcp_send_ack(sk);
 }
 
@@ -642,7 +643,7 @@ static int splice_received(struct sock *sk, struct pipe_inode_info *pipe,
 		return ret;
 	xtcp_urg_read_past(xs);
 	xtcp_rcv_space_adjust(sk, done);
-	xtcp_rbuf_cleaned(sk);
+	xtcp_rbuf_cleaned(sk, true);
 	return done;
 }
 
@@ -814,7 +815,7 @@ int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 			xtcp_urg_read_past(xs);
 		if (copied > before && !peek) {
 			xtcp_rcv_space_adjust(sk, copied - before);
-			xtcp_rbuf_cleaned(sk);
+			xtcp_rbuf_cleaned(sk, true);
 		}
 		if (err)
 			break;
@@ -871,7 +872,7 @@ int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 			 * sk_wait_data(): a peek consumed nothing, so no read
 			 * after it would send one.
 			 */
-			xtcp_rbuf_cleaned(sk);
+			xtcp_rbuf_cleaned(sk, false);
 			if (sk_wait_data(sk, &timeo,
 					 skb_peek_tail(&sk->sk_receive_queue)) < 0) {
 				/* connect(AF_UNSPEC) while we slept: this
@@ -888,6 +889,8 @@ int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 		if (peek && peek_seq - copied - holes != xs->copied_seq)
 			peek_seq = xs->copied_seq;
 	}
+	/* and as the call ends, also from a peek (tcp_recvmsg_locked()) */
+	xtcp_rbuf_cleaned(sk, false);
 out:
 	/* TCP_INQ: what is left to read, as tcp_inq_hint() counts it (the
 	 * peer's FIN among it, so 1 at the end)

@@ -788,7 +788,7 @@ void xtcp_sndbuf_expand(struct sock *sk);
 void xtcp_clean_acked(struct sock *sk);
 bool xtcp_queue_data(struct sock *sk, struct sk_buff *skb, bool *ofo_fin);
 void xtcp_rcvq_consume(struct sock *sk, struct sk_buff *skb, u32 n);
-void xtcp_rbuf_cleaned(struct sock *sk);
+void xtcp_rbuf_cleaned(struct sock *sk, bool took);
 void xtcp_rcv_space_adjust(struct sock *sk, u32 copied);
 
 /* timer.c: the event hooks; the table of timers is atop timer.c */

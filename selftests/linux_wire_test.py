@@ -37,12 +37,14 @@ TCP fails is a broken case, and is reported as such.
   peek_acks          a reader that sleeps in recv(MSG_PEEK | MSG_WAITALL)
                      first sends the ACK owed for more than a full-sized
                      segment, as tcp_recvmsg() calls tcp_cleanup_rbuf()
-                     before sk_wait_data(): a peek consumes nothing, so
-                     no later read would send it. With a 16 KB SO_RCVBUF
-                     and quick-ACK mode over, two full segments' ACK
-                     waits (the window would shrink, Linux's
-                     __tcp_ack_snd_check()) and the delayed-ACK timer
-                     sends it; two more then a peek: the ACK goes at once
+                     before sk_wait_data(), and so does a peek that
+                     returns at once (tcp_cleanup_rbuf() as the call
+                     ends): a peek consumes nothing, so no later read
+                     would send it. With a 16 KB SO_RCVBUF and quick-ACK
+                     mode over, two full segments' ACK waits (the window
+                     would shrink, Linux's __tcp_ack_snd_check()) and the
+                     delayed-ACK timer sends it; two more, still unACKed
+                     10 ms later, then a peek: the ACK goes at once
 Runs inside UML, as root. TAP: one case per rule and stack.
 """
 import os
@@ -224,17 +226,18 @@ def ack_for(cap, peer, end, sent, wait):
                     wait)
 
 
-def case_peek_acks(ctx, stack, port):
+def held_ack_connection(ctx, stack, port):
+    """A connection to the scripted peer whose next two full segments' ACK
+    waits: 16 KB SO_RCVBUF, 1 s SO_RCVTIMEO, quick-ACK mode over (it ends
+    after at most 16 ACKs: 20 small segments, each read as it comes).
+    (listener, peer, server, next SEQ, ACK)."""
     _, cap, inj = ctx
     lst, peer, srv = peer_connection(ctx, stack, port)
-    bad, notes = [], []
     ack, seq = peer.y + 1, peer.isn + 1
     srv.settimeout(None)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO,
                    struct.pack('ll', 1, 0))
-    # Quick-ACK mode ends after at most 16 ACKs: 20 small segments, each
-    # read as it comes.
     for _ in range(20):
         inj.send(peer.cport, port, seq, ack, 'P.', win=65535,
                  payload=b'q' * 100)
@@ -242,29 +245,46 @@ def case_peek_acks(ctx, stack, port):
         srv.recv(100)
     # Whatever ACK was owed goes, and less than an RTO passes (a longer
     # silence starts quick-ACK mode again).
-    time.sleep(0.1)
+    time.sleep(0.08)
+    return lst, peer, srv, seq, ack
 
-    def two_full(peek):
-        nonlocal seq
+
+def two_full(ctx, stack, port, peek):
+    """On a fresh held_ack_connection(), two full segments, then (@peek
+    'sleep' or 'dontwait') 10 ms later a peek: (the ACK, whether the
+    delayed-ACK timer sent it, when the peek began or the segments were
+    sent)."""
+    _, cap, inj = ctx
+    lst, peer, srv, seq, ack = held_ack_connection(ctx, stack, port)
+    try:
         before = delayed_acks(stack)
         sent = time.time()
         for _ in range(2):
             inj.send(peer.cport, port, seq, ack, '.', win=65535,
                      payload=b'f' * MSS)
             seq += MSS
-        reader = None
-        if peek:
-            reader = threading.Thread(target=srv.recv, args=(
-                1 << 20, socket.MSG_PEEK | socket.MSG_WAITALL))
-            reader.start()
-        a = ack_for(cap, peer, seq % M32, sent, 0.5)
+        if not peek:
+            a = ack_for(cap, peer, seq % M32, sent, 0.5)
+            return a, delayed_acks(stack) > before, sent
+        if ack_for(cap, peer, seq % M32, sent, 0.01):
+            raise RuntimeError('ACKed before the peek: nothing owed')
+        began = time.time()
+        flags = socket.MSG_PEEK | (socket.MSG_WAITALL if peek == 'sleep'
+                                   else socket.MSG_DONTWAIT)
+        reader = threading.Thread(target=srv.recv, args=(1 << 20, flags))
+        reader.start()
+        a = ack_for(cap, peer, seq % M32, began, 0.5)
         by_timer = delayed_acks(stack) > before
-        if reader:
-            reader.join()
-        return a, by_timer, sent
+        reader.join()
+        return a, by_timer, began
+    finally:
+        srv.close()
+        lst.close()
 
-    cap.clear()
-    a, by_timer, sent = two_full(peek=False)
+
+def case_peek_acks(ctx, stack, port):
+    bad, notes = [], []
+    a, by_timer, sent = two_full(ctx, stack, port, None)
     if a is None:
         bad.append('two full segments were not ACKed within 500 ms')
     elif not by_timer:
@@ -273,20 +293,20 @@ def case_peek_acks(ctx, stack, port):
     else:
         notes.append(f'unread: ACK after {(a["t"] - sent) * 1000:.0f} ms, '
                      'sent by the delayed-ACK timer')
-    if not bad:
-        a, by_timer, sent = two_full(peek=True)
+    for n, (how, what) in enumerate((('sleep', 'slept in a peek'),
+                                     ('dontwait', 'peeked without waiting'))):
+        if bad:
+            break
+        a, by_timer, began = two_full(ctx, stack, port + 1 + n, how)
         if a is None:
-            bad.append('with a peek: no ACK within 500 ms')
+            bad.append(f'{what}: no ACK within 500 ms')
         elif by_timer:
-            bad.append('the reader slept in a peek without sending the '
-                       'ACK owed: the delayed-ACK timer sent it '
-                       f'{(a["t"] - sent) * 1000:.0f} ms later')
+            bad.append(f'the reader {what} without sending the ACK owed: '
+                       'the delayed-ACK timer sent it '
+                       f'{(a["t"] - began) * 1000:.0f} ms after the peek')
         else:
-            notes.append(f'peeking: ACK after '
-                         f'{(a["t"] - sent) * 1000:.0f} ms, not the '
-                         'timer\'s')
-    srv.close()
-    lst.close()
+            notes.append(f'{what}: ACK {(a["t"] - began) * 1000:.0f} ms '
+                         'after the peek began, not the timer\'s')
     return bad, notes
 
 

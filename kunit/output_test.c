@@ -41,19 +41,23 @@ static void window_syn_unscaled(struct kunit *test)
 
 /*
  * A SYN offers its space in whole segments, as Linux's
- * tcp_select_initial_window(): a SYN-ACK's less the Timestamps option, a
- * SYN's the whole MSS (65536 of space).
+ * tcp_select_initial_window(): a listener's child's SYN-ACK less the
+ * Timestamps option, a SYN, and a SYN-ACK of a simultaneous open, the
+ * whole MSS (65536 of space).
  */
 static void window_syn_whole_segments(struct kunit *test)
 {
 	struct sock *sk = conn(test, 7, 65536);
+	struct sock *listener = conn(test, 7, 65536);
 
 	sk->sk_state = TCP_SYN_RECV;
+	xtcp_sk(sk)->parent = listener;
 	KUNIT_EXPECT_EQ(test, xtcp_select_window(sk, true), 44 * 1460u);
 	KUNIT_EXPECT_EQ(test, xtcp_sk(sk)->rcv_ssthresh, 44 * 1460u);
 
 	sk = conn(test, 7, 65536);
 	sk->sk_state = TCP_SYN_RECV;
+	xtcp_sk(sk)->parent = listener;
 	xtcp_sk(sk)->ts_ok = 1;
 	KUNIT_EXPECT_EQ(test, xtcp_select_window(sk, true), 45 * 1448u);
 
@@ -61,6 +65,10 @@ static void window_syn_whole_segments(struct kunit *test)
 	sk->sk_state = TCP_SYN_SENT;
 	xtcp_sk(sk)->ts_ok = 1;
 	KUNIT_EXPECT_EQ(test, xtcp_select_window(sk, true), 44 * 1460u);
+	/* simultaneous open: its SYN-ACK offers what its SYN did */
+	sk->sk_state = TCP_SYN_RECV;
+	KUNIT_EXPECT_EQ(test, xtcp_select_window(sk, true), 44 * 1460u);
+	KUNIT_EXPECT_EQ(test, xtcp_sk(sk)->rcv_ssthresh, 44 * 1460u);
 }
 
 /* RFC 7323 2.3: the largest window is 65535 << shift, 2^30 - 2^14 at 14. */

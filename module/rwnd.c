@@ -244,15 +244,17 @@ EXPORT_SYMBOL_IF_KUNIT(xtcp_rcv_ssthresh_clamp);
 /*
  * A SYN's window @win, as Linux's tcp_select_initial_window() offers it: the
  * space it comes from, if larger than a segment, rounded down to a whole
- * number of them. A SYN-ACK's segment is the MSS less the Timestamps option
- * (agreed by then, tcp_openreq_init_rwin()), a SYN's the whole MSS
- * (tcp_connect_init()). A space beyond 65535 still offers 65535.
+ * number of them. A listener's child's segment is the MSS less the
+ * Timestamps option (agreed by then, tcp_openreq_init_rwin()); a SYN's is
+ * the whole MSS (tcp_connect_init()), and so is a SYN-ACK's in a
+ * simultaneous open, which Linux sends with the window of its SYN. A space
+ * beyond 65535 still offers 65535.
  */
 static void syn_whole_segments(struct sock *sk, u32 *win)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	u32 space = min(xtcp_rcv_space(sk), xtcp_max_window(xs));
-	u32 mss = sk->sk_state == TCP_SYN_SENT ? xs->rcv_mss : xtcp_advmss(xs);
+	u32 mss = xs->parent ? xtcp_advmss(xs) : xs->rcv_mss;
 
 	if (mss && space > mss)
 		*win = min(*win, rounddown(space, mss));
@@ -284,7 +286,6 @@ u32 xtcp_select_window(struct sock *sk, bool syn)
 
 	if (syn) {
 		syn_whole_segments(sk, &win);
-		xs->rcv_ssthresh = win;		/* Linux: rcv_wnd */
 	} else {
 		/* past half the buffer: no more quick ACKs; and memory */
 		if (win < full_space(sk) / 2) {
@@ -305,6 +306,8 @@ u32 xtcp_select_window(struct sock *sk, bool syn)
 	if (win < cur)
 		win = min(round_up(cur, unit), top & ~(unit - 1));
 
+	if (syn)
+		xs->rcv_ssthresh = win;		/* Linux: rcv_wnd */
 	xs->rcv_wnd = win;
 	xs->rcv_wup = xs->rcv_nxt;
 	return win;

@@ -60,8 +60,11 @@ static u32 cookie_tsval(u32 off, u32 opts)
 }
 
 /*
- * The window of a SYN-ACK: as xtcp_select_window() gives a new child's,
- * within the listener's TCP_WINDOW_CLAMP
+ * The window of a SYN-ACK: half the listener's buffer, within its
+ * TCP_WINDOW_CLAMP. Unlike xtcp_select_window()'s for a child (and
+ * Linux's here), not rounded to whole segments: the MSS that would take,
+ * the route's, is not known before the SYN-ACK is routed, and the child
+ * this ACK makes must start with what the SYN-ACK said.
  */
 static u32 cookie_window(const struct sock *sk)
 {

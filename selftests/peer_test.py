@@ -21,20 +21,21 @@ A script's lines (# begins a comment):
   tolerance SECONDS                                    (default 0.025)
 
 TIME is seconds from the start, or +S after the previous line's time.
-FLAGS are letters of S F R P U and "." for ACK, "." alone for none else;
+FLAGS are letters of S F R P U E W and "." for ACK, "." alone for none else;
 a letter followed by "?" may be set or not (in a ">" line).
 Sequence numbers are relative to the sender's ISN, acknowledgment numbers
 and SACK blocks to the receiver's; SEQ:END gives END - SEQ bytes of text. OPTIONS are
 comma-separated: mss N, wscale N, sackOK, TS val N ecr N, sack L:R ...,
 nop. In a "<" line "ecr *" echoes the stack's last TSval. In a ">" line
 "*" matches any value, an omitted "ack" or "win" is not checked, and
-given OPTIONS must be exactly the ones sent (nop aside).
+given OPTIONS must be exactly the ones sent, in that order (nop aside).
 
 Each segment the stack sends must match the next ">" line, within the
-tolerance of its time. One sent beyond them, within a tolerance of the
-end, fails the script.
+tolerance of its time. One sent beyond them, up to the last line's time
+and 0.1 s (or the tolerance) after, fails the script: a last line "wait"
+watches longer.
 
-Calls: listen [BACKLOG], accept, connect, write N, read N (without
+Calls: wait, listen [BACKLOG], accept, connect, write N, read N (without
 waiting: "= EAGAIN", or "= 0" at end of file), shutdown, close, nodelay,
 cork 0|1, rcvbuf N, sndbuf N, quickack. "= RESULT" is a number or an
 errno name; without it a call must succeed (write and read: all N bytes).
@@ -52,7 +53,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from xtcp_timers import (flagstr, ip_segment, netns,  # noqa: E402
+from xtcp_timers import (FLAGBITS, ip_segment, netns,  # noqa: E402
                          run, tap_cases, tcp_socket, xtcp_socket)
 from xtcp_wire import parse_options  # noqa: E402
 
@@ -202,6 +203,13 @@ def parse_packet(pkt):
 # --- running a script -----------------------------------------------------------
 
 OPT_KIND = {'mss': 2, 'wscale': 3, 'sackok': 4, 'sack': 5, 'ts': 8}
+# The stack's flags as a script writes them: ECE and CWR too (RFC 3168).
+OUT_FLAGS = FLAGBITS + ((64, 'E'), (128, 'W'))
+LATE = 1.0      # how long past its tolerance a segment is waited for
+
+
+def flagstr(fl):
+    return ''.join(c for b, c in OUT_FLAGS if fl & b)
 
 
 class Run:
@@ -256,7 +264,7 @@ class Run:
 
     # ">": the stack must send
     def expect(self, want, t):
-        got = self.tun.next((self.sport, self.pport), t + self.tol)
+        got = self.tun.next((self.sport, self.pport), t + self.tol + LATE)
         if got is None:
             raise ScriptError(f'expected {show_want(want)}, nothing was sent')
         if 'ts' in got['opts']:
@@ -270,6 +278,8 @@ class Run:
             raise ScriptError(f'expected {show_want(want)}, got {self.rel(got)}: {bad}')
         if late < -self.tol:
             raise ScriptError(f'{self.rel(got)} came {-late * 1000:.0f} ms early')
+        if late > self.tol:
+            raise ScriptError(f'{self.rel(got)} came {late * 1000:.0f} ms late')
 
     def mismatch(self, want, got):
         optional = {c for c, q in zip(want['flags'], want['flags'][1:] + ' ')
@@ -290,8 +300,8 @@ class Run:
 
     def opts_mismatch(self, want, got):
         names = [n for n, _ in want if n != 'nop']
-        if sorted(OPT_KIND.get(n, -1) for n in names) != sorted(got['kinds']):
-            return 'options differ'
+        if [OPT_KIND.get(n, -1) for n in names] != got['kinds']:
+            return 'options differ (or their order)'
         for name, vals in want:
             have = {'mss': lambda: [got['mss']], 'wscale': lambda: [got['wscale']],
                     'ts': lambda: list(got['ts']),
@@ -299,6 +309,8 @@ class Run:
                                      for a, b in got['sack']]}.get(name)
             if not have:
                 continue
+            if len(vals) != len(have()):
+                return f'option {name} differs'
             for w, h in zip(vals, have()):
                 if w != '*' and str(w) != str(h):
                     return f'option {name} differs'
@@ -319,6 +331,8 @@ class Run:
 
     def do_call(self, name, args, sock):
         mk = tcp_socket if self.stack == 'kernel' else xtcp_socket
+        if name == 'wait':
+            return 0
         if name == 'listen':
             self.lst = mk(NS)
             self.lst.bind((STACK_IP, self.sport))

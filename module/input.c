@@ -396,13 +396,6 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb,
 		sk->sk_state_change(sk);
 	}
 
-	/* A window probe's byte that the peer took (xtcp_send_probe) */
-	if (xs->probe_out && ack == xs->snd_nxt + 1 &&
-	    xs->snd_una == xs->snd_nxt &&
-	    xtcp_seq_before(xs->snd_nxt, xs->write_seq))
-		WRITE_ONCE(xs->snd_nxt, ack);
-	xs->probe_out = 0;
-
 	if (xtcp_seq_after(ack, xs->snd_nxt)) {
 		/* Acknowledges something not yet sent: ACK, drop (3.10.7.4) */
 		xtcp_send_oow_ack(sk);

@@ -829,22 +829,20 @@ void xtcp_retransmit_mtu_probe(struct sock *sk)
 }
 
 /**
- * xtcp_send_probe() - a zero-window probe: one byte beyond the window,
- * which the peer drops but answers with its current window (RFC 9293
- * 3.8.6.1, MUST-36)
+ * xtcp_send_probe() - a zero-window probe as Linux sends one
+ * (tcp_xmit_probe_skb()): <SEQ=SND.UNA-1><CTL=ACK>, no text. An old
+ * sequence number, which the peer answers with an ACK carrying its window
+ * (RFC 9293 3.8.6.1, MUST-36: "or retransmit"; the other way it allows,
+ * one byte of new text, is not what peers of Linux see)
  * @sk: the connection, locked
  */
 int xtcp_send_probe(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
-	int n;
 
 	if (!xtcp_seq_before(xs->snd_una, xs->write_seq))
 		return 0;
-	n = send_range(sk, xs->snd_una, 1, false);
-	if (n > 0)
-		xs->probe_out = 1;	/* rcv_ack: its ACK may cover it */
-	return n < 0 ? n : 0;
+	return send_control(sk, xs->snd_una - 1, XTCP_ACK);
 }
 
 /**

@@ -348,7 +348,6 @@ struct xtcp_sock {
 		u8 syn_rtx:1;		/* our SYN or SYN-ACK was resent: IW 1 */
 		u8 defer_acked:1;	/* TCP_DEFER_ACCEPT dropped a bare ACK */
 		u8 from_cookie:1;	/* opened by a SYN cookie's ACK */
-		u8 probe_out:1;		/* a window probe's byte is unacknowledged */
 		u32 ts_offset;		/* added to our clock in TSval (RFC 7323 5.4) */
 		u32 ts_recent;		/* TS.Recent (RFC 7323 4.3) */
 		u32 ts_recent_stamp;	/* when it was set, seconds, for PAWS 5.5 */

@@ -433,7 +433,10 @@ def zw_checks(p, conn, t_read, bad, who):
     before = [s for s in data_of(conn, 'a') if s['i'] < zero['i']]
     hi = max(((s['seq'] + s['len']) % 2**32 for s in before), key=lambda x: seq_diff(x, zero['ack']),
              default=zero['ack'])
-    probes = [s for s in shut if conn.side(s) == 'a' and s['len']]
+    # a probe: Linux's <SEQ=SND.UNA-1><CTL=ACK>, or a byte of new text
+    # (RFC 9293 3.8.6.1 allows both)
+    probes = [s for s in shut if conn.side(s) == 'a' and 'R' not in s['flags'] and
+              (s['len'] or s['seq'] == (zero['ack'] - 1) % 2**32)]
     notes = [f'zero window at ack {zero["ack"]}; data sent up to {hi} before it; '
              f'opened {reopen["t"] - zero["t"]:.3f} s later' if reopen else 'never reopened']
     b = []
@@ -464,8 +467,9 @@ def zw_checks(p, conn, t_read, bad, who):
     if first is not None and first < RTO_MIN - 0.005:
         b.append(f'first probe {first * 1000:.1f} ms after the last ACK, before rto_min')
     for pr in probes:
-        if pr['seq'] != zero['ack']:
-            b.append(f"probe at seq {pr['seq']}, not SND.UNA {zero['ack']}")
+        if pr['seq'] != (zero['ack'] - (not pr['len'])) % 2**32:
+            b.append(f"probe at seq {pr['seq']}, not SND.UNA {zero['ack']} "
+                     "(or SND.UNA - 1 without text)")
             break
         if not any(s['i'] > pr['i'] and conn.side(s) == 'b' for s in segs):
             b.append(f"probe not answered: {p.cap.lines([pr['i']])}")

@@ -568,8 +568,11 @@ def case_persist(c):
     if zero:
         end = time.monotonic() + 12
         while time.monotonic() < end:
+            # Linux's probe <SEQ=SND.UNA-1><CTL=ACK>, or a byte of text
             probes = [s for s in c.cap.get(lambda s: s['t'] > zero['t'] and s['dir'] == 'out'
-                                           and s['sport'] == lport and s['len'] > 0)]
+                                           and s['sport'] == lport and 'R' not in s['flags']
+                                           and (s['len'] > 0 or
+                                                s['seq'] == (zero['ack'] - 1) % M32))]
             if len(probes) >= 4:
                 break
             time.sleep(0.1)

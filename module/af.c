@@ -526,6 +526,7 @@ static int xtcp_listen(struct socket *sock, int backlog)
 			goto out;
 	}
 	xtcp_rehash_wait(sk);
+	xtcp_sk(sk)->pingpong = 0;	/* inet_csk_listen_start() */
 	xtcp_transition(sk, XTCP_EV_PASSIVE_OPEN);	/* CLOSED -> LISTEN */
 	xtcp_lhash(sk);
 	err = xtcp_port_listen(sk);

@@ -159,6 +159,8 @@ struct sock *xtcp_child_create(struct sock *parent, struct sk_buff *skb)
 	atomic_inc(&live_socks);
 	machinery_init(sk);
 	xtcp_conn_reset(sk);
+	/* TCP_QUICKACK 0 on the listener: its children's ACKs wait too */
+	xtcp_sk(sk)->pingpong = xtcp_sk(parent)->pingpong;
 	sk->sk_priority = READ_ONCE(parent->sk_priority);
 	/* Its own identity, not the listener's (sk_clone_lock copies both) */
 	atomic64_set(&sk->sk_cookie, 0);

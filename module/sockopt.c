@@ -250,10 +250,12 @@ static int defer_retrans_to_secs(u8 retrans)
 /*
  * TCP_QUICKACK, as Linux's __tcp_sock_set_quickack(): 0 enters ping-pong
  * mode, where ACKs wait for the delayed-ACK timer or for our answer.
- * Otherwise leave it, and send the ACK owed if the reader has taken
- * everything or more than a segment waits (tcp_cleanup_rbuf()); an even
- * value then enters ping-pong mode again. It is no lasting mode: what the
- * connection does next decides as before.
+ * Otherwise leave it, and if an ACK is owed send it if the reader has
+ * taken everything or more than a segment waits (tcp_cleanup_rbuf()); an
+ * even value then enters ping-pong mode again. It is no lasting mode: what
+ * the connection does next decides as before. (Linux's ICSK_ACK_PUSHED,
+ * which would send an ACK not sent here at the next read that empties
+ * the queue, xtcp has not: it waits for the delayed-ACK timer.)
  */
 static void set_quickack(struct sock *sk, int val)
 {
@@ -261,11 +263,10 @@ static void set_quickack(struct sock *sk, int val)
 	u32 owed = xs->rcv_nxt - xs->rcv_acked;
 
 	xs->pingpong = !val;
-	if (!val)
+	if (!val || !((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)) ||
+	    !owed)
 		return;
-	if ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT) &&
-	    owed && (!atomic_read(&sk->sk_rmem_alloc) ||
-		     owed > xtcp_peer_mss(xs)))
+	if (!atomic_read(&sk->sk_rmem_alloc) || owed > xtcp_peer_mss(xs))
 		xtcp_send_ack(sk);
 	if (!(val & 1))
 		xs->pingpong = 1;

@@ -876,10 +876,11 @@ int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 			if (sk_wait_data(sk, &timeo,
 					 skb_peek_tail(&sk->sk_receive_queue)) < 0) {
 				/* connect(AF_UNSPEC) while we slept: this
-				 * call belonged to the old connection
+				 * call belonged to the old connection, and
+				 * owes the new one nothing (tcp_recvmsg too)
 				 */
 				err = -EPIPE;
-				break;
+				goto out;
 			}
 		}
 		/* Another reader, or a new urgent byte passing the old,

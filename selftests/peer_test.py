@@ -20,7 +20,8 @@ A script's lines (# begins a comment):
   TIME CALL [ARGS...] [= RESULT]                       a system call
   tolerance SECONDS                                    (default 0.025)
 
-TIME is seconds from the start, or +S after the previous line's time.
+TIME is seconds from the start, or +S after the previous line happened
+(its call began, its segment was sent, or the stack's arrived).
 FLAGS are letters of S F R P U E W and "." for ACK, "." alone for none else;
 a letter followed by "?" may be set or not (in a ">" line).
 Sequence numbers are relative to the sender's ISN, acknowledgment numbers
@@ -39,7 +40,8 @@ Calls: wait, listen [BACKLOG], accept, connect, write N, read N (without
 waiting: "= EAGAIN", or "= 0" at end of file), shutdown, close, nodelay,
 cork 0|1, rcvbuf N, sndbuf N, quickack. "= RESULT" is a number or an
 errno name; without it a call must succeed (write and read: all N bytes).
-Runs inside UML, as root. TAP: one case per script and stack.
+Runs inside UML, as root: peer_test.py [SCRIPT...] (default: all). TAP: one
+case per script and stack.
 """
 import errno
 import fcntl
@@ -106,9 +108,9 @@ def parse_segment(words):
 
 
 def parse_script(path):
-    """[(lineno, time, kind, what)] and the tolerance; kind is '<', '>' or
-    'call'."""
-    events, t, tol = [], 0.0, 0.025
+    """[(lineno, seconds, relative, kind, what)] and the tolerance; kind is
+    '<', '>' or 'call'."""
+    events, tol = [], 0.025
     for n, line in enumerate(open(path), 1):
         line = line.split('#', 1)[0].strip()
         if not line:
@@ -117,12 +119,13 @@ def parse_script(path):
         if w[0] == 'tolerance':
             tol = float(w[1])
             continue
-        t = t + float(w[0][1:]) if w[0].startswith('+') else float(w[0])
+        rel = w[0].startswith('+')
+        t = float(w[0][1:] if rel else w[0])
         if w[1] in '<>':
-            events.append((n, t, w[1], parse_segment(w[2:])))
+            events.append((n, t, rel, w[1], parse_segment(w[2:])))
         else:
             call, _, res = ' '.join(w[1:]).partition('=')
-            events.append((n, t, 'call', (call.split(), res.strip() or None)))
+            events.append((n, t, rel, 'call', (call.split(), res.strip() or None)))
     return events, tol
 
 
@@ -242,6 +245,9 @@ class Run:
 
     # "<": the peer sends
     def inject(self, seg):
+        if set(seg['flags']) - {c for _, c in FLAGBITS}:
+            raise ScriptError(f"flags {seg['flags']!r}: the peer sends "
+                              'only S F R P U .')
         kw = {'win': 65535 if seg['win'] is None else seg['win'],
               'payload': b'p' * seg['len']}
         for name, vals in seg['opts'] or []:
@@ -271,6 +277,9 @@ class Run:
             self.tsval = got['opts']['ts'][0]
         if 'S' in got['flags'] and self.isn is None:
             self.isn = (got['seq'] - want['seq']) % M32
+        if self.isn is None:
+            raise ScriptError(f'expected {show_want(want)}, got a segment '
+                              'before any SYN from the stack')
         self.note(got['t'], f'> {self.rel(got)}')
         bad = self.mismatch(want, got)
         late = got['t'] - t
@@ -280,6 +289,7 @@ class Run:
             raise ScriptError(f'{self.rel(got)} came {-late * 1000:.0f} ms early')
         if late > self.tol:
             raise ScriptError(f'{self.rel(got)} came {late * 1000:.0f} ms late')
+        return got['t']
 
     def mismatch(self, want, got):
         optional = {c for c, q in zip(want['flags'], want['flags'][1:] + ' ')
@@ -299,6 +309,8 @@ class Run:
         return None
 
     def opts_mismatch(self, want, got):
+        if got.get('malformed'):
+            return 'malformed options'
         names = [n for n, _ in want if n != 'nop']
         if [OPT_KIND.get(n, -1) for n in names] != got['kinds']:
             return 'options differ (or their order)'
@@ -376,24 +388,27 @@ class Run:
         self.log.append(f'{t - self.t0:8.4f} {what}')
 
     def play(self, events):
+        """Each line at its time: "+S" counts from when the line before it
+        happened (its call began, its segment was sent or arrived), so
+        a slow machine's lag is not charged to the stack."""
         t0 = self.t0 = time.monotonic()
-        last = 0
-        for n, t, kind, what in events:
-            at = t0 + t
-            last = t
+        base = t0
+        for n, t, rel, kind, what in events:
+            at = base + t if rel else t0 + t
             try:
                 if kind == '>':
-                    self.expect(what, at)
+                    base = self.expect(what, at)
                     continue
                 time.sleep(max(0, at - time.monotonic()))
-                self.note(time.monotonic(), f'{kind} line {n}')
+                base = time.monotonic()
+                self.note(base, f'{kind} line {n}')
                 if kind == '<':
                     self.inject(what)
                 else:
                     self.call(*what)
             except ScriptError as e:
                 raise ScriptError(f'line {n}: {e}') from None
-        extra = self.tun.next((self.sport, self.pport), t0 + last + max(self.tol, 0.1))
+        extra = self.tun.next((self.sport, self.pport), base + max(self.tol, 0.1))
         if extra:
             self.note(extra['t'], f'> {self.rel(extra)}')
             raise ScriptError(f'after the last line: unexpected {self.rel(extra)}')
@@ -419,6 +434,8 @@ def main():
     plan = []
     for path in sorted(glob.glob(os.path.join(SCRIPTS, '*.pkt'))):
         name = os.path.basename(path)[:-4]
+        if sys.argv[1:] and name not in sys.argv[1:]:
+            continue
         events, tol = parse_script(path)
         for stack in ('kernel', 'xtcp'):
             def case(stack=stack, events=events, tol=tol, p=next(ports)):

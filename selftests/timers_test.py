@@ -629,6 +629,8 @@ def case_delack(c):
     local, remote = addr(srv), addr(srv, True)
     res = []
 
+    asked = {}      # when TCP_QUICKACK 1 was set (CLOCK_MONOTONIC)
+
     def send_and_find(payload, nsegs, quickack=False):
         """Returns (data segments in, the ACK covering them, delack timer
         expiries between the last one and the ACK). @quickack: read the
@@ -640,6 +642,8 @@ def case_delack(c):
         while quickack and len(got) < len(payload):
             got += srv.recv(len(payload))
         if quickack:
+            time.sleep(D / 4)       # an ACK the read sent would go first
+            asked['at'] = time.monotonic()
             srv.setsockopt(socket.SOL_TCP, TCP_QUICKACK, 1)
         time.sleep(3 * D)
         while len(got) < len(payload):
@@ -704,13 +708,18 @@ def case_delack(c):
     #    here after 0 has put the connection in ping-pong mode
     bad, notes = [], []
     srv.setsockopt(socket.SOL_TCP, TCP_QUICKACK, 0)
+    if srv.getsockopt(socket.SOL_TCP, TCP_QUICKACK) != 0:
+        bad.append('TCP_QUICKACK reads back 1 after 0 (Linux: 0, ping-pong mode)')
     ins, ack, fires, ev = send_and_find(b'z' * 100, 1, quickack=True)
     if ack is None:
         bad.append('no ACK for the segment')
         notes += dump(ev)
     else:
         d = ack['t'] - ins[0]['t']
-        notes.append(f'with TCP_QUICKACK, 100-byte segment ACKed after {ms(d)} ms')
+        notes.append(f'100-byte segment ACKed after {ms(d)} ms, '
+                     f'{ms(ack["t"] - asked["at"])} ms after TCP_QUICKACK 1')
+        if ack['t'] < asked['at']:
+            bad.append('ACKed before TCP_QUICKACK 1: ping-pong mode held nothing back')
         if fires:
             bad.append('ACK sent by the delayed-ACK timer despite TCP_QUICKACK')
         if delayed and not d < delayed:

@@ -833,7 +833,8 @@ void xtcp_retransmit_mtu_probe(struct sock *sk)
  * (tcp_xmit_probe_skb()): <SEQ=SND.UNA-1><CTL=ACK>, no text. An old
  * sequence number, which the peer answers with an ACK carrying its window
  * (RFC 9293 3.8.6.1, MUST-36: "or retransmit"; the other way it allows,
- * one byte of new text, is not what peers of Linux see)
+ * one byte of new text, is not what peers of Linux see). In urgent mode
+ * one at SND.UNA goes first.
  * @sk: the connection, locked
  */
 int xtcp_send_probe(struct sock *sk)
@@ -842,6 +843,12 @@ int xtcp_send_probe(struct sock *sk)
 
 	if (!xtcp_seq_before(xs->snd_una, xs->write_seq))
 		return 0;
+	/* Urgent data waits behind the window: a probe the peer accepts,
+	 * at SND.UNA, first carries the urgent pointer (tcp_write_wakeup())
+	 */
+	if (xs->urg_mode && xtcp_seq_after(xs->snd_up, xs->snd_una) &&
+	    xtcp_seq_before_eq(xs->snd_up, xs->snd_una + 0xFFFF))
+		send_control(sk, xs->snd_una, XTCP_ACK);
 	return send_control(sk, xs->snd_una - 1, XTCP_ACK);
 }
 

@@ -266,11 +266,11 @@ static void syn_whole_segments(struct sock *sk, u32 *win)
  * @syn: for a SYN or SYN-ACK, whose window is never scaled (RFC 7323 2.2)
  *
  * The window of a SYN is what the buffer offers in whole segments, and
- * rcv_ssthresh starts there (Linux: rcv_ssthresh = rcv_wnd). After it, the window is
- * xtcp_rcv_window_now(); but it never moves the right edge we advertised
- * before to the left (RFC 9293 3.8.6.2.2: SHLD-14), and grows only in
- * steps of xtcp_rcv_sws_step() so a slowly reading application does not
- * cause silly windows (MUST-39).
+ * rcv_ssthresh starts there (Linux: rcv_ssthresh = rcv_wnd). After it,
+ * the window is xtcp_rcv_window_now(); but it never moves the right edge
+ * we advertised before to the left (RFC 9293 3.8.6.2.2: SHLD-14), and
+ * grows only in steps of xtcp_rcv_sws_step() so a slowly reading
+ * application does not cause silly windows (MUST-39).
  * With a window shift the window is a multiple of 2^shift: rounded down,
  * unless that would shrink it (RFC 7323 2.4).
  *

@@ -36,10 +36,13 @@ tolerance of its time. One sent beyond them, up to the last line's time
 and 0.1 s (or the tolerance) after, fails the script: a last line "wait"
 watches longer.
 
-Calls: wait, listen [BACKLOG], accept, connect, write N, read N (without
-waiting: "= EAGAIN", or "= 0" at end of file), shutdown, close, nodelay,
-cork 0|1, rcvbuf N, sndbuf N, quickack. "= RESULT" is a number or an
-errno name; without it a call must succeed (write and read: all N bytes).
+Calls: wait, counter NAME (how far the stack's TcpExt counter NAME moved
+since the script began), listen [BACKLOG], accept, connect, write N, read
+N (without waiting: "= EAGAIN", or "= 0" at end of file), shutdown,
+close, nodelay, cork 0|1, rcvbuf N, sndbuf N, quickack, keepalive IDLE
+INTVL CNT (SO_KEEPALIVE with those TCP_KEEP* values). "= RESULT" is a
+number or an errno name; without it a call must succeed (write and read:
+all N bytes) or a counter stay where it was.
 Runs inside UML, as root: peer_test.py [SCRIPT...] (default: all). TAP: one
 case per script and stack.
 """
@@ -205,6 +208,17 @@ def parse_packet(pkt):
 
 # --- running a script -----------------------------------------------------------
 
+def tcpext(stack):
+    """@stack's TcpExt counters in the stack's namespace, by Linux's names:
+    /proc/net/netstat's for the kernel's TCP, /proc/net/xtcp_snmp's for
+    xtcp."""
+    name = 'netstat' if stack == 'kernel' else 'xtcp_snmp'
+    with netns(NS):
+        with open(f'/proc/thread-self/net/{name}') as f:
+            lines = [ln.split() for ln in f if ln.startswith('TcpExt:')]
+    return dict(zip(lines[0][1:], map(int, lines[1][1:])))
+
+
 OPT_KIND = {'mss': 2, 'wscale': 3, 'sackok': 4, 'sack': 5, 'ts': 8}
 # The stack's flags as a script writes them: ECE and CWR too (RFC 3168).
 OUT_FLAGS = FLAGBITS + ((64, 'E'), (128, 'W'))
@@ -345,6 +359,16 @@ class Run:
         mk = tcp_socket if self.stack == 'kernel' else xtcp_socket
         if name == 'wait':
             return 0
+        if name == 'keepalive':
+            idle, intvl, cnt = (int(a) for a in args)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, idle)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, intvl)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, cnt)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+            return 0
+        if name == 'counter':
+            now = tcpext(self.stack).get(args[0])
+            return 'absent' if now is None else now - self.counted.get(args[0], 0)
         if name == 'listen':
             self.lst = mk(NS)
             self.lst.bind((STACK_IP, self.sport))
@@ -391,6 +415,7 @@ class Run:
         """Each line at its time: "+S" counts from when the line before it
         happened (its call began, its segment was sent or arrived), so
         a slow machine's lag is not charged to the stack."""
+        self.counted = tcpext(self.stack)
         t0 = self.t0 = time.monotonic()
         base = t0
         for n, t, rel, kind, what in events:

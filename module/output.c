@@ -197,6 +197,7 @@ int xtcp_send_ack(struct sock *sk)
  */
 int xtcp_send_keepalive(struct sock *sk)
 {
+	XTCP_EXT_INC(sock_net(sk), LINUX_MIB_TCPKEEPALIVE);
 	return send_control(sk, xtcp_sk(sk)->snd_una - 1, XTCP_ACK);
 }
 
@@ -847,8 +848,11 @@ int xtcp_send_probe(struct sock *sk)
 	 * at SND.UNA, first carries the urgent pointer (tcp_write_wakeup())
 	 */
 	if (xs->urg_mode && xtcp_seq_after(xs->snd_up, xs->snd_una) &&
-	    xtcp_seq_before_eq(xs->snd_up, xs->snd_una + 0xFFFF))
+	    xtcp_seq_before_eq(xs->snd_up, xs->snd_una + 0xFFFF)) {
 		send_control(sk, xs->snd_una, XTCP_ACK);
+		XTCP_EXT_INC(sock_net(sk), LINUX_MIB_TCPWINPROBE);
+	}
+	XTCP_EXT_INC(sock_net(sk), LINUX_MIB_TCPWINPROBE);
 	return send_control(sk, xs->snd_una - 1, XTCP_ACK);
 }
 

@@ -40,7 +40,9 @@ Calls: wait, counter NAME (how far the stack's TcpExt counter NAME moved
 since the script began), listen [BACKLOG], accept, connect, write N, read
 N (without waiting: "= EAGAIN", or "= 0" at end of file), shutdown,
 close, nodelay, cork 0|1, rcvbuf N, sndbuf N, quickack, keepalive IDLE
-INTVL CNT (SO_KEEPALIVE with those TCP_KEEP* values). "= RESULT" is a
+INTVL CNT (SO_KEEPALIVE with those TCP_KEEP* values), sysctl NAME VALUE
+(net.ipv4.tcp_NAME for the kernel's TCP, net.xtcp.NAME for xtcp, in the
+stack's namespace, put back after the script). "= RESULT" is a
 number or an errno name; without it a call must succeed (write and read:
 all N bytes) or a counter stay where it was.
 Runs inside UML, as root: peer_test.py [SCRIPT...] (default: all). TAP: one
@@ -239,6 +241,7 @@ class Run:
         self.tsval = 0              # the stack's last TSval
         self.lst = self.conn = None
         self.log = []               # what happened, for a failure's report
+        self.restore = []           # (path, value) of sysctls changed
         self.t0 = time.monotonic()
 
     def rel(self, seg):
@@ -366,6 +369,15 @@ class Run:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, cnt)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
             return 0
+        if name == 'sysctl':
+            path = (f'/proc/sys/net/ipv4/tcp_{args[0]}' if self.stack == 'kernel'
+                    else f'/proc/sys/net/xtcp/{args[0]}')
+            with netns(NS):
+                with open(path) as f:
+                    self.restore.append((path, f.read().strip()))
+                with open(path, 'w') as f:
+                    f.write(args[1])
+            return 0
         if name == 'counter':
             now = tcpext(self.stack).get(args[0])
             return 'absent' if now is None else now - self.counted.get(args[0], 0)
@@ -439,11 +451,16 @@ class Run:
             raise ScriptError(f'after the last line: unexpected {self.rel(extra)}')
 
     def close(self):
-        """Abort whatever is left, with a RST the peer ignores."""
+        """Abort whatever is left, with a RST the peer ignores; put the
+        sysctls back."""
         for s in (self.conn, self.lst):
             if s and s.fileno() >= 0:
                 s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
                 s.close()
+        with netns(NS):
+            for path, value in reversed(self.restore):
+                with open(path, 'w') as f:
+                    f.write(value)
 
 
 def show_want(seg):

@@ -33,6 +33,7 @@
  *   RFC 5681 3.1 equation 4, timeout      xtcp_cong_on_rto
  *   RFC 5681 3.2 fast retransmit          enter_recovery
  *   RFC 6582 3.2 full and partial ACKs    xtcp_cong_on_ack
+ *   RFC 8985 7.4.2 a probe repaired loss  xtcp_cong_on_tlp_loss (tlp.c)
  *   RFC 5681 4.1 restart after idle       xtcp_cong_restart
  *   RFC 6675 IsLost                       xtcp_sb_lost_end
  *   RFC 6675 pipe, NextSeg rule 1         xtcp_cong_pipe, xtcp_cong_next_rtx
@@ -521,9 +522,11 @@ static void mark_lost(struct xtcp_cong *c, const struct xtcp_ack_sample *a)
  * @snd_una: SND.UNA after this ACK
  * @snd_nxt: SND.NXT
  * @mss: the sender's MSS
+ *
+ * Return: bytes SACKed for the first time.
  */
-void xtcp_cong_on_sack(struct xtcp_cong *c, const struct xtcp_sack_block *b,
-		       unsigned int n, u32 snd_una, u32 snd_nxt, u32 mss)
+u32 xtcp_cong_on_sack(struct xtcp_cong *c, const struct xtcp_sack_block *b,
+		      unsigned int n, u32 snd_una, u32 snd_nxt, u32 mss)
 {
 	u32 fack = sb_fack(&c->sb, snd_una), low = fack;
 	unsigned int i;
@@ -543,7 +546,7 @@ void xtcp_cong_on_sack(struct xtcp_cong *c, const struct xtcp_sack_block *b,
 	/* once an ACK, from its lowest late block (tcp_check_sack_reordering) */
 	if (low != fack)
 		note_reordering(c, fack - low, mss);
-	xtcp_sb_add(&c->sb, b, n, snd_una, snd_nxt);
+	return xtcp_sb_add(&c->sb, b, n, snd_una, snd_nxt);
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_on_sack);
 
@@ -680,6 +683,26 @@ void xtcp_cong_on_rto(struct xtcp_cong *c, u32 snd_una, u32 snd_nxt, u32 mss)
 	c->sb.sacked = 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_on_rto);
+
+/**
+ * xtcp_cong_on_tlp_loss() - a tail loss probe repaired a loss (RFC 8985
+ * 7.4.2): the response of a fast recovery, over at once since nothing
+ * else is missing: ssthresh from equation 4 of RFC 5681 3.1, on what was
+ * in flight before this ACK, and cwnd down to it (Linux's CWR state,
+ * entered and left in tcp_process_tlp_ack())
+ * @c: the state
+ * @prior_una: SND.UNA before the ACK
+ * @snd_nxt: SND.NXT
+ * @mss: the sender's MSS
+ */
+void xtcp_cong_on_tlp_loss(struct xtcp_cong *c, u32 prior_una, u32 snd_nxt,
+			   u32 mss)
+{
+	c->ssthresh = half_flight(prior_una, snd_nxt, mss);
+	c->cwnd = min(c->cwnd, c->ssthresh);
+	c->bytes_acked = 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_on_tlp_loss);
 
 /**
  * xtcp_cong_on_mtu_loss() - the path MTU fell below our segments (RFC

@@ -11,6 +11,7 @@
 #include <linux/types.h>
 
 #include "ofo.h"
+#include "seq.h"
 
 #define XTCP_SB_MAX		32	/* SACKed ranges remembered */
 #define XTCP_DUPTHRESH		3	/* RFC 5681 3.2, RFC 6675 2 */
@@ -128,6 +129,19 @@ struct xtcp_ack_sample {
 	u32 mss;
 };
 
+/*
+ * RFC 2883 4: an ACK's first SACK block is a D-SACK, reporting data that
+ * arrived twice, when it lies below SEG.ACK or within the second block
+ * (Linux's tcp_check_dsack()).
+ */
+static inline bool xtcp_sack_is_dsack(const struct xtcp_sack_block *b,
+				      unsigned int n, u32 ack)
+{
+	return xtcp_seq_before(b[0].start, ack) ||
+	       (n > 1 && xtcp_seq_after_eq(b[0].start, b[1].start) &&
+		xtcp_seq_before_eq(b[0].end, b[1].end));
+}
+
 u32 xtcp_sb_add(struct xtcp_scoreboard *sb, const struct xtcp_sack_block *b,
 		unsigned int n, u32 snd_una, u32 snd_nxt);
 void xtcp_sb_advance(struct xtcp_scoreboard *sb, u32 snd_una);
@@ -140,11 +154,13 @@ u32 xtcp_sb_lost_end(const struct xtcp_scoreboard *sb, u32 snd_una, u32 mss,
 u32 xtcp_cong_initial_window(u32 mss);
 void xtcp_cong_init(struct xtcp_cong *c, u32 mss);
 void xtcp_cong_set_reordering(struct xtcp_cong *c, u32 start, u32 max);
-void xtcp_cong_on_sack(struct xtcp_cong *c, const struct xtcp_sack_block *b,
-		       unsigned int n, u32 snd_una, u32 snd_nxt, u32 mss);
+u32 xtcp_cong_on_sack(struct xtcp_cong *c, const struct xtcp_sack_block *b,
+		      unsigned int n, u32 snd_una, u32 snd_nxt, u32 mss);
 u32 xtcp_cong_fack(const struct xtcp_cong *c, u32 snd_una);
 void xtcp_cong_on_ack(struct xtcp_cong *c, const struct xtcp_ack_sample *a);
 void xtcp_cong_on_rto(struct xtcp_cong *c, u32 snd_una, u32 snd_nxt, u32 mss);
+void xtcp_cong_on_tlp_loss(struct xtcp_cong *c, u32 prior_una, u32 snd_nxt,
+			   u32 mss);
 void xtcp_cong_restart(struct xtcp_cong *c, u32 mss);
 void xtcp_cong_sent(struct xtcp_cong *c, u32 snd_una, u32 snd_nxt,
 		    bool limited);

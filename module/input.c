@@ -361,6 +361,7 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb,
 	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	u32 ack = cb->ack_seq, prior_una = xs->snd_una, prior_fack;
 	u32 wnd = (u32)cb->wnd << xs->snd_wscale;	/* RFC 7323 2.3 */
+	u32 newly_sacked = 0;
 	bool dupack;
 
 	if (!(cb->flags & XTCP_ACK))
@@ -422,9 +423,11 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb,
 	prior_fack = xtcp_cong_fack(&xs->cong, prior_una);
 	if (xs->sack_ok && opts->num_sacks) {
 		xtcp_rate_dsack(sk, opts->sacks, opts->num_sacks, ack);
-		xtcp_cong_on_sack(&xs->cong, opts->sacks, opts->num_sacks,
-				  xtcp_seq_max(ack, xs->snd_una), xs->snd_nxt,
-				  xtcp_send_mss(xs));
+		newly_sacked = xtcp_cong_on_sack(&xs->cong, opts->sacks,
+						 opts->num_sacks,
+						 xtcp_seq_max(ack, xs->snd_una),
+						 xs->snd_nxt,
+						 xtcp_send_mss(xs));
 	}
 
 	if (xtcp_seq_after(ack, xs->snd_una)) {
@@ -460,18 +463,26 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb,
 			.mss = xtcp_send_mss(xs),
 		};
 
+		/* RFC 8985 7.4: did a tail loss probe repair a loss? */
+		xtcp_tlp_on_ack(sk, prior_una, opts->sacks, opts->num_sacks,
+				xs->snd_una != prior_una || newly_sacked ||
+				skb->len || wnd != xs->snd_wnd);
 		xtcp_cong_on_ack(&xs->cong, &a);
 		xtcp_rate_on_ack(sk);
-		if (xs->snd_una != prior_una &&
-		    xtcp_cong_sack_reneged(&xs->cong, xs->snd_una))
-			xtcp_timer_event_sack_reneged(sk);
 		/* before counting a recovery: a lost probe begins none */
 		xtcp_mtu_probe_acked(sk, prior_state);
 		if (xs->cong.state == XTCP_CA_RECOVERY &&
-		    prior_state != XTCP_CA_RECOVERY)
+		    prior_state != XTCP_CA_RECOVERY) {
+			xs->tlp_out = 0;	/* a recovery ends the episode */
 			XTCP_EXT_INC(sock_net(sk), xs->sack_ok ?
 				     LINUX_MIB_TCPSACKRECOVERY :
 				     LINUX_MIB_TCPRENORECOVERY);
+		}
+		if (xs->snd_una != prior_una) {
+			xtcp_timer_event_ack_done(sk);
+			if (xtcp_cong_sack_reneged(&xs->cong, xs->snd_una))
+				xtcp_timer_event_sack_reneged(sk);
+		}
 	}
 
 	/*

@@ -829,6 +829,83 @@ void xtcp_retransmit_mtu_probe(struct sock *sk)
 	xtcp_push(sk);
 }
 
+/*
+ * A loss probe of new data: one segment, if the peer's window takes all
+ * of it (tcp_snd_wnd_test()); cwnd, Nagle and TCP_CORK do not hold it
+ * (tcp_write_xmit() with TCP_NAGLE_OFF and push_one 2). Its length, or 0.
+ */
+static u32 probe_new_len(struct sock *sk, u32 mss)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 len;
+
+	if (!xtcp_seq_before(xs->snd_nxt, xs->write_seq))
+		return 0;
+	len = min(record_end(sk, xs->snd_nxt) - xs->snd_nxt, mss);
+	return xtcp_seq_after(xs->snd_nxt + len, xs->snd_una + xs->snd_wnd) ?
+	       0 : len;
+}
+
+/*
+ * Where the last segment sent begins: at most one MSS before SND.NXT,
+ * within the record that ends the flight, so that it is sent whole.
+ */
+static u32 last_segment(struct sock *sk, u32 mss)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 end = xtcp_seq_min(xs->snd_nxt, xs->write_seq);
+	u32 seq = xs->snd_nxt - min(mss, xs->snd_nxt - xs->snd_una);
+
+	while (xtcp_seq_before(seq, end) &&
+	       xtcp_seq_before(record_end(sk, seq), end))
+		seq = record_end(sk, seq);
+	return seq;
+}
+
+/**
+ * xtcp_send_loss_probe() - the tail loss probe (RFC 8985 7.3, Linux's
+ * tcp_send_loss_probe()): a segment of new data if the peer's window
+ * takes it, else the last segment sent, again; one probe at a time
+ * @sk: the connection, locked
+ *
+ * Return: whether a probe went.
+ */
+bool xtcp_send_loss_probe(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 mss = xtcp_send_mss(xs), seq = xs->snd_nxt, len;
+	bool resent = false;
+	int n;
+
+	if (xs->tlp_out || !can_send_data(sk) || xs->snd_una == xs->snd_nxt)
+		return false;
+	len = probe_new_len(sk, mss);
+	if (len) {
+		/* the FIN rides on the last segment when it is due */
+		n = send_range(sk, seq, len + (xs->fin_queued &&
+					       seq + len == xs->write_seq),
+			       true);
+		if (n <= 0)
+			return false;
+		WRITE_ONCE(xs->snd_nxt, seq + n);
+		xtcp_rtt_sent(&xs->rtt, xs->snd_nxt, ktime_get());
+	} else {
+		seq = last_segment(sk, mss);
+		n = send_range(sk, seq, xs->snd_nxt - seq, true);
+		if (n <= 0)
+			return false;
+		count_retrans(xs, seq, n);
+		/* Karn: an ACK may now answer either copy (RFC 6298 3) */
+		xtcp_rtt_retransmitted(&xs->rtt);
+		resent = true;
+	}
+	xs->tlp_out = 1;
+	xs->tlp_retrans = resent;
+	xs->tlp_end = xs->snd_nxt;
+	XTCP_EXT_INC(sock_net(sk), LINUX_MIB_TCPLOSSPROBES);
+	return true;
+}
+
 /**
  * xtcp_send_probe() - a zero-window probe as Linux sends one
  * (tcp_xmit_probe_skb()): <SEQ=SND.UNA-1><CTL=ACK>, no text. An old

@@ -171,6 +171,8 @@ static const struct xtcp_mib_item ext_items[] = {
 	{ "TCPDSACKOfoRecv", LINUX_MIB_TCPDSACKOFORECV },
 	{ "TCPDSACKIgnoredDubious", LINUX_MIB_TCPDSACKIGNOREDDUBIOUS },
 	{ "TCPSACKReneging", LINUX_MIB_TCPSACKRENEGING },
+	{ "TCPLossProbes", LINUX_MIB_TCPLOSSPROBES },
+	{ "TCPLossProbeRecovery", LINUX_MIB_TCPLOSSPROBERECOVERY },
 };
 
 /* RFC 2012's constants, as Linux fills them (tcp_mib_init()). */

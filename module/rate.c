@@ -227,13 +227,10 @@ void xtcp_rate_dsack(struct sock *sk, const struct xtcp_sack_block *b,
 	struct net *net = sock_net(sk);
 	u32 len = b[0].end - b[0].start, segs = 0;
 
-	if (xtcp_seq_before(b[0].start, ack))
-		XTCP_EXT_INC(net, LINUX_MIB_TCPDSACKRECV);
-	else if (n > 1 && xtcp_seq_after_eq(b[0].start, b[1].start) &&
-		 xtcp_seq_before_eq(b[0].end, b[1].end))
-		XTCP_EXT_INC(net, LINUX_MIB_TCPDSACKOFORECV);
-	else
+	if (!xtcp_sack_is_dsack(b, n, ack))
 		return;
+	XTCP_EXT_INC(net, xtcp_seq_before(b[0].start, ack) ?
+		     LINUX_MIB_TCPDSACKRECV : LINUX_MIB_TCPDSACKOFORECV);
 	/* dubious: empty, more than the peer's window ever was, or more
 	 * duplicates than we ever resent (tcp_dsack_seen())
 	 */

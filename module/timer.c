@@ -14,6 +14,11 @@
  *               acknowledged (RFC 6298 5.2, 5.3)  or retries2 (RFC 9293 R2)
  *               event_sack_reneged: SRTT / 2,
  *               at least 10 ms (RFC 2018 8)
+ *   loss probe  event_sent (new data) and         a tail loss probe (tlp.c,
+ *   (rtx)       event_ack_done, on a SACK         RFC 8985 7.3): new data
+ *               connection not in recovery: the   or the last segment
+ *               PTO if sooner than the RTO        again; then the RTO
+ *               (RFC 8985 7.2)                    afresh
  *   persist     event_window_closed: data queued, window 0: send a probe
  *   (rtx)       nothing in flight                 and back off (MUST-35..37)
  *               event_window_opened: the backoff  until the peer stops
@@ -148,14 +153,38 @@ static bool timer_claim(struct sock *sk, struct hrtimer *t, u8 bit)
 
 static void rtx_arm(struct sock *sk, u32 ms)
 {
-	xtcp_sk(sk)->armed |= ARMED_RTX;
-	timer_arm(sk, &xtcp_sk(sk)->rtx_timer, ARMED_RTX, ms);
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	xs->armed |= ARMED_RTX;
+	xs->rtx_probe = 0;
+	xs->rto_at = ktime_add_ms(ktime_get(), ms);
+	timer_arm(sk, &xs->rtx_timer, ARMED_RTX, ms);
 }
 
 static void rtx_stop(struct sock *sk)
 {
 	xtcp_sk(sk)->armed &= ~ARMED_RTX;
+	xtcp_sk(sk)->rtx_probe = 0;
 	timer_stop(sk, &xtcp_sk(sk)->rtx_timer, ARMED_RTX);
+}
+
+/*
+ * The retransmission timer, armed for the RTO (rto_at), fires for a tail
+ * loss probe first if one is due sooner (RFC 8985 7.2, as Linux's
+ * tcp_schedule_loss_probe() puts ICSK_TIME_LOSS_PROBE in its place).
+ */
+static void tlp_arm(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	s64 pto = xtcp_tlp_pto_ns(sk), left;
+
+	if (!pto || !(xs->armed & ARMED_RTX))
+		return;
+	left = ktime_to_ns(ktime_sub(xs->rto_at, ktime_get()));
+	if (left > 0)
+		pto = min(pto, left);
+	xs->rtx_probe = 1;
+	timer_arm_ns(sk, &xs->rtx_timer, ARMED_RTX, pto);
 }
 
 static void wait_arm(struct sock *sk, u32 ms)
@@ -379,6 +408,7 @@ void xtcp_timer_event_sent(struct sock *sk)
 		xs->retry_limit = retry_limit(sk);
 		rtx_arm(sk, xs->rtt.rto_ms ?: rto_initial(sk));
 	}
+	tlp_arm(sk);
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_timer_event_sent);
 
@@ -411,6 +441,18 @@ void xtcp_timer_event_acked(struct sock *sk, u32 ts_rtt_us)
 		rtx_arm(sk, xs->rtt.rto_ms ?: rto_initial(sk));	/* 5.3 */
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_timer_event_acked);
+
+/**
+ * xtcp_timer_event_ack_done() - an ACK that moved SND.UNA has been through
+ * loss recovery (cong.c): with data still in flight, a tail loss probe
+ * takes the RTO's place if it is due sooner (RFC 8985 7.2; Linux's
+ * tcp_set_xmit_timer())
+ * @sk: the connection, locked
+ */
+void xtcp_timer_event_ack_done(struct sock *sk)
+{
+	tlp_arm(sk);
+}
 
 /**
  * xtcp_timer_event_sack_reneged() - the peer dropped data it had SACKed
@@ -741,6 +783,27 @@ static bool synack_wanted(const struct sock *sk)
 	       xs->retries >= READ_ONCE(xtcp_sk(xs->parent)->defer_accept);
 }
 
+/*
+ * RFC 8985 7.3: the probe timeout. A probe that goes has the RTO armed
+ * afresh; with none (one is still out, or nothing could go) the RTO stays
+ * due when it was (tcp_send_loss_probe(), tcp_rearm_rto()).
+ */
+static void tlp_expired(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 rto = xs->rtt.rto_ms ?: rto_initial(sk);
+	s64 left;
+
+	timer_trace(sk, XTCP_TIMER_LOSS_PROBE, xs->retries, rto);
+	if (xtcp_send_loss_probe(sk)) {
+		rtx_arm(sk, rto);
+		return;
+	}
+	left = ktime_to_ns(ktime_sub(xs->rto_at, ktime_get()));
+	xs->armed |= ARMED_RTX;
+	timer_arm_ns(sk, &xs->rtx_timer, ARMED_RTX, max_t(s64, left, 1));
+}
+
 static void rtx_expired(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
@@ -749,6 +812,11 @@ static void rtx_expired(struct sock *sk)
 
 	if (!timer_due(sk, &xs->rtx_timer, ARMED_RTX))
 		return;
+	if (xs->rtx_probe) {
+		xs->rtx_probe = 0;
+		tlp_expired(sk);
+		return;
+	}
 
 	if (xs->snd_una == xs->snd_nxt) {
 		if (!xtcp_seq_before(xs->snd_nxt, xs->write_seq))
@@ -802,6 +870,7 @@ static void rtx_expired(struct sock *sk)
 		return;
 	}
 	xs->retries++;
+	xs->tlp_out = 0;	/* the timeout ends a probe's episode */
 	XTCP_EXT_INC(sock_net(sk), LINUX_MIB_TCPTIMEOUTS);
 	xtcp_rtt_retransmitted(&xs->rtt);
 	/* RFC 9293 3.8.3: at R1, ask IP for another route (negative advice) */

@@ -17,6 +17,7 @@ enum xtcp_timer_kind {
 	XTCP_TIMER_KEEPALIVE,
 	XTCP_TIMER_TIME_WAIT,
 	XTCP_TIMER_FIN_WAIT2,
+	XTCP_TIMER_LOSS_PROBE,
 };
 #endif
 
@@ -134,6 +135,7 @@ TRACE_DEFINE_ENUM(XTCP_TIMER_DELACK);
 TRACE_DEFINE_ENUM(XTCP_TIMER_KEEPALIVE);
 TRACE_DEFINE_ENUM(XTCP_TIMER_TIME_WAIT);
 TRACE_DEFINE_ENUM(XTCP_TIMER_FIN_WAIT2);
+TRACE_DEFINE_ENUM(XTCP_TIMER_LOSS_PROBE);
 
 #define xtcp_show_timer(t)						\
 	__print_symbolic(t,						\
@@ -143,7 +145,8 @@ TRACE_DEFINE_ENUM(XTCP_TIMER_FIN_WAIT2);
 		{ XTCP_TIMER_DELACK, "delayed-ack" },			\
 		{ XTCP_TIMER_KEEPALIVE, "keepalive" },			\
 		{ XTCP_TIMER_TIME_WAIT, "time-wait" },			\
-		{ XTCP_TIMER_FIN_WAIT2, "fin-wait-2" })
+		{ XTCP_TIMER_FIN_WAIT2, "fin-wait-2" },		\
+		{ XTCP_TIMER_LOSS_PROBE, "loss-probe" })
 
 /*
  * A timer that fired and acted (timer.c, and tw.c for a TIME-WAIT record):

@@ -371,6 +371,14 @@ struct xtcp_sock {
 		u8 retry_limit;		/* the tunable when this schedule began */
 		u8 armed;		/* which timers an expiry is wanted of */
 		ktime_t una_since;	/* SND.UNA last moved, for TCP_USER_TIMEOUT */
+		ktime_t rto_at;		/* when the RTO is due (a loss probe may
+					 * come first: rtx_probe)
+					 */
+		u8 rtx_probe:1;		/* rtx_timer is armed for a loss probe */
+		/* Tail loss probe (tlp.c) */
+		u8 tlp_out:1;		/* a probe is out (RFC 8985 TLPRxtOut) */
+		u8 tlp_retrans:1;	/* ... and it resent data, not new data */
+		u32 tlp_end;		/* SND.NXT when it went (TLP.end_seq) */
 		/* Keepalive (timer.c) */
 		u8 ka_probes;		/* probes sent since the peer was last heard */
 		/* Persist (timer.c): window probes since the peer was last
@@ -450,6 +458,7 @@ struct xtcp_net {
 	int dsack;		/* RFC 2883 duplicate SACK blocks we send */
 	int reordering;		/* DupThresh to start from (cong.c) */
 	int max_reordering;	/* the most DupThresh may grow to */
+	int early_retrans;	/* tail loss probes at 3 or 4 (tlp.c) */
 	int max_tw_buckets;	/* TIME-WAIT records at most (tw.c) */
 	int syncookies;		/* 0 never, 1 on a full SYN queue, 2 always */
 	int max_syn_backlog;	/* half-open at most per listener, no cookies */
@@ -739,6 +748,7 @@ int xtcp_send_ack(struct sock *sk);
 void xtcp_send_rst(struct sock *sk);
 int xtcp_send_keepalive(struct sock *sk);
 int xtcp_send_probe(struct sock *sk);
+bool xtcp_send_loss_probe(struct sock *sk);
 void xtcp_reply_rst(struct net *net, struct sk_buff *skb);
 void xtcp_push(struct sock *sk);
 void xtcp_push_more(struct sock *sk);
@@ -750,6 +760,22 @@ bool xtcp_fin_sent(const struct xtcp_sock *xs);
 void xtcp_send_oow_ack(struct sock *sk);
 bool xtcp_oow_rate_limited(struct sock *sk);
 void xtcp_send_challenge_ack(struct sock *sk);
+
+/* tlp.c: the tail loss probe (RFC 8985 7) */
+enum xtcp_tlp_verdict {
+	XTCP_TLP_WAIT,		/* the episode goes on */
+	XTCP_TLP_NO_LOSS,	/* it ended, nothing lost */
+	XTCP_TLP_LOSS,		/* the probe repaired a loss */
+};
+
+u32 xtcp_tlp_pto_us(u32 srtt_us, bool one_out, u32 rto_min_us,
+		    u32 initial_us);
+s64 xtcp_tlp_pto_ns(const struct sock *sk);
+enum xtcp_tlp_verdict xtcp_tlp_verdict(u32 end, bool resent, u32 ack,
+				       bool dsacked, bool news);
+void xtcp_tlp_on_ack(struct sock *sk, u32 prior_una,
+		     const struct xtcp_sack_block *b, unsigned int n,
+		     bool news);
 
 /* input.c */
 int xtcp_input_register(void);
@@ -795,6 +821,7 @@ void xtcp_timers_init(struct sock *sk);
 void xtcp_timers_stop(struct sock *sk);
 void xtcp_timer_event_sent(struct sock *sk);
 void xtcp_timer_event_acked(struct sock *sk, u32 ts_rtt_us);
+void xtcp_timer_event_ack_done(struct sock *sk);
 void xtcp_timer_event_sack_reneged(struct sock *sk);
 void xtcp_timer_event_window_closed(struct sock *sk);
 void xtcp_timer_event_window_opened(struct sock *sk);

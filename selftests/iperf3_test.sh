@@ -8,11 +8,11 @@
 # at least one segment and below 4 GiB (TCP_INFO missing showed 4294966048
 # retransmissions and a cwnd of 2096034 TBytes). Retr must be what the
 # sender's stack counted (RetransSegs of /proc/net/snmp or xtcp_snmp),
-# and on loopback nothing is lost: an xtcp sender resends nothing, the
-# kernel's TCP only spurious tail loss probes (TCPLossProbes; none that
-# repaired a loss, TCPLossProbeRecovery), and an xtcp receiver drops
-# nothing for want of room (RcvPruned, OfoPruned). Linux probes when no
-# ACK comes within 2 SRTT + 2 ms, so on loopback a delayed ACK (40 ms)
+# and on loopback nothing is lost: either sender resends only spurious
+# tail loss probes (TCPLossProbes; none that repaired a loss,
+# TCPLossProbeRecovery), and an xtcp receiver drops nothing for want of
+# room (RcvPruned, OfoPruned). Both stacks probe when no ACK comes within
+# 2 SRTT + 2 ms (RFC 8985 7.2), so on loopback a delayed ACK (40 ms)
 # with two segments in flight draws one: a debug kernel's reader is late
 # now and then, kernel to kernel too.
 . "$(dirname "$0")/lib.sh"
@@ -52,8 +52,8 @@ snd = sys.argv[2]
 before, after = (dict(line.split() for line in open(f)) for f in sys.argv[4:6])
 moved = {k: int(after[k]) - int(before[k]) for k in after}
 resent = moved[snd + '.RetransSegs']
-probes = moved['tcp.TCPLossProbes'] if snd == 'tcp' else 0
-repaired = moved['tcp.TCPLossProbeRecovery']
+probes = moved[snd + '.TCPLossProbes']
+repaired = moved[snd + '.TCPLossProbeRecovery']
 dropped = moved['xtcp.RcvPruned'] + moved['xtcp.OfoPruned']
 print(f'# {snd}-{sys.argv[3]}: {end["bits_per_second"] / 8e6:.0f} MB/s, '
       f'Retr {retr}, max Cwnd {cwnd} bytes; the sender resent {resent}, '

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The tail loss probe (RFC 8985 7, Linux's TLP): when the last segments
+ * of a flight are lost no duplicate ACKs come to start a fast recovery,
+ * and only the retransmission timeout would resend them. A probe sent
+ * about two round trips after the last segment asks the peer for an ACK
+ * whose SACK blocks let the recovery begin at once.
+ *
+ * Where an RFC 8985 rule lives:
+ *   7.2: when a probe is due (the PTO)           xtcp_tlp_pto_ns, armed by
+ *                                                timer.c's tlp_arm()
+ *   7.3: what the probe sends: new data, else
+ *        the last segment again; one at a time   output.c's
+ *                                                xtcp_send_loss_probe()
+ *   7.3: the RTO armed afresh after a probe      timer.c's tlp_expired()
+ *   7.4: whether the probe repaired a loss       xtcp_tlp_on_ack
+ *   an RTO or a recovery ends the episode        timer.c's rtx_expired(),
+ *                                                input.c's rcv_ack()
+ *
+ * As Linux, a probe is only for SACK connections in the open state, and
+ * net.xtcp.early_retrans (Linux's tcp_early_retrans) turns it off at 0.
+ */
+#include <net/tcp.h>
+
+#include "cong.h"
+#include "seq.h"
+#include "xtcp.h"
+
+/* Linux's TCP_TIMEOUT_MIN_US: the PTO's allowance with several segments out */
+#define XTCP_TLP_MIN_US		(2 * USEC_PER_MSEC)
+
+/**
+ * xtcp_tlp_pto_us() - RFC 8985 7.2's probe timeout, as Linux's
+ * tcp_schedule_loss_probe(): two smoothed round trips, plus the peer's
+ * delayed-ACK time (the RTO floor) when only one segment is out, for its
+ * ACK may wait for a second; one initial RTO before any sample
+ * @srtt_us: SRTT, 0 before the first sample
+ * @one_out: only one segment is unacknowledged
+ * @rto_min_us: net.xtcp.rto_min_ms, in microseconds
+ * @initial_us: the initial RTO, in microseconds
+ */
+u32 xtcp_tlp_pto_us(u32 srtt_us, bool one_out, u32 rto_min_us, u32 initial_us)
+{
+	if (!srtt_us)
+		return initial_us;
+	return 2 * srtt_us + (one_out ? rto_min_us : XTCP_TLP_MIN_US);
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_tlp_pto_us);
+
+/**
+ * xtcp_tlp_pto_ns() - whether a probe is to be armed now, and after how
+ * long (the retransmission timer's remaining time caps it: timer.c)
+ * @sk: the connection, locked
+ *
+ * Return: the PTO in nanoseconds, or 0 when no probe applies: TLP turned
+ * off, no SACK, nothing in flight, or loss recovery under way.
+ */
+s64 xtcp_tlp_pto_ns(const struct sock *sk)
+{
+	const struct xtcp_sock *xs = xtcp_sk(sk);
+	const struct xtcp_net *xn = xtcp_sk_net(sk);
+	int early_retrans = READ_ONCE(xn->early_retrans);
+	u32 flight = xs->snd_nxt - xs->snd_una - xtcp_fin_sent(xs);
+
+	if ((early_retrans != 3 && early_retrans != 4) || !xs->sack_ok ||
+	    xs->snd_nxt == xs->snd_una || xs->cong.state != XTCP_CA_OPEN ||
+	    !((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
+				     TCPF_FIN_WAIT1 | TCPF_CLOSING |
+				     TCPF_LAST_ACK)))
+		return 0;
+	return (s64)xtcp_tlp_pto_us(xs->rtt.srtt_us,
+				    flight <= xtcp_send_mss(xs),
+				    READ_ONCE(xn->rto_min_ms) * USEC_PER_MSEC,
+				    READ_ONCE(xn->rto_initial_ms) *
+				    USEC_PER_MSEC) * NSEC_PER_USEC;
+}
+
+/**
+ * xtcp_tlp_verdict() - what an ACK says of the probe that is out (RFC 8985
+ * 7.4.2, as Linux's tcp_process_tlp_ack())
+ * @end: SND.NXT when the probe went (TLP.end_seq)
+ * @resent: the probe resent data (else it was new data)
+ * @ack: SEG.ACK
+ * @dsacked: the ACK carries a D-SACK of the probe: the original arrived
+ * @news: the ACK moved SND.UNA, SACKed data, carried data or changed the
+ *	  window (else a pure duplicate ACK)
+ *
+ * Return: XTCP_TLP_WAIT while the episode goes on, XTCP_TLP_NO_LOSS when
+ * it ended with nothing lost, XTCP_TLP_LOSS when the probe repaired a
+ * loss: SND.UNA went beyond it, with no D-SACK to say the original came.
+ */
+enum xtcp_tlp_verdict xtcp_tlp_verdict(u32 end, bool resent, u32 ack,
+				       bool dsacked, bool news)
+{
+	if (xtcp_seq_before(ack, end))
+		return XTCP_TLP_WAIT;
+	if (!resent || dsacked)
+		return XTCP_TLP_NO_LOSS;
+	if (xtcp_seq_after(ack, end))
+		return XTCP_TLP_LOSS;
+	/* at the probe's end: a D-SACK may follow; a pure duplicate ACK
+	 * there says both copies arrived
+	 */
+	return news ? XTCP_TLP_WAIT : XTCP_TLP_NO_LOSS;
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_tlp_verdict);
+
+/*
+ * A D-SACK (RFC 2883 4: the first block below SEG.ACK, or within the
+ * second) of one segment at most, ending where the probe ended: the
+ * probe's copy (Linux's FLAG_DSACK_TLP, tcp_dsack_seen()).
+ */
+static bool probe_dsacked(const struct xtcp_sock *xs,
+			  const struct xtcp_sack_block *b, unsigned int n,
+			  u32 ack)
+{
+	u32 len = b[0].end - b[0].start;
+
+	return n && xtcp_sack_is_dsack(b, n, ack) && b[0].end == xs->tlp_end &&
+	       len && len <= xtcp_send_mss(xs);
+}
+
+/**
+ * xtcp_tlp_on_ack() - an acceptable ACK while a probe is out (RFC 8985
+ * 7.4): end the episode, and if the probe repaired a loss respond as to a
+ * fast recovery (cong.c) and count TcpExt TCPLossProbeRecovery
+ * @sk: the connection, locked
+ * @prior_una: SND.UNA before the ACK (SND.UNA is already moved)
+ * @b: its SACK blocks as received
+ * @n: how many
+ * @news: what xtcp_tlp_verdict() takes as @news
+ */
+void xtcp_tlp_on_ack(struct sock *sk, u32 prior_una,
+		     const struct xtcp_sack_block *b, unsigned int n,
+		     bool news)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 ack = xs->snd_una;
+
+	if (!xs->tlp_out)
+		return;
+	switch (xtcp_tlp_verdict(xs->tlp_end, xs->tlp_retrans, ack,
+				 probe_dsacked(xs, b, n, ack), news)) {
+	case XTCP_TLP_WAIT:
+		return;
+	case XTCP_TLP_LOSS:
+		xtcp_cong_on_tlp_loss(&xs->cong, prior_una, xs->snd_nxt,
+				      xtcp_send_mss(xs));
+		XTCP_EXT_INC(sock_net(sk), LINUX_MIB_TCPLOSSPROBERECOVERY);
+		fallthrough;
+	case XTCP_TLP_NO_LOSS:
+		xs->tlp_out = 0;
+	}
+}

@@ -37,8 +37,11 @@ and 0.1 s (or the tolerance) after, fails the script: a last line "wait"
 watches longer.
 
 Calls: wait, counter NAME (how far the stack's TcpExt counter NAME moved
-since the script began), listen [BACKLOG], accept, connect, write N, read
-N (without waiting: "= EAGAIN", or "= 0" at end of file), shutdown,
+since the script began), socket (one for the next listen or connect, to
+set options on first), listen [BACKLOG], accept, connect, write N
+[MSG_MORE|MSG_EOR|MSG_OOB...], read N (without waiting: "= EAGAIN", or
+"= 0" at end of file), setsockopt NAME VALUE (TCP_* at SOL_TCP, SO_* at
+SOL_SOCKET, an integer), shutdown,
 close, nodelay, cork 0|1, rcvbuf N, sndbuf N, quickack, keepalive IDLE
 INTVL CNT (SO_KEEPALIVE with those TCP_KEEP* values), sysctl NAME VALUE
 (net.ipv4.tcp_NAME for the kernel's TCP, net.xtcp.NAME for xtcp, in the
@@ -239,7 +242,7 @@ class Run:
         self.sport, self.pport = sport, pport
         self.isn = None             # the stack's
         self.tsval = 0              # the stack's last TSval
-        self.lst = self.conn = None
+        self.lst = self.conn = self.new = None
         self.log = []               # what happened, for a failure's report
         self.restore = []           # (path, value) of sysctls changed
         self.t0 = time.monotonic()
@@ -348,7 +351,7 @@ class Run:
     # system calls
     def call(self, words, res):
         name, args = words[0], words[1:]
-        sock = self.conn or self.lst
+        sock = self.conn or self.lst or self.new
         try:
             got = self.do_call(name, args, sock)
         except OSError as e:
@@ -381,8 +384,15 @@ class Run:
         if name == 'counter':
             now = tcpext(self.stack).get(args[0])
             return 'absent' if now is None else now - self.counted.get(args[0], 0)
+        if name == 'socket':
+            self.new = mk(NS)
+            return 0
+        if name == 'setsockopt':
+            level = socket.SOL_SOCKET if args[0].startswith('SO_') else socket.IPPROTO_TCP
+            sock.setsockopt(level, getattr(socket, args[0]), int(args[1]))
+            return 0
         if name == 'listen':
-            self.lst = mk(NS)
+            self.lst, self.new = self.new or mk(NS), None
             self.lst.bind((STACK_IP, self.sport))
             self.lst.listen(int(args[0]) if args else 8)
             return 0
@@ -392,7 +402,7 @@ class Run:
             self.conn.setblocking(False)
             return 0
         if name == 'connect':
-            self.conn = mk(NS)
+            self.conn, self.new = self.new or mk(NS), None
             self.conn.bind((STACK_IP, self.sport))
             self.conn.setblocking(False)
             err = self.conn.connect_ex((PEER_IP, self.pport))
@@ -400,7 +410,10 @@ class Run:
                 raise OSError(err, os.strerror(err))
             return 0
         if name == 'write':
-            return sock.send(b'w' * int(args[0]))
+            flags = 0
+            for f in args[1].split('|') if args[1:] else ():
+                flags |= getattr(socket, f)
+            return sock.send(b'w' * int(args[0]), flags)
         if name == 'read':
             return len(sock.recv(int(args[0])))
         if name == 'shutdown':
@@ -453,7 +466,7 @@ class Run:
     def close(self):
         """Abort whatever is left, with a RST the peer ignores; put the
         sysctls back."""
-        for s in (self.conn, self.lst):
+        for s in (self.conn, self.lst, self.new):
             if s and s.fileno() >= 0:
                 s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
                 s.close()

@@ -78,7 +78,7 @@ static void deferred_rto_after_rearm(struct kunit *test)
 	in_flight(test, sk);
 
 	xs->rtt.rto_ms = 1;
-	xtcp_timer_event_sent(sk);
+	xtcp_timer_event_sent(sk, false);	/* in_flight() armed nothing */
 	/* It fires while we own the socket: deferred. */
 	for (i = 0; i < 200 && !test_bit(XTCP_DEFER_RTX, &xs->deferred); i++)
 		usleep_range(5000, 10000);
@@ -225,7 +225,7 @@ static void rto_meets(struct kunit *test, struct sock *sk,
 	rearm.expire = xs->rtx_timer.function;
 	xs->rtx_timer.function = hook;
 	xs->rtt.rto_ms = 1;
-	xtcp_timer_event_sent(sk);
+	xtcp_timer_event_sent(sk, false);	/* in_flight() armed nothing */
 	for (i = 0; i < 200 && !READ_ONCE(rearm.rearmed); i++)
 		usleep_range(5000, 10000);
 	KUNIT_EXPECT_TRUE(test, READ_ONCE(rearm.rearmed));

@@ -5,7 +5,11 @@
  * (tcp_schedule_loss_probe(), tcp_process_tlp_ack()).
  */
 #include <kunit/test.h>
+#include <linux/jiffies.h>
+#include <linux/net.h>
 #include <linux/time64.h>
+#include <net/sock.h>
+#include <net/tcp.h>
 
 #include "../module/cong.h"
 #include "../module/xtcp.h"
@@ -17,50 +21,99 @@
 static void tlp_pto_two_srtt(struct kunit *test)
 {
 	KUNIT_EXPECT_EQ(test, xtcp_tlp_pto_us(10000, true, MIN_US, INIT_US),
-			220000u);
+			220000ull);
 	/* several out: Linux's TCP_TIMEOUT_MIN_US, 2 ms */
 	KUNIT_EXPECT_EQ(test, xtcp_tlp_pto_us(10000, false, MIN_US, INIT_US),
-			22000u);
+			22000ull);
 	/* no sample yet: the initial RTO (TCP_TIMEOUT_INIT) */
 	KUNIT_EXPECT_EQ(test, xtcp_tlp_pto_us(0, false, MIN_US, INIT_US),
-			(u32)INIT_US);
+			(u64)INIT_US);
+	/* no wrap with the largest rto_min_ms */
+	KUNIT_EXPECT_EQ(test, xtcp_tlp_pto_us(U32_MAX, true,
+					      3600ull * USEC_PER_SEC, INIT_US),
+			2ull * U32_MAX + 3600ull * USEC_PER_SEC);
+}
+
+/*
+ * When a probe is due, on a socket of init_net (rto_min_ms 200): two
+ * segments out, 2 SRTT + 2 ms in whole jiffies; one out, 2 SRTT + 200
+ * ms; none with data SACKed (Linux's Disorder state), in a recovery, or
+ * without SACK.
+ */
+static void tlp_pto_when_due(struct kunit *test)
+{
+	struct xtcp_sock *xs;
+	struct socket *sock;
+	struct sock *sk;
+
+	KUNIT_ASSERT_EQ(test, sock_create_kern(&init_net, xtcp_family,
+					       SOCK_STREAM, 0, &sock), 0);
+	sk = sock->sk;
+	xs = xtcp_sk(sk);
+	sk->sk_state = TCP_ESTABLISHED;
+	xs->sack_ok = 1;
+	xs->snd_mss = 1000;
+	xs->rtt.srtt_us = 10000;
+	xs->snd_una = 1000;
+	xs->snd_nxt = 3000;
+	KUNIT_EXPECT_EQ(test, xtcp_tlp_pto_ns(sk),
+			(s64)jiffies_to_nsecs(usecs_to_jiffies(22000)));
+	KUNIT_EXPECT_GE(test, xtcp_tlp_pto_ns(sk), 22000 * NSEC_PER_USEC);
+	xs->snd_nxt = 2000;
+	KUNIT_EXPECT_EQ(test, xtcp_tlp_pto_ns(sk),
+			(s64)jiffies_to_nsecs(usecs_to_jiffies(220000)));
+	xs->cong.sb.n = 1;
+	KUNIT_EXPECT_EQ(test, xtcp_tlp_pto_ns(sk), 0);
+	xs->cong.sb.n = 0;
+	xs->cong.state = XTCP_CA_RECOVERY;
+	KUNIT_EXPECT_EQ(test, xtcp_tlp_pto_ns(sk), 0);
+	xs->cong.state = XTCP_CA_OPEN;
+	xs->sack_ok = 0;
+	KUNIT_EXPECT_EQ(test, xtcp_tlp_pto_ns(sk), 0);
+	xs->sack_ok = 1;
+	xs->snd_nxt = xs->snd_una;
+	KUNIT_EXPECT_EQ(test, xtcp_tlp_pto_ns(sk), 0);
+
+	sk->sk_state = TCP_CLOSE;
+	sock_release(sock);
 }
 
 /* 7.4.2: an ACK below the probe's end says nothing yet */
 static void tlp_verdict_below_end_waits(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, xtcp_tlp_verdict(5000, true, 4999, false, true),
+	KUNIT_EXPECT_EQ(test, xtcp_tlp_judge(5000, true, 4999, false, true),
 			XTCP_TLP_WAIT);
-	KUNIT_EXPECT_EQ(test, xtcp_tlp_verdict(5000, true, 4999, true, false),
+	KUNIT_EXPECT_EQ(test, xtcp_tlp_judge(5000, true, 4999, true, false),
 			XTCP_TLP_WAIT);
 }
 
 /* a probe of new data, once acknowledged, repaired nothing */
 static void tlp_verdict_new_data_no_loss(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, xtcp_tlp_verdict(5000, false, 5000, false, true),
+	KUNIT_EXPECT_EQ(test, xtcp_tlp_judge(5000, false, 5000, false, true),
 			XTCP_TLP_NO_LOSS);
-	KUNIT_EXPECT_EQ(test, xtcp_tlp_verdict(5000, false, 6000, false, true),
+	KUNIT_EXPECT_EQ(test, xtcp_tlp_judge(5000, false, 6000, false, true),
 			XTCP_TLP_NO_LOSS);
 }
 
 /* a D-SACK of the probe: the original had arrived */
 static void tlp_verdict_dsack_no_loss(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, xtcp_tlp_verdict(5000, true, 5000, true, true),
+	KUNIT_EXPECT_EQ(test, xtcp_tlp_judge(5000, true, 5000, true, true),
 			XTCP_TLP_NO_LOSS);
-	KUNIT_EXPECT_EQ(test, xtcp_tlp_verdict(5000, true, 6000, true, true),
+	KUNIT_EXPECT_EQ(test, xtcp_tlp_judge(5000, true, 6000, true, true),
 			XTCP_TLP_NO_LOSS);
 }
 
 /* SND.UNA beyond the probe, no D-SACK: the probe repaired a loss */
 static void tlp_verdict_beyond_end_loss(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, xtcp_tlp_verdict(5000, true, 5001, false, true),
+	KUNIT_EXPECT_EQ(test, xtcp_tlp_judge(5000, true, 5001, false, true),
 			XTCP_TLP_LOSS);
 	/* across the wrap */
-	KUNIT_EXPECT_EQ(test, xtcp_tlp_verdict(0xfffffff0u, true, 0x10, false,
-					       true), XTCP_TLP_LOSS);
+	KUNIT_EXPECT_EQ(test,
+			xtcp_tlp_judge(0xfffffff0u, true, 0x10, false, true),
+			XTCP_TLP_LOSS);
 }
 
 /*
@@ -69,26 +122,26 @@ static void tlp_verdict_beyond_end_loss(struct kunit *test)
  */
 static void tlp_verdict_at_end(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, xtcp_tlp_verdict(5000, true, 5000, false, true),
+	KUNIT_EXPECT_EQ(test, xtcp_tlp_judge(5000, true, 5000, false, true),
 			XTCP_TLP_WAIT);
-	KUNIT_EXPECT_EQ(test, xtcp_tlp_verdict(5000, true, 5000, false, false),
+	KUNIT_EXPECT_EQ(test, xtcp_tlp_judge(5000, true, 5000, false, false),
 			XTCP_TLP_NO_LOSS);
 }
 
-/* the response: ssthresh from the flight, cwnd down to it, never up */
+/* the response: ssthresh half of cwnd (Linux's CWR), cwnd down to it */
 static void tlp_loss_reduces_cwnd(struct kunit *test)
 {
 	struct xtcp_cong c;
 
 	xtcp_cong_init(&c, 1000);
 	c.cwnd = 20000;
-	xtcp_cong_on_tlp_loss(&c, 0, 16000, 1000);
-	KUNIT_EXPECT_EQ(test, c.ssthresh, 8000u);
-	KUNIT_EXPECT_EQ(test, c.cwnd, 8000u);
+	xtcp_cong_on_tlp_loss(&c, 1000);
+	KUNIT_EXPECT_EQ(test, c.ssthresh, 10000u);
+	KUNIT_EXPECT_EQ(test, c.cwnd, 10000u);
 	KUNIT_EXPECT_EQ(test, c.state, (u8)XTCP_CA_OPEN);
-	/* a small flight: at least two segments (RFC 5681 equation 4) */
+	/* at least two segments (tcp_reno_ssthresh()); cwnd never grows */
 	c.cwnd = 1500;
-	xtcp_cong_on_tlp_loss(&c, 0, 1000, 1000);
+	xtcp_cong_on_tlp_loss(&c, 1000);
 	KUNIT_EXPECT_EQ(test, c.ssthresh, 2000u);
 	KUNIT_EXPECT_EQ(test, c.cwnd, 1500u);
 }
@@ -108,6 +161,7 @@ static void tlp_dsack_predicate(struct kunit *test)
 
 static struct kunit_case xtcp_tlp_cases[] = {
 	KUNIT_CASE(tlp_pto_two_srtt),
+	KUNIT_CASE(tlp_pto_when_due),
 	KUNIT_CASE(tlp_verdict_below_end_waits),
 	KUNIT_CASE(tlp_verdict_new_data_no_loss),
 	KUNIT_CASE(tlp_verdict_dsack_no_loss),

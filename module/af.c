@@ -174,6 +174,7 @@ static int active_open(struct sock *sk, const struct sockaddr_in *sin)
 				   inet->inet_sport, inet->inet_dport);
 	atomic_set(&inet->inet_id, get_random_u16());	/* tcp_v4_connect() */
 	WRITE_ONCE(xs->snd_una, xs->iss);
+	xs->snd_sml = xs->iss;	/* no short segment yet (Nagle) */
 	WRITE_ONCE(xs->snd_nxt, xs->iss + 1);
 	WRITE_ONCE(xs->write_seq, xs->iss + 1);
 	xtcp_syn_offer(sk);
@@ -190,7 +191,7 @@ static int active_open(struct sock *sk, const struct sockaddr_in *sin)
 	xs->reconnect_iss = 0;
 	xtcp_transition(sk, XTCP_EV_ACTIVE_OPEN);	/* CLOSED -> SYN-SENT */
 	err = xtcp_send_syn(sk);
-	xtcp_timer_event_sent(sk);	/* a lost SYN is retransmitted */
+	xtcp_timer_event_sent(sk, true);	/* a lost SYN is retransmitted */
 	return 0;
 }
 

@@ -687,19 +687,19 @@ EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_on_rto);
 /**
  * xtcp_cong_on_tlp_loss() - a tail loss probe repaired a loss (RFC 8985
  * 7.4.2): the response of a fast recovery, over at once since nothing
- * else is missing: ssthresh from equation 4 of RFC 5681 3.1, on what was
- * in flight before this ACK, and cwnd down to it (Linux's CWR state,
- * entered and left in tcp_process_tlp_ack())
+ * else is missing. As Linux's CWR state, entered and left at once in
+ * tcp_process_tlp_ack(): ssthresh half of cwnd, at least two segments
+ * (tcp_reno_ssthresh(); xtcp is NewReno, Linux's default CUBIC keeps
+ * 0.7), and cwnd down to it, where Linux raises a cwnd below two
+ * segments to it. Not RFC 5681's FlightSize / 2: the ACK that ends the
+ * episode may come flights after the loss.
  * @c: the state
- * @prior_una: SND.UNA before the ACK
- * @snd_nxt: SND.NXT
  * @mss: the sender's MSS
  */
-void xtcp_cong_on_tlp_loss(struct xtcp_cong *c, u32 prior_una, u32 snd_nxt,
-			   u32 mss)
+void xtcp_cong_on_tlp_loss(struct xtcp_cong *c, u32 mss)
 {
-	c->ssthresh = half_flight(prior_una, snd_nxt, mss);
-	c->cwnd = min(c->cwnd, c->ssthresh);
+	c->ssthresh = max(c->cwnd / 2, 2 * mss);
+	c->cwnd = min(c->cwnd, c->ssthresh);	/* a response never grows it */
 	c->bytes_acked = 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_on_tlp_loss);

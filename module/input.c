@@ -174,7 +174,7 @@ static bool rcv_listen(struct sock *sk, struct sk_buff *skb)
 	} else {
 		/* Data on a SYN is not acknowledged: the peer resends it. */
 		xtcp_send_syn(child);			/* <SYN,ACK> */
-		xtcp_timer_event_sent(child);
+		xtcp_timer_event_sent(child, true);
 	}
 	bh_unlock_sock(child);
 	sock_put(child);
@@ -463,21 +463,30 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb,
 			.mss = xtcp_send_mss(xs),
 		};
 
-		/* RFC 8985 7.4: did a tail loss probe repair a loss? */
-		xtcp_tlp_on_ack(sk, prior_una, opts->sacks, opts->num_sacks,
+		/* RFC 8985 7.4: did a tail loss probe repair a loss? Not
+		 * when the ACK is a pure duplicate (tcp_process_tlp_ack():
+		 * no data or FIN, nothing new acknowledged or SACKed, no
+		 * window update, as tcp_may_update_window() tells)
+		 */
+		xtcp_tlp_on_ack(sk, ack, prior_una, opts->sacks,
+				opts->num_sacks,
 				xs->snd_una != prior_una || newly_sacked ||
-				skb->len || wnd != xs->snd_wnd);
+				skb->len || (cb->flags & XTCP_FIN) ||
+				xtcp_seq_after(cb->seq, xs->snd_wl1) ||
+				(cb->seq == xs->snd_wl1 &&
+				 (wnd > xs->snd_wnd || !wnd)));
 		xtcp_cong_on_ack(&xs->cong, &a);
 		xtcp_rate_on_ack(sk);
 		/* before counting a recovery: a lost probe begins none */
 		xtcp_mtu_probe_acked(sk, prior_state);
+		/* a recovery (or a lost MTU probe's) ends a probe's episode */
+		if (xs->cong.state != XTCP_CA_OPEN)
+			xs->tlp_out = 0;
 		if (xs->cong.state == XTCP_CA_RECOVERY &&
-		    prior_state != XTCP_CA_RECOVERY) {
-			xs->tlp_out = 0;	/* a recovery ends the episode */
+		    prior_state != XTCP_CA_RECOVERY)
 			XTCP_EXT_INC(sock_net(sk), xs->sack_ok ?
 				     LINUX_MIB_TCPSACKRECOVERY :
 				     LINUX_MIB_TCPRENORECOVERY);
-		}
 		if (xs->snd_una != prior_una) {
 			xtcp_timer_event_ack_done(sk);
 			if (xtcp_cong_sack_reneged(&xs->cong, xs->snd_una))

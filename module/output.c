@@ -425,6 +425,8 @@ static int send_sized(struct sock *sk, u32 seq, u32 len, bool fin, u32 size,
 	if (err)
 		return err;
 	xs->last_send = ktime_get();
+	if (seq == xs->snd_nxt)		/* new: where its last segment starts */
+		xs->last_seg = seq + (data > room ? data - room : 0);
 	return data + fin;
 }
 
@@ -510,8 +512,9 @@ enum push_how {
  * 3.8.6.2.1) and the congestion window (RFC 5681 3.1) both bound it, and
  * a segment shorter than the MSS waits (sender SWS avoidance, MUST-38;
  * Nagle, RFC 9293 3.7.4 SHLD-7) unless it is the end of what is queued
- * and nothing is unacknowledged, or TCP_NODELAY; TCP_CORK and MSG_MORE
- * hold it back even then. A FIN to follow sends the tail at once.
+ * and no short segment sent before is unacknowledged (Minshall's change,
+ * as Linux), or TCP_NODELAY; TCP_CORK and MSG_MORE hold it back even
+ * then. A FIN to follow sends the tail at once.
  */
 static u32 new_data_len(struct sock *sk, u32 mss, u32 segs,
 			enum push_how how)
@@ -552,7 +555,11 @@ static u32 new_data_len(struct sock *sk, u32 mss, u32 segs,
 		return len;
 	if (xs->cork || how == PUSH_MORE)
 		return 0;
-	return xs->nodelay || xs->snd_una == xs->snd_nxt ? len : 0;
+	/* Nagle with Minshall's change, as Linux (tcp_minshall_check()):
+	 * wait only while a short segment sent before is unacknowledged
+	 */
+	return xs->nodelay || !xtcp_seq_after(xs->snd_sml, xs->snd_una) ||
+	       xtcp_seq_after(xs->snd_sml, xs->snd_nxt) ? len : 0;
 }
 
 /* Linux's defaults: sk_pacing_shift (a 1/1024 s burst), tcp_tso_rtt_log
@@ -607,6 +614,9 @@ static bool send_new(struct sock *sk, u32 mss, enum push_how how)
 		if (n <= 0)
 			break;
 		WRITE_ONCE(xs->snd_nxt, xs->snd_nxt + n);
+		/* what went short of a full segment (tcp_minshall_update()) */
+		if (xs->snd_nxt - xs->last_seg - xtcp_fin_sent(xs) < mss)
+			xs->snd_sml = xs->snd_nxt;
 		sent = true;
 		if (how == PUSH_FORCED)
 			how = PUSH_NAGLE;	/* one short segment at most */
@@ -671,13 +681,14 @@ static int send_mtu_probe(struct sock *sk, u32 mss)
 static void do_push(struct sock *sk, enum push_how how)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
+	bool sent = false, full, idle;
 	struct dst_entry *dst;
-	bool sent = false, full;
 	int probe = 0;
 	u32 mss, pipe;
 
 	if (!can_send_data(sk))
 		return;
+	idle = xs->snd_una == xs->snd_nxt;
 	/*
 	 * The route's MTU moved since the MSS was sized (a path MTU another
 	 * socket learnt, or one that expired): follow it (tcp_current_mss())
@@ -711,7 +722,7 @@ static void do_push(struct sock *sk, enum push_how how)
 				       full);
 	}
 	if (sent)
-		xtcp_timer_event_sent(sk);
+		xtcp_timer_event_sent(sk, idle);
 	else if (xs->snd_una == xs->snd_nxt &&
 		 xtcp_seq_before(xs->snd_nxt, xs->write_seq))
 		xtcp_timer_event_window_closed(sk);
@@ -808,6 +819,7 @@ void xtcp_retransmit_all(struct sock *sk)
 	if (!can_send_data(sk) || xs->snd_una == xs->snd_nxt)
 		return;
 	xtcp_cong_on_mtu_loss(&xs->cong, xs->snd_una, xs->snd_nxt);
+	xs->tlp_out = 0;	/* a loss to the path MTU ends a probe's episode */
 	xtcp_push(sk);
 }
 
@@ -826,6 +838,7 @@ void xtcp_retransmit_mtu_probe(struct sock *sk)
 		return;
 	xtcp_cong_on_probe_too_big(&xs->cong, xs->snd_una, xs->mtup_probe_seq,
 				   xs->mtup_probe_end, xs->snd_nxt);
+	xs->tlp_out = 0;
 	xtcp_push(sk);
 }
 
@@ -847,14 +860,25 @@ static u32 probe_new_len(struct sock *sk, u32 mss)
 }
 
 /*
- * Where the last segment sent begins: at most one MSS before SND.NXT,
- * within the record that ends the flight, so that it is sent whole.
+ * Where the last segment sent begins (RFC 8985 7.3: the highest-sequence
+ * segment; Linux's the last MSS of its last skb): as it went, if it
+ * still fits one segment with the options it would carry now (SACK
+ * blocks among them); else what fits, ending at SND.NXT, within the
+ * record that ends the flight.
  */
-static u32 last_segment(struct sock *sk, u32 mss)
+static u32 last_segment(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
+	bool dsack = xs->ofo.has_dsack;	/* measuring sends no D-SACK */
+	u8 opts[XTCP_MAX_OPTIONS_LEN];
+	u32 room = xs->snd_mss - build_options(sk, XTCP_ACK, opts);
 	u32 end = xtcp_seq_min(xs->snd_nxt, xs->write_seq);
-	u32 seq = xs->snd_nxt - min(mss, xs->snd_nxt - xs->snd_una);
+	u32 seq = end - min(room, end - xs->snd_una);	/* a FIN rides on */
+
+	xs->ofo.has_dsack = dsack;
+	if (xtcp_seq_after_eq(xs->last_seg, seq) &&
+	    xtcp_seq_before(xs->last_seg, xs->snd_nxt))
+		return xs->last_seg;
 
 	while (xtcp_seq_before(seq, end) &&
 	       xtcp_seq_before(record_end(sk, seq), end))
@@ -888,14 +912,19 @@ bool xtcp_send_loss_probe(struct sock *sk)
 		if (n <= 0)
 			return false;
 		WRITE_ONCE(xs->snd_nxt, seq + n);
+		if (len < mss)		/* tcp_minshall_update() */
+			xs->snd_sml = xs->snd_nxt;
 		xtcp_rtt_sent(&xs->rtt, xs->snd_nxt, ktime_get());
 	} else {
-		seq = last_segment(sk, mss);
+		seq = last_segment(sk);
 		n = send_range(sk, seq, xs->snd_nxt - seq, true);
 		if (n <= 0)
 			return false;
 		count_retrans(xs, seq, n);
-		/* Karn: an ACK may now answer either copy (RFC 6298 3) */
+		/* Karn: the ACK that ends the timing may answer the probe
+		 * (RFC 6298 3; Linux drops any sample once resent data is
+		 * acknowledged)
+		 */
 		xtcp_rtt_retransmitted(&xs->rtt);
 		resent = true;
 	}

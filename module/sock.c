@@ -190,6 +190,7 @@ struct sock *xtcp_child_create(struct sock *parent, struct sk_buff *skb)
 	xs->rcv_wup = xs->rcv_nxt;	/* nothing advertised yet */
 	xs->iss = xtcp_isn(iph->daddr, iph->saddr, th->dest, th->source);
 	xs->snd_una = xs->iss;
+	xs->snd_sml = xs->iss;	/* no short segment yet (Nagle) */
 	xs->snd_nxt = xs->iss + 1;
 	xs->write_seq = xs->iss + 1;
 	xs->snd_wnd = cb->wnd;

@@ -28,6 +28,7 @@ struct xtcp_range {
 };
 
 static const struct xtcp_range syncnt = { 1, 127 };		/* MAX_TCP_SYNCNT */
+static const struct xtcp_range syn_linear = { 0, 127 };	/* MAX_TCP_SYNCNT */
 static const struct xtcp_range u8_count = { 0, 255 };
 static const struct xtcp_range keepidle = { 1, 32767 };	/* MAX_TCP_KEEPIDLE */
 static const struct xtcp_range keepcnt = { 1, 127 };		/* MAX_TCP_KEEPCNT */
@@ -79,6 +80,7 @@ static int xtcp_dointvec(const struct ctl_table *table, int write,
 
 static const struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_SYSCTL(syn_retries, syncnt),
+	XTCP_SYSCTL(syn_linear_timeouts, syn_linear),
 	XTCP_SYSCTL(synack_retries, u8_count),
 	XTCP_SYSCTL(retries1, u8_count),
 	XTCP_SYSCTL(retries2, u8_count),
@@ -120,6 +122,7 @@ static const struct ctl_table xtcp_sysctl_template[] = {
 void xtcp_net_set_defaults(struct xtcp_net *xn)
 {
 	xn->syn_retries = 6;
+	xn->syn_linear_timeouts = 4;	/* since Linux 6.12 */
 	xn->synack_retries = 5;
 	xn->retries1 = 3;
 	xn->retries2 = 15;

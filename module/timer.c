@@ -11,7 +11,11 @@
  *                                                 double the RTO (RFC 6298
  *               event_acked: restart while data   5.5); give up after
  *               is outstanding, stop when all is  syn_retries, synack_retries
- *               acknowledged (RFC 6298 5.2, 5.3)  or retries2 (RFC 9293 R2)
+ *               acknowledged (RFC 6298 5.2, 5.3)  or retries2 (RFC 9293 R2);
+ *                                                 a SYN's first
+ *                                                 syn_linear_timeouts keep
+ *                                                 the RTO, and add as many
+ *                                                 SYNs (Linux 6.12)
  *               event_sack_reneged: SRTT / 2,
  *               at least 10 ms (RFC 2018 8)
  *   loss probe  event_sent (new data) and         a tail loss probe (tlp.c,
@@ -168,21 +172,40 @@ static void rtx_stop(struct sock *sk)
 	timer_stop(sk, &xtcp_sk(sk)->rtx_timer, ARMED_RTX);
 }
 
+/* The RTO at the time it was armed for, in a loss probe's place. */
+static void rto_resume(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	s64 left = ktime_to_ns(ktime_sub(xs->rto_at, ktime_get()));
+
+	xs->rtx_probe = 0;
+	xs->armed |= ARMED_RTX;
+	timer_arm_ns(sk, &xs->rtx_timer, ARMED_RTX, max_t(s64, left, 1));
+}
+
 /*
  * The retransmission timer, armed for the RTO (rto_at), fires for a tail
  * loss probe first if one is due sooner (RFC 8985 7.2, as Linux's
- * tcp_schedule_loss_probe() puts ICSK_TIME_LOSS_PROBE in its place).
+ * tcp_schedule_loss_probe() puts ICSK_TIME_LOSS_PROBE in its place). A
+ * probe no longer due (a recovery began) gives the RTO back its place.
  */
 static void tlp_arm(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
-	s64 pto = xtcp_tlp_pto_ns(sk), left;
+	s64 pto, left;
 
-	if (!pto || !(xs->armed & ARMED_RTX))
+	if (!(xs->armed & ARMED_RTX))
 		return;
+	pto = xtcp_tlp_pto_ns(sk);
+	if (!pto) {
+		if (xs->rtx_probe)
+			rto_resume(sk);
+		return;
+	}
 	left = ktime_to_ns(ktime_sub(xs->rto_at, ktime_get()));
-	if (left > 0)
-		pto = min(pto, left);
+	if (left <= 0)		/* the RTO is due: let it fire */
+		return;
+	pto = min(pto, left);
 	xs->rtx_probe = 1;
 	timer_arm_ns(sk, &xs->rtx_timer, ARMED_RTX, pto);
 }
@@ -299,7 +322,9 @@ static int retry_limit(const struct sock *sk)
 
 	switch (sk->sk_state) {
 	case TCP_SYN_SENT:
-		return xtcp_syn_retries(sk);
+		/* and the linear timeouts' SYNs (tcp_write_timeout()) */
+		return xtcp_syn_retries(sk) +
+		       READ_ONCE(xn->syn_linear_timeouts);
 	case TCP_SYN_RECV:
 		/* a child whose peer ACKed outlasts TCP_DEFER_ACCEPT; one
 		 * that never heard back gives up as ever (syn_ack_recalc())
@@ -382,12 +407,14 @@ EXPORT_SYMBOL_IF_KUNIT(xtcp_rto_backoff);
 /**
  * xtcp_timer_event_sent() - a segment that needs an ACK went out
  * @sk: the connection, locked
+ * @idle: nothing was in flight before it
  *
  * Starts a round-trip measurement if none is running (one at a time, of
  * new data only: Karn's algorithm), and the retransmission timer if it is
- * not running (RFC 6298 5.1).
+ * not running (RFC 6298 5.1) or ran for an empty flight (persist, the SWS
+ * override: Linux's tcp_event_new_data_sent() rearms it then too).
  */
-void xtcp_timer_event_sent(struct sock *sk)
+void xtcp_timer_event_sent(struct sock *sk, bool idle)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	ktime_t now = ktime_get();
@@ -402,7 +429,7 @@ void xtcp_timer_event_sent(struct sock *sk)
 					   READ_ONCE(xtcp_sk_net(sk)->delack_ms))))
 		xs->pingpong = 1;
 	xtcp_rtt_sent(&xs->rtt, xs->snd_nxt, now);
-	if (!(xs->armed & ARMED_RTX)) {
+	if (idle || !(xs->armed & ARMED_RTX)) {
 		/* A new schedule: it keeps the tunables of this moment. */
 		xs->una_since = now;	/* the oldest byte just left */
 		xs->retry_limit = retry_limit(sk);
@@ -785,23 +812,66 @@ static bool synack_wanted(const struct sock *sk)
 
 /*
  * RFC 8985 7.3: the probe timeout. A probe that goes has the RTO armed
- * afresh; with none (one is still out, or nothing could go) the RTO stays
- * due when it was (tcp_send_loss_probe(), tcp_rearm_rto()).
+ * afresh; with none (one is still out, nothing could go, or a recovery
+ * began since) the RTO stays due when it was (tcp_send_loss_probe(),
+ * tcp_rearm_rto()).
  */
 static void tlp_expired(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	u32 rto = xs->rtt.rto_ms ?: rto_initial(sk);
-	s64 left;
 
-	timer_trace(sk, XTCP_TIMER_LOSS_PROBE, xs->retries, rto);
-	if (xtcp_send_loss_probe(sk)) {
+	if (xtcp_tlp_pto_ns(sk) && xtcp_send_loss_probe(sk)) {
+		timer_trace(sk, XTCP_TIMER_LOSS_PROBE, xs->retries, rto);
 		rtx_arm(sk, rto);
 		return;
 	}
-	left = ktime_to_ns(ktime_sub(xs->rto_at, ktime_get()));
-	xs->armed |= ARMED_RTX;
-	timer_arm_ns(sk, &xs->rtx_timer, ARMED_RTX, max_t(s64, left, 1));
+	rto_resume(sk);
+}
+
+/*
+ * Linux's tcp_model_timeout(): how long @boundary retransmissions take
+ * from the first sending, the RTO doubling from @base_ms up to @max_ms.
+ */
+static u64 model_timeout_ms(u32 boundary, u32 base_ms, u32 max_ms)
+{
+	u64 t = 0, rto = base_ms;
+	u32 i;
+
+	for (i = 0; i <= boundary; i++) {
+		t += rto;
+		rto = min_t(u64, rto * 2, max_ms);
+	}
+	return t;
+}
+
+/*
+ * A SYN's retransmissions end after what TCP_SYNCNT or syn_retries of
+ * them would take backing off from the initial RTO, even while the
+ * linear timeouts' extra SYNs are not all sent (retransmits_timed_out(),
+ * with its allowance of a jiffy for the timer)
+ */
+static bool syn_timed_out(const struct sock *sk)
+{
+	const struct xtcp_sock *xs = xtcp_sk(sk);
+	s64 waited = ktime_ms_delta(ktime_get(), xs->una_since);
+
+	return sk->sk_state == TCP_SYN_SENT && xs->retries &&
+	       (u64)max_t(s64, waited + jiffies_to_msecs(1), 0) >=
+	       model_timeout_ms(xtcp_syn_retries(sk), rto_initial(sk),
+				READ_ONCE(xtcp_sk_net(sk)->rto_max_ms));
+}
+
+/*
+ * RFC 6298 5.5: back the RTO off, but not for the first
+ * syn_linear_timeouts of a SYN's (Linux's tcp_syn_linear_timeouts: a
+ * SYN lost early goes again after one initial RTO each time)
+ */
+static bool rto_backs_off(const struct sock *sk)
+{
+	return sk->sk_state != TCP_SYN_SENT ||
+	       xtcp_sk(sk)->retries >
+	       READ_ONCE(xtcp_sk_net(sk)->syn_linear_timeouts);
 }
 
 static void rtx_expired(struct sock *sk)
@@ -865,7 +935,7 @@ static void rtx_expired(struct sock *sk)
 		}
 		/* Do not sleep past the user timeout (as Linux). */
 		rto_max = min_t(s64, rto_max, xs->user_timeout - waited);
-	} else if (xs->retries >= xs->retry_limit) {
+	} else if (xs->retries >= xs->retry_limit || syn_timed_out(sk)) {
 		xtcp_give_up(sk);
 		return;
 	}
@@ -888,7 +958,10 @@ static void rtx_expired(struct sock *sk)
 	}
 	if (synack_wanted(sk))
 		xtcp_retransmit_head(sk);
-	xs->rtt.rto_ms = xtcp_rto_backoff(rto, rto_max);
+	if (rto_backs_off(sk))
+		xs->rtt.rto_ms = xtcp_rto_backoff(rto, rto_max);
+	else
+		xs->rtt.rto_ms = min(rto, rto_max);
 	rtx_arm(sk, max(xs->rtt.rto_ms, 1U));
 }
 

@@ -14,12 +14,19 @@
  *                                                xtcp_send_loss_probe()
  *   7.3: the RTO armed afresh after a probe      timer.c's tlp_expired()
  *   7.4: whether the probe repaired a loss       xtcp_tlp_on_ack
- *   an RTO or a recovery ends the episode        timer.c's rtx_expired(),
- *                                                input.c's rcv_ack()
+ *   an RTO, a recovery or an MTU loss ends the   timer.c's rtx_expired(),
+ *   episode                                      input.c's rcv_ack(),
+ *                                                output.c
  *
- * As Linux, a probe is only for SACK connections in the open state, and
- * net.xtcp.early_retrans (Linux's tcp_early_retrans) turns it off at 0.
+ * As Linux, a probe is only for SACK connections in the open state with
+ * nothing SACKed (Linux's Open, not Disorder), and net.xtcp.early_retrans
+ * (Linux's tcp_early_retrans) turns it off below 3. Where RFC 8985 7
+ * leaves Linux, xtcp follows Linux: no new RTT sample is awaited between
+ * two probes' episodes, and an expiry that sends no probe leaves the RTO
+ * due when it was. "One segment out" (the PTO's delayed-ACK allowance)
+ * is told by bytes, at most one MSS, where Linux counts packets.
  */
+#include <linux/jiffies.h>
 #include <net/tcp.h>
 
 #include "cong.h"
@@ -38,12 +45,14 @@
  * @one_out: only one segment is unacknowledged
  * @rto_min_us: net.xtcp.rto_min_ms, in microseconds
  * @initial_us: the initial RTO, in microseconds
+ *
+ * Return: the PTO in microseconds.
  */
-u32 xtcp_tlp_pto_us(u32 srtt_us, bool one_out, u32 rto_min_us, u32 initial_us)
+u64 xtcp_tlp_pto_us(u32 srtt_us, bool one_out, u64 rto_min_us, u64 initial_us)
 {
 	if (!srtt_us)
 		return initial_us;
-	return 2 * srtt_us + (one_out ? rto_min_us : XTCP_TLP_MIN_US);
+	return 2ULL * srtt_us + (one_out ? rto_min_us : XTCP_TLP_MIN_US);
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_tlp_pto_us);
 
@@ -52,8 +61,14 @@ EXPORT_SYMBOL_IF_KUNIT(xtcp_tlp_pto_us);
  * long (the retransmission timer's remaining time caps it: timer.c)
  * @sk: the connection, locked
  *
+ * The PTO is rounded up to whole jiffies, as Linux's usecs_to_jiffies()
+ * rounds it for its timer wheel: on a kernel of 100 Hz a path of a
+ * millisecond gets a 10 ms probe timeout, not 4 ms, which a receiver
+ * that is late now and then would draw spurious probes from.
+ *
  * Return: the PTO in nanoseconds, or 0 when no probe applies: TLP turned
- * off, no SACK, nothing in flight, or loss recovery under way.
+ * off, no SACK, nothing in flight, data SACKed, or loss recovery under
+ * way.
  */
 s64 xtcp_tlp_pto_ns(const struct sock *sk)
 {
@@ -61,36 +76,39 @@ s64 xtcp_tlp_pto_ns(const struct sock *sk)
 	const struct xtcp_net *xn = xtcp_sk_net(sk);
 	int early_retrans = READ_ONCE(xn->early_retrans);
 	u32 flight = xs->snd_nxt - xs->snd_una - xtcp_fin_sent(xs);
+	u64 us;
 
 	if ((early_retrans != 3 && early_retrans != 4) || !xs->sack_ok ||
 	    xs->snd_nxt == xs->snd_una || xs->cong.state != XTCP_CA_OPEN ||
+	    xs->cong.sb.n ||
 	    !((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
 				     TCPF_FIN_WAIT1 | TCPF_CLOSING |
 				     TCPF_LAST_ACK)))
 		return 0;
-	return (s64)xtcp_tlp_pto_us(xs->rtt.srtt_us,
-				    flight <= xtcp_send_mss(xs),
-				    READ_ONCE(xn->rto_min_ms) * USEC_PER_MSEC,
-				    READ_ONCE(xn->rto_initial_ms) *
-				    USEC_PER_MSEC) * NSEC_PER_USEC;
+	us = xtcp_tlp_pto_us(xs->rtt.srtt_us, flight <= xtcp_send_mss(xs),
+			     (u64)READ_ONCE(xn->rto_min_ms) * USEC_PER_MSEC,
+			     (u64)READ_ONCE(xn->rto_initial_ms) * USEC_PER_MSEC);
+	return jiffies_to_nsecs(usecs_to_jiffies(min_t(u64, us, U32_MAX)));
 }
+EXPORT_SYMBOL_IF_KUNIT(xtcp_tlp_pto_ns);
 
 /**
- * xtcp_tlp_verdict() - what an ACK says of the probe that is out (RFC 8985
+ * xtcp_tlp_judge() - what an ACK says of the probe that is out (RFC 8985
  * 7.4.2, as Linux's tcp_process_tlp_ack())
  * @end: SND.NXT when the probe went (TLP.end_seq)
  * @resent: the probe resent data (else it was new data)
  * @ack: SEG.ACK
  * @dsacked: the ACK carries a D-SACK of the probe: the original arrived
- * @news: the ACK moved SND.UNA, SACKed data, carried data or changed the
- *	  window (else a pure duplicate ACK)
+ * @news: the ACK moved SND.UNA, SACKed data, carried data or a FIN, or
+ *	  may update the window (tcp_may_update_window(); else a pure
+ *	  duplicate ACK)
  *
  * Return: XTCP_TLP_WAIT while the episode goes on, XTCP_TLP_NO_LOSS when
  * it ended with nothing lost, XTCP_TLP_LOSS when the probe repaired a
  * loss: SND.UNA went beyond it, with no D-SACK to say the original came.
  */
-enum xtcp_tlp_verdict xtcp_tlp_verdict(u32 end, bool resent, u32 ack,
-				       bool dsacked, bool news)
+enum xtcp_tlp_verdict xtcp_tlp_judge(u32 end, bool resent, u32 ack,
+				     bool dsacked, bool news)
 {
 	if (xtcp_seq_before(ack, end))
 		return XTCP_TLP_WAIT;
@@ -103,7 +121,7 @@ enum xtcp_tlp_verdict xtcp_tlp_verdict(u32 end, bool resent, u32 ack,
 	 */
 	return news ? XTCP_TLP_WAIT : XTCP_TLP_NO_LOSS;
 }
-EXPORT_SYMBOL_IF_KUNIT(xtcp_tlp_verdict);
+EXPORT_SYMBOL_IF_KUNIT(xtcp_tlp_judge);
 
 /*
  * A D-SACK (RFC 2883 4: the first block below SEG.ACK, or within the
@@ -125,27 +143,27 @@ static bool probe_dsacked(const struct xtcp_sock *xs,
  * 7.4): end the episode, and if the probe repaired a loss respond as to a
  * fast recovery (cong.c) and count TcpExt TCPLossProbeRecovery
  * @sk: the connection, locked
- * @prior_una: SND.UNA before the ACK (SND.UNA is already moved)
+ * @ack: SEG.ACK
+ * @prior_una: SND.UNA before the ACK; one below it is old and says
+ *	       nothing (Linux's old_ack path)
  * @b: its SACK blocks as received
  * @n: how many
- * @news: what xtcp_tlp_verdict() takes as @news
+ * @news: what xtcp_tlp_judge() takes as @news
  */
-void xtcp_tlp_on_ack(struct sock *sk, u32 prior_una,
+void xtcp_tlp_on_ack(struct sock *sk, u32 ack, u32 prior_una,
 		     const struct xtcp_sack_block *b, unsigned int n,
 		     bool news)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
-	u32 ack = xs->snd_una;
 
-	if (!xs->tlp_out)
+	if (!xs->tlp_out || xtcp_seq_before(ack, prior_una))
 		return;
-	switch (xtcp_tlp_verdict(xs->tlp_end, xs->tlp_retrans, ack,
-				 probe_dsacked(xs, b, n, ack), news)) {
+	switch (xtcp_tlp_judge(xs->tlp_end, xs->tlp_retrans, ack,
+			       probe_dsacked(xs, b, n, ack), news)) {
 	case XTCP_TLP_WAIT:
 		return;
 	case XTCP_TLP_LOSS:
-		xtcp_cong_on_tlp_loss(&xs->cong, prior_una, xs->snd_nxt,
-				      xtcp_send_mss(xs));
+		xtcp_cong_on_tlp_loss(&xs->cong, xtcp_send_mss(xs));
 		XTCP_EXT_INC(sock_net(sk), LINUX_MIB_TCPLOSSPROBERECOVERY);
 		fallthrough;
 	case XTCP_TLP_NO_LOSS:

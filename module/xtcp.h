@@ -338,6 +338,10 @@ struct xtcp_sock {
 		u16 urg_data;		/* XTCP_URG_* | the byte, 0: none */
 
 		u32 max_snd_wnd;	/* largest window the peer offered */
+		u32 last_seg;		/* where the last new segment began */
+		u32 snd_sml;		/* after the last short segment sent
+					 * (Nagle, Minshall's: output.c)
+					 */
 
 		/* Negotiated in the handshake (sock.c: xtcp_syn_negotiate) */
 		u8 snd_wscale:4;	/* the peer's window shift (RFC 7323 2.2) */
@@ -370,14 +374,17 @@ struct xtcp_sock {
 		u8 retries;		/* consecutive expiries without progress */
 		u8 retry_limit;		/* the tunable when this schedule began */
 		u8 armed;		/* which timers an expiry is wanted of */
-		ktime_t una_since;	/* SND.UNA last moved, for TCP_USER_TIMEOUT */
+		ktime_t una_since;	/* SND.UNA last moved, or the flight
+					 * began: TCP_USER_TIMEOUT, a SYN's
+					 * give-up
+					 */
 		ktime_t rto_at;		/* when the RTO is due (a loss probe may
 					 * come first: rtx_probe)
 					 */
 		u8 rtx_probe:1;		/* rtx_timer is armed for a loss probe */
 		/* Tail loss probe (tlp.c) */
-		u8 tlp_out:1;		/* a probe is out (RFC 8985 TLPRxtOut) */
-		u8 tlp_retrans:1;	/* ... and it resent data, not new data */
+		u8 tlp_out:1;		/* a probe is out (RFC 8985 7.3) */
+		u8 tlp_retrans:1;	/* ... and resent data (TLP.is_retrans) */
 		u32 tlp_end;		/* SND.NXT when it went (TLP.end_seq) */
 		/* Keepalive (timer.c) */
 		u8 ka_probes;		/* probes sent since the peer was last heard */
@@ -439,6 +446,7 @@ static inline u32 xtcp_peer_mss(const struct xtcp_sock *xs)
  */
 struct xtcp_net {
 	int syn_retries;
+	int syn_linear_timeouts;	/* SYN timeouts before backing off */
 	int synack_retries;
 	int retries1;
 	int retries2;
@@ -768,12 +776,12 @@ enum xtcp_tlp_verdict {
 	XTCP_TLP_LOSS,		/* the probe repaired a loss */
 };
 
-u32 xtcp_tlp_pto_us(u32 srtt_us, bool one_out, u32 rto_min_us,
-		    u32 initial_us);
+u64 xtcp_tlp_pto_us(u32 srtt_us, bool one_out, u64 rto_min_us,
+		    u64 initial_us);
 s64 xtcp_tlp_pto_ns(const struct sock *sk);
-enum xtcp_tlp_verdict xtcp_tlp_verdict(u32 end, bool resent, u32 ack,
-				       bool dsacked, bool news);
-void xtcp_tlp_on_ack(struct sock *sk, u32 prior_una,
+enum xtcp_tlp_verdict xtcp_tlp_judge(u32 end, bool resent, u32 ack,
+				     bool dsacked, bool news);
+void xtcp_tlp_on_ack(struct sock *sk, u32 ack, u32 prior_una,
 		     const struct xtcp_sack_block *b, unsigned int n,
 		     bool news);
 
@@ -819,7 +827,7 @@ void xtcp_rcv_space_adjust(struct sock *sk, u32 copied);
 /* timer.c: the event hooks; the table of timers is atop timer.c */
 void xtcp_timers_init(struct sock *sk);
 void xtcp_timers_stop(struct sock *sk);
-void xtcp_timer_event_sent(struct sock *sk);
+void xtcp_timer_event_sent(struct sock *sk, bool idle);
 void xtcp_timer_event_acked(struct sock *sk, u32 ts_rtt_us);
 void xtcp_timer_event_ack_done(struct sock *sk);
 void xtcp_timer_event_sack_reneged(struct sock *sk);

@@ -12,8 +12,10 @@ inside UML, as root; topology and tools in xtcp_timers.py, xtcp_wire.py.
 
   Nagle      RFC 9293 3.7.4 (SHLD-7): while data is unacknowledged, small
              writes are held and coalesce; no segment shorter than the
-             MSS leaves while earlier data is unacknowledged. B's ACKs
-             are delayed 40 ms (netem) so data stays unacknowledged.
+             MSS leaves while earlier (short) data is unacknowledged
+             (Minshall's change, as Linux: the writes here are all
+             short). B's ACKs are delayed 40 ms (netem) so data stays
+             unacknowledged.
   NODELAY    TCP_NODELAY (MUST-17): every write leaves at once, alone.
   TCP_CORK   full segments leave, a partial one waits for the uncork, then
              goes as one segment; left corked, it goes on its own after

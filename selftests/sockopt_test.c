@@ -666,8 +666,10 @@ TEST(syncnt)
 
 /*
  * TCP_SYNCNT's effect: a SYN no one answers (sent into a veth whose peer
- * has no address) is resent that many times, so connect() fails with
- * ETIMEDOUT after 1 + 2 s at TCP_SYNCNT 1, on both stacks alike.
+ * has no address) is resent until the time that many doubling timeouts
+ * take has passed, so connect() fails with ETIMEDOUT after 1 + 2 s at
+ * TCP_SYNCNT 1 (two SYNs resent, Linux 6.12's first timeouts being
+ * linear), on both stacks alike.
  */
 TEST(syncnt_gives_up)
 {

@@ -11,7 +11,7 @@ d=/proc/sys/net/xtcp
 cleanup() { ip netns del xt 2>/dev/null; put $d/synack_retries 5; }
 trap cleanup EXIT
 
-tap_plan 18
+tap_plan 19
 check defaults_are_linux expect_eq "6 5 3 15 60 7200 75 9" \
 	sh -c "cd $d && echo \$(cat syn_retries synack_retries retries1 retries2 fin_timeout keepalive_time keepalive_intvl keepalive_probes)"
 check reordering_defaults_are_linux expect_eq "3 300" \
@@ -20,6 +20,8 @@ check sack_dsack_on_as_linux expect_eq "1 1" \
 	sh -c "cd $d && echo \$(cat sack dsack)"
 # tail loss probes on, Linux's tcp_early_retrans 3; its range 0 to 4
 check early_retrans_default_as_linux expect_eq 3 cat $d/early_retrans
+# Linux 6.12's first four SYN timeouts without backing off
+check syn_linear_timeouts_default_as_linux expect_eq 4 cat $d/syn_linear_timeouts
 check early_retrans_above_four_einval expect_fail_with "Invalid argument" put $d/early_retrans 5
 # Linux's rule: half the established hash, xtcp's 16384 buckets
 check max_tw_buckets_half_the_hash expect_eq 8192 cat $d/max_tw_buckets

@@ -926,6 +926,14 @@ static void rtx_expired(struct sock *sk)
 		xtcp_abort_on_memory(sk);
 		return;
 	}
+	/* A SYN's or SYN-ACK's count holds even under TCP_USER_TIMEOUT,
+	 * which only replaces the modelled time (tcp_write_timeout())
+	 */
+	if (((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) &&
+	    xs->retries >= xs->retry_limit) {
+		xtcp_give_up(sk);
+		return;
+	}
 	if (xs->user_timeout) {
 		s64 waited = ktime_ms_delta(ktime_get(), xs->una_since);
 

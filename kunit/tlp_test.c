@@ -146,6 +146,30 @@ static void tlp_loss_reduces_cwnd(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c.cwnd, 1500u);
 }
 
+/*
+ * RACK (RFC 8985 6.2): the holes below the SACKed byte the window was
+ * armed at are lost, a fast recovery begins; none in a recovery, none
+ * without a hole.
+ */
+static void rack_lost_begins_recovery(struct kunit *test)
+{
+	struct xtcp_sack_block b = { 2000, 3000 };
+	struct xtcp_cong c;
+
+	xtcp_cong_init(&c, 1000);
+	c.cwnd = 10000;
+	xtcp_cong_on_sack(&c, &b, 1, 1000, 5000, 1000);
+	KUNIT_EXPECT_FALSE(test, xtcp_cong_on_rack_lost(&c, 2000, 5000, 3000,
+							1000));
+	KUNIT_EXPECT_TRUE(test, xtcp_cong_on_rack_lost(&c, 1000, 5000, 3000,
+						       1000));
+	KUNIT_EXPECT_EQ(test, c.state, (u8)XTCP_CA_RECOVERY);
+	KUNIT_EXPECT_EQ(test, c.lost_end, 3000u);
+	KUNIT_EXPECT_EQ(test, c.recover, 5000u);
+	KUNIT_EXPECT_FALSE(test, xtcp_cong_on_rack_lost(&c, 1000, 5000, 3000,
+							1000));
+}
+
 /* RFC 2883 4: the first block below SEG.ACK, or within the second */
 static void tlp_dsack_predicate(struct kunit *test)
 {
@@ -169,6 +193,7 @@ static struct kunit_case xtcp_tlp_cases[] = {
 	KUNIT_CASE(tlp_verdict_at_end),
 	KUNIT_CASE(tlp_loss_reduces_cwnd),
 	KUNIT_CASE(tlp_dsack_predicate),
+	KUNIT_CASE(rack_lost_begins_recovery),
 	{}
 };
 

@@ -34,6 +34,7 @@
  *   RFC 5681 3.2 fast retransmit          enter_recovery
  *   RFC 6582 3.2 full and partial ACKs    xtcp_cong_on_ack
  *   RFC 8985 7.4.2 a probe repaired loss  xtcp_cong_on_tlp_loss (tlp.c)
+ *   RFC 8985 6.2 RACK: a hole timed out   xtcp_cong_on_rack_lost (tlp.c)
  *   RFC 5681 4.1 restart after idle       xtcp_cong_restart
  *   RFC 6675 IsLost                       xtcp_sb_lost_end
  *   RFC 6675 pipe, NextSeg rule 1         xtcp_cong_pipe, xtcp_cong_next_rtx
@@ -683,6 +684,36 @@ void xtcp_cong_on_rto(struct xtcp_cong *c, u32 snd_una, u32 snd_nxt, u32 mss)
 	c->sb.sacked = 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_on_rto);
+
+/**
+ * xtcp_cong_on_rack_lost() - RACK (RFC 8985 6.2, tlp.c) found the unSACKed
+ * data below @lost_end lost: a fast recovery begins (RFC 6675 5 step 4),
+ * as Linux's tcp_rack_reo_timeout() enters one
+ * @c: the state
+ * @snd_una: SND.UNA
+ * @snd_nxt: SND.NXT
+ * @lost_end: the highest SACKed byte that showed it
+ * @mss: the sender's MSS
+ *
+ * Return: whether a recovery began.
+ */
+bool xtcp_cong_on_rack_lost(struct xtcp_cong *c, u32 snd_una, u32 snd_nxt,
+			    u32 lost_end, u32 mss)
+{
+	struct xtcp_ack_sample a = {
+		.snd_una = snd_una,
+		.snd_nxt = snd_nxt,
+		.mss = mss,
+	};
+
+	if (c->state != XTCP_CA_OPEN || !xtcp_seq_after(lost_end, snd_una) ||
+	    !xtcp_sb_unsacked(&c->sb, snd_una, lost_end))
+		return false;
+	enter_recovery(c, &a);
+	c->lost_end = xtcp_seq_min(lost_end, snd_nxt);
+	return true;
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_on_rack_lost);
 
 /**
  * xtcp_cong_on_tlp_loss() - a tail loss probe repaired a loss (RFC 8985

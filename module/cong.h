@@ -160,6 +160,8 @@ u32 xtcp_cong_fack(const struct xtcp_cong *c, u32 snd_una);
 void xtcp_cong_on_ack(struct xtcp_cong *c, const struct xtcp_ack_sample *a);
 void xtcp_cong_on_rto(struct xtcp_cong *c, u32 snd_una, u32 snd_nxt, u32 mss);
 void xtcp_cong_on_tlp_loss(struct xtcp_cong *c, u32 mss);
+bool xtcp_cong_on_rack_lost(struct xtcp_cong *c, u32 snd_una, u32 snd_nxt,
+			    u32 lost_end, u32 mss);
 void xtcp_cong_restart(struct xtcp_cong *c, u32 mss);
 void xtcp_cong_sent(struct xtcp_cong *c, u32 snd_una, u32 snd_nxt,
 		    bool limited);

@@ -487,11 +487,13 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb,
 			XTCP_EXT_INC(sock_net(sk), xs->sack_ok ?
 				     LINUX_MIB_TCPSACKRECOVERY :
 				     LINUX_MIB_TCPRENORECOVERY);
-		if (xs->snd_una != prior_una) {
+		if (xs->snd_una != prior_una)
 			xtcp_timer_event_ack_done(sk);
-			if (xtcp_cong_sack_reneged(&xs->cong, xs->snd_una))
-				xtcp_timer_event_sack_reneged(sk);
-		}
+		if (xs->snd_una != prior_una || newly_sacked)
+			xtcp_timer_event_delivered(sk);
+		if (xs->snd_una != prior_una &&
+		    xtcp_cong_sack_reneged(&xs->cong, xs->snd_una))
+			xtcp_timer_event_sack_reneged(sk);
 	}
 
 	/*

@@ -39,6 +39,7 @@ static const struct xtcp_range onoff = { 0, 1 };
 static const struct xtcp_range dupthresh = { 1, U16_MAX };	/* segments */
 static const struct xtcp_range count = { 0, INT_MAX };
 static const struct xtcp_range early_retrans = { 0, 4 };
+static const struct xtcp_range recovery = { 0, 7 };	/* TCP_RACK_* bits */
 static const struct xtcp_range syncookies = { 0, 2 };
 static const struct xtcp_range syn_backlog = { 1, INT_MAX };
 static const struct xtcp_range mtu_probing = { 0, 2 };
@@ -101,6 +102,7 @@ static const struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_SYSCTL(reordering, dupthresh),
 	XTCP_SYSCTL(max_reordering, dupthresh),
 	XTCP_SYSCTL(early_retrans, early_retrans),
+	XTCP_SYSCTL(recovery, recovery),
 	XTCP_SYSCTL(max_tw_buckets, count),
 	XTCP_SYSCTL(syncookies, syncookies),
 	XTCP_SYSCTL(max_syn_backlog, syn_backlog),
@@ -143,6 +145,7 @@ void xtcp_net_set_defaults(struct xtcp_net *xn)
 	xn->reordering = 3;		/* RFC 5681 3.2; TCP_FASTRETRANS_THRESH */
 	xn->max_reordering = 300;
 	xn->early_retrans = 3;		/* tail loss probes (RFC 8985 7) */
+	xn->recovery = XTCP_RACK_LOSS_DETECTION;	/* tcp_recovery */
 	/* Linux: half the established hash (tcp_sk_init); ours is global */
 	xn->max_tw_buckets = XTCP_EHASH_SIZE / 2;
 	xn->syncookies = 1;		/* when a SYN queue is full */

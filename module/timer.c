@@ -18,6 +18,10 @@
  *                                                 SYNs (Linux 6.12)
  *               event_sack_reneged: SRTT / 2,
  *               at least 10 ms (RFC 2018 8)
+ *   reorder     event_delivered: holes below      the holes are lost: a
+ *   (rtx)       SACKed data, fewer than DupThresh fast recovery resends
+ *               SACKed: RACK's window (RFC 8985   them (tlp.c, cong.c)
+ *               6.2), if sooner than the RTO
  *   loss probe  event_sent (new data) and         a tail loss probe (tlp.c,
  *   (rtx)       event_ack_done, on a SACK         RFC 8985 7.3): new data
  *               connection not in recovery: the   or the last segment
@@ -161,6 +165,7 @@ static void rtx_arm(struct sock *sk, u32 ms)
 
 	xs->armed |= ARMED_RTX;
 	xs->rtx_probe = 0;
+	xs->rtx_reo = 0;
 	xs->rto_at = ktime_add_ms(ktime_get(), ms);
 	timer_arm(sk, &xs->rtx_timer, ARMED_RTX, ms);
 }
@@ -169,6 +174,7 @@ static void rtx_stop(struct sock *sk)
 {
 	xtcp_sk(sk)->armed &= ~ARMED_RTX;
 	xtcp_sk(sk)->rtx_probe = 0;
+	xtcp_sk(sk)->rtx_reo = 0;
 	timer_stop(sk, &xtcp_sk(sk)->rtx_timer, ARMED_RTX);
 }
 
@@ -179,8 +185,32 @@ static void rto_resume(struct sock *sk)
 	s64 left = ktime_to_ns(ktime_sub(xs->rto_at, ktime_get()));
 
 	xs->rtx_probe = 0;
+	xs->rtx_reo = 0;
 	xs->armed |= ARMED_RTX;
 	timer_arm_ns(sk, &xs->rtx_timer, ARMED_RTX, max_t(s64, left, 1));
+}
+
+/*
+ * RACK's reordering window (RFC 8985 6.2, tlp.c) for the holes below the
+ * highest SACKed byte, in the retransmission timer's place when sooner
+ * (Linux's ICSK_TIME_REO_TIMEOUT); an armed one keeps its time: a later
+ * ACK would only put it off.
+ */
+static void rack_arm(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	s64 ns, left;
+
+	if (xs->rtx_reo || !(xs->armed & ARMED_RTX))
+		return;
+	ns = xtcp_rack_timeout_ns(sk);
+	left = ktime_to_ns(ktime_sub(xs->rto_at, ktime_get()));
+	if (!ns || left <= 0)
+		return;
+	xs->rack_fack = xtcp_cong_fack(&xs->cong, xs->snd_una);
+	xs->rtx_probe = 0;
+	xs->rtx_reo = 1;
+	timer_arm_ns(sk, &xs->rtx_timer, ARMED_RTX, min(ns, left));
 }
 
 /*
@@ -479,6 +509,17 @@ EXPORT_SYMBOL_IF_KUNIT(xtcp_timer_event_acked);
 void xtcp_timer_event_ack_done(struct sock *sk)
 {
 	tlp_arm(sk);
+}
+
+/**
+ * xtcp_timer_event_delivered() - an ACK moved SND.UNA or SACKed new data
+ * (RACK advanced, RFC 8985 6.2): with holes below SACKed data, RACK's
+ * reordering window starts
+ * @sk: the connection, locked, the ACK through loss recovery
+ */
+void xtcp_timer_event_delivered(struct sock *sk)
+{
+	rack_arm(sk);
 }
 
 /**
@@ -874,6 +915,27 @@ static bool rto_backs_off(const struct sock *sk)
 	       READ_ONCE(xtcp_sk_net(sk)->syn_linear_timeouts);
 }
 
+/*
+ * RFC 8985 6.2: the reordering window passed with the holes below the
+ * SACKed data it was armed for still there: they are lost, and a fast
+ * recovery resends them (Linux's tcp_rack_reo_timeout()). The RTO stays
+ * due when it was.
+ */
+static void rack_expired(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	rto_resume(sk);
+	if (!xtcp_rack_timeout_ns(sk) ||
+	    !xtcp_cong_on_rack_lost(&xs->cong, xs->snd_una, xs->snd_nxt,
+				    xs->rack_fack, xtcp_send_mss(xs)))
+		return;
+	timer_trace(sk, XTCP_TIMER_REORDER, xs->retries, xs->rtt.rto_ms);
+	xs->tlp_out = 0;	/* a recovery ends a probe's episode */
+	XTCP_EXT_INC(sock_net(sk), LINUX_MIB_TCPSACKRECOVERY);
+	xtcp_push(sk);
+}
+
 static void rtx_expired(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
@@ -885,6 +947,11 @@ static void rtx_expired(struct sock *sk)
 	if (xs->rtx_probe) {
 		xs->rtx_probe = 0;
 		tlp_expired(sk);
+		return;
+	}
+	if (xs->rtx_reo) {
+		xs->rtx_reo = 0;
+		rack_expired(sk);
 		return;
 	}
 

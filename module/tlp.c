@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The tail loss probe (RFC 8985 7, Linux's TLP): when the last segments
- * of a flight are lost no duplicate ACKs come to start a fast recovery,
- * and only the retransmission timeout would resend them. A probe sent
- * about two round trips after the last segment asks the peer for an ACK
- * whose SACK blocks let the recovery begin at once.
+ * RFC 8985 (RACK-TLP) as far as xtcp's send queue, a byte range without
+ * per-segment send times, lets it go. The tail loss probe: when the last
+ * segments of a flight are lost no duplicate ACKs come to start a fast
+ * recovery, and only the retransmission timeout would resend them. A
+ * probe sent about two round trips after the last segment asks the peer
+ * for an ACK whose SACK blocks let the recovery begin at once. And RACK's
+ * reordering window for a hole below SACKed data, where fewer than
+ * DupThresh segments were SACKed.
  *
  * Where an RFC 8985 rule lives:
  *   7.2: when a probe is due (the PTO)           xtcp_tlp_pto_ns, armed by
@@ -14,6 +17,8 @@
  *                                                xtcp_send_loss_probe()
  *   7.3: the RTO armed afresh after a probe      timer.c's tlp_expired()
  *   7.4: whether the probe repaired a loss       xtcp_tlp_on_ack
+ *   6.2: a hole below SACKed data is lost once   xtcp_rack_timeout_ns, armed
+ *        the reordering window has passed        by timer.c's rack_arm()
  *   an RTO, a recovery or an MTU loss ends the   timer.c's rtx_expired(),
  *   episode                                      input.c's rcv_ack(),
  *                                                output.c
@@ -91,6 +96,42 @@ s64 xtcp_tlp_pto_ns(const struct sock *sk)
 	return jiffies_to_nsecs(usecs_to_jiffies(min_t(u64, us, U32_MAX)));
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_tlp_pto_ns);
+
+/**
+ * xtcp_rack_timeout_ns() - RACK's reordering window (RFC 8985 6.2, as
+ * Linux's tcp_rack_reo_wnd() and tcp_rack_mark_lost()), for the one case
+ * DupThresh leaves to the RTO: unSACKed data below SACKed data, fewer
+ * than DupThresh segments SACKed
+ * @sk: the connection, locked
+ *
+ * RACK takes a segment as lost once one sent after it was delivered and
+ * its send time plus RACK.rtt (from that delivered one's sending to its
+ * ACK) plus the reordering window has passed. Without per-segment send
+ * times, xtcp uses what sequence order tells of original sends: what
+ * lies below a SACKed block went before it, so each hole's time is up by
+ * the ACK's arrival plus the window at the latest. The window is Linux's:
+ * a quarter of the minimum RTT, at most SRTT, plus its 2 ms, in whole
+ * jiffies.
+ *
+ * Return: when the holes below the highest SACKed byte are lost, in
+ * nanoseconds from now, or 0 when RACK does not apply (net.xtcp.recovery
+ * without its RACK bit, no SACK, a recovery under way, no hole).
+ */
+s64 xtcp_rack_timeout_ns(const struct sock *sk)
+{
+	const struct xtcp_sock *xs = xtcp_sk(sk);
+	const struct xtcp_cong *c = &xs->cong;
+	u32 fack = xtcp_cong_fack(c, xs->snd_una), reo;
+
+	if (!(READ_ONCE(xtcp_sk_net(sk)->recovery) & XTCP_RACK_LOSS_DETECTION) ||
+	    !xs->sack_ok || c->state != XTCP_CA_OPEN ||
+	    !xtcp_seq_after(fack, xs->snd_una) ||
+	    !xtcp_sb_unsacked(&c->sb, xs->snd_una, fack))
+		return 0;
+	reo = min(xs->rtt.min_us / 4, xs->rtt.srtt_us);
+	return jiffies_to_nsecs(usecs_to_jiffies(reo + XTCP_TLP_MIN_US));
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_rack_timeout_ns);
 
 /**
  * xtcp_tlp_judge() - what an ACK says of the probe that is out (RFC 8985

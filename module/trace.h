@@ -18,6 +18,7 @@ enum xtcp_timer_kind {
 	XTCP_TIMER_TIME_WAIT,
 	XTCP_TIMER_FIN_WAIT2,
 	XTCP_TIMER_LOSS_PROBE,
+	XTCP_TIMER_REORDER,
 };
 #endif
 
@@ -136,6 +137,7 @@ TRACE_DEFINE_ENUM(XTCP_TIMER_KEEPALIVE);
 TRACE_DEFINE_ENUM(XTCP_TIMER_TIME_WAIT);
 TRACE_DEFINE_ENUM(XTCP_TIMER_FIN_WAIT2);
 TRACE_DEFINE_ENUM(XTCP_TIMER_LOSS_PROBE);
+TRACE_DEFINE_ENUM(XTCP_TIMER_REORDER);
 
 #define xtcp_show_timer(t)						\
 	__print_symbolic(t,						\
@@ -146,7 +148,8 @@ TRACE_DEFINE_ENUM(XTCP_TIMER_LOSS_PROBE);
 		{ XTCP_TIMER_KEEPALIVE, "keepalive" },			\
 		{ XTCP_TIMER_TIME_WAIT, "time-wait" },			\
 		{ XTCP_TIMER_FIN_WAIT2, "fin-wait-2" },		\
-		{ XTCP_TIMER_LOSS_PROBE, "loss-probe" })
+		{ XTCP_TIMER_LOSS_PROBE, "loss-probe" },		\
+		{ XTCP_TIMER_REORDER, "reorder" })
 
 /*
  * A timer that fired and acted (timer.c, and tw.c for a TIME-WAIT record):

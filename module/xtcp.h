@@ -382,6 +382,8 @@ struct xtcp_sock {
 					 * come first: rtx_probe)
 					 */
 		u8 rtx_probe:1;		/* rtx_timer is armed for a loss probe */
+		u8 rtx_reo:1;		/* ... for RACK's reordering window */
+		u32 rack_fack;		/* the highest SACKed byte it was armed at */
 		/* Tail loss probe (tlp.c) */
 		u8 tlp_out:1;		/* a probe is out (RFC 8985 7.3) */
 		u8 tlp_retrans:1;	/* ... and resent data (TLP.is_retrans) */
@@ -467,6 +469,7 @@ struct xtcp_net {
 	int reordering;		/* DupThresh to start from (cong.c) */
 	int max_reordering;	/* the most DupThresh may grow to */
 	int early_retrans;	/* tail loss probes at 3 or 4 (tlp.c) */
+	int recovery;		/* bit 0x1: RACK loss detection (tlp.c) */
 	int max_tw_buckets;	/* TIME-WAIT records at most (tw.c) */
 	int syncookies;		/* 0 never, 1 on a full SYN queue, 2 always */
 	int max_syn_backlog;	/* half-open at most per listener, no cookies */
@@ -779,6 +782,8 @@ enum xtcp_tlp_verdict {
 u64 xtcp_tlp_pto_us(u32 srtt_us, bool one_out, u64 rto_min_us,
 		    u64 initial_us);
 s64 xtcp_tlp_pto_ns(const struct sock *sk);
+#define XTCP_RACK_LOSS_DETECTION	0x1	/* Linux's TCP_RACK_LOSS_DETECTION */
+s64 xtcp_rack_timeout_ns(const struct sock *sk);
 enum xtcp_tlp_verdict xtcp_tlp_judge(u32 end, bool resent, u32 ack,
 				     bool dsacked, bool news);
 void xtcp_tlp_on_ack(struct sock *sk, u32 ack, u32 prior_una,
@@ -830,6 +835,7 @@ void xtcp_timers_stop(struct sock *sk);
 void xtcp_timer_event_sent(struct sock *sk, bool idle);
 void xtcp_timer_event_acked(struct sock *sk, u32 ts_rtt_us);
 void xtcp_timer_event_ack_done(struct sock *sk);
+void xtcp_timer_event_delivered(struct sock *sk);
 void xtcp_timer_event_sack_reneged(struct sock *sk);
 void xtcp_timer_event_window_closed(struct sock *sk);
 void xtcp_timer_event_window_opened(struct sock *sk);

@@ -170,6 +170,52 @@ static void rack_lost_begins_recovery(struct kunit *test)
 							1000));
 }
 
+/*
+ * RACK's window on a real socket of init_net (net.xtcp.recovery 1): a
+ * quarter of the minimum RTT, at most SRTT, plus 2 ms, in whole jiffies,
+ * with a hole below SACKed data; none without a hole, in a recovery, or
+ * while copies resent before an undo are out.
+ */
+static void rack_window_when_due(struct kunit *test)
+{
+	struct xtcp_sack_block b = { 2000, 3000 };
+	struct xtcp_sock *xs;
+	struct socket *sock;
+	struct sock *sk;
+
+	KUNIT_ASSERT_EQ(test, sock_create_kern(&init_net, xtcp_family,
+					       SOCK_STREAM, 0, &sock), 0);
+	sk = sock->sk;
+	xs = xtcp_sk(sk);
+	sk->sk_state = TCP_ESTABLISHED;
+	xs->sack_ok = 1;
+	xs->snd_mss = 1000;
+	xs->rtt.srtt_us = 20000;
+	xs->rtt.min_us = 40000;
+	xs->snd_una = 1000;
+	xs->snd_nxt = 5000;
+	KUNIT_EXPECT_EQ(test, xtcp_rack_timeout_ns(sk), 0);	/* no hole */
+	xtcp_cong_init(&xs->cong, 1000);
+	xtcp_cong_on_sack(&xs->cong, &b, 1, 1000, 5000, 1000);
+	/* min RTT / 4 is 10 ms, SRTT 20 ms: 10 ms + 2 ms */
+	KUNIT_EXPECT_EQ(test, xtcp_rack_timeout_ns(sk),
+			(s64)jiffies_to_nsecs(usecs_to_jiffies(12000)));
+	xs->rtt.srtt_us = 4000;		/* capped by SRTT */
+	KUNIT_EXPECT_EQ(test, xtcp_rack_timeout_ns(sk),
+			(s64)jiffies_to_nsecs(usecs_to_jiffies(6000)));
+	xs->cong.rack_hold = 1;
+	xs->cong.rack_after = 1500;
+	KUNIT_EXPECT_EQ(test, xtcp_rack_timeout_ns(sk), 0);
+	xs->snd_una = 1500;		/* the copies are acknowledged */
+	KUNIT_EXPECT_NE(test, xtcp_rack_timeout_ns(sk), 0);
+	KUNIT_EXPECT_EQ(test, xs->cong.rack_hold, 0);
+	xs->cong.state = XTCP_CA_RECOVERY;
+	KUNIT_EXPECT_EQ(test, xtcp_rack_timeout_ns(sk), 0);
+
+	sk->sk_state = TCP_CLOSE;
+	sock_release(sock);
+}
+
 /* RFC 2883 4: the first block below SEG.ACK, or within the second */
 static void tlp_dsack_predicate(struct kunit *test)
 {
@@ -194,6 +240,7 @@ static struct kunit_case xtcp_tlp_cases[] = {
 	KUNIT_CASE(tlp_loss_reduces_cwnd),
 	KUNIT_CASE(tlp_dsack_predicate),
 	KUNIT_CASE(rack_lost_begins_recovery),
+	KUNIT_CASE(rack_window_when_due),
 	{}
 };
 

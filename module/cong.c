@@ -458,6 +458,10 @@ static void to_open(struct xtcp_cong *c, u32 snd_una)
  */
 static void undo(struct xtcp_cong *c, u32 snd_una)
 {
+	if (xtcp_seq_after(c->high_rxt, snd_una)) {
+		c->rack_after = c->high_rxt;
+		c->rack_hold = 1;
+	}
 	c->cwnd = max(c->cwnd, c->prior_cwnd);
 	c->ssthresh = max(c->ssthresh, c->prior_ssthresh);
 	c->bytes_acked = 0;
@@ -714,6 +718,21 @@ bool xtcp_cong_on_rack_lost(struct xtcp_cong *c, u32 snd_una, u32 snd_nxt,
 	return true;
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_on_rack_lost);
+
+/**
+ * xtcp_cong_rack_held() - whether data resent before an undo is still in
+ * flight below SND.UNA's reach: RACK may not take those holes as lost,
+ * their SACKed neighbours having gone before the copies
+ * @c: the state
+ * @snd_una: SND.UNA
+ */
+bool xtcp_cong_rack_held(struct xtcp_cong *c, u32 snd_una)
+{
+	if (c->rack_hold && !xtcp_seq_before(snd_una, c->rack_after))
+		c->rack_hold = 0;
+	return c->rack_hold;
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_rack_held);
 
 /**
  * xtcp_cong_on_tlp_loss() - a tail loss probe repaired a loss (RFC 8985

@@ -78,6 +78,11 @@ enum xtcp_ca_state {
  * @cwnd_limited: what was in flight filled cwnd (the sender used it)
  * @reord_seen: ACKs that showed data arrived late, not lost
  *		(tcpi_reord_seen, as Linux's tp->reord_seen)
+ * @rack_after: with @rack_hold, an undo left resent data below this in
+ *		flight: RACK waits until SND.UNA passes it (its SACKed data
+ *		went before those copies; Linux undoes no partial recovery
+ *		while retransmissions are out)
+ * @rack_hold: @rack_after holds
  */
 struct xtcp_cong {
 	u32 cwnd;
@@ -103,6 +108,8 @@ struct xtcp_cong {
 	u32 usage_seq;
 	u8 cwnd_limited;
 	u32 reord_seen;
+	u32 rack_after;
+	u8 rack_hold;
 };
 
 /**
@@ -162,6 +169,7 @@ void xtcp_cong_on_rto(struct xtcp_cong *c, u32 snd_una, u32 snd_nxt, u32 mss);
 void xtcp_cong_on_tlp_loss(struct xtcp_cong *c, u32 mss);
 bool xtcp_cong_on_rack_lost(struct xtcp_cong *c, u32 snd_una, u32 snd_nxt,
 			    u32 lost_end, u32 mss);
+bool xtcp_cong_rack_held(struct xtcp_cong *c, u32 snd_una);
 void xtcp_cong_restart(struct xtcp_cong *c, u32 mss);
 void xtcp_cong_sent(struct xtcp_cong *c, u32 snd_una, u32 snd_nxt,
 		    bool limited);

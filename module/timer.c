@@ -205,12 +205,12 @@ static void rack_arm(struct sock *sk)
 		return;
 	ns = xtcp_rack_timeout_ns(sk);
 	left = ktime_to_ns(ktime_sub(xs->rto_at, ktime_get()));
-	if (!ns || left <= 0)
+	if (!ns || left <= ns)		/* the RTO comes first anyway */
 		return;
 	xs->rack_fack = xtcp_cong_fack(&xs->cong, xs->snd_una);
 	xs->rtx_probe = 0;
 	xs->rtx_reo = 1;
-	timer_arm_ns(sk, &xs->rtx_timer, ARMED_RTX, min(ns, left));
+	timer_arm_ns(sk, &xs->rtx_timer, ARMED_RTX, ns);
 }
 
 /*
@@ -237,6 +237,7 @@ static void tlp_arm(struct sock *sk)
 		return;
 	pto = min(pto, left);
 	xs->rtx_probe = 1;
+	xs->rtx_reo = 0;
 	timer_arm_ns(sk, &xs->rtx_timer, ARMED_RTX, pto);
 }
 
@@ -918,22 +919,27 @@ static bool rto_backs_off(const struct sock *sk)
 /*
  * RFC 8985 6.2: the reordering window passed with the holes below the
  * SACKed data it was armed for still there: they are lost, and a fast
- * recovery resends them (Linux's tcp_rack_reo_timeout()). The RTO stays
- * due when it was.
+ * recovery resends them, the RTO counting afresh from that (Linux's
+ * tcp_rack_reo_timeout(), tcp_rearm_rto()). Else the RTO stays due when
+ * it was.
  */
 static void rack_expired(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 fack = xtcp_cong_fack(&xs->cong, xs->snd_una);
 
 	rto_resume(sk);
+	/* a full board may have forgotten SACKed data since (cong.c) */
 	if (!xtcp_rack_timeout_ns(sk) ||
 	    !xtcp_cong_on_rack_lost(&xs->cong, xs->snd_una, xs->snd_nxt,
-				    xs->rack_fack, xtcp_send_mss(xs)))
+				    xtcp_seq_min(xs->rack_fack, fack),
+				    xtcp_send_mss(xs)))
 		return;
 	timer_trace(sk, XTCP_TIMER_REORDER, xs->retries, xs->rtt.rto_ms);
 	xs->tlp_out = 0;	/* a recovery ends a probe's episode */
 	XTCP_EXT_INC(sock_net(sk), LINUX_MIB_TCPSACKRECOVERY);
 	xtcp_push(sk);
+	rtx_arm(sk, xs->rtt.rto_ms ?: rto_initial(sk));
 }
 
 static void rtx_expired(struct sock *sk)

@@ -115,16 +115,18 @@ EXPORT_SYMBOL_IF_KUNIT(xtcp_tlp_pto_ns);
  *
  * Return: when the holes below the highest SACKed byte are lost, in
  * nanoseconds from now, or 0 when RACK does not apply (net.xtcp.recovery
- * without its RACK bit, no SACK, a recovery under way, no hole).
+ * without its RACK bit, no SACK, a recovery under way, copies resent
+ * before an undo still out, no hole).
  */
-s64 xtcp_rack_timeout_ns(const struct sock *sk)
+s64 xtcp_rack_timeout_ns(struct sock *sk)
 {
-	const struct xtcp_sock *xs = xtcp_sk(sk);
-	const struct xtcp_cong *c = &xs->cong;
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct xtcp_cong *c = &xs->cong;
 	u32 fack = xtcp_cong_fack(c, xs->snd_una), reo;
 
 	if (!(READ_ONCE(xtcp_sk_net(sk)->recovery) & XTCP_RACK_LOSS_DETECTION) ||
 	    !xs->sack_ok || c->state != XTCP_CA_OPEN ||
+	    xtcp_cong_rack_held(c, xs->snd_una) ||
 	    !xtcp_seq_after(fack, xs->snd_una) ||
 	    !xtcp_sb_unsacked(&c->sb, xs->snd_una, fack))
 		return 0;

@@ -783,7 +783,7 @@ u64 xtcp_tlp_pto_us(u32 srtt_us, bool one_out, u64 rto_min_us,
 		    u64 initial_us);
 s64 xtcp_tlp_pto_ns(const struct sock *sk);
 #define XTCP_RACK_LOSS_DETECTION	0x1	/* Linux's TCP_RACK_LOSS_DETECTION */
-s64 xtcp_rack_timeout_ns(const struct sock *sk);
+s64 xtcp_rack_timeout_ns(struct sock *sk);
 enum xtcp_tlp_verdict xtcp_tlp_judge(u32 end, bool resent, u32 ack,
 				     bool dsacked, bool news);
 void xtcp_tlp_on_ack(struct sock *sk, u32 ack, u32 prior_una,

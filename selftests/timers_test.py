@@ -747,7 +747,7 @@ TUNABLES = {
     'rto_min_ms': (1, 3600000, 200), 'rto_max_ms': (1, 3600000, 120000),
     'msl_ms': (1, 3600000, 30000), 'delack_ms': (1, 499, 40),
     'syn_linear_timeouts': (0, 127, 4), 'early_retrans': (0, 4, 3),
-    'recovery': (0, 7, 1),
+    'recovery': (0, 255, 1),
 }
 
 

@@ -12,7 +12,8 @@ netem has a transfer of its own):
   delivered      tcpi_delivered: the segments the peer got, its SYN among
                  them (tcp_rate.c counts per segment acknowledged or
                  SACKed, once): on a clean path data_segs_out + 1,
-                 within 1 %
+                 within 1 %, and at most 1 % resent (spurious tail
+                 loss probes)
   delivered_lossy  with 4 % of A's segments lost (timeouts forget what
                  was SACKed): tcpi_delivered at most the distinct
                  segments sent, SYN and FIN among them (1 % slack)
@@ -178,7 +179,9 @@ def intact(ok):
 def delivered(stack, port):
     i, _, _, ok = clean(stack, port)
     bad, want = intact(ok), i['data_segs_out'] + 1
-    if i['total_retrans']:
+    # a clean path, but a debug kernel's late reader now and then draws
+    # a spurious tail loss probe (RFC 8985 7) from either stack
+    if i['total_retrans'] > want / 100:
         bad.append(f'{i["total_retrans"]} retransmissions on a clean path')
     if abs(i['delivered'] - want) > want / 100:
         bad.append(f'delivered {i["delivered"]}, want {want}')
@@ -248,10 +251,15 @@ def pacing_rate(stack, port):
                  f'{med:.2f}, from {off[0]:.2f} to {off[-1]:.2f}']
 
 
+JIFFY = 0.01    # UML's CONFIG_HZ 100
+
+
 def busy_time(stack, port):
     i, took, _, ok = clean(stack, port)
     bad, busy = intact(ok), i['busy_time'] / 1e6
-    if not took / 4 <= busy <= took + 0.05:
+    # Linux counts it in jiffies (tcp_chrono_*): a 50 ms transfer on
+    # UML's 100 Hz may read 10 ms where a quarter is 12.5 ms
+    if not took / 4 - JIFFY <= busy <= took + 0.05:
         bad.append(f'busy {busy:.3f} s of a {took:.3f} s transfer')
     if i['busy_later'] != i['busy_time']:
         bad.append(f'busy_time grew to {i["busy_later"] / 1e6:.3f} s in '

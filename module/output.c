@@ -436,18 +436,6 @@ static int send_range(struct sock *sk, u32 seq, u32 len, bool fin)
 	return send_sized(sk, seq, len, fin, xtcp_sk(sk)->snd_mss, 1);
 }
 
-/*
- * Data and our FIN go out in these states. FIN-WAIT-1, CLOSING and
- * LAST-ACK are entered when the application closes, but the FIN is sent
- * only after the data queued before it, which the window may still hold.
- */
-static bool can_send_data(const struct sock *sk)
-{
-	return (1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
-				      TCPF_FIN_WAIT1 | TCPF_CLOSING |
-				      TCPF_LAST_ACK);
-}
-
 /* FIN is sent once the application closed and all data went out. */
 static bool fin_due(const struct xtcp_sock *xs)
 {
@@ -686,7 +674,7 @@ static void do_push(struct sock *sk, enum push_how how)
 	int probe = 0;
 	u32 mss, pipe;
 
-	if (!can_send_data(sk))
+	if (!xtcp_can_send_data(sk))
 		return;
 	idle = xs->snd_una == xs->snd_nxt;
 	/*
@@ -816,7 +804,7 @@ void xtcp_retransmit_all(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
-	if (!can_send_data(sk) || xs->snd_una == xs->snd_nxt)
+	if (!xtcp_can_send_data(sk) || xs->snd_una == xs->snd_nxt)
 		return;
 	xtcp_cong_on_mtu_loss(&xs->cong, xs->snd_una, xs->snd_nxt);
 	xs->tlp_out = 0;	/* a loss to the path MTU ends a probe's episode */
@@ -833,7 +821,7 @@ void xtcp_retransmit_mtu_probe(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
-	if (!can_send_data(sk) ||
+	if (!xtcp_can_send_data(sk) ||
 	    !xtcp_seq_after(xs->mtup_probe_end, xs->snd_una))
 		return;
 	xtcp_cong_on_probe_too_big(&xs->cong, xs->snd_una, xs->mtup_probe_seq,
@@ -901,7 +889,7 @@ bool xtcp_send_loss_probe(struct sock *sk)
 	bool resent = false;
 	int n;
 
-	if (xs->tlp_out || !can_send_data(sk) || xs->snd_una == xs->snd_nxt)
+	if (xs->tlp_out || !xtcp_can_send_data(sk) || xs->snd_una == xs->snd_nxt)
 		return false;
 	len = probe_new_len(sk, mss);
 	if (len) {

@@ -85,10 +85,7 @@ s64 xtcp_tlp_pto_ns(const struct sock *sk)
 
 	if ((early_retrans != 3 && early_retrans != 4) || !xs->sack_ok ||
 	    xs->snd_nxt == xs->snd_una || xs->cong.state != XTCP_CA_OPEN ||
-	    xs->cong.sb.n ||
-	    !((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
-				     TCPF_FIN_WAIT1 | TCPF_CLOSING |
-				     TCPF_LAST_ACK)))
+	    xs->cong.sb.n || !xtcp_can_send_data(sk))
 		return 0;
 	us = xtcp_tlp_pto_us(xs->rtt.srtt_us, flight <= xtcp_send_mss(xs),
 			     (u64)READ_ONCE(xn->rto_min_ms) * USEC_PER_MSEC,

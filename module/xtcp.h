@@ -415,6 +415,18 @@ static inline struct xtcp_sock *xtcp_sk(const struct sock *sk)
 	return (struct xtcp_sock *)sk;
 }
 
+/*
+ * Data and our FIN go out in these states. FIN-WAIT-1, CLOSING and
+ * LAST-ACK are entered when the application closes, but the FIN is sent
+ * only after the data queued before it, which the window may still hold.
+ */
+static inline bool xtcp_can_send_data(const struct sock *sk)
+{
+	return (1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
+				      TCPF_FIN_WAIT1 | TCPF_CLOSING |
+				      TCPF_LAST_ACK);
+}
+
 /* Our MSS less the Timestamps option, if agreed: Linux's advmss */
 static inline u32 xtcp_advmss(const struct xtcp_sock *xs)
 {

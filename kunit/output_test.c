@@ -243,6 +243,7 @@ static void window_costly_text(struct kunit *test)
 
 	sk->sk_rcvbuf = INT_MAX;
 	atomic_set(&sk->sk_rmem_alloc, 0);
+	xs->rcv_mss_est = TCP_MSS_DEFAULT;		/* the peer's, as estimated */
 	xs->rcv_ssthresh = rmem2 / 8;			/* 1/8 of 1024 < 200 */
 	xtcp_grow_window(sk, 200, 1024);
 	KUNIT_EXPECT_EQ(test, xs->rcv_ssthresh, rmem2 / 8 + 2 * 536);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit suite xtcp_timer: the RFC 6298 estimator on worked sequences,
- * Karn's algorithm, clamping, backoff, and the retry schedules the
- * tunables produce.
+ * Karn's algorithm, clamping, backoff, the retry schedules the tunables
+ * produce, and the delayed-ACK engine's estimate of the peer's MSS.
  */
 #include <kunit/test.h>
 
@@ -156,6 +156,76 @@ static void synack_and_r2_schedules(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t, 924600u);	/* Linux's 924.6 s */
 }
 
+/* In-order text of @len bytes with @flags, as xtcp_queue_data() has it. */
+static struct sk_buff *text(struct kunit *test, u32 len, u8 flags)
+{
+	struct sk_buff *skb = alloc_skb(MAX_TCP_HEADER + len, GFP_KERNEL);
+	struct tcphdr *th;
+
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	skb_reserve(skb, MAX_TCP_HEADER);
+	skb_put_zero(skb, len);
+	th = skb_push(skb, sizeof(*th));
+	skb_reset_transport_header(skb);
+	memset(th, 0, sizeof(*th));
+	th->doff = 5;
+	__skb_pull(skb, sizeof(*th));
+	XTCP_SKB_CB(skb)->flags = flags;
+	return skb;
+}
+
+/* Feed one segment to the estimator; free it. */
+static void measure(struct kunit *test, struct sock *sk, u32 len, u8 flags)
+{
+	struct sk_buff *skb = text(test, len, flags);
+
+	xtcp_measure_rcv_mss(sk, skb);
+	kfree_skb(skb);
+}
+
+/*
+ * The peer's MSS as Linux's tcp_measure_rcv_mss() estimates it: 536 before
+ * text; a full segment sets it; short pushed text does not lower it but
+ * marks the ACK pushed (twice: PUSHED2); two unpushed segments in a row of
+ * the same size lower it to theirs; a sent ACK clears the marks.
+ */
+static void rcv_mss_estimate(struct kunit *test)
+{
+	struct xtcp_sock *xs = kunit_kzalloc(test, sizeof(*xs), GFP_KERNEL);
+	struct sock *sk = (struct sock *)xs;
+	const u8 psh = XTCP_ACK | XTCP_PSH;
+
+	KUNIT_ASSERT_NOT_NULL(test, xs);
+	xs->rcv_mss = 1460;
+	xs->snd_mss = 1460;
+	xs->rcv_wnd = 65535;
+	KUNIT_EXPECT_EQ(test, xtcp_peer_mss(xs), 536u);
+
+	measure(test, sk, 100, psh);
+	KUNIT_EXPECT_EQ(test, xtcp_peer_mss(xs), 536u);
+	KUNIT_EXPECT_EQ(test, xs->ack_pushed, XTCP_ACK_PUSHED);
+	measure(test, sk, 100, psh);
+	KUNIT_EXPECT_EQ(test, xs->ack_pushed,
+			XTCP_ACK_PUSHED | XTCP_ACK_PUSHED2);
+
+	measure(test, sk, 1460, XTCP_ACK);
+	KUNIT_EXPECT_EQ(test, xtcp_peer_mss(xs), 1460u);
+	measure(test, sk, 2000, XTCP_ACK);		/* at most our MSS */
+	KUNIT_EXPECT_EQ(test, xtcp_peer_mss(xs), 1460u);
+
+	measure(test, sk, 1000, XTCP_ACK);
+	KUNIT_EXPECT_EQ(test, xtcp_peer_mss(xs), 1460u);
+	measure(test, sk, 1000, XTCP_ACK);		/* twice: lowered */
+	KUNIT_EXPECT_EQ(test, xtcp_peer_mss(xs), 1000u);
+
+	measure(test, sk, 300, psh);
+	measure(test, sk, 300, psh);			/* pushed: kept */
+	KUNIT_EXPECT_EQ(test, xtcp_peer_mss(xs), 1000u);
+	measure(test, sk, 600, psh);
+	measure(test, sk, 600, psh);			/* 536 or more: taken */
+	KUNIT_EXPECT_EQ(test, xtcp_peer_mss(xs), 600u);
+}
+
 static struct kunit_case xtcp_timer_cases[] = {
 	KUNIT_CASE(rtt_first_sample),
 	KUNIT_CASE(rtt_subsequent_samples),
@@ -166,6 +236,7 @@ static struct kunit_case xtcp_timer_cases[] = {
 	KUNIT_CASE(rto_backoff),
 	KUNIT_CASE(syn_schedule),
 	KUNIT_CASE(synack_and_r2_schedules),
+	KUNIT_CASE(rcv_mss_estimate),
 	{}
 };
 

@@ -250,24 +250,22 @@ static int defer_retrans_to_secs(u8 retrans)
 /*
  * TCP_QUICKACK, as Linux's __tcp_sock_set_quickack(): 0 enters ping-pong
  * mode, where ACKs wait for the delayed-ACK timer or for our answer.
- * Otherwise leave it, and if an ACK is owed send it if the reader has
- * taken everything or more than a segment waits (tcp_cleanup_rbuf()); an
- * even value then enters ping-pong mode again. It is no lasting mode: what
- * the connection does next decides as before. (Linux's ICSK_ACK_PUSHED,
- * which would send an ACK not sent here at the next read that empties
- * the queue, xtcp has not: it waits for the delayed-ACK timer.)
+ * Otherwise leave it, and an ACK owed is marked pushed and goes as after
+ * a read (xtcp_rbuf_cleaned()): now if the reader has taken everything
+ * or more than a segment waits, else at the read that empties the queue.
+ * An even value then enters ping-pong mode again. It is no lasting mode:
+ * what the connection does next decides as before.
  */
 static void set_quickack(struct sock *sk, int val)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
-	u32 owed = xs->rcv_nxt - xs->rcv_acked;
 
 	xs->pingpong = !val;
 	if (!val || !((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)) ||
-	    !owed)
+	    xs->rcv_nxt == xs->rcv_acked)
 		return;
-	if (!atomic_read(&sk->sk_rmem_alloc) || owed > xtcp_peer_mss(xs))
-		xtcp_send_ack(sk);
+	xs->ack_pushed |= XTCP_ACK_PUSHED;
+	xtcp_rbuf_cleaned(sk, true);
 	if (!(val & 1))
 		xs->pingpong = 1;
 }

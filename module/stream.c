@@ -274,6 +274,7 @@ bool xtcp_queue_data(struct sock *sk, struct sk_buff *skb, bool *ofo_fin)
 
 	cb->offset = 0;
 	truesize = xtcp_rcv_truesize(skb, true);
+	xtcp_measure_rcv_mss(sk, skb);
 	if (!coalesce(sk, skb_peek_tail(&sk->sk_receive_queue), skb)) {
 		skb_set_owner_r(skb, sk);
 		__skb_queue_tail(&sk->sk_receive_queue, skb);
@@ -283,7 +284,7 @@ bool xtcp_queue_data(struct sock *sk, struct sk_buff *skb, bool *ofo_fin)
 	prior_nxt = xs->rcv_nxt;
 	WRITE_ONCE(xs->rcv_nxt, xs->rcv_nxt + len);
 	if (xtcp_ofo_empty(&xs->ofo)) {
-		xtcp_timer_event_data_in(sk, len);
+		xtcp_timer_event_data_in(sk);
 	} else {
 		/* A gap filled: what waited follows */
 		WRITE_ONCE(xs->rcv_nxt,
@@ -335,11 +336,13 @@ void xtcp_rcv_space_adjust(struct sock *sk, u32 copied)
 }
 
 /**
- * xtcp_rbuf_cleaned() - a read is done with the queue: send the ACK owed
- * for more than a full-sized segment, which arrival held back while the
- * window shrank (Linux's __tcp_cleanup_rbuf()); and if it took text and
- * the window we could offer now is a silly-window step beyond what the
- * peer knows, tell it (receiver side of MUST-39)
+ * xtcp_rbuf_cleaned() - a read is done with the queue (Linux's
+ * __tcp_cleanup_rbuf()): send the ACK owed if more than a full-sized
+ * segment is unacknowledged (arrival held it back while the window
+ * shrank), or if the read emptied the queue of short pushed text, twice
+ * pushed in ping-pong mode; else, if it took text and the window we could
+ * offer now is a silly-window step beyond what the peer knows, tell it
+ * (receiver side of MUST-39)
  * @sk: the connection, locked
  * @took: the read consumed text (Linux's copied > 0; a peek did not)
  */
@@ -348,12 +351,17 @@ void xtcp_rbuf_cleaned(struct sock *sk, bool took)
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	u32 known = xtcp_seq_after(xs->rcv_wup + xs->rcv_wnd, xs->rcv_nxt) ?
 		    xs->rcv_wup + xs->rcv_wnd - xs->rcv_nxt : 0;
+	u32 owed = xs->rcv_nxt - xs->rcv_acked;
 	u32 could = xtcp_rcv_window_now(sk);
+	bool pushed;
 
 	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |
 				     TCPF_FIN_WAIT2)))
 		return;
-	if (xs->rcv_nxt - xs->rcv_acked > xs->rcv_seg_max ||
+	pushed = (xs->ack_pushed & XTCP_ACK_PUSHED2) ||
+		 ((xs->ack_pushed & XTCP_ACK_PUSHED) && !xs->pingpong);
+	if (owed > xtcp_peer_mss(xs) ||
+	    (owed && took && pushed && !atomic_read(&sk->sk_rmem_alloc)) ||
 	    (took && could >= known + xtcp_rcv_sws_step(sk)))
 		xtcp_send_ack(sk);
 }

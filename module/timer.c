@@ -707,12 +707,57 @@ static bool window_holds(const struct sock *sk)
 }
 
 /**
+ * xtcp_measure_rcv_mss() - learn the peer's segment size from in-order
+ * text, as Linux's tcp_measure_rcv_mss(): "full-sized" for RFC 5681 4.2's
+ * ACK of every second full-sized segment
+ * @sk: the connection, locked
+ * @skb: the segment, before it joins the receive queue
+ *
+ * A segment at least the estimate sets it (at most our MSS); a shorter
+ * one lowers it only if two in a row had the same size, unpushed or at
+ * least 536 bytes. A shorter one also marks the ACK pushed: the peer's
+ * write ended, and the read that takes it should not wait to ACK it.
+ */
+void xtcp_measure_rcv_mss(struct sock *sk, const struct sk_buff *skb)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 lss = xs->last_seg_size, hdr = sizeof(struct tcphdr);
+	u32 len = skb_shinfo(skb)->gso_size ?: skb->len;
+	bool psh = XTCP_SKB_CB(skb)->flags & XTCP_PSH;
+
+	xs->last_seg_size = 0;
+	if (len >= xtcp_peer_mss(xs)) {
+		WRITE_ONCE(xs->rcv_mss_est, min(len, xtcp_advmss(xs)));
+		if (psh)	/* a full segment ends a write */
+			xs->ack_pushed |= XTCP_ACK_PUSHED;
+		return;
+	}
+	/* whole segment length less our fixed header: SACK blocks vary */
+	len += tcp_hdr(skb)->doff * 4;
+	if (len >= TCP_MSS_DEFAULT + hdr ||
+	    (len >= TCP_MIN_MSS + hdr &&
+	     !(XTCP_SKB_CB(skb)->flags &
+	       (XTCP_FIN | XTCP_URG | XTCP_SYN | XTCP_PSH)))) {
+		len -= hdr + (xs->ts_ok ? TCPOLEN_TSTAMP_ALIGNED : 0);
+		xs->last_seg_size = len;
+		if (len == lss) {
+			WRITE_ONCE(xs->rcv_mss_est, len);
+			return;
+		}
+	}
+	if (xs->ack_pushed & XTCP_ACK_PUSHED)
+		xs->ack_pushed |= XTCP_ACK_PUSHED2;
+	xs->ack_pushed |= XTCP_ACK_PUSHED;
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_measure_rcv_mss);
+
+/**
  * xtcp_timer_event_data_in() - in-order text arrived: ACK now or soon
  * @sk: the connection, locked
- * @len: bytes of text
  *
- * SHLD-19: an ACK for at least every second full-sized segment; MUST-40:
- * no ACK delayed by more than delack_ms (< 0.5 s).
+ * SHLD-19: an ACK for at least every second full-sized segment (as
+ * Linux: once more than one segment of xtcp_peer_mss() is unacknowledged);
+ * MUST-40: no ACK delayed by more than delack_ms (< 0.5 s).
  * Also now once half the window we offered is unacknowledged: the sender
  * may be waiting for that window (one 64 KB loopback segment fills it).
  * Both only while the window holds (window_holds()).
@@ -722,17 +767,15 @@ static bool window_holds(const struct sock *sk)
  * an interactive exchange, where the ACK rides on our answer (or after
  * TCP_QUICKACK 0, which enters that mode: set_quickack() in sockopt.c).
  */
-void xtcp_timer_event_data_in(struct sock *sk, u32 len)
+void xtcp_timer_event_data_in(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	u32 pending = xs->rcv_nxt - xs->rcv_acked;
 
-	xs->rcv_seg_max = clamp_t(u32, max_t(u32, xs->rcv_seg_max, len), 1,
-				  xs->rcv_mss);
 	text_in(sk);
 	/* an ACK that could not go now goes with the timer (as Linux) */
 	if (((xs->quick && !xs->pingpong) ||
-	     ((pending >= 2 * xs->rcv_seg_max || pending >= xs->rcv_wnd / 2) &&
+	     ((pending > xtcp_peer_mss(xs) || pending >= xs->rcv_wnd / 2) &&
 	      window_holds(sk))) &&
 	    !xtcp_send_ack(sk))
 		return;
@@ -755,6 +798,7 @@ void xtcp_timer_event_ack_sent(struct sock *sk)
 	if (xs->quick && xs->rcv_acked != xs->rcv_nxt)
 		xs->quick--;
 	xs->rcv_acked = xs->rcv_nxt;
+	xs->ack_pushed = 0;
 	if (xs->armed & ARMED_DELACK)
 		delack_stop(sk);
 }

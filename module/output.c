@@ -1040,6 +1040,7 @@ void xtcp_send_challenge_ack(struct sock *sk)
 void xtcp_send_raw(const struct xtcp_raw *r)
 {
 	unsigned int olen = 0;
+	u16 win = r->win;
 	struct flowi4 fl4 = {};
 	struct sk_buff *skb;
 	struct tcphdr *th;
@@ -1072,6 +1073,10 @@ void xtcp_send_raw(const struct xtcp_raw *r)
 		u16 mss = mtu_mss(dst_mtu(&rt->dst));
 
 		r->syn->mss = r->syn->mss ? min(r->syn->mss, mss) : mss;
+		if (r->syn_space)
+			win = xtcp_syn_window(r->syn_space, r->syn->mss -
+					      (r->syn->tstamp ?
+					       TCPOLEN_TSTAMP_ALIGNED : 0));
 		olen = xtcp_write_syn_options(opts, r->syn);
 		memcpy(skb_push(skb, olen), opts, olen);
 	} else if (r->ts_ok) {
@@ -1087,7 +1092,7 @@ void xtcp_send_raw(const struct xtcp_raw *r)
 	th->ack_seq = htonl(r->ack);
 	th->doff = (sizeof(*th) + olen) / 4;
 	((u8 *)th)[13] = r->flags;
-	th->window = htons(r->win);
+	th->window = htons(win);
 	th->check = tcp_v4_check(sizeof(*th) + olen, r->saddr, r->daddr,
 				 csum_partial(th, sizeof(*th) + olen, 0));
 	skb->ip_summed = CHECKSUM_NONE;

@@ -60,18 +60,16 @@ static u32 cookie_tsval(u32 off, u32 opts)
 }
 
 /*
- * The window of a SYN-ACK: half the listener's buffer, within its
- * TCP_WINDOW_CLAMP. Unlike xtcp_select_window()'s for a child (and
- * Linux's here), not rounded to whole segments: the MSS that would take,
- * the route's, is not known before the SYN-ACK is routed, and the child
- * this ACK makes must start with what the SYN-ACK said.
+ * The space a cookie SYN-ACK offers: half the listener's buffer, within
+ * its TCP_WINDOW_CLAMP. xtcp_send_raw() makes it a window in whole
+ * segments of the route's MSS, as for any SYN-ACK; the child the ACK
+ * makes, on the same route, starts from the same window.
  */
-static u32 cookie_window(const struct sock *sk)
+static u32 cookie_space(const struct sock *sk)
 {
 	u32 clamp = READ_ONCE(xtcp_sk(sk)->window_clamp);
 
-	return min3((u32)READ_ONCE(sk->sk_rcvbuf) / 2, 65535U,
-		    clamp ?: U32_MAX);
+	return min((u32)READ_ONCE(sk->sk_rcvbuf) / 2, clamp ?: U32_MAX);
 }
 
 static void flood_warn(struct sock *sk)
@@ -111,7 +109,7 @@ void xtcp_cookie_send_synack(struct sock *sk, struct sk_buff *skb,
 		.dport = tcp_hdr(skb)->source,
 		.ack = XTCP_SKB_CB(skb)->seq + 1,
 		.flags = XTCP_SYN | XTCP_ACK,
-		.win = cookie_window(sk),
+		.syn_space = cookie_space(sk),
 		.oif = skb->skb_iif,
 		.mark = READ_ONCE(sk->sk_mark),
 		/* the listener's IP_TOS and IP_TTL, as its children's SYN-ACKs */
@@ -192,9 +190,7 @@ static struct sock *cookie_child(struct sock *sk, struct sk_buff *skb,
 	xs->rcv_nxt = cb->seq;
 	xs->copied_seq = xs->rcv_nxt;
 	xs->rcv_wup = cb->seq;
-	xs->rcv_wnd = cookie_window(sk);	/* what the SYN-ACK offered */
-	xs->rcv_ssthresh = xs->rcv_wnd;
-	xs->rcv_acked = cb->seq;		/* ... and what it acknowledged */
+	xs->rcv_acked = cb->seq;		/* what the SYN-ACK acknowledged */
 	xs->iss = cb->ack_seq - 1;
 	xs->snd_una = xs->iss;
 	xs->snd_sml = xs->iss;	/* no short segment yet (Nagle) */
@@ -206,6 +202,9 @@ static struct sock *cookie_child(struct sock *sk, struct sk_buff *skb,
 	xs->ts_offset = cookie_ts_off(skb);
 	xtcp_syn_negotiate(child, peer);
 	xtcp_set_mss(child, mss);
+	/* what the SYN-ACK offered: our MSS is the route's, as it was */
+	xs->rcv_wnd = xtcp_syn_window(cookie_space(sk), xtcp_advmss(xs));
+	xs->rcv_ssthresh = xs->rcv_wnd;
 	xtcp_transition(child, XTCP_EV_RCV_SYN);	/* LISTEN -> SYN-RECEIVED */
 	xs->from_cookie = 1;	/* its ACK came: no TCP_DEFER_ACCEPT (Linux) */
 	return child;

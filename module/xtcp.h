@@ -765,7 +765,21 @@ struct xtcp_raw {
 	bool ts_ok;
 	u32 tsval, tsecr;
 	struct xtcp_syn_options *syn;
+	u32 syn_space;	/* if set, @win: xtcp_syn_window() of it (a SYN-ACK) */
 };
+
+/*
+ * The window a SYN or SYN-ACK offers from @space, as Linux's
+ * tcp_select_initial_window(): if larger than a segment of @seg bytes (the
+ * MSS, less the Timestamps option if agreed), rounded down to a whole
+ * number of them; at most 65535, never scaled (RFC 7323 2.2).
+ */
+static inline u32 xtcp_syn_window(u32 space, u32 seg)
+{
+	if (seg && space > seg)
+		space = rounddown(space, seg);
+	return min(space, 65535U);
+}
 
 /* rwnd.c */
 u32 xtcp_rcv_space(const struct sock *sk);

@@ -28,7 +28,7 @@
  * Where an RFC rule lives:
  *   RFC 6928 initial window               xtcp_cong_initial_window
  *   RFC 5681 3.1 slow start, avoidance    cong_grow
- *   cwnd validation (RFC 7661's aim)      cwnd_in_use, xtcp_cong_sent,
+ *   cwnd validation (RFC 7661's aim)      xtcp_cong_in_use, xtcp_cong_sent,
  *                                         xtcp_cong_full
  *   RFC 5681 3.1 equation 4, timeout      xtcp_cong_on_rto
  *   RFC 5681 3.2 fast retransmit          enter_recovery
@@ -328,8 +328,9 @@ bool xtcp_cong_full(const struct xtcp_cong *c, u32 pipe, u32 mss)
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_full);
 
-/*
- * Congestion window validation: an ACK may grow cwnd only if the sender
+/**
+ * xtcp_cong_in_use() - congestion window validation: an ACK may grow cwnd
+ * only if the sender
  * used it (RFC 5681 4.1's concern; RFC 7661 1: an unused cwnd says
  * nothing of the path), as Linux's tcp_is_cwnd_limited(): in slow start
  * while cwnd is under twice the largest flight, so a flight that doubles
@@ -338,8 +339,9 @@ EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_full);
  * request/response or rate-limited sender keeps the window it began
  * with, and one bound by the receiver's window does not grow a cwnd far
  * beyond it.
+ * @c: the state
  */
-static bool cwnd_in_use(const struct xtcp_cong *c)
+bool xtcp_cong_in_use(const struct xtcp_cong *c)
 {
 	if (c->cwnd < c->ssthresh)
 		return c->cwnd_limited || c->cwnd < 2 * c->max_flight;
@@ -359,7 +361,7 @@ static bool cwnd_in_use(const struct xtcp_cong *c)
  */
 static void cong_grow(struct xtcp_cong *c, u32 acked, u32 mss)
 {
-	if (!cwnd_in_use(c))
+	if (!xtcp_cong_in_use(c))
 		return;
 	if (c->state == XTCP_CA_LOSS)
 		acked = min(acked, mss);

@@ -174,6 +174,7 @@ void xtcp_cong_restart(struct xtcp_cong *c, u32 mss);
 void xtcp_cong_sent(struct xtcp_cong *c, u32 snd_una, u32 snd_nxt,
 		    bool limited);
 bool xtcp_cong_full(const struct xtcp_cong *c, u32 pipe, u32 mss);
+bool xtcp_cong_in_use(const struct xtcp_cong *c);
 void xtcp_cong_on_mtu_loss(struct xtcp_cong *c, u32 snd_una, u32 snd_nxt);
 void xtcp_cong_on_probe_too_big(struct xtcp_cong *c, u32 snd_una,
 				u32 probe_seq, u32 probe_end, u32 snd_nxt);

@@ -623,6 +623,23 @@ static bool send_new(struct sock *sk, u32 mss, enum push_how how)
 	return sent;
 }
 
+/*
+ * What just went was all the application wrote, cwnd has room for more,
+ * and the writer waits for buffer space: the send buffer, not the path,
+ * holds the connection back (Linux's tcp_cwnd_validate()). The clock
+ * stops when space frees (xtcp_write_space()).
+ */
+static void sndbuf_starves(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (xs->snd_nxt == xs->write_seq + xtcp_fin_sent(xs) &&
+	    !xtcp_cong_in_use(&xs->cong) && sk->sk_socket &&
+	    test_bit(SOCK_NOSPACE, &sk->sk_socket->flags) &&
+	    (1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT))
+		xtcp_chrono_start(sk, XTCP_CHRONO_SNDBUF);
+}
+
 /* RFC 5681 4.1: sending after an idle spell longer than the RTO */
 static void restart_after_idle(struct sock *sk, u32 mss)
 {
@@ -708,6 +725,8 @@ static void do_push(struct sock *sk, enum push_how how)
 		if (sent || full)
 			xtcp_cong_sent(&xs->cong, xs->snd_una, xs->snd_nxt,
 				       full);
+		if (sent)
+			sndbuf_starves(sk);
 	}
 	if (sent)
 		xtcp_timer_event_sent(sk, idle);

@@ -3,7 +3,7 @@
  * What the peer got, how fast, and what the sender's time went on: the
  * delivery counts and rates TCP_INFO reports (tcpi_delivered,
  * tcpi_delivery_rate, tcpi_dsack_dups, tcpi_pacing_rate, tcpi_busy_time,
- * tcpi_rwnd_limited), with Linux's meanings.
+ * tcpi_rwnd_limited, tcpi_sndbuf_limited), with Linux's meanings.
  *
  * Linux counts deliveries per segment of its retransmission queue and
  * samples the rate on every ACK from each segment's send time
@@ -29,9 +29,9 @@
  * when asked, where Linux's is set on each ACK.
  *
  * The chronograph is Linux's tcp_chrono_start()/stop(): one state at a
- * time, the most telling winning (limited by the peer's window over
- * merely busy), its time added when it ends. busy_time is all of it.
- * Linux's third state, limited by the send buffer, is not kept.
+ * time, the most telling winning (limited by the send buffer over limited
+ * by the peer's window over merely busy), its time added when it ends.
+ * busy_time is all of it.
  *
  * All under the socket lock, from ACK processing (input.c).
  */
@@ -125,13 +125,14 @@ void xtcp_chrono_end(struct sock *sk)
 void xtcp_chrono_info(const struct xtcp_sock *xs, struct tcp_info *info)
 {
 	const struct xtcp_counts *n = &xs->counts;
-	u64 us[2] = { n->chrono_us[0], n->chrono_us[1] };
+	u64 us[3] = { n->chrono_us[0], n->chrono_us[1], n->chrono_us[2] };
 
 	if (n->chrono != XTCP_CHRONO_NONE)
 		us[n->chrono - 1] += ktime_us_delta(ktime_get(),
 						    n->chrono_start);
-	info->tcpi_busy_time = us[0] + us[1];
+	info->tcpi_busy_time = us[0] + us[1] + us[2];
 	info->tcpi_rwnd_limited = us[1];
+	info->tcpi_sndbuf_limited = us[2];
 }
 
 /**

@@ -88,7 +88,8 @@ void xtcp_write_space(struct sock *sk)
 
 	if (!sock || !__sk_stream_is_writeable(sk, 1))
 		return;
-	clear_bit(SOCK_NOSPACE, &sock->flags);
+	if (test_and_clear_bit(SOCK_NOSPACE, &sock->flags))
+		xtcp_chrono_stop(sk, XTCP_CHRONO_SNDBUF);	/* rate.c */
 	rcu_read_lock();
 	wq = rcu_dereference(sk->sk_wq);
 	if (skwq_has_sleeper(wq))

@@ -164,8 +164,9 @@ struct xtcp_rtt {
  * @delivery_rate: the last interval's rate, bytes a second
  * @rate_app_limited: the application left this interval short
  * @delivery_app_limited: ... and @delivery_rate's
- * @chrono_us: microseconds spent busy (data in flight) and limited by the
- *	       peer's window, by enum xtcp_chrono less one (tcp_chrono)
+ * @chrono_us: microseconds spent busy (data in flight), limited by the
+ *	       peer's window and by the send buffer, by enum xtcp_chrono
+ *	       less one (tcp_chrono)
  * @chrono: which is running, since @chrono_start
  * @chrono_start: when it began
  */
@@ -192,7 +193,7 @@ struct xtcp_counts {
 	u64 delivery_rate;
 	u8 rate_app_limited;
 	u8 delivery_app_limited;
-	u64 chrono_us[2];
+	u64 chrono_us[3];
 	u8 chrono;
 	ktime_t chrono_start;
 };
@@ -649,6 +650,7 @@ enum xtcp_chrono {
 	XTCP_CHRONO_NONE,
 	XTCP_CHRONO_BUSY,	/* data in flight */
 	XTCP_CHRONO_RWND,	/* ... and the peer's window holds more back */
+	XTCP_CHRONO_SNDBUF,	/* ... all written went, the writer waits */
 };
 
 u64 xtcp_pacing_rate(const struct xtcp_sock *xs);

@@ -39,8 +39,12 @@ netem has a transfer of its own):
   rwnd_limited   B's SO_RCVBUF 64 KiB and no read for 0.5 s: A's
                  tcpi_rwnd_limited, the time the peer's window held data
                  back, is at least 0.25 s and no more than the transfer
-                 (sndbuf_limited is not checked: the kernel's stays 0
-                 even with SO_SNDBUF 8192 behind 10 ms of delay)
+  sndbuf_limited A's SO_SNDBUF 64 KiB and 50 ms of delay: A's
+                 tcpi_sndbuf_limited, the time everything written was
+                 sent, cwnd had room, and the writer waited for buffer
+                 space (Linux's tcp_cwnd_validate()), is above 0 and no
+                 more than busy_time (the kernel's is some tens of ms:
+                 its tail skb grows past SO_SNDBUF)
 Runs inside UML, as root. TAP.
 """
 import hashlib
@@ -65,6 +69,7 @@ RATE = 5000000          # bytes a second, delivery_rate's bottleneck
 FIELDS = {'snd_mss': (16, 'I'), 'rtt': (68, 'I'), 'snd_ssthresh': (76, 'I'),
           'snd_cwnd': (80, 'I'), 'pacing_rate': (104, 'Q'),
           'busy_time': (168, 'Q'), 'rwnd_limited': (176, 'Q'),
+          'sndbuf_limited': (184, 'Q'),
           'total_retrans': (100, 'I'), 'data_segs_out': (156, 'I'),
           'delivery_rate': (160, 'Q'), 'delivered': (192, 'I'),
           'dsack_dups': (216, 'I'), 'reord_seen': (220, 'I')}
@@ -96,11 +101,11 @@ def info(s):
     return {k: struct.unpack_from(f, raw, o)[0] for k, (o, f) in FIELDS.items()}
 
 
-def transfer(stack, port, *shape, stall=0):
+def transfer(stack, port, *shape, stall=0, sndbuf=0):
     """SIZE bytes A -> B through netem @shape; returns A's TCP_INFO once
     B has all of it, the seconds it took, TcpExt's moves, and whether the
     hash matched. @stall: seconds B waits before its first read, its
-    SO_RCVBUF 64 KiB so that A's window closes."""
+    SO_RCVBUF 64 KiB so that A's window closes. @sndbuf: A's SO_SNDBUF."""
     netem(*shape)
     try:
         lst = MAKE[stack](NB)
@@ -129,6 +134,8 @@ def transfer(stack, port, *shape, stall=0):
         data = os.urandom(SIZE)
         ext0 = tcp_ext(stack)
         c = MAKE[stack](NA)
+        if sndbuf:
+            c.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, sndbuf)
         c.settimeout(60)
         c.connect((B_IP, port))
         t0 = time.monotonic()
@@ -277,6 +284,17 @@ def rwnd_limited(stack, port):
                  f'{i["busy_time"] / 1e6:.3f} s, the transfer {took:.3f} s']
 
 
+def sndbuf_limited(stack, port):
+    i, took, _, ok = transfer(stack, port, 'delay', '50ms', sndbuf=1 << 16)
+    bad = intact(ok)
+    lim, busy = i['sndbuf_limited'] / 1e6, i['busy_time'] / 1e6
+    if not 0 < lim <= busy:
+        bad.append(f'sndbuf_limited {lim:.3f} s with SO_SNDBUF 64 KiB, '
+                   f'busy_time {busy:.3f} s')
+    return bad, [f'sndbuf_limited {lim:.3f} s, busy_time {busy:.3f} s, '
+                 f'the transfer {took:.3f} s']
+
+
 def main():
     topo()
     try:
@@ -288,7 +306,8 @@ def main():
                                  ('reord_seen', reord_seen, 7220),
                                  ('pacing_rate', pacing_rate, 7200),
                                  ('busy_time', busy_time, 7200),
-                                 ('rwnd_limited', rwnd_limited, 7230)):
+                                 ('rwnd_limited', rwnd_limited, 7230),
+                                 ('sndbuf_limited', sndbuf_limited, 7240)):
             for i, stack in enumerate(('kernel', 'xtcp')):
                 plan.append((name, stack,
                              lambda c=case, s=stack, p=port + i: c(s, p)))

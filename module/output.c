@@ -230,6 +230,52 @@ static u32 record_end(struct sock *sk, u32 seq)
 	return xtcp_sk(sk)->write_seq;
 }
 
+/* Forget the push ends SND.UNA has passed. */
+static void push_ends_prune(struct xtcp_sock *xs)
+{
+	u8 i = 0;
+
+	while (i < xs->push_ends &&
+	       !xtcp_seq_after(xs->push_end[i], xs->snd_una))
+		i++;
+	if (!i)
+		return;
+	xs->push_ends -= i;
+	memmove(xs->push_end, xs->push_end + i,
+		xs->push_ends * sizeof(xs->push_end[0]));
+}
+
+/* A pushed segment of new data ended at @end: remember it, room left. */
+static void push_end_note(struct xtcp_sock *xs, u32 end)
+{
+	push_ends_prune(xs);
+	if (xs->push_ends < XTCP_PUSH_ENDS)
+		xs->push_end[xs->push_ends++] = end;
+}
+
+/*
+ * Where a retransmission from @seq of at most @room bytes ends, if a
+ * pushed segment ended within its reach: at the last such end. Linux
+ * resends a segment as it sent it, with the whole ones after it that fit
+ * in one MSS (tcp_retrans_try_collapse()), their PSH kept; xtcp's queue
+ * keeps bytes, and these ends (the first XTCP_PUSH_ENDS in flight) give
+ * the same cut. 0: none, the MSS decides.
+ */
+static u32 push_end_within(struct xtcp_sock *xs, u32 seq, u32 room)
+{
+	u32 end = 0;
+	u8 i;
+
+	push_ends_prune(xs);
+	for (i = 0; i < xs->push_ends; i++) {
+		if (xtcp_seq_after(xs->push_end[i], seq + room))
+			break;
+		if (xtcp_seq_after(xs->push_end[i], seq))
+			end = xs->push_end[i];
+	}
+	return end;
+}
+
 /* Copy [seq, seq + len) of the send queue into @to; -EINVAL if short. */
 static int copy_from_queue(struct sock *sk, u32 seq, unsigned int len, u8 *to)
 {
@@ -406,6 +452,12 @@ static int send_sized(struct sock *sk, u32 seq, u32 len, bool fin, u32 size,
 
 	if (xtcp_seq_before(seq, xs->write_seq)) {
 		end = record_end(sk, seq);
+		if (xtcp_seq_before(seq, xs->snd_nxt)) {	/* a resend */
+			u32 pushed = push_end_within(xs, seq, room);
+
+			if (pushed && xtcp_seq_before(pushed, end))
+				end = pushed;
+		}
 		data = min3(len, end - seq, room * segs);
 		if (data > room)
 			data = rounddown(data, room);
@@ -417,7 +469,8 @@ static int send_sized(struct sock *sk, u32 seq, u32 len, bool fin, u32 size,
 	skb = data_skb(sk, seq, data, room);
 	if (!skb)
 		return -ENOBUFS;
-	if (data && seq + data == end)	/* the end of a write or record */
+	/* the end of a write or record, or a resent pushed segment's */
+	if (data && seq + data == end)
 		flags |= XTCP_PSH;
 	if (fin)
 		flags |= XTCP_FIN;
@@ -425,8 +478,11 @@ static int send_sized(struct sock *sk, u32 seq, u32 len, bool fin, u32 size,
 	if (err)
 		return err;
 	xs->last_send = ktime_get();
-	if (seq == xs->snd_nxt)		/* new: where its last segment starts */
+	if (seq == xs->snd_nxt) {	/* new: where its last segment starts */
 		xs->last_seg = seq + (data > room ? data - room : 0);
+		if (flags & XTCP_PSH)
+			push_end_note(xs, seq + data);
+	}
 	return data + fin;
 }
 

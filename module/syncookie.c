@@ -194,6 +194,7 @@ static struct sock *cookie_child(struct sock *sk, struct sk_buff *skb,
 	xs->iss = cb->ack_seq - 1;
 	xs->snd_una = xs->iss;
 	xs->snd_sml = xs->iss;	/* no short segment yet (Nagle) */
+	xs->push_ends = 0;	/* none pushed yet */
 	xs->snd_nxt = cb->ack_seq;
 	xs->write_seq = cb->ack_seq;
 	xs->snd_wl1 = xs->irs;

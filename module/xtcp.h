@@ -198,6 +198,9 @@ struct xtcp_counts {
 	ktime_t chrono_start;
 };
 
+/* The pushed segments' ends a connection remembers for retransmission */
+#define XTCP_PUSH_ENDS	8
+
 /**
  * struct xtcp_sock - one xtcp socket: a listener or a connection
  *
@@ -340,6 +343,11 @@ struct xtcp_sock {
 
 		u32 max_snd_wnd;	/* largest window the peer offered */
 		u32 last_seg;		/* where the last new segment began */
+		/* Where pushed segments ended, each past SND.UNA, ascending
+		 * (output.c: a retransmission ends there, PSH kept)
+		 */
+		u32 push_end[XTCP_PUSH_ENDS];
+		u8 push_ends;
 		u32 snd_sml;		/* after the last short segment sent
 					 * (Nagle, Minshall's: output.c)
 					 */

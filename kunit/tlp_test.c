@@ -36,8 +36,9 @@ static void tlp_pto_two_srtt(struct kunit *test)
 
 /*
  * When a probe is due, on a socket of init_net (rto_min_ms 200): two
- * segments out, 2 SRTT + 2 ms in whole jiffies; one out, 2 SRTT + 200
- * ms; none with data SACKed (Linux's Disorder state), in a recovery, or
+ * segments out, 2 SRTT + 2 ms in whole jiffies; one out (SND.UNA at the
+ * last segment sent, however short the one before), 2 SRTT + 200 ms;
+ * none with data SACKed (Linux's Disorder state), in a recovery, or
  * without SACK.
  */
 static void tlp_pto_when_due(struct kunit *test)
@@ -55,10 +56,19 @@ static void tlp_pto_when_due(struct kunit *test)
 	xs->snd_mss = 1000;
 	xs->rtt.srtt_us = 10000;
 	xs->snd_una = 1000;
+	xs->last_seg = 2000;
 	xs->snd_nxt = 3000;
 	KUNIT_EXPECT_EQ(test, xtcp_tlp_pto_ns(sk),
 			(s64)jiffies_to_nsecs(usecs_to_jiffies(22000)));
 	KUNIT_EXPECT_GE(test, xtcp_tlp_pto_ns(sk), 22000 * NSEC_PER_USEC);
+	xs->last_seg = 1100;		/* 100 bytes, then 1900: two */
+	KUNIT_EXPECT_EQ(test, xtcp_tlp_pto_ns(sk),
+			(s64)jiffies_to_nsecs(usecs_to_jiffies(22000)));
+	xs->snd_una = 1100;		/* the short one acknowledged */
+	KUNIT_EXPECT_EQ(test, xtcp_tlp_pto_ns(sk),
+			(s64)jiffies_to_nsecs(usecs_to_jiffies(220000)));
+	xs->snd_una = 1000;
+	xs->last_seg = 1000;
 	xs->snd_nxt = 2000;
 	KUNIT_EXPECT_EQ(test, xtcp_tlp_pto_ns(sk),
 			(s64)jiffies_to_nsecs(usecs_to_jiffies(220000)));

@@ -80,14 +80,17 @@ s64 xtcp_tlp_pto_ns(const struct sock *sk)
 	const struct xtcp_sock *xs = xtcp_sk(sk);
 	const struct xtcp_net *xn = xtcp_sk_net(sk);
 	int early_retrans = READ_ONCE(xn->early_retrans);
-	u32 flight = xs->snd_nxt - xs->snd_una - xtcp_fin_sent(xs);
 	u64 us;
 
 	if ((early_retrans != 3 && early_retrans != 4) || !xs->sack_ok ||
 	    xs->snd_nxt == xs->snd_una || xs->cong.state != XTCP_CA_OPEN ||
 	    xs->cong.sb.n || !xtcp_can_send_data(sk))
 		return 0;
-	us = xtcp_tlp_pto_us(xs->rtt.srtt_us, flight <= xtcp_send_mss(xs),
+	/* one segment out: SND.UNA reached the last one sent (not bytes:
+	 * Linux's packets_out counts two short segments as two)
+	 */
+	us = xtcp_tlp_pto_us(xs->rtt.srtt_us,
+			     !xtcp_seq_before(xs->snd_una, xs->last_seg),
 			     (u64)READ_ONCE(xn->rto_min_ms) * USEC_PER_MSEC,
 			     (u64)READ_ONCE(xn->rto_initial_ms) * USEC_PER_MSEC);
 	return jiffies_to_nsecs(usecs_to_jiffies(min_t(u64, us, U32_MAX)));

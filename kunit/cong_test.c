@@ -694,17 +694,23 @@ static void cong_first_rtx_regardless_of_pipe(struct kunit *test)
 	pipe = xtcp_cong_pipe(&c, 0, 10000, true, MSS);
 	KUNIT_EXPECT_EQ(test, pipe, 6000u);
 	KUNIT_EXPECT_EQ(test, c.cwnd, 5000u);
-	KUNIT_EXPECT_TRUE(test, xtcp_cong_may_resend(&c, pipe));
+	KUNIT_EXPECT_TRUE(test, xtcp_cong_may_resend(&c, pipe, MSS));
 	KUNIT_ASSERT_TRUE(test, xtcp_cong_next_rtx(&c, 0, MSS, &seq, &len));
 	KUNIT_EXPECT_EQ(test, seq, 0u);
 	xtcp_cong_rtx_sent(&c, seq + len, 0);
 	/* then the pipe rules again (step C) */
 	pipe = xtcp_cong_pipe(&c, 0, 10000, true, MSS);
-	KUNIT_EXPECT_FALSE(test, xtcp_cong_may_resend(&c, pipe));
+	KUNIT_EXPECT_FALSE(test, xtcp_cong_may_resend(&c, pipe, MSS));
 	/* and outside recovery it rules alone */
 	xtcp_cong_init(&c, MSS);
-	KUNIT_EXPECT_FALSE(test, xtcp_cong_may_resend(&c, c.cwnd));
-	KUNIT_EXPECT_TRUE(test, xtcp_cong_may_resend(&c, c.cwnd - 1));
+	KUNIT_EXPECT_FALSE(test, xtcp_cong_may_resend(&c, c.cwnd, MSS));
+	/* a whole segment's room (a short resend counts as whole) */
+	KUNIT_EXPECT_FALSE(test, xtcp_cong_may_resend(&c, c.cwnd - MSS + 1,
+						      MSS));
+	KUNIT_EXPECT_TRUE(test, xtcp_cong_may_resend(&c, c.cwnd - MSS, MSS));
+	/* nothing in flight: one goes, whatever cwnd */
+	c.cwnd = MSS / 2;
+	KUNIT_EXPECT_TRUE(test, xtcp_cong_may_resend(&c, 0, MSS));
 }
 
 /*
@@ -1124,7 +1130,7 @@ static void cong_probe_lost(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c.dupacks, 3);
 	KUNIT_EXPECT_EQ(test, c.cwnd, 20000u);
 	pipe = xtcp_cong_pipe(&c, 0, 20000, false, MSS);
-	KUNIT_EXPECT_TRUE(test, xtcp_cong_may_resend(&c, pipe));
+	KUNIT_EXPECT_TRUE(test, xtcp_cong_may_resend(&c, pipe, MSS));
 	KUNIT_ASSERT_TRUE(test, xtcp_cong_next_rtx(&c, 0, MSS, &seq, &len));
 	KUNIT_EXPECT_EQ(test, seq, 0u);
 	KUNIT_EXPECT_EQ(test, len, 1000u);

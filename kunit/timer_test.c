@@ -179,26 +179,57 @@ static void measure(struct kunit *test, struct sock *sk, u32 len, u8 flags)
 {
 	struct sk_buff *skb = text(test, len, flags);
 
-	xtcp_measure_rcv_mss(sk, skb);
+	xtcp_measure_rcv_mss(sk, skb, len);
 	kfree_skb(skb);
 }
 
 /*
+ * The estimate at the handshake, as tcp_initialize_rcv_mss(): 536, or half
+ * a small window, at least 88; a later call keeps what text taught.
+ */
+static void rcv_mss_initial(struct kunit *test)
+{
+	struct xtcp_sock *xs = kunit_kzalloc(test, sizeof(*xs), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, xs);
+	xs->rcv_mss = 1460;
+	xs->snd_mss = 1460;
+	xs->rcv_wnd = 65535;
+	KUNIT_EXPECT_EQ(test, xtcp_peer_mss(xs), 536u);	/* before */
+	xtcp_rcv_mss_init(xs);
+	KUNIT_EXPECT_EQ(test, xs->rcv_mss_est, 536);
+	xs->rcv_mss_est = 0;
+	xs->rcv_wnd = 400;
+	xtcp_rcv_mss_init(xs);
+	KUNIT_EXPECT_EQ(test, xs->rcv_mss_est, 200);
+	xs->rcv_mss_est = 0;
+	xs->rcv_wnd = 100;
+	xtcp_rcv_mss_init(xs);
+	KUNIT_EXPECT_EQ(test, xs->rcv_mss_est, TCP_MIN_MSS);
+	xs->rcv_mss_est = 1000;
+	xtcp_rcv_mss_init(xs);
+	KUNIT_EXPECT_EQ(test, xs->rcv_mss_est, 1000);
+}
+
+/*
  * The peer's MSS as Linux's tcp_measure_rcv_mss() estimates it: 536 before
- * text; a full segment sets it; short pushed text does not lower it but
- * marks the ACK pushed (twice: PUSHED2); two unpushed segments in a row of
- * the same size lower it to theirs; a sent ACK clears the marks.
+ * text; a full segment sets it (a GSO skb by its gso_size), and if pushed
+ * marks the ACK pushed; short pushed text does not lower it but marks the
+ * ACK pushed (twice: PUSHED2); two unpushed segments in a row of the same
+ * size lower it to theirs, less the Timestamps option if agreed.
  */
 static void rcv_mss_estimate(struct kunit *test)
 {
 	struct xtcp_sock *xs = kunit_kzalloc(test, sizeof(*xs), GFP_KERNEL);
 	struct sock *sk = (struct sock *)xs;
 	const u8 psh = XTCP_ACK | XTCP_PSH;
+	struct sk_buff *skb;
 
 	KUNIT_ASSERT_NOT_NULL(test, xs);
 	xs->rcv_mss = 1460;
 	xs->snd_mss = 1460;
 	xs->rcv_wnd = 65535;
+	xtcp_rcv_mss_init(xs);
 	KUNIT_EXPECT_EQ(test, xtcp_peer_mss(xs), 536u);
 
 	measure(test, sk, 100, psh);
@@ -224,6 +255,23 @@ static void rcv_mss_estimate(struct kunit *test)
 	measure(test, sk, 600, psh);
 	measure(test, sk, 600, psh);			/* 536 or more: taken */
 	KUNIT_EXPECT_EQ(test, xtcp_peer_mss(xs), 600u);
+
+	xs->ack_pushed = 0;
+	measure(test, sk, 1460, psh);			/* full, pushed */
+	KUNIT_EXPECT_EQ(test, xtcp_peer_mss(xs), 1460u);
+	KUNIT_EXPECT_EQ(test, xs->ack_pushed, XTCP_ACK_PUSHED);
+
+	skb = text(test, 8000, XTCP_ACK);		/* GRO: 5 x 1448 + 760 */
+	skb_shinfo(skb)->gso_size = 1448;
+	xtcp_measure_rcv_mss(sk, skb, skb->len);
+	kfree_skb(skb);
+	KUNIT_EXPECT_EQ(test, xtcp_peer_mss(xs), 1460u);	/* not lowered */
+
+	xs->ts_ok = 1;				/* 12 bytes of options */
+	xs->rcv_mss_est = 1448;
+	measure(test, sk, 1000 + TCPOLEN_TSTAMP_ALIGNED, XTCP_ACK);
+	measure(test, sk, 1000 + TCPOLEN_TSTAMP_ALIGNED, XTCP_ACK);
+	KUNIT_EXPECT_EQ(test, xtcp_peer_mss(xs), 1000u);
 }
 
 static struct kunit_case xtcp_timer_cases[] = {
@@ -236,6 +284,7 @@ static struct kunit_case xtcp_timer_cases[] = {
 	KUNIT_CASE(rto_backoff),
 	KUNIT_CASE(syn_schedule),
 	KUNIT_CASE(synack_and_r2_schedules),
+	KUNIT_CASE(rcv_mss_initial),
 	KUNIT_CASE(rcv_mss_estimate),
 	{}
 };

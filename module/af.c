@@ -175,7 +175,6 @@ static int active_open(struct sock *sk, const struct sockaddr_in *sin)
 	atomic_set(&inet->inet_id, get_random_u16());	/* tcp_v4_connect() */
 	WRITE_ONCE(xs->snd_una, xs->iss);
 	xs->snd_sml = xs->iss;	/* no short segment yet (Nagle) */
-	xs->push_ends = 0;	/* none pushed yet */
 	WRITE_ONCE(xs->snd_nxt, xs->iss + 1);
 	WRITE_ONCE(xs->write_seq, xs->iss + 1);
 	xtcp_syn_offer(sk);

@@ -329,17 +329,21 @@ bool xtcp_cong_full(const struct xtcp_cong *c, u32 pipe, u32 mss)
 EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_full);
 
 /**
- * xtcp_cong_in_use() - congestion window validation: an ACK may grow cwnd
- * only if the sender
- * used it (RFC 5681 4.1's concern; RFC 7661 1: an unused cwnd says
- * nothing of the path), as Linux's tcp_is_cwnd_limited(): in slow start
+ * xtcp_cong_in_use() - whether the sender used cwnd (congestion window
+ * validation)
+ * @c: the state
+ *
+ * An ACK may grow cwnd only if the sender used it (RFC 5681 4.1's concern;
+ * RFC 7661 1: an unused cwnd says nothing of the path), as Linux's
+ * tcp_is_cwnd_limited(): in slow start
  * while cwnd is under twice the largest flight, so a flight that doubles
  * is never held back; in avoidance only if the flight filled cwnd (to
  * within a segment: after a loss cwnd is rarely whole segments). A
  * request/response or rate-limited sender keeps the window it began
  * with, and one bound by the receiver's window does not grow a cwnd far
  * beyond it.
- * @c: the state
+ *
+ * Return: true if it did.
  */
 bool xtcp_cong_in_use(const struct xtcp_cong *c)
 {
@@ -868,15 +872,18 @@ u32 xtcp_cong_pipe(const struct xtcp_cong *c, u32 snd_una, u32 snd_nxt,
 EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_pipe);
 
 /**
- * xtcp_cong_may_resend() - whether lost data may be resent now: while the
- * pipe is below cwnd (RFC 6675 5 step C), and the first resending of a
+ * xtcp_cong_may_resend() - whether lost data may be resent now: while cwnd
+ * has room for a whole segment beyond the pipe, "cwnd - pipe >= 1 SMSS"
+ * (RFC 6675 5 step C; a resend may be short, and Linux counts it as a
+ * whole packet), or nothing is in flight; and the first resending of a
  * recovery whatever the pipe (step 4.3; Linux's PRR sends at least one)
  * @c: the state
  * @pipe: xtcp_cong_pipe()
+ * @mss: the sender's MSS
  */
-bool xtcp_cong_may_resend(const struct xtcp_cong *c, u32 pipe)
+bool xtcp_cong_may_resend(const struct xtcp_cong *c, u32 pipe, u32 mss)
 {
-	return pipe < c->cwnd ||
+	return pipe + mss <= c->cwnd || !pipe ||
 	       (c->state == XTCP_CA_RECOVERY && !c->rtx_stamped);
 }
 EXPORT_SYMBOL_IF_KUNIT(xtcp_cong_may_resend);

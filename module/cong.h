@@ -182,7 +182,7 @@ void xtcp_cong_on_probe_lost(struct xtcp_cong *c, u32 snd_una, u32 probe_end,
 			     u32 snd_nxt);
 u32 xtcp_cong_pipe(const struct xtcp_cong *c, u32 snd_una, u32 snd_nxt,
 		   bool sack_ok, u32 mss);
-bool xtcp_cong_may_resend(const struct xtcp_cong *c, u32 pipe);
+bool xtcp_cong_may_resend(const struct xtcp_cong *c, u32 pipe, u32 mss);
 bool xtcp_cong_next_rtx(const struct xtcp_cong *c, u32 snd_una, u32 mss,
 			u32 *seq, u32 *len);
 void xtcp_cong_rtx_sent(struct xtcp_cong *c, u32 end, u32 tsval);

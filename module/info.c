@@ -102,7 +102,7 @@ static void receiver(const struct sock *sk, struct tcp_info *info)
 	struct dst_entry *dst = __sk_dst_get((struct sock *)sk);
 
 	info->tcpi_advmss = xtcp_advmss(xs);
-	info->tcpi_rcv_mss = xtcp_peer_mss(xs);
+	info->tcpi_rcv_mss = READ_ONCE(xs->rcv_mss_est);	/* 0 before */
 	info->tcpi_pmtu = dst ? dst_mtu(dst) : 0;
 	info->tcpi_rcv_ssthresh = xs->rcv_ssthresh;
 	/* Linux's first round starts from the initial window */

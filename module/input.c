@@ -225,6 +225,7 @@ static void rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
 	xs->snd_wl1 = cb->seq;
 	xs->snd_wl2 = cb->ack_seq;
 	xtcp_sndbuf_expand(sk);
+	xtcp_rcv_mss_init(xs);
 
 	if (ack_ok) {
 		xs->counts.bytes_acked += cb->ack_seq - xs->snd_una;
@@ -392,6 +393,7 @@ static bool rcv_ack(struct sock *sk, struct sk_buff *skb,
 		xs->snd_wl1 = cb->seq;
 		xs->snd_wl2 = ack;
 		xtcp_sndbuf_expand(sk);
+		xtcp_rcv_mss_init(xs);
 		xtcp_timer_event_keepalive(sk, sock_flag(sk, SOCK_KEEPOPEN));
 		xs->counts.last_data_rcv = ktime_get();
 		sk->sk_state_change(sk);

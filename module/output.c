@@ -230,50 +230,54 @@ static u32 record_end(struct sock *sk, u32 seq)
 	return xtcp_sk(sk)->write_seq;
 }
 
-/* Forget the push ends SND.UNA has passed. */
-static void push_ends_prune(struct xtcp_sock *xs)
+/**
+ * xtcp_push_ends_prune() - forget the push ends no longer in flight, in
+ * (SND.UNA, SND.NXT]; on each ACK that moves SND.UNA, so that none is
+ * left to seem in flight again once the sequence space wraps
+ * @xs: the connection, locked
+ */
+void xtcp_push_ends_prune(struct xtcp_sock *xs)
 {
-	u8 i = 0;
+	u8 i, n = 0;
 
-	while (i < xs->push_ends &&
-	       !xtcp_seq_after(xs->push_end[i], xs->snd_una))
-		i++;
-	if (!i)
-		return;
-	xs->push_ends -= i;
-	memmove(xs->push_end, xs->push_end + i,
-		xs->push_ends * sizeof(xs->push_end[0]));
+	for (i = 0; i < xs->push_ends; i++)
+		if (xtcp_seq_after(xs->push_end[i], xs->snd_una) &&
+		    xtcp_seq_before_eq(xs->push_end[i], xs->snd_nxt))
+			xs->push_end[n++] = xs->push_end[i];
+	xs->push_ends = n;
 }
 
 /* A pushed segment of new data ended at @end: remember it, room left. */
 static void push_end_note(struct xtcp_sock *xs, u32 end)
 {
-	push_ends_prune(xs);
+	xtcp_push_ends_prune(xs);
 	if (xs->push_ends < XTCP_PUSH_ENDS)
 		xs->push_end[xs->push_ends++] = end;
 }
 
 /*
  * Where a retransmission from @seq of at most @room bytes ends, if a
- * pushed segment ended within its reach: at the last such end. Linux
- * resends a segment as it sent it, with the whole ones after it that fit
- * in one MSS (tcp_retrans_try_collapse()), their PSH kept; xtcp's queue
- * keeps bytes, and these ends (the first XTCP_PUSH_ENDS in flight) give
- * the same cut. 0: none, the MSS decides.
+ * pushed segment ended within its reach: at the last such end, in *@end.
+ * Linux resends a segment as it sent it, with the whole ones after it
+ * that fit in one MSS (tcp_retrans_try_collapse()), their PSH kept;
+ * xtcp's queue keeps bytes, and these ends (the first XTCP_PUSH_ENDS in
+ * flight) give the same cut. False: none, the MSS decides.
  */
-static u32 push_end_within(struct xtcp_sock *xs, u32 seq, u32 room)
+static bool push_end_within(const struct xtcp_sock *xs, u32 seq, u32 room,
+			    u32 *end)
 {
-	u32 end = 0;
+	bool found = false;
 	u8 i;
 
-	push_ends_prune(xs);
 	for (i = 0; i < xs->push_ends; i++) {
 		if (xtcp_seq_after(xs->push_end[i], seq + room))
 			break;
-		if (xtcp_seq_after(xs->push_end[i], seq))
-			end = xs->push_end[i];
+		if (xtcp_seq_after(xs->push_end[i], seq)) {
+			*end = xs->push_end[i];
+			found = true;
+		}
 	}
-	return end;
+	return found;
 }
 
 /* Copy [seq, seq + len) of the send queue into @to; -EINVAL if short. */
@@ -451,13 +455,14 @@ static int send_sized(struct sock *sk, u32 seq, u32 len, bool fin, u32 size,
 	int err;
 
 	if (xtcp_seq_before(seq, xs->write_seq)) {
-		end = record_end(sk, seq);
-		if (xtcp_seq_before(seq, xs->snd_nxt)) {	/* a resend */
-			u32 pushed = push_end_within(xs, seq, room);
+		u32 pushed;
 
-			if (pushed && xtcp_seq_before(pushed, end))
-				end = pushed;
-		}
+		end = record_end(sk, seq);
+		/* a resend ends where a pushed segment did */
+		if (xtcp_seq_before(seq, xs->snd_nxt) &&
+		    push_end_within(xs, seq, room, &pushed) &&
+		    xtcp_seq_before(pushed, end))
+			end = pushed;
 		data = min3(len, end - seq, room * segs);
 		if (data > room)
 			data = rounddown(data, room);
@@ -528,7 +533,7 @@ static bool send_lost(struct sock *sk, u32 mss)
 	while (xtcp_cong_may_resend(&xs->cong,
 				    xtcp_cong_pipe(&xs->cong, xs->snd_una,
 						   xs->snd_nxt, xs->sack_ok,
-						   mss)) &&
+						   mss), mss) &&
 	       xtcp_cong_next_rtx(&xs->cong, xs->snd_una, mss, &seq, &len)) {
 		u32 tsval = xtcp_ts_now(xs);	/* at most the one it carries */
 
@@ -680,16 +685,16 @@ static bool send_new(struct sock *sk, u32 mss, enum push_how how)
 }
 
 /*
- * What just went was all the application wrote, cwnd has room for more,
- * and the writer waits for buffer space: the send buffer, not the path,
- * holds the connection back (Linux's tcp_cwnd_validate()). The clock
- * stops when space frees (xtcp_write_space()).
+ * New data just went, it was all the application wrote, cwnd has room
+ * for more, and the writer waits for buffer space: the send buffer, not
+ * the path, holds the connection back (Linux's tcp_cwnd_validate()). The
+ * clock stops when space frees (xtcp_write_space()).
  */
 static void sndbuf_starves(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
-	if (xs->snd_nxt == xs->write_seq + xtcp_fin_sent(xs) &&
+	if (xs->snd_nxt == xs->write_seq &&
 	    !xtcp_cong_in_use(&xs->cong) && sk->sk_socket &&
 	    test_bit(SOCK_NOSPACE, &sk->sk_socket->flags) &&
 	    (1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT))
@@ -742,7 +747,7 @@ static int send_mtu_probe(struct sock *sk, u32 mss)
 static void do_push(struct sock *sk, enum push_how how)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
-	bool sent = false, full, idle;
+	bool sent = false, fresh, full, idle;
 	struct dst_entry *dst;
 	int probe = 0;
 	u32 mss, pipe;
@@ -763,9 +768,10 @@ static void do_push(struct sock *sk, enum push_how how)
 		sent = send_lost(sk, mss);
 	else
 		probe = send_mtu_probe(sk, mss);
-	sent |= probe > 0;
+	fresh = probe > 0;
 	if (probe >= 0)
-		sent |= send_new(sk, mss, how);
+		fresh |= send_new(sk, mss, how);
+	sent |= fresh;
 	/* A FIN takes no window: the receiver accepts it at RCV.NXT. */
 	if (fin_due(xs) && send_range(sk, xs->snd_nxt, 1, true) == 1) {
 		WRITE_ONCE(xs->snd_nxt, xs->snd_nxt + 1);
@@ -781,7 +787,7 @@ static void do_push(struct sock *sk, enum push_how how)
 		if (sent || full)
 			xtcp_cong_sent(&xs->cong, xs->snd_una, xs->snd_nxt,
 				       full);
-		if (sent)
+		if (fresh)
 			sndbuf_starves(sk);
 	}
 	if (sent)

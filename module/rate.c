@@ -33,7 +33,8 @@
  * by the peer's window over merely busy), its time added when it ends.
  * busy_time is all of it.
  *
- * All under the socket lock, from ACK processing (input.c).
+ * All under the socket lock: from ACK processing (input.c), from sending
+ * (output.c) and from xtcp_write_space() (stream.c).
  */
 #include <net/sock.h>
 

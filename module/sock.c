@@ -191,7 +191,6 @@ struct sock *xtcp_child_create(struct sock *parent, struct sk_buff *skb)
 	xs->iss = xtcp_isn(iph->daddr, iph->saddr, th->dest, th->source);
 	xs->snd_una = xs->iss;
 	xs->snd_sml = xs->iss;	/* no short segment yet (Nagle) */
-	xs->push_ends = 0;	/* none pushed yet */
 	xs->snd_nxt = xs->iss + 1;
 	xs->write_seq = xs->iss + 1;
 	xs->snd_wnd = cb->wnd;

@@ -252,9 +252,9 @@ static int defer_retrans_to_secs(u8 retrans)
  * mode, where ACKs wait for the delayed-ACK timer or for our answer.
  * Otherwise leave it, and an ACK owed is marked pushed and goes as after
  * a read (xtcp_rbuf_cleaned()): now if the reader has taken everything
- * or more than a segment waits, else at the read that empties the queue.
- * An even value then enters ping-pong mode again. It is no lasting mode:
- * what the connection does next decides as before.
+ * or more than a segment waits; else, for an odd value, at the read that
+ * empties the queue. An even value then enters ping-pong mode again. It
+ * is no lasting mode: what the connection does next decides as before.
  */
 static void set_quickack(struct sock *sk, int val)
 {

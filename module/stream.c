@@ -78,8 +78,10 @@ static void trim_acked_head(struct sock *sk, struct sk_buff *skb, u32 len)
 
 /**
  * xtcp_write_space() - sk->sk_write_space: wake writers once a third of
- * the send buffer is free again (sk_stream_write_space, not exported)
- * @sk: the socket
+ * the send buffer is free again (sk_stream_write_space, not exported),
+ * and stop the send-buffer clock if they waited (tcp_check_space())
+ * @sk: the socket, locked (SOCK_USE_WRITE_QUEUE: sock_wfree() never
+ *	calls it)
  */
 void xtcp_write_space(struct sock *sk)
 {
@@ -136,6 +138,7 @@ void xtcp_clean_acked(struct sock *sk)
 	struct sk_buff *skb;
 	bool freed = false;
 
+	xtcp_push_ends_prune(xs);	/* output.c */
 	while ((skb = skb_peek(&sk->sk_write_queue))) {
 		if (xtcp_seq_after(XTCP_SKB_CB(skb)->seq + skb->len, xs->snd_una))
 			break;
@@ -172,7 +175,8 @@ void xtcp_clean_acked(struct sock *sk)
  * buffer, and ACK at once with the SACK blocks that now describe it (RFC
  * 5681 4.2, RFC 2018 4). Return whether it was kept.
  */
-static bool queue_ofo(struct sock *sk, struct sk_buff *skb, u32 wnd_end)
+static bool queue_ofo(struct sock *sk, struct sk_buff *skb, u32 wnd_end,
+		      u32 seg_len)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
@@ -188,6 +192,7 @@ static bool queue_ofo(struct sock *sk, struct sk_buff *skb, u32 wnd_end)
 	/* The queue lives in the receive buffer (mem.c) */
 	if (!xtcp_rmem_schedule(sk, skb, false))
 		goto ack;
+	xtcp_measure_rcv_mss(sk, skb, seg_len);		/* timer.c */
 	skb_set_owner_r(skb, sk);
 	xs->counts.rcv_ooopack++;
 	XTCP_EXT_INC(sock_net(sk), LINUX_MIB_TCPOFOQUEUE);
@@ -244,13 +249,13 @@ bool xtcp_queue_data(struct sock *sk, struct sk_buff *skb, bool *ofo_fin)
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	u32 seq = cb->seq + !!(cb->flags & XTCP_SYN);
-	u32 wnd_end = xs->rcv_wup + xs->rcv_wnd;
+	u32 wnd_end = xs->rcv_wup + xs->rcv_wnd, seg_len = skb->len;
 	u32 len, prior_nxt, truesize;
 
 	*ofo_fin = false;
 	if (xtcp_seq_after(seq, xs->rcv_nxt)) {
 		cb->seq = seq;
-		return queue_ofo(sk, skb, wnd_end);
+		return queue_ofo(sk, skb, wnd_end, seg_len);
 	}
 	if (xtcp_seq_before(seq, xs->rcv_nxt)) {
 		u32 dup = xs->rcv_nxt - seq;
@@ -275,7 +280,7 @@ bool xtcp_queue_data(struct sock *sk, struct sk_buff *skb, bool *ofo_fin)
 
 	cb->offset = 0;
 	truesize = xtcp_rcv_truesize(skb, true);
-	xtcp_measure_rcv_mss(sk, skb);
+	xtcp_measure_rcv_mss(sk, skb, seg_len);
 	if (!coalesce(sk, skb_peek_tail(&sk->sk_receive_queue), skb)) {
 		skb_set_owner_r(skb, sk);
 		__skb_queue_tail(&sk->sk_receive_queue, skb);
@@ -340,10 +345,11 @@ void xtcp_rcv_space_adjust(struct sock *sk, u32 copied)
  * xtcp_rbuf_cleaned() - a read is done with the queue (Linux's
  * __tcp_cleanup_rbuf()): send the ACK owed if more than a full-sized
  * segment is unacknowledged (arrival held it back while the window
- * shrank), or if the read emptied the queue of short pushed text, twice
- * pushed in ping-pong mode; else, if it took text and the window we could
- * offer now is a silly-window step beyond what the peer knows, tell it
- * (receiver side of MUST-39)
+ * shrank), or if the read emptied the queue of text that ended a write
+ * of the peer's (XTCP_ACK_PUSHED, twice in ping-pong mode); else, if it
+ * took text and the window we could offer now is a silly-window step
+ * beyond what the peer knows, tell it (receiver side of MUST-39), unless
+ * the peer has closed
  * @sk: the connection, locked
  * @took: the read consumed text (Linux's copied > 0; a peek did not)
  */
@@ -353,17 +359,17 @@ void xtcp_rbuf_cleaned(struct sock *sk, bool took)
 	u32 known = xtcp_seq_after(xs->rcv_wup + xs->rcv_wnd, xs->rcv_nxt) ?
 		    xs->rcv_wup + xs->rcv_wnd - xs->rcv_nxt : 0;
 	u32 owed = xs->rcv_nxt - xs->rcv_acked;
-	u32 could = xtcp_rcv_window_now(sk);
 	bool pushed;
 
 	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |
-				     TCPF_FIN_WAIT2)))
+				     TCPF_FIN_WAIT2 | TCPF_CLOSE_WAIT)))
 		return;
 	pushed = (xs->ack_pushed & XTCP_ACK_PUSHED2) ||
 		 ((xs->ack_pushed & XTCP_ACK_PUSHED) && !xs->pingpong);
 	if (owed > xtcp_peer_mss(xs) ||
 	    (owed && took && pushed && !atomic_read(&sk->sk_rmem_alloc)) ||
-	    (took && could >= known + xtcp_rcv_sws_step(sk)))
+	    (took && !(sk->sk_shutdown & RCV_SHUTDOWN) &&
+	     xtcp_rcv_window_now(sk) >= known + xtcp_rcv_sws_step(sk)))
 		xtcp_send_ack(sk);
 }
 

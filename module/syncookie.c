@@ -62,8 +62,7 @@ static u32 cookie_tsval(u32 off, u32 opts)
 /*
  * The space a cookie SYN-ACK offers: half the listener's buffer, within
  * its TCP_WINDOW_CLAMP. xtcp_send_raw() makes it a window in whole
- * segments of the route's MSS, as for any SYN-ACK; the child the ACK
- * makes, on the same route, starts from the same window.
+ * segments of the route's MSS, as for any SYN-ACK.
  */
 static u32 cookie_space(const struct sock *sk)
 {
@@ -194,7 +193,6 @@ static struct sock *cookie_child(struct sock *sk, struct sk_buff *skb,
 	xs->iss = cb->ack_seq - 1;
 	xs->snd_una = xs->iss;
 	xs->snd_sml = xs->iss;	/* no short segment yet (Nagle) */
-	xs->push_ends = 0;	/* none pushed yet */
 	xs->snd_nxt = cb->ack_seq;
 	xs->write_seq = cb->ack_seq;
 	xs->snd_wl1 = xs->irs;
@@ -203,8 +201,13 @@ static struct sock *cookie_child(struct sock *sk, struct sk_buff *skb,
 	xs->ts_offset = cookie_ts_off(skb);
 	xtcp_syn_negotiate(child, peer);
 	xtcp_set_mss(child, mss);
-	/* what the SYN-ACK offered: our MSS is the route's, as it was */
-	xs->rcv_wnd = xtcp_syn_window(cookie_space(sk), xtcp_advmss(xs));
+	/*
+	 * At least what the SYN-ACK offered: that was the space rounded down
+	 * to whole segments of the route's MSS then, which a route or an
+	 * option changed since could make differ; the space itself is never
+	 * less, so text the peer may send is never cut off as beyond it.
+	 */
+	xs->rcv_wnd = xtcp_syn_window(cookie_space(sk), 0);
 	xs->rcv_ssthresh = xs->rcv_wnd;
 	xtcp_transition(child, XTCP_EV_RCV_SYN);	/* LISTEN -> SYN-RECEIVED */
 	xs->from_cookie = 1;	/* its ACK came: no TCP_DEFER_ACCEPT (Linux) */

@@ -707,25 +707,44 @@ static bool window_holds(const struct sock *sk)
 }
 
 /**
- * xtcp_measure_rcv_mss() - learn the peer's segment size from in-order
- * text, as Linux's tcp_measure_rcv_mss(): "full-sized" for RFC 5681 4.2's
- * ACK of every second full-sized segment
- * @sk: the connection, locked
- * @skb: the segment, before it joins the receive queue
- *
- * A segment at least the estimate sets it (at most our MSS); a shorter
- * one lowers it only if two in a row had the same size, unpushed or at
- * least 536 bytes. A shorter one also marks the ACK pushed: the peer's
- * write ended, and the read that takes it should not wait to ACK it.
+ * xtcp_rcv_mss_init() - the estimate of the peer's MSS before its text, as
+ * Linux's tcp_initialize_rcv_mss() when the connection is established:
+ * 536, or less if our MSS, its MSS or half our window is, at least 88
+ * @xs: the connection, locked
  */
-void xtcp_measure_rcv_mss(struct sock *sk, const struct sk_buff *skb)
+void xtcp_rcv_mss_init(struct xtcp_sock *xs)
+{
+	u32 hint = min3(xtcp_advmss(xs), xs->snd_mss ?: TCP_MSS_DEFAULT,
+			xs->rcv_wnd / 2);
+
+	if (!xs->rcv_mss_est)
+		WRITE_ONCE(xs->rcv_mss_est,
+			   clamp_t(u32, hint, TCP_MIN_MSS, TCP_MSS_DEFAULT));
+}
+EXPORT_SYMBOL_IF_KUNIT(xtcp_rcv_mss_init);
+
+/**
+ * xtcp_measure_rcv_mss() - learn the peer's segment size from its text, in
+ * order or not, as Linux's tcp_measure_rcv_mss(): "full-sized" for RFC
+ * 5681 4.2's ACK of every second full-sized segment
+ * @sk: the connection, locked
+ * @skb: the segment, taken into a queue
+ * @len: its text as it came, before any trimming
+ *
+ * A segment at least the estimate sets it (at most our MSS), and if
+ * pushed marks the ACK pushed: it ended a write. A shorter one lowers it
+ * if the one before had the same size, both unpushed or of 536 bytes or
+ * more; else it marks the ACK pushed, a second time PUSHED2: a read that
+ * takes it should not wait to ACK it.
+ */
+void xtcp_measure_rcv_mss(struct sock *sk, const struct sk_buff *skb, u32 len)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	u32 lss = xs->last_seg_size, hdr = sizeof(struct tcphdr);
-	u32 len = skb_shinfo(skb)->gso_size ?: skb->len;
 	bool psh = XTCP_SKB_CB(skb)->flags & XTCP_PSH;
 
 	xs->last_seg_size = 0;
+	len = skb_shinfo(skb)->gso_size ?: len;
 	if (len >= xtcp_peer_mss(xs)) {
 		WRITE_ONCE(xs->rcv_mss_est, min(len, xtcp_advmss(xs)));
 		if (psh)	/* a full segment ends a write */

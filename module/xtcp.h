@@ -410,9 +410,9 @@ struct xtcp_sock {
 		ktime_t last_rcv;	/* when the peer last sent us a segment */
 		/* Delayed ACK (timer.c) */
 		u32 rcv_acked;		/* RCV.NXT as our last ACK carried it */
-		u16 rcv_mss_est;	/* the peer's MSS as estimated: xtcp_peer_mss() */
-		u16 last_seg_size;	/* the last segment's text, if it was sized */
-		u8 ack_pushed;		/* XTCP_ACK_PUSHED{,2}: short text pushed */
+		u16 rcv_mss_est;	/* the peer's MSS: xtcp_peer_mss() */
+		u16 last_seg_size;	/* the last short segment's size */
+		u8 ack_pushed;		/* XTCP_ACK_PUSHED{,2} */
 		u8 quick;		/* quick-ACK mode: ACKs yet to go at once */
 		u8 pingpong;		/* our data answers the peer's (interactive) */
 		ktime_t last_data_in;	/* when in-order text last came, or 0 */
@@ -445,24 +445,19 @@ static inline u32 xtcp_advmss(const struct xtcp_sock *xs)
 }
 
 /*
- * The peer's segment size as Linux estimates it (icsk_ack.rcv_mss; how it
- * is measured: xtcp_measure_rcv_mss() in timer.c): before text arrives,
- * 536 (RFC 9293 MUST-15) or less if our MSS or half our window is less,
- * but at least 88 (tcp_initialize_rcv_mss()).
+ * The peer's segment size as Linux estimates it (icsk_ack.rcv_mss): from
+ * the handshake on, timer.c's xtcp_rcv_mss_init() and
+ * xtcp_measure_rcv_mss(); 536 before (RFC 9293 MUST-15). Read without
+ * the lock by poll and TCP_INFO.
  */
 static inline u32 xtcp_peer_mss(const struct xtcp_sock *xs)
 {
-	u32 est = READ_ONCE(xs->rcv_mss_est);
-
-	if (est)
-		return est;
-	est = min3(xtcp_advmss(xs), xs->snd_mss ?: TCP_MSS_DEFAULT,
-		   xs->rcv_wnd / 2);
-	return clamp_t(u32, est, TCP_MIN_MSS, TCP_MSS_DEFAULT);
+	return READ_ONCE(xs->rcv_mss_est) ?: TCP_MSS_DEFAULT;
 }
 
-/* Short text was pushed: a read that empties the queue sends the ACK
- * owed (ICSK_ACK_PUSHED), even in ping-pong mode if twice (..._PUSHED2).
+/* A segment ended a write of the peer's (timer.c's xtcp_measure_rcv_mss()):
+ * a read that empties the queue sends the ACK owed (ICSK_ACK_PUSHED),
+ * even in ping-pong mode if twice in a row (..._PUSHED2).
  */
 #define XTCP_ACK_PUSHED		0x1
 #define XTCP_ACK_PUSHED2	0x2
@@ -819,6 +814,7 @@ void xtcp_retransmit_all(struct sock *sk);
 void xtcp_retransmit_mtu_probe(struct sock *sk);
 void xtcp_push_forced(struct sock *sk);
 bool xtcp_fin_sent(const struct xtcp_sock *xs);
+void xtcp_push_ends_prune(struct xtcp_sock *xs);
 void xtcp_send_oow_ack(struct sock *sk);
 bool xtcp_oow_rate_limited(struct sock *sk);
 void xtcp_send_challenge_ack(struct sock *sk);
@@ -895,7 +891,8 @@ void xtcp_timer_event_fin_wait2(struct sock *sk);
 void xtcp_timer_event_orphaned(struct sock *sk);
 void xtcp_timer_event_received(struct sock *sk);
 void xtcp_timer_event_gap_filled(struct sock *sk, bool fin);
-void xtcp_measure_rcv_mss(struct sock *sk, const struct sk_buff *skb);
+void xtcp_rcv_mss_init(struct xtcp_sock *xs);
+void xtcp_measure_rcv_mss(struct sock *sk, const struct sk_buff *skb, u32 len);
 void xtcp_timer_event_data_in(struct sock *sk);
 void xtcp_timer_event_ack_sent(struct sock *sk);
 void xtcp_timer_event_keepalive(struct sock *sk, bool on);

@@ -1744,9 +1744,12 @@ TEST(cwnd_app_limited)
 		 */
 		bulk[i] = 0;
 		for (int k = 0; k < 64; k++) {
+			unsigned int now;
+
 			ASSERT_EQ(0, write_n(c, 64 << 10));
-			if (snd_cwnd(c) > bulk[i])
-				bulk[i] = snd_cwnd(c);
+			now = snd_cwnd(c);
+			if (now > bulk[i])
+				bulk[i] = now;
 		}
 		waitpid(child, NULL, 0);
 		TH_LOG("%s: cwnd %u at first, %u after 500 small exchanges, at most %u in 4 MiB",

@@ -39,12 +39,14 @@ netem has a transfer of its own):
   rwnd_limited   B's SO_RCVBUF 64 KiB and no read for 0.5 s: A's
                  tcpi_rwnd_limited, the time the peer's window held data
                  back, is at least 0.25 s and no more than the transfer
-  sndbuf_limited A's SO_SNDBUF 64 KiB and 50 ms of delay: A's
-                 tcpi_sndbuf_limited, the time everything written was
+  sndbuf_limited tcpi_sndbuf_limited, the time everything written was
                  sent, cwnd had room, and the writer waited for buffer
-                 space (Linux's tcp_cwnd_validate()), is above 0 and no
-                 more than busy_time (the kernel's is some tens of ms:
-                 its tail skb grows past SO_SNDBUF)
+                 space (Linux's tcp_cwnd_validate()): 0 on the clean
+                 transfer; with A's SO_SNDBUF 64 KiB and 50 ms of delay,
+                 within busy_time, both printed (not required above 0:
+                 the kernel's is 0 in some runs and up to 0.28 s in
+                 others, as its slow start and TCP small queues leave
+                 cwnd in use or data unsent; xtcp's 0.25-0.66 s)
 Runs inside UML, as root. TAP.
 """
 import hashlib
@@ -168,7 +170,7 @@ RESULTS = {}
 
 
 def clean(stack, port):
-    """The one clean transfer of @stack two cases read."""
+    """The one clean transfer of @stack three cases read."""
     if stack not in RESULTS:
         try:
             RESULTS[stack] = transfer(stack, port)
@@ -272,7 +274,8 @@ def busy_time(stack, port):
         bad.append(f'busy_time grew to {i["busy_later"] / 1e6:.3f} s in '
                    '0.3 s after all was acknowledged, FIN too')
     return bad, [f'busy_time {busy:.3f} s, the transfer {took:.3f} s, '
-                 f'rwnd_limited {i["rwnd_limited"] / 1e6:.3f} s']
+                 f'rwnd_limited {i["rwnd_limited"] / 1e6:.3f} s, '
+                 f'sndbuf_limited {i["sndbuf_limited"] / 1e6:.3f} s']
 
 
 def rwnd_limited(stack, port):
@@ -285,14 +288,18 @@ def rwnd_limited(stack, port):
 
 
 def sndbuf_limited(stack, port):
+    i0 = clean(stack, port - 40)[0]
     i, took, _, ok = transfer(stack, port, 'delay', '50ms', sndbuf=1 << 16)
     bad = intact(ok)
     lim, busy = i['sndbuf_limited'] / 1e6, i['busy_time'] / 1e6
-    if not 0 < lim <= busy:
+    if i0['sndbuf_limited']:
+        bad.append(f'sndbuf_limited {i0["sndbuf_limited"] / 1e6:.3f} s '
+                   'on the clean transfer, its send buffer free to grow')
+    if not 0 <= lim <= busy:
         bad.append(f'sndbuf_limited {lim:.3f} s with SO_SNDBUF 64 KiB, '
-                   f'busy_time {busy:.3f} s')
-    return bad, [f'sndbuf_limited {lim:.3f} s, busy_time {busy:.3f} s, '
-                 f'the transfer {took:.3f} s']
+                   f'beyond busy_time {busy:.3f} s')
+    return bad, [f'sndbuf_limited {lim:.3f} s with SO_SNDBUF 64 KiB, '
+                 f'busy_time {busy:.3f} s, the transfer {took:.3f} s']
 
 
 def main():

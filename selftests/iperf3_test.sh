@@ -6,8 +6,9 @@
 # columns: each run must complete without a getsockopt error, and the
 # sender's largest cwnd (tcpi_snd_cwnd times tcpi_snd_mss) must be sane:
 # at least one segment and below 4 GiB (TCP_INFO missing showed 4294966048
-# retransmissions and a cwnd of 2096034 TBytes). Retr must be what the
-# sender's stack counted (RetransSegs of /proc/net/snmp or xtcp_snmp),
+# retransmissions and a cwnd of 2096034 TBytes). Retr must be at most what
+# the sender's stack counted (RetransSegs of /proc/net/snmp or xtcp_snmp:
+# a probe of the tail may come after iperf3's last TCP_INFO reading),
 # and on loopback nothing is lost: either sender resends only spurious
 # tail loss probes (TCPLossProbes; none that repaired a loss,
 # TCPLossProbeRecovery), and an xtcp receiver drops nothing for want of
@@ -59,7 +60,9 @@ print(f'# {snd}-{sys.argv[3]}: {end["bits_per_second"] / 8e6:.0f} MB/s, '
       f'Retr {retr}, max Cwnd {cwnd} bytes; the sender resent {resent}, '
       f'sent {probes} tail loss probes ({repaired} repaired a loss); '
       f'xtcp dropped {dropped} for want of room')
-sys.exit(0 if retr == resent <= probes and not repaired and not dropped and
+# iperf3 reads TCP_INFO before the last of the transfer is acknowledged:
+# a probe of the tail may follow its last reading, so Retr may be less
+sys.exit(0 if retr <= resent <= probes and not repaired and not dropped and
          536 <= cwnd < 1 << 32 else 1)
 PY
 }

@@ -34,6 +34,19 @@ static void tlp_pto_two_srtt(struct kunit *test)
 			2ull * U32_MAX + 3600ull * USEC_PER_SEC);
 }
 
+/* An xtcp socket of init_net, ESTABLISHED with SACK and an MSS of 1000 */
+static struct socket *sack_conn(struct kunit *test)
+{
+	struct socket *sock;
+
+	KUNIT_ASSERT_EQ(test, sock_create_kern(&init_net, xtcp_family,
+					       SOCK_STREAM, 0, &sock), 0);
+	sock->sk->sk_state = TCP_ESTABLISHED;
+	xtcp_sk(sock->sk)->sack_ok = 1;
+	xtcp_sk(sock->sk)->snd_mss = 1000;
+	return sock;
+}
+
 /*
  * When a probe is due, on a socket of init_net (rto_min_ms 200): two
  * segments out, 2 SRTT + 2 ms in whole jiffies; one out (SND.UNA at the
@@ -43,17 +56,10 @@ static void tlp_pto_two_srtt(struct kunit *test)
  */
 static void tlp_pto_when_due(struct kunit *test)
 {
-	struct xtcp_sock *xs;
-	struct socket *sock;
-	struct sock *sk;
+	struct socket *sock = sack_conn(test);
+	struct sock *sk = sock->sk;
+	struct xtcp_sock *xs = xtcp_sk(sk);
 
-	KUNIT_ASSERT_EQ(test, sock_create_kern(&init_net, xtcp_family,
-					       SOCK_STREAM, 0, &sock), 0);
-	sk = sock->sk;
-	xs = xtcp_sk(sk);
-	sk->sk_state = TCP_ESTABLISHED;
-	xs->sack_ok = 1;
-	xs->snd_mss = 1000;
 	xs->rtt.srtt_us = 10000;
 	xs->snd_una = 1000;
 	xs->last_seg = 2000;
@@ -189,17 +195,10 @@ static void rack_lost_begins_recovery(struct kunit *test)
 static void rack_window_when_due(struct kunit *test)
 {
 	struct xtcp_sack_block b = { 2000, 3000 };
-	struct xtcp_sock *xs;
-	struct socket *sock;
-	struct sock *sk;
+	struct socket *sock = sack_conn(test);
+	struct sock *sk = sock->sk;
+	struct xtcp_sock *xs = xtcp_sk(sk);
 
-	KUNIT_ASSERT_EQ(test, sock_create_kern(&init_net, xtcp_family,
-					       SOCK_STREAM, 0, &sock), 0);
-	sk = sock->sk;
-	xs = xtcp_sk(sk);
-	sk->sk_state = TCP_ESTABLISHED;
-	xs->sack_ok = 1;
-	xs->snd_mss = 1000;
 	xs->rtt.srtt_us = 20000;
 	xs->rtt.min_us = 40000;
 	xs->snd_una = 1000;
